@@ -1,0 +1,44 @@
+using System.CommandLine;
+
+namespace KernelGen.Cli;
+
+/// <summary>The <c>kernelgen</c> command tree; <see cref="Run"/> is what Main and the tests call.</summary>
+internal static class CliApp
+{
+    /// <summary>Exit code for bad input (options, files, shapes).</summary>
+    public const int UsageError = 2;
+
+    /// <summary>Exit code for a check that ran and failed (for example the demo's error bound).</summary>
+    public const int CheckFailed = 3;
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("KernelGen: specialized sparse 3D convolution kernels (spconv-compatible) on ILGPU.");
+        root.Subcommands.Add(ConvCommand.Create(output));
+        root.Subcommands.Add(DemoCommand.Create(output));
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            // One line per problem, no help dump: scripts read the first line.
+            foreach (var problem in parsed.Errors)
+            {
+                error.WriteLine($"kernelgen: error: {problem.Message}");
+            }
+            return UsageError;
+        }
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (IsUserError(e))
+        {
+            error.WriteLine($"kernelgen {parsed.CommandResult.Command.Name}: error: {e.Message}");
+            return UsageError;
+        }
+    }
+
+    private static bool IsUserError(Exception e) =>
+        e is ArgumentException or FormatException or InvalidDataException or IOException or InvalidOperationException
+            or UnauthorizedAccessException or KeyNotFoundException;
+}

@@ -1,0 +1,109 @@
+using KernelGen.Tensors;
+
+namespace KernelGen.KernelMaps;
+
+/// <summary>
+/// The rulebook of one sparse conv (TorchSparse's out_in_map): for output row i and kernel offset k,
+/// <c>OutIn[i * K + k]</c> is the input row that contributes, or -1 where the neighbour is missing.
+/// </summary>
+/// <remarks>
+/// Output rows are in a deterministic order: the input order for submanifold convs, sorted by
+/// (batch, z, y, x) for regular sparse convs, and the forward conv's input order for inverse convs.
+/// </remarks>
+public sealed class KernelMap
+{
+    internal KernelMap(
+        ConvGeometry geometry, SpatialShape inputShape, SpatialShape outputShape, int batchSize,
+        int inputCount, int[] outputCoordinates, int[] outIn)
+    {
+        Geometry = geometry;
+        InputShape = inputShape;
+        OutputShape = outputShape;
+        BatchSize = batchSize;
+        InputCount = inputCount;
+        OutputCoordinates = outputCoordinates;
+        OutIn = outIn;
+    }
+
+    /// <summary>The conv this map serves.</summary>
+    public ConvGeometry Geometry { get; }
+
+    /// <summary>Spatial shape of the input grid.</summary>
+    public SpatialShape InputShape { get; }
+
+    /// <summary>Spatial shape of the output grid.</summary>
+    public SpatialShape OutputShape { get; }
+
+    /// <summary>Batch size of input and output.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Number of input rows the map indexes.</summary>
+    public int InputCount { get; }
+
+    /// <summary>Number of output rows (M).</summary>
+    public int OutputCount => OutputCoordinates.Length / 4;
+
+    /// <summary>K, the number of kernel offsets.</summary>
+    public int KernelVolume => Geometry.KernelVolume;
+
+    /// <summary>int32 [M, 4] (batch, z, y, x) of the output sites.</summary>
+    public int[] OutputCoordinates { get; }
+
+    /// <summary>int32 [M, K]: input row per (output row, offset), -1 when absent.</summary>
+    public int[] OutIn { get; }
+
+    /// <summary>Number of (output, offset) pairs with an input: the work of the implicit GEMM in rows.</summary>
+    public long PairCount
+    {
+        get
+        {
+            long pairs = 0;
+            foreach (int row in OutIn)
+            {
+                if (row >= 0)
+                {
+                    pairs++;
+                }
+            }
+            return pairs;
+        }
+    }
+
+    /// <summary>
+    /// The map of the inverse conv (spconv's SparseInverseConv3d with this conv's indice key): outputs are this conv's
+    /// input sites, and output j reads input i through offset k exactly when this map sends output i to input j via k.
+    /// </summary>
+    /// <param name="inputCoordinates">This conv's input coordinates [InputCount, 4]: the inverse conv's output sites.</param>
+    public KernelMap Invert(int[] inputCoordinates)
+    {
+        ArgumentNullException.ThrowIfNull(inputCoordinates);
+        if (Geometry.Kind != ConvKind.Sparse)
+        {
+            throw new InvalidOperationException($"only a regular sparse conv's map can be inverted; this map is {Geometry.Kind}");
+        }
+        if (inputCoordinates.Length != InputCount * 4)
+        {
+            throw new ArgumentException(
+                $"the inverse conv's output sites must be this conv's {InputCount} input sites; got {inputCoordinates.Length / 4} rows",
+                nameof(inputCoordinates));
+        }
+        int k = KernelVolume;
+        var inverse = new int[InputCount * k];
+        Array.Fill(inverse, -1);
+        for (int output = 0; output < OutputCount; output++)
+        {
+            for (int offset = 0; offset < k; offset++)
+            {
+                int input = OutIn[output * k + offset];
+                if (input >= 0)
+                {
+                    // Unique: for a fixed input site and offset, output = (input + padding - k * dilation) / stride.
+                    inverse[input * k + offset] = output;
+                }
+            }
+        }
+        return new KernelMap(
+            Geometry with { Kind = ConvKind.Inverse }, OutputShape, InputShape, BatchSize, OutputCount,
+            inputCoordinates, inverse);
+    }
+}

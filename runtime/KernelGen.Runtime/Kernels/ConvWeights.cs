@@ -1,0 +1,67 @@
+using KernelGen.KernelMaps;
+
+namespace KernelGen.Kernels;
+
+/// <summary>
+/// Conv weights in spconv's layout [Cout, kD, kH, kW, Cin] (row-major) with an optional bias [Cout].
+/// </summary>
+public sealed class ConvWeights
+{
+    /// <summary>Wraps <paramref name="data"/> after checking its length against the shape.</summary>
+    public ConvWeights(float[] data, int outChannels, Triple kernel, int inChannels, float[]? bias = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (outChannels <= 0 || inChannels <= 0)
+        {
+            throw new ArgumentException($"weight channels must be positive, got Cout={outChannels}, Cin={inChannels}");
+        }
+        if (!kernel.All(v => v >= 1))
+        {
+            throw new ArgumentException($"weight kernel {kernel} must be at least 1 on every axis");
+        }
+        long expected = (long)outChannels * kernel.Product * inChannels;
+        if (data.LongLength != expected)
+        {
+            throw new ArgumentException(
+                $"weight has {data.LongLength} values but [Cout={outChannels}, kD={kernel.Z}, kH={kernel.Y}, kW={kernel.X}, Cin={inChannels}] needs {expected}");
+        }
+        if (bias is not null && bias.Length != outChannels)
+        {
+            throw new ArgumentException($"bias has {bias.Length} values but the weight has Cout={outChannels}");
+        }
+        Data = data;
+        OutChannels = outChannels;
+        Kernel = kernel;
+        InChannels = inChannels;
+        Bias = bias;
+    }
+
+    /// <summary>[Cout, kD, kH, kW, Cin] row-major.</summary>
+    public float[] Data { get; }
+
+    /// <summary>Cout.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>(kD, kH, kW).</summary>
+    public Triple Kernel { get; }
+
+    /// <summary>Cin.</summary>
+    public int InChannels { get; }
+
+    /// <summary>[Cout] or null.</summary>
+    public float[]? Bias { get; }
+
+    /// <summary>Throws when these weights cannot run on <paramref name="map"/> with <paramref name="inputChannels"/> channels.</summary>
+    public void EnsureCompatible(KernelMap map, int inputChannels)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        if (map.Geometry.Kernel != Kernel)
+        {
+            throw new ArgumentException($"weight kernel {Kernel} does not match the kernel map's kernel {map.Geometry.Kernel}");
+        }
+        if (inputChannels != InChannels)
+        {
+            throw new ArgumentException($"input features have {inputChannels} channels but the weight expects Cin={InChannels}");
+        }
+    }
+}

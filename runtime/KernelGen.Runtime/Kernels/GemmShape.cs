@@ -1,0 +1,20 @@
+namespace KernelGen.Kernels;
+
+/// <summary>Run-time shape of an implicit GEMM, passed by value to the generic kernel.</summary>
+public struct GemmShape
+{
+    /// <summary>Cin, the reduction length per kernel offset.</summary>
+    public int InChannels;
+
+    /// <summary>Cout.</summary>
+    public int OutChannels;
+
+    /// <summary>K, the number of kernel offsets.</summary>
+    public int KernelVolume;
+
+    /// <summary>1 to add the bias, 0 to skip it (kernels take no bools: their layout differs across backends).</summary>
+    public int HasBias;
+
+    /// <summary>1 to apply ReLU after the bias.</summary>
+    public int Relu;
+}

@@ -1,0 +1,137 @@
+using ILGPU;
+using ILGPU.Runtime;
+using KernelGen.KernelMaps;
+using KernelGen.Tensors;
+
+namespace KernelGen.Kernels;
+
+/// <summary>
+/// The generic fp32 sparse-conv kernel: an implicit GEMM whose shapes are run-time values. One thread per output
+/// element (row i, channel n) gathers the input rows named by the kernel map and reduces over offsets and input
+/// channels; no shared memory and no group barriers, so it runs everywhere (including ILGPU's CPU accelerator at a
+/// usable speed) and serves as the fallback and the baseline that specialized kernels are measured against.
+/// </summary>
+public sealed class GenericImplicitGemm
+{
+    private readonly Accelerator _accelerator;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape, int, int> _kernel;
+
+    /// <summary>Loads the kernel once for <paramref name="accelerator"/>.</summary>
+    public GenericImplicitGemm(Accelerator accelerator)
+    {
+        _accelerator = accelerator ?? throw new ArgumentNullException(nameof(accelerator));
+        _kernel = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape, int, int>(Kernel);
+    }
+
+    /// <summary>Runs the conv and returns the output tensor on the map's output sites.</summary>
+    public SparseTensor Run(SparseTensor input, KernelMap map, ConvWeights weights, Activation activation = Activation.None)
+    {
+        var output = new float[(long)map.OutputCount * weights.OutChannels];
+        Run(input, map, weights, activation, output);
+        return new SparseTensor(output, map.OutputCoordinates, weights.OutChannels, map.OutputShape, map.BatchSize);
+    }
+
+    /// <summary>
+    /// Runs the conv into <paramref name="output"/> [M, Cout]. The buffer's prior contents travel to the device and
+    /// back, so a poisoned buffer shows any element the kernel failed to write.
+    /// </summary>
+    public void Run(SparseTensor input, KernelMap map, ConvWeights weights, Activation activation, float[] output)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(weights);
+        weights.EnsureCompatible(map, input.Channels);
+        if (map.InputCount != input.Count)
+        {
+            throw new ArgumentException($"the kernel map indexes {map.InputCount} input rows but the input has {input.Count}");
+        }
+        long elements = (long)map.OutputCount * weights.OutChannels;
+        if (output.LongLength != elements)
+        {
+            throw new ArgumentException($"output must hold [M={map.OutputCount}, Cout={weights.OutChannels}] = {elements} values, got {output.LongLength}");
+        }
+        if (elements == 0)
+        {
+            return;
+        }
+
+        var stream = _accelerator.DefaultStream;
+        using var features = _accelerator.Allocate1D(input.Count == 0 ? new float[1] : input.Features);
+        using var outIn = _accelerator.Allocate1D(map.OutIn);
+        using var weightBuffer = _accelerator.Allocate1D(weights.Data);
+        using var bias = _accelerator.Allocate1D(weights.Bias ?? new float[1]);
+        using var outputBuffer = _accelerator.Allocate1D(output);
+        Launch(stream, features.View, outIn.View, weightBuffer.View, bias.View, outputBuffer.View,
+            ShapeOf(weights, activation), map.OutputCount);
+        outputBuffer.CopyToCPU(stream, output);
+        stream.Synchronize();
+    }
+
+    /// <summary>The kernel's shape argument for <paramref name="weights"/> and <paramref name="activation"/>.</summary>
+    public static GemmShape ShapeOf(ConvWeights weights, Activation activation) => new()
+    {
+        InChannels = weights.InChannels,
+        OutChannels = weights.OutChannels,
+        KernelVolume = weights.Kernel.Product,
+        HasBias = weights.Bias is null ? 0 : 1,
+        Relu = activation == Activation.Relu ? 1 : 0,
+    };
+
+    /// <summary>Launches on device buffers (no copies, no synchronisation): for callers that keep data resident.</summary>
+    public void Launch(
+        AcceleratorStream stream, ArrayView<float> features, ArrayView<int> outIn, ArrayView<float> weights,
+        ArrayView<float> bias, ArrayView<float> output, GemmShape shape, int outputRows)
+    {
+        if (outputRows > 0)
+        {
+            int elements = outputRows * shape.OutChannels;
+            int width = GridStride.Width(_accelerator, elements);
+            _kernel(stream, width, features, outIn, weights, bias, output, shape, elements, width);
+        }
+    }
+
+    private static void Kernel(
+        Index1D thread, ArrayView<float> features, ArrayView<int> outIn, ArrayView<float> weights,
+        ArrayView<float> bias, ArrayView<float> output, GemmShape shape, int elements, int width)
+    {
+        for (int element = thread; element < elements; element += width)
+        {
+            output[element] = OutputElement(element, features, outIn, weights, bias, shape);
+        }
+    }
+
+    private static float OutputElement(
+        int index, ArrayView<float> features, ArrayView<int> outIn, ArrayView<float> weights, ArrayView<float> bias, GemmShape shape)
+    {
+        // Consecutive elements are consecutive output channels of one row: output writes coalesce and the
+        // gathered feature row is shared through the cache.
+        int row = index / shape.OutChannels;
+        int n = index % shape.OutChannels;
+        float accumulator = 0f;
+        for (int k = 0; k < shape.KernelVolume; k++)
+        {
+            int source = outIn[row * shape.KernelVolume + k];
+            if (source < 0)
+            {
+                continue;
+            }
+            int featureBase = source * shape.InChannels;
+            int weightBase = (n * shape.KernelVolume + k) * shape.InChannels;
+            for (int c = 0; c < shape.InChannels; c++)
+            {
+                accumulator += features[featureBase + c] * weights[weightBase + c];
+            }
+        }
+        if (shape.HasBias != 0)
+        {
+            accumulator += bias[n];
+        }
+        if (shape.Relu != 0)
+        {
+            accumulator = ReluOf(accumulator);
+        }
+        return accumulator;
+    }
+
+    private static float ReluOf(float value) => value > 0f ? value : 0f;
+}

@@ -1,0 +1,64 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+
+namespace KernelGen.Points;
+
+/// <summary>
+/// Reads a KITTI velodyne <c>.bin</c> scan: N × 4 little-endian float32 (x, y, z, reflectance). A gzip-compressed
+/// file (<c>.bin.gz</c>) is recognised by its magic bytes and decompressed on the fly.
+/// </summary>
+public static class KittiBinReader
+{
+    private const int BytesPerPoint = 16;
+
+    /// <summary>Reads the scan at <paramref name="path"/>.</summary>
+    public static PointCloud Read(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"cannot read KITTI scan '{path}': {e.Message}", e);
+        }
+        return Parse(bytes, path);
+    }
+
+    /// <summary>Parses scan bytes (raw or gzip); <paramref name="name"/> names the source in errors.</summary>
+    public static PointCloud Parse(byte[] bytes, string name)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        if (bytes.Length >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B)
+        {
+            try
+            {
+                using var gzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
+                using var raw = new MemoryStream();
+                gzip.CopyTo(raw);
+                bytes = raw.ToArray();
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"'{name}': gzip stream is corrupt or truncated ({e.Message})", e);
+            }
+        }
+        if (bytes.Length % BytesPerPoint != 0)
+        {
+            throw new InvalidDataException(
+                $"'{name}': {bytes.Length} bytes is not a multiple of 16 (x, y, z, reflectance as float32): truncated or not a KITTI .bin");
+        }
+        var xyzi = new float[bytes.Length / 4];
+        for (int i = 0; i < xyzi.Length; i++)
+        {
+            float value = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * 4, 4));
+            if (!float.IsFinite(value))
+            {
+                throw new InvalidDataException($"'{name}': point {i / 4} has a non-finite value {value} in column {"xyzr"[i % 4]}");
+            }
+            xyzi[i] = value;
+        }
+        return new PointCloud(xyzi, Path.GetFileName(name));
+    }
+}

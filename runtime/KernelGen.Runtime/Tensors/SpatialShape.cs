@@ -1,0 +1,43 @@
+namespace KernelGen.Tensors;
+
+/// <summary>The extent of a voxel grid along (z, y, x), spconv's <c>spatial_shape</c> order (D, H, W).</summary>
+public readonly record struct SpatialShape(int Depth, int Height, int Width)
+{
+    /// <summary>Number of cells of one batch item.</summary>
+    public long CellCount => (long)Depth * Height * Width;
+
+    /// <summary>Extent along axis 0 (z), 1 (y) or 2 (x).</summary>
+    public int this[int axis] => axis switch
+    {
+        0 => Depth,
+        1 => Height,
+        2 => Width,
+        _ => throw new ArgumentOutOfRangeException(nameof(axis), axis, "axis must be 0 (z), 1 (y) or 2 (x)"),
+    };
+
+    /// <summary>Throws when an extent is not positive.</summary>
+    public void Validate()
+    {
+        if (Depth <= 0 || Height <= 0 || Width <= 0)
+        {
+            throw new ArgumentException($"spatial shape ({Depth}, {Height}, {Width}) must be positive on every axis");
+        }
+    }
+
+    /// <summary>Linear key of a site: <c>((b*D + z)*H + y)*W + x</c>; keys sort in (batch, z, y, x) order.</summary>
+    public long Key(int batch, int z, int y, int x) => (((long)batch * Depth + z) * Height + y) * Width + x;
+
+    /// <summary>Writes (batch, z, y, x) of <paramref name="key"/>, the inverse of <see cref="Key"/>.</summary>
+    public void DecodeKey(long key, Span<int> coordinate)
+    {
+        coordinate[3] = (int)(key % Width);
+        key /= Width;
+        coordinate[2] = (int)(key % Height);
+        key /= Height;
+        coordinate[1] = (int)(key % Depth);
+        coordinate[0] = (int)(key / Depth);
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"({Depth}, {Height}, {Width})";
+}
