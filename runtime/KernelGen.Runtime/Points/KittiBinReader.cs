@@ -32,17 +32,7 @@ public static class KittiBinReader
         ArgumentNullException.ThrowIfNull(bytes);
         if (bytes.Length >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B)
         {
-            try
-            {
-                using var gzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
-                using var raw = new MemoryStream();
-                gzip.CopyTo(raw);
-                bytes = raw.ToArray();
-            }
-            catch (InvalidDataException e)
-            {
-                throw new InvalidDataException($"'{name}': gzip stream is corrupt or truncated ({e.Message})", e);
-            }
+            bytes = Gunzip(bytes, name);
         }
         if (bytes.Length % BytesPerPoint != 0)
         {
@@ -60,5 +50,28 @@ public static class KittiBinReader
             xyzi[i] = value;
         }
         return new PointCloud(xyzi, Path.GetFileName(name));
+    }
+
+    private static byte[] Gunzip(byte[] compressed, string name)
+    {
+        byte[] raw;
+        try
+        {
+            using var gzip = new GZipStream(new MemoryStream(compressed), CompressionMode.Decompress);
+            using var output = new MemoryStream();
+            gzip.CopyTo(output);
+            raw = output.ToArray();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"'{name}': gzip stream is corrupt or truncated ({e.Message})", e);
+        }
+        // GZipStream stops quietly at a cut stream; the trailer's ISIZE (length mod 2^32) catches that.
+        uint declared = compressed.Length >= 18 ? BinaryPrimitives.ReadUInt32LittleEndian(compressed.AsSpan(compressed.Length - 4)) : uint.MaxValue;
+        if (declared != (uint)raw.LongLength)
+        {
+            throw new InvalidDataException($"'{name}': gzip stream is corrupt or truncated (decompressed {raw.LongLength} bytes)");
+        }
+        return raw;
     }
 }
