@@ -1,3 +1,4 @@
+using KernelGen;
 using KernelGen.KernelMaps;
 
 namespace KernelGen.Benchmarks;

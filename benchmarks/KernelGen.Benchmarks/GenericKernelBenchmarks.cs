@@ -1,3 +1,4 @@
+using KernelGen;
 using BenchmarkDotNet.Attributes;
 using ILGPU;
 using ILGPU.Runtime;

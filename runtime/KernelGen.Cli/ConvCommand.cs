@@ -1,3 +1,4 @@
+using KernelGen;
 using System.CommandLine;
 using System.Diagnostics;
 using KernelGen.Accelerators;

@@ -14,6 +14,12 @@ public sealed class AcceleratorSession : IDisposable
         Accelerator = accelerator;
     }
 
+    /// <summary>Threads per warp of the CPU accelerator.</summary>
+    public const int CpuThreadsPerWarp = 16;
+
+    /// <summary>Warps per multiprocessor of the CPU accelerator: groups of up to 16 × 16 = 256 threads.</summary>
+    public const int CpuWarpsPerMultiprocessor = 16;
+
     /// <summary>The ILGPU context.</summary>
     public Context Context { get; }
 
@@ -40,8 +46,9 @@ public sealed class AcceleratorSession : IDisposable
     /// </summary>
     public static AcceleratorSession Open(AcceleratorChoice choice = AcceleratorChoice.Auto)
     {
-        // Parallel CPU device: 4 threads per warp, 4 warps per multiprocessor, one multiprocessor per core.
-        var cpu = new CPUDevice(4, 4, Environment.ProcessorCount);
+        // One multiprocessor per core; 16 warps of 16 threads so GPU-style kernels with groups of up to 256 threads
+        // (every generated tile up to 128 × 64) run on the CPU too. ILGPU backs each group thread with an OS thread.
+        var cpu = new CPUDevice(CpuThreadsPerWarp, CpuWarpsPerMultiprocessor, Environment.ProcessorCount);
         var context = Context.Create(builder =>
         {
             builder.CPU(cpu).EnableAlgorithms();

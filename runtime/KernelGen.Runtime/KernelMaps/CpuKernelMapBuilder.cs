@@ -1,3 +1,4 @@
+using KernelGen;
 using KernelGen.Tensors;
 
 namespace KernelGen.KernelMaps;

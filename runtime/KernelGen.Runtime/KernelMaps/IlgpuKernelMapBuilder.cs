@@ -1,3 +1,4 @@
+using KernelGen;
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Algorithms.RadixSortOperations;

@@ -1,3 +1,4 @@
+using KernelGen;
 using ILGPU;
 using ILGPU.Runtime;
 using KernelGen.KernelMaps;

@@ -1,3 +1,4 @@
+using KernelGen;
 using KernelGen.IO;
 using KernelGen.KernelMaps;
 using KernelGen.Tensors;

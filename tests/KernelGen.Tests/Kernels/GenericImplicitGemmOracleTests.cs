@@ -1,3 +1,4 @@
+using KernelGen;
 using ILGPU.Runtime;
 using KernelGen.KernelMaps;
 using KernelGen.Kernels;

@@ -1,3 +1,4 @@
+using KernelGen;
 using KernelGen.KernelMaps;
 using KernelGen.Tensors;
 

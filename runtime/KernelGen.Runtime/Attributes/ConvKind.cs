@@ -1,4 +1,4 @@
-namespace KernelGen.KernelMaps;
+namespace KernelGen;
 
 /// <summary>Which sparse convolution a kernel map serves (spconv's SubMConv3d, SparseConv3d, SparseInverseConv3d).</summary>
 public enum ConvKind

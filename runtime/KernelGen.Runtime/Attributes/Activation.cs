@@ -1,4 +1,4 @@
-namespace KernelGen.Kernels;
+namespace KernelGen;
 
 /// <summary>The activation applied in a conv's epilogue, after the bias.</summary>
 public enum Activation

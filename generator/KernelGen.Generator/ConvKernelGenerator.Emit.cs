@@ -1,0 +1,94 @@
+using System;
+using System.Globalization;
+using System.IO;
+using KernelGen.Generator.Diagnostics;
+using KernelGen.Generator.Models;
+using Microsoft.CodeAnalysis;
+using Scriban;
+using Scriban.Runtime;
+
+namespace KernelGen.Generator;
+
+/// <summary>Rendering the Scriban templates (templates/*.sbncs, embedded) into source files.</summary>
+public sealed partial class ConvKernelGenerator
+{
+    private static readonly Lazy<Template> LayerTemplate = new(() => LoadTemplate("layer.sbncs"));
+    private static readonly Lazy<Template> F32Template = new(() => LoadTemplate("implicit_gemm_f32.sbncs"));
+    private static readonly Lazy<Template> W8A8Template = new(() => LoadTemplate("implicit_gemm_w8a8.sbncs"));
+
+    private static void Emit(SourceProductionContext output, LayerModel model)
+    {
+        try
+        {
+            foreach (var (hintName, source) in Render(model))
+            {
+                output.CancellationToken.ThrowIfCancellationRequested();
+                output.AddSource(hintName, source);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            // The generator never throws: a template failure is a bug, reported where the user can see it.
+            output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, null, model.FullName, e.GetType().Name + ": " + e.Message));
+        }
+    }
+
+    /// <summary>Every generated file of <paramref name="model"/>: (hint name, source).</summary>
+    internal static System.Collections.Generic.IEnumerable<(string HintName, string Source)> Render(LayerModel model)
+    {
+        yield return ($"{model.HintPrefix}.Layer.g.cs", Render(LayerTemplate.Value, model, null));
+        foreach (var variant in model.Variants)
+        {
+            var template = variant.W8A8 ? W8A8Template.Value : F32Template.Value;
+            yield return ($"{model.HintPrefix}.{variant.Name}.g.cs", Render(template, model, variant));
+        }
+    }
+
+    private static string Render(Template template, LayerModel model, VariantModel? variant)
+    {
+        var globals = new ScriptObject
+        {
+            ["layer"] = model,
+            ["variant"] = variant,
+            ["alpha"] = model.Quant.Alpha.ToString("R", CultureInfo.InvariantCulture),
+        };
+        var context = new TemplateContext { StrictVariables = true, LoopLimit = 0, MemberRenamer = member => SnakeCase(member.Name) };
+        context.PushGlobal(globals);
+        return template.Render(context).Replace("\r\n", "\n");
+    }
+
+    /// <summary>
+    /// Template member names: snake_case split only where a lower-case letter meets an upper-case one, so
+    /// <c>W8A8</c> stays <c>w8a8</c> (Scriban's default renamer would write <c>w8_a8</c>).
+    /// </summary>
+    internal static string SnakeCase(string name)
+    {
+        var builder = new System.Text.StringBuilder(name.Length + 4);
+        for (int i = 0; i < name.Length; i++)
+        {
+            if (i > 0 && char.IsUpper(name[i]) && char.IsLower(name[i - 1]))
+            {
+                builder.Append('_');
+            }
+            builder.Append(char.ToLowerInvariant(name[i]));
+        }
+        return builder.ToString();
+    }
+
+    private static Template LoadTemplate(string name)
+    {
+        using var stream = typeof(ConvKernelGenerator).Assembly.GetManifestResourceStream("KernelGen.Generator.Templates." + name)
+            ?? throw new InvalidOperationException($"template {name} is not embedded in the generator");
+        using var reader = new StreamReader(stream);
+        var template = Template.Parse(reader.ReadToEnd(), name);
+        if (template.HasErrors)
+        {
+            throw new InvalidOperationException($"template {name}: {string.Join("; ", template.Messages)}");
+        }
+        return template;
+    }
+}

@@ -1,0 +1,352 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using KernelGen.Generator.Diagnostics;
+using KernelGen.Generator.Models;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace KernelGen.Generator;
+
+/// <summary>Reading attributes into a <see cref="LayerModel"/> and checking them.</summary>
+public sealed partial class ConvKernelGenerator
+{
+    /// <summary>The parse step's result: a model when the layer is valid, and every diagnostic found.</summary>
+    internal sealed record ParseResult(LayerModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);
+
+    // Supported tile ranges (powers of two). BlockK ≥ 4 so a W8A8 step holds whole 4-channel words.
+    internal static readonly (string Name, int Min, int Max)[] TileRanges = [("BlockM", 16, 256), ("BlockN", 4, 256), ("BlockK", 4, 64)];
+    internal const int SharedMemoryLimit = 48 * 1024;
+    internal const int GroupSizeLimit = 1024;
+    private static readonly (int M, int N, int K) DefaultTile = (64, 32, 16);
+    private static readonly string[] ConvKinds = ["SubManifold", "Sparse", "Inverse"];
+    private static readonly string[] Activations = ["None", "Relu"];
+    private static readonly string[] QuantModes = ["None", "W8A8"];
+
+    internal static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        var symbol = (INamedTypeSymbol)context.TargetSymbol;
+        var syntax = (ClassDeclarationSyntax)context.TargetNode;
+        var location = syntax.Identifier.GetLocation();
+        string name = symbol.Name;
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // The class and its containers: partial, non-generic.
+        var containers = new List<string>();
+        for (var type = symbol; type is not null; type = type.ContainingType)
+        {
+            if (type.IsGenericType)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericContext, location, name, type.Name));
+            }
+            bool isPartial = type.DeclaringSyntaxReferences
+                .Select(r => r.GetSyntax(cancellationToken))
+                .OfType<TypeDeclarationSyntax>()
+                .Any(d => d.Modifiers.Any(SyntaxKind.PartialKeyword));
+            if (!isPartial)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, location, name, type.Name));
+            }
+            if (!SymbolEqualityComparer.Default.Equals(type, symbol))
+            {
+                containers.Insert(0, $"{KeywordOf(type)} {type.Name}");
+            }
+        }
+
+        var conv = ReadConv(context.Attributes[0], name, location, diagnostics);
+        var quant = ReadQuant(symbol, name, location, diagnostics);
+        var variants = ReadVariants(symbol, conv, quant, name, location, diagnostics);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        if (diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error) || conv is null || quant is null)
+        {
+            return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics));
+        }
+        string ns = symbol.ContainingNamespace.IsGlobalNamespace ? "" : symbol.ContainingNamespace.ToDisplayString();
+        string fullName = string.Join(".", new[] { ns }.Concat(ContainerNames(symbol)).Concat(new[] { name }).Where(s => s.Length > 0));
+        var model = new LayerModel(
+            ns,
+            new EquatableArray<string>(containers),
+            name,
+            AccessibilityKeyword(symbol.DeclaredAccessibility),
+            fullName,
+            fullName,
+            IsRegistrable(symbol),
+            conv,
+            quant,
+            new EquatableArray<VariantModel>(variants));
+        return new ParseResult(model, new EquatableArray<DiagnosticInfo>(diagnostics));
+    }
+
+    private static ConvModel? ReadConv(AttributeData attribute, string name, Location location, List<DiagnosticInfo> diagnostics)
+    {
+        var args = attribute.NamedArguments.ToDictionary(a => a.Key, a => a.Value);
+        int Int(string key, int fallback) => args.TryGetValue(key, out var v) && v.Value is int i ? i : fallback;
+
+        int cin = Int("InChannels", 0), cout = Int("OutChannels", 0);
+        if (cin < 1)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadChannels, location, name, "InChannels", cin));
+        }
+        if (cout < 1)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadChannels, location, name, "OutChannels", cout));
+        }
+        int kind = Int("Kind", 0);
+        if (kind < 0 || kind >= ConvKinds.Length)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadEnum, location, name, "Kind", kind, "ConvKind." + string.Join(", ConvKind.", ConvKinds)));
+            return null;
+        }
+        int activation = Int("Activation", 0);
+        if (activation < 0 || activation >= Activations.Length)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadEnum, location, name, "Activation", activation, "Activation." + string.Join(", Activation.", Activations)));
+            return null;
+        }
+
+        AxesModel? Axes(string uniform, string perAxis, int fallback)
+        {
+            bool hasUniform = args.ContainsKey(uniform);
+            if (args.TryGetValue(perAxis, out var array) && !array.IsNull)
+            {
+                if (hasUniform)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadPerAxis, location, name,
+                        $"{uniform} together with {perAxis}", $"give either {uniform} (every axis) or {perAxis} (z, y, x), not both"));
+                    return null;
+                }
+                var values = array.Values.Select(v => v.Value is int i ? i : 0).ToArray();
+                if (values.Length != 3)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadPerAxis, location, name,
+                        $"{perAxis} with {values.Length} value(s)", "it needs exactly three values in (z, y, x) order, e.g. new[] { 3, 1, 1 }"));
+                    return null;
+                }
+                return new AxesModel(values[0], values[1], values[2]);
+            }
+            int all = Int(uniform, fallback);
+            return new AxesModel(all, all, all);
+        }
+
+        var kernel = Axes("Kernel", "KernelPerAxis", 3);
+        var stride = Axes("Stride", "StridePerAxis", 1);
+        var padding = Axes("Padding", "PaddingPerAxis", 0);
+        var dilation = Axes("Dilation", "DilationPerAxis", 1);
+        bool subm = kind == 0;
+        if (kernel is not null)
+        {
+            if (!All(kernel, v => v >= 1))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadKernel, location, name, kernel, "kernel sizes must be at least 1 on every axis"));
+            }
+            else if (subm && !All(kernel, v => v % 2 == 1))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadKernel, location, name, kernel, "a submanifold (ConvKind.SubManifold) kernel must be odd on every axis so it centres on the site"));
+            }
+        }
+        if (stride is not null)
+        {
+            if (!All(stride, v => v >= 1))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadStride, location, name, stride, "stride must be at least 1 on every axis"));
+            }
+            else if (subm && !All(stride, v => v == 1))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadStride, location, name, stride, "a submanifold conv keeps its sites, so its stride must be 1; use ConvKind.Sparse to downsample"));
+            }
+        }
+        if (padding is not null && !All(padding, v => v >= 0))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadPadding, location, name, padding));
+        }
+        if (dilation is not null && !All(dilation, v => v >= 1))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadDilation, location, name, dilation));
+        }
+        if (kernel is null || stride is null || padding is null || dilation is null)
+        {
+            return null;
+        }
+        bool bias = args.TryGetValue("Bias", out var b) && b.Value is true;
+        return new ConvModel(ConvKinds[kind], cin, cout, kernel, stride, padding, dilation, bias, activation == 1);
+    }
+
+    private static QuantModel? ReadQuant(INamedTypeSymbol symbol, string name, Location location, List<DiagnosticInfo> diagnostics)
+    {
+        var attribute = symbol.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == QuantizeAttribute);
+        if (attribute is null)
+        {
+            return new QuantModel(false, false, 0.5);
+        }
+        int mode = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is int m ? m : 0;
+        if (mode < 0 || mode >= QuantModes.Length)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadEnum, location, name, "Quantize mode", mode, "QuantMode." + string.Join(", QuantMode.", QuantModes)));
+            return null;
+        }
+        var args = attribute.NamedArguments.ToDictionary(a => a.Key, a => a.Value);
+        bool smooth = args.TryGetValue("SmoothQuant", out var s) && s.Value is true;
+        double alpha = args.TryGetValue("Alpha", out var a) && a.Value is double d ? d : 0.5;
+        if (smooth && mode != 1)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SmoothQuantWithoutW8A8, location, name, "QuantMode." + QuantModes[mode]));
+        }
+        if (!(alpha >= 0 && alpha <= 1))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AlphaOutOfRange, location, name, alpha.ToString(CultureInfo.InvariantCulture)));
+        }
+        return new QuantModel(mode == 1, smooth && mode == 1, alpha);
+    }
+
+    private static List<VariantModel> ReadVariants(
+        INamedTypeSymbol symbol, ConvModel? conv, QuantModel? quant, string name, Location location, List<DiagnosticInfo> diagnostics)
+    {
+        var tiles = new List<(int M, int N, int K)>();
+        var attributes = symbol.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == TileAttribute).ToList();
+        if (attributes.Count == 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoTiles, location, name));
+            tiles.Add(DefaultTile);
+        }
+        foreach (var attribute in attributes)
+        {
+            var tileLocation = attribute.ApplicationSyntaxReference?.GetSyntax().GetLocation() ?? location;
+            var args = attribute.NamedArguments.ToDictionary(a => a.Key, a => a.Value);
+            var values = new int[3];
+            bool valid = true;
+            for (int i = 0; i < 3; i++)
+            {
+                var (field, min, max) = TileRanges[i];
+                values[i] = args.TryGetValue(field, out var v) && v.Value is int x ? x : new[] { DefaultTile.M, DefaultTile.N, DefaultTile.K }[i];
+                if (values[i] < 1 || (values[i] & (values[i] - 1)) != 0)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TileNotPowerOfTwo, tileLocation, name, field, values[i], PowersOfTwo(min, max)));
+                    valid = false;
+                }
+                else if (values[i] < min || values[i] > max)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TileOutOfRange, tileLocation, name, field, values[i], $"{min} to {max}"));
+                    valid = false;
+                }
+            }
+            if (!valid)
+            {
+                continue;
+            }
+            var tile = (values[0], values[1], values[2]);
+            if (tiles.Contains(tile))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateTile, tileLocation, name, tile.Item1, tile.Item2, tile.Item3));
+                continue;
+            }
+            tiles.Add(tile);
+        }
+        if (conv is null || quant is null)
+        {
+            return [];
+        }
+
+        if (quant.W8A8)
+        {
+            int padded = conv.InChannelWords * 4;
+            if (padded != conv.InChannels)
+            {
+                int waste = (int)Math.Round(100.0 * (padded - conv.InChannels) / padded);
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.W8A8ChannelPadding, location, name, conv.InChannels, padded, waste));
+            }
+            long worst = 127L * 127 * conv.KernelVolume * padded;
+            if (worst > int.MaxValue)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AccumulatorOverflow, location, name, conv.KernelVolume, padded, worst));
+            }
+        }
+
+        var variants = new List<VariantModel>();
+        foreach (bool w8a8 in quant.W8A8 ? new[] { false, true } : new[] { false })
+        {
+            foreach (var (m, n, k) in tiles)
+            {
+                // Register tile: up to 8 × 8 accumulators per thread, at least one.
+                int threadRows = Math.Max(1, Math.Min(8, m / 16));
+                int threadCols = Math.Max(1, Math.Min(8, n / 16));
+                int groupSize = (m / threadRows) * (n / threadCols);
+                int sharedBytes = w8a8 ? (m * k + k * n) : 4 * (m * k + k * n);
+                string precision = w8a8 ? "W8A8" : "F32";
+                string variantName = $"{precision}_Tile{m}x{n}x{k}{(w8a8 && quant.SmoothQuant ? "_Smooth" : "")}";
+                if (sharedBytes > SharedMemoryLimit)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SharedMemoryTooLarge, location, name, m, n, k, precision, sharedBytes));
+                    continue;
+                }
+                if (groupSize > GroupSizeLimit)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GroupTooLarge, location, name, m, n, k, groupSize));
+                    continue;
+                }
+                bool reductionTail = w8a8 ? conv.InChannelWords % (k / 4) != 0 : conv.InChannels % k != 0;
+                variants.Add(new VariantModel(variantName, w8a8, w8a8 && quant.SmoothQuant, m, n, k, threadRows, threadCols, groupSize,
+                    sharedBytes, k / 4, reductionTail, conv.OutChannels % threadCols != 0));
+            }
+        }
+        return variants;
+    }
+
+    private static bool IsRegistrable(INamedTypeSymbol symbol)
+    {
+        for (var type = symbol; type is not null; type = type.ContainingType)
+        {
+            if (type.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static bool All(AxesModel axes, Func<int, bool> predicate) => predicate(axes.Z) && predicate(axes.Y) && predicate(axes.X);
+
+    private static string PowersOfTwo(int min, int max)
+    {
+        var values = new List<int>();
+        for (int v = min; v <= max; v *= 2)
+        {
+            values.Add(v);
+        }
+        return string.Join(", ", values);
+    }
+
+    private static IEnumerable<string> ContainerNames(INamedTypeSymbol symbol)
+    {
+        var names = new List<string>();
+        for (var type = symbol.ContainingType; type is not null; type = type.ContainingType)
+        {
+            names.Insert(0, type.Name);
+        }
+        return names;
+    }
+
+    private static string KeywordOf(INamedTypeSymbol type) => type switch
+    {
+        { IsRecord: true, TypeKind: TypeKind.Struct } => "partial record struct",
+        { IsRecord: true } => "partial record",
+        { TypeKind: TypeKind.Struct } => "partial struct",
+        { TypeKind: TypeKind.Interface } => "partial interface",
+        _ => (type.IsStatic ? "static " : "") + "partial class",
+    };
+
+    private static string AccessibilityKeyword(Accessibility accessibility) => accessibility switch
+    {
+        Accessibility.Public => "public",
+        Accessibility.Internal => "internal",
+        Accessibility.Private => "private",
+        Accessibility.Protected => "protected",
+        Accessibility.ProtectedOrInternal => "protected internal",
+        Accessibility.ProtectedAndInternal => "private protected",
+        _ => "internal",
+    };
+}

@@ -1,0 +1,53 @@
+using KernelGen.Kernels;
+
+namespace KernelGen.Quantization;
+
+/// <summary>
+/// fp32 weights packed for the generated kernels: [K, Cin, Cout] (output channels contiguous, so a tile's weight loads
+/// coalesce on GPUs and a register tile reads consecutive floats), plus the bias (zeros when the layer has none).
+/// </summary>
+public sealed class F32LayerWeights
+{
+    private F32LayerWeights(float[] packed, float[] bias, int inChannels, int kernelVolume, int outChannels)
+    {
+        Packed = packed;
+        Bias = bias;
+        InChannels = inChannels;
+        KernelVolume = kernelVolume;
+        OutChannels = outChannels;
+    }
+
+    /// <summary>[K, Cin, Cout].</summary>
+    public float[] Packed { get; }
+
+    /// <summary>[Cout].</summary>
+    public float[] Bias { get; }
+
+    /// <summary>Cin.</summary>
+    public int InChannels { get; }
+
+    /// <summary>K.</summary>
+    public int KernelVolume { get; }
+
+    /// <summary>Cout.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>Packs spconv-layout weights [Cout, kD, kH, kW, Cin].</summary>
+    public static F32LayerWeights From(ConvWeights weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        int cout = weights.OutChannels, cin = weights.InChannels, k = weights.Kernel.Product;
+        var packed = new float[weights.Data.Length];
+        for (int n = 0; n < cout; n++)
+        {
+            for (int offset = 0; offset < k; offset++)
+            {
+                for (int c = 0; c < cin; c++)
+                {
+                    packed[(offset * cin + c) * cout + n] = weights.Data[(n * k + offset) * cin + c];
+                }
+            }
+        }
+        return new F32LayerWeights(packed, weights.Bias?.ToArray() ?? new float[cout], cin, k, cout);
+    }
+}

@@ -1,0 +1,149 @@
+using KernelGen.Kernels;
+
+namespace KernelGen.Quantization;
+
+/// <summary>
+/// A layer's weights and scales for the W8A8 kernels, following KernelGen's quantization semantics:
+/// <list type="bullet">
+/// <item>SmoothQuant (optional): <c>W'[n, k, c] = W[n, k, c] · s_c</c>, activations divided by s_c in the kernel.</item>
+/// <item>Weights per output channel, symmetric: <c>s_w[n] = max|W'[n, :, :]| / 127</c>,
+/// <c>q = clamp(round_half_even(W' / s_w[n]), -127, 127)</c> (in double).</item>
+/// <item>Activations per tensor, symmetric, in the kernel's prologue: <c>q = clamp(round_half_even(fp32(x · m_c)), -127, 127)</c>
+/// with <c>m_c = fp32(1 / (s_c · s_x))</c>.</item>
+/// <item>Epilogue: <c>fp32(acc) · fp32(s_x · s_w[n]) + bias[n]</c>, then the activation.</item>
+/// </list>
+/// </summary>
+public sealed class W8A8LayerWeights
+{
+    /// <summary>Largest |q| of either operand.</summary>
+    public const int QuantMax = 127;
+
+    private W8A8LayerWeights(
+        sbyte[] quantized, float[] weightScales, int[] packed, float[] activationMultipliers, float[] dequantizeScales,
+        float[] bias, float activationScale, float[]? smoothing, int inChannels, int kernelVolume, int outChannels)
+    {
+        Quantized = quantized;
+        WeightScales = weightScales;
+        Packed = packed;
+        ActivationMultipliers = activationMultipliers;
+        DequantizeScales = dequantizeScales;
+        Bias = bias;
+        ActivationScale = activationScale;
+        Smoothing = smoothing;
+        InChannels = inChannels;
+        KernelVolume = kernelVolume;
+        OutChannels = outChannels;
+    }
+
+    /// <summary>Quantized (smoothed) weights in spconv's layout [Cout, K, Cin].</summary>
+    public sbyte[] Quantized { get; }
+
+    /// <summary>s_w [Cout].</summary>
+    public float[] WeightScales { get; }
+
+    /// <summary>Packed for the kernels: [K, ceil(Cin / 4), Cout] words of four int8 input channels (zero-padded).</summary>
+    public int[] Packed { get; }
+
+    /// <summary>m_c = fp32(1 / (s_c · s_x)) [Cin]: the prologue's quantize multiplier per input channel.</summary>
+    public float[] ActivationMultipliers { get; }
+
+    /// <summary>fp32(s_x · s_w[n]) [Cout]: the epilogue's dequantize scale.</summary>
+    public float[] DequantizeScales { get; }
+
+    /// <summary>[Cout] (zeros when the layer has no bias).</summary>
+    public float[] Bias { get; }
+
+    /// <summary>s_x, the per-tensor activation scale.</summary>
+    public float ActivationScale { get; }
+
+    /// <summary>SmoothQuant factors s_c [Cin], or null.</summary>
+    public float[]? Smoothing { get; }
+
+    /// <summary>Cin.</summary>
+    public int InChannels { get; }
+
+    /// <summary>K.</summary>
+    public int KernelVolume { get; }
+
+    /// <summary>Cout.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>Words per (offset, output channel) in <see cref="Packed"/>.</summary>
+    public int InChannelWords => (InChannels + 3) / 4;
+
+    /// <summary>Quantizes and packs spconv-layout weights for activation scale <paramref name="activationScale"/>.</summary>
+    public static W8A8LayerWeights Create(ConvWeights weights, float activationScale, float[]? smoothing = null)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        if (!(activationScale > 0) || !float.IsFinite(activationScale))
+        {
+            throw new ArgumentException($"activation scale s_x must be positive and finite, got {activationScale}", nameof(activationScale));
+        }
+        int cout = weights.OutChannels, cin = weights.InChannels, k = weights.Kernel.Product;
+        if (smoothing is not null)
+        {
+            if (smoothing.Length != cin)
+            {
+                throw new ArgumentException($"SmoothQuant factors have {smoothing.Length} values but the layer has Cin={cin}", nameof(smoothing));
+            }
+            int bad = Array.FindIndex(smoothing, s => !(s > 0) || !float.IsFinite(s));
+            if (bad >= 0)
+            {
+                throw new ArgumentException($"SmoothQuant factor of input channel {bad} is {smoothing[bad]}; factors must be positive and finite", nameof(smoothing));
+            }
+        }
+        int words = (cin + 3) / 4;
+        long worstCase = (long)QuantMax * QuantMax * k * words * 4;
+        if (worstCase > int.MaxValue)
+        {
+            throw new ArgumentException(
+                $"int32 accumulator could overflow: K={k} × Cin={cin} (padded to {words * 4}) products of up to 127² sum to {worstCase} > {int.MaxValue}");
+        }
+
+        double Smoothed(int n, int offset, int c) => (double)weights.Data[(n * k + offset) * cin + c] * (smoothing?[c] ?? 1.0);
+        var quantized = new sbyte[weights.Data.Length];
+        var scales = new float[cout];
+        for (int n = 0; n < cout; n++)
+        {
+            double max = 0;
+            for (int offset = 0; offset < k; offset++)
+            {
+                for (int c = 0; c < cin; c++)
+                {
+                    max = Math.Max(max, Math.Abs(Smoothed(n, offset, c)));
+                }
+            }
+            // An all-zero channel quantizes to zeros with any scale; 1 keeps the arithmetic finite.
+            scales[n] = max > 0 ? (float)(max / QuantMax) : 1f;
+            for (int offset = 0; offset < k; offset++)
+            {
+                for (int c = 0; c < cin; c++)
+                {
+                    double q = Math.Round(Smoothed(n, offset, c) / scales[n], MidpointRounding.ToEven);
+                    quantized[(n * k + offset) * cin + c] = (sbyte)Math.Clamp(q, -QuantMax, QuantMax);
+                }
+            }
+        }
+
+        var packed = new int[k * words * cout];
+        for (int offset = 0; offset < k; offset++)
+        {
+            for (int w = 0; w < words; w++)
+            {
+                for (int n = 0; n < cout; n++)
+                {
+                    int Q(int c) => c < cin ? quantized[(n * k + offset) * cin + c] : 0;
+                    packed[(offset * words + w) * cout + n] = Int8Math.Pack(Q(4 * w), Q(4 * w + 1), Q(4 * w + 2), Q(4 * w + 3));
+                }
+            }
+        }
+        var multipliers = new float[cin];
+        for (int c = 0; c < cin; c++)
+        {
+            multipliers[c] = (float)(1.0 / ((smoothing?[c] ?? 1.0) * activationScale));
+        }
+        var dequantize = scales.Select(s => (float)((double)activationScale * s)).ToArray();
+        return new W8A8LayerWeights(quantized, scales, packed, multipliers, dequantize, weights.Bias?.ToArray() ?? new float[cout],
+            activationScale, smoothing?.ToArray(), cin, k, cout);
+    }
+}

@@ -1,0 +1,11 @@
+namespace KernelGen.Variants;
+
+/// <summary>How a variant's kernel is organised; both shapes are valid on every accelerator.</summary>
+public enum KernelShape
+{
+    /// <summary>Explicitly grouped: the group stages input and weight tiles in shared memory between <c>Group.Barrier</c>s.</summary>
+    GpuStyle,
+
+    /// <summary>Each thread owns a register tile of outputs and loops over the reduction; no shared memory, no barriers.</summary>
+    BarrierFree,
+}

@@ -1,0 +1,130 @@
+using System.Runtime.CompilerServices;
+using ILGPU;
+using ILGPU.Runtime;
+using KernelGen.KernelMaps;
+using KernelGen.Kernels;
+using KernelGen.Tensors;
+
+namespace KernelGen.Variants;
+
+/// <summary>
+/// One generated kernel: a tile shape, a precision and a kernel shape. GPU-style variants launch a 2-D grid of
+/// <see cref="GroupSize"/>-thread groups (one group per BlockM × BlockN output tile); barrier-free variants launch a
+/// grid-stride loop over work items of <see cref="RowsPerThread"/> × <see cref="ChannelsPerThread"/> outputs.
+/// Kernels are loaded once per accelerator.
+/// </summary>
+public abstract class KernelVariant
+{
+    private readonly ConditionalWeakTable<Accelerator, object> _loaded = new();
+
+    /// <summary>Describes a variant (called by generated code).</summary>
+    protected KernelVariant(
+        string name, TileShape tile, Precision precision, KernelShape shape, int outChannels,
+        int groupSize, int sharedMemoryBytes, int rowsPerThread, int channelsPerThread)
+    {
+        Name = name;
+        Tile = tile;
+        Precision = precision;
+        Shape = shape;
+        OutChannels = outChannels;
+        GroupSize = groupSize;
+        SharedMemoryBytes = sharedMemoryBytes;
+        RowsPerThread = rowsPerThread;
+        ChannelsPerThread = channelsPerThread;
+    }
+
+    /// <summary>Name with the shape visible, e.g. <c>W8A8_Tile128x64x32_Smooth_GpuStyle</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>The tile.</summary>
+    public TileShape Tile { get; }
+
+    /// <summary>fp32 or W8A8.</summary>
+    public Precision Precision { get; }
+
+    /// <summary>GPU-style or barrier-free.</summary>
+    public KernelShape Shape { get; }
+
+    /// <summary>Cout of the layer.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>Threads per group (GPU-style).</summary>
+    public int GroupSize { get; }
+
+    /// <summary>Static shared memory per group, bytes (0 for barrier-free).</summary>
+    public int SharedMemoryBytes { get; }
+
+    /// <summary>Output rows per thread's register tile.</summary>
+    public int RowsPerThread { get; }
+
+    /// <summary>Output channels per thread's register tile.</summary>
+    public int ChannelsPerThread { get; }
+
+    /// <summary>Whether this variant fits <paramref name="accelerator"/>'s group and shared-memory limits.</summary>
+    public bool CanRun(Accelerator accelerator, out string? reason)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        if (Shape == KernelShape.GpuStyle && GroupSize > accelerator.MaxNumThreadsPerGroup)
+        {
+            reason = $"{GroupSize} threads per group exceed the device's {accelerator.MaxNumThreadsPerGroup}";
+            return false;
+        }
+        if (SharedMemoryBytes > accelerator.MaxSharedMemoryPerGroup)
+        {
+            reason = $"{SharedMemoryBytes} bytes of shared memory exceed the device's {accelerator.MaxSharedMemoryPerGroup}";
+            return false;
+        }
+        reason = null;
+        return true;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
+
+    /// <summary>The launch configuration of a GPU-style variant for <paramref name="rows"/> output rows.</summary>
+    protected KernelConfig GroupedConfig(int rows) => new(
+        new Index2D((rows + Tile.BlockM - 1) / Tile.BlockM, (OutChannels + Tile.BlockN - 1) / Tile.BlockN),
+        new Index2D(GroupSize, 1));
+
+    /// <summary>Threads for a barrier-free launch over <paramref name="rows"/> output rows.</summary>
+    protected int BarrierFreeWidth(Accelerator accelerator, int rows) => GridStride.Width(
+        accelerator, (long)((rows + RowsPerThread - 1) / RowsPerThread) * ((OutChannels + ChannelsPerThread - 1) / ChannelsPerThread));
+
+    /// <summary>The loaded kernel for <paramref name="accelerator"/>, loading it on first use.</summary>
+    protected T Loaded<T>(Accelerator accelerator, Func<Accelerator, T> load)
+        where T : class
+    {
+        lock (_loaded)
+        {
+            if (!_loaded.TryGetValue(accelerator, out var kernel))
+            {
+                kernel = load(accelerator);
+                _loaded.Add(accelerator, kernel);
+            }
+            return (T)kernel;
+        }
+    }
+
+    /// <summary>Checks shapes shared by every precision.</summary>
+    protected static void EnsureShapes(SparseTensor input, KernelMap map, int inChannels, int kernelVolume, int outChannels, long outputLength)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(map);
+        if (input.Channels != inChannels)
+        {
+            throw new ArgumentException($"input has {input.Channels} channels but the layer expects Cin={inChannels}");
+        }
+        if (map.KernelVolume != kernelVolume)
+        {
+            throw new ArgumentException($"the kernel map has {map.KernelVolume} offsets but the layer's kernel has {kernelVolume}");
+        }
+        if (map.InputCount != input.Count)
+        {
+            throw new ArgumentException($"the kernel map indexes {map.InputCount} input rows but the input has {input.Count}");
+        }
+        if (outputLength != (long)map.OutputCount * outChannels)
+        {
+            throw new ArgumentException($"output must hold [M={map.OutputCount}, Cout={outChannels}] values, got {outputLength}");
+        }
+    }
+}
