@@ -24,6 +24,9 @@ public sealed class F32Variant : KernelVariant
         Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, TileLaunch> kernel)
         : base(name, tile, Precision.F32, KernelShape.BarrierFree, outChannels, 1, 0, rowsPerThread, channelsPerThread) => _barrierFree = kernel;
 
+    /// <inheritdoc />
+    public override System.Reflection.MethodInfo KernelMethod => _grouped?.Method ?? _barrierFree!.Method;
+
     /// <summary>Runs the layer into <paramref name="output"/> [M, Cout] (its prior contents travel to the device and back).</summary>
     public void Run(Accelerator accelerator, SparseTensor input, KernelMap map, F32LayerWeights weights, float[] output)
     {

@@ -60,6 +60,9 @@ public abstract class KernelVariant
     /// <summary>Output channels per thread's register tile.</summary>
     public int ChannelsPerThread { get; }
 
+    /// <summary>The kernel method (for ahead-of-time compilation, e.g. to PTX).</summary>
+    public abstract System.Reflection.MethodInfo KernelMethod { get; }
+
     /// <summary>Whether this variant fits <paramref name="accelerator"/>'s group and shared-memory limits.</summary>
     public bool CanRun(Accelerator accelerator, out string? reason)
     {

@@ -40,6 +40,9 @@ public sealed class W8A8Variant : KernelVariant
     /// <summary>Whether the kernel applies per-input-channel SmoothQuant factors in its prologue.</summary>
     public bool SmoothQuant { get; }
 
+    /// <inheritdoc />
+    public override System.Reflection.MethodInfo KernelMethod => _grouped?.Method ?? _barrierFree!.Method;
+
     /// <summary>Runs the layer into fp32 <paramref name="output"/> [M, Cout].</summary>
     public void Run(Accelerator accelerator, SparseTensor input, KernelMap map, W8A8LayerWeights weights, float[] output) =>
         Execute(accelerator, input, map, weights, output, null, 0f);

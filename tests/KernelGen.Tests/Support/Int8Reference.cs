@@ -1,0 +1,77 @@
+using KernelGen.KernelMaps;
+using KernelGen.Kernels;
+using KernelGen.Tensors;
+
+namespace KernelGen.Tests.Support;
+
+/// <summary>
+/// The exact integer reference for W8A8, written from the semantics in the README (not from the runtime's code):
+/// weights smoothed and quantized per output channel in double, activations quantized per tensor as fp32(x · m_c)
+/// rounded half to even, int64 sums of the int8 products, then the epilogue in double.
+/// </summary>
+public static class Int8Reference
+{
+    public sealed record Result(double[] Values, double[] Magnitudes, sbyte[] QuantizedWeights, float[] WeightScales, float[] Multipliers);
+
+    public static int RoundClamp(double value) =>
+        double.IsNaN(value) ? 0 : (int)Math.Clamp(Math.Round(Math.Clamp(value, -128, 128), MidpointRounding.ToEven), -127, 127);
+
+    public static Result Conv(
+        SparseTensor input, KernelMap map, ConvWeights weights, float activationScale, float[]? smoothing, bool relu)
+    {
+        int cin = weights.InChannels, cout = weights.OutChannels, k = map.KernelVolume;
+        var scales = new float[cout];
+        var qw = new sbyte[weights.Data.Length];
+        for (int n = 0; n < cout; n++)
+        {
+            double max = 0;
+            for (int i = 0; i < k * cin; i++)
+            {
+                max = Math.Max(max, Math.Abs((double)weights.Data[n * k * cin + i] * (smoothing?[i % cin] ?? 1.0)));
+            }
+            scales[n] = max > 0 ? (float)(max / 127) : 1f;
+            for (int i = 0; i < k * cin; i++)
+            {
+                qw[n * k * cin + i] = (sbyte)RoundClamp((double)weights.Data[n * k * cin + i] * (smoothing?[i % cin] ?? 1.0) / scales[n]);
+            }
+        }
+        var multipliers = new float[cin];
+        for (int c = 0; c < cin; c++)
+        {
+            multipliers[c] = (float)(1.0 / ((smoothing?[c] ?? 1.0) * activationScale));
+        }
+        var qx = new int[input.Features.Length];
+        for (int i = 0; i < qx.Length; i++)
+        {
+            float product = input.Features[i] * multipliers[i % cin]; // fp32 multiply, as the kernel does
+            qx[i] = RoundClamp(product);
+        }
+        var values = new double[map.OutputCount * cout];
+        var magnitudes = new double[values.Length];
+        for (int row = 0; row < map.OutputCount; row++)
+        {
+            for (int n = 0; n < cout; n++)
+            {
+                long acc = 0;
+                for (int offset = 0; offset < k; offset++)
+                {
+                    int source = map.OutIn[row * k + offset];
+                    if (source < 0)
+                    {
+                        continue;
+                    }
+                    for (int c = 0; c < cin; c++)
+                    {
+                        acc += qx[source * cin + c] * qw[(n * k + offset) * cin + c];
+                    }
+                }
+                double dequantized = acc * (double)activationScale * scales[n];
+                double bias = weights.Bias?[n] ?? 0;
+                double value = dequantized + bias;
+                values[row * cout + n] = relu ? Math.Max(0, value) : value;
+                magnitudes[row * cout + n] = Math.Abs(dequantized) + Math.Abs(bias);
+            }
+        }
+        return new Result(values, magnitudes, qw, scales, multipliers);
+    }
+}

@@ -1,0 +1,109 @@
+using ApprovalTests;
+using ApprovalTests.Reporters;
+using ILGPU;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+using KernelGen.Tests.Generated;
+using KernelGen.Variants;
+
+namespace KernelGen.Tests.Variants;
+
+/// <summary>
+/// The CUDA path without a GPU: ILGPU's PTX backend compiles every generated kernel for sm_80 (PTX ISA 8.0, which the H100's driver JIT-compiles), and the PTX holds
+/// the instructions the kernels were written for.
+/// </summary>
+public sealed class PtxCompilationTests : IDisposable
+{
+    private readonly Context _context = Context.Create(builder => builder.Default().Optimize(OptimizationLevel.O2));
+    private readonly PTXBackend _backend;
+
+    public PtxCompilationTests() =>
+        _backend = new PTXBackend(_context, new CudaCapabilityContext(CudaArchitecture.SM_80), CudaArchitecture.SM_80, CudaInstructionSet.ISA_80, null);
+
+    public void Dispose() => _context.Dispose();
+
+    private static readonly LayerDescriptor[] Layers =
+        [SubmOddChannels.Layer, DownConv.Layer, ExtraConvShape.Layer, DownPadding011.Layer, SubmDilated.Layer];
+
+    public static TheoryData<string> Variants()
+    {
+        var data = new TheoryData<string>();
+        foreach (var layer in Layers)
+        {
+            foreach (var variant in layer.Variants)
+            {
+                data.Add($"{layer.Name}/{variant.Name}");
+            }
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Every_generated_kernel_compiles_to_ptx_with_the_intended_instructions(string id)
+    {
+        var variant = Find(id);
+        string ptx = Compile(variant);
+        Assert.Contains(".entry", ptx);
+        if (variant.Shape == KernelShape.GpuStyle)
+        {
+            Assert.Contains("bar.sync", ptx);  // Group.Barrier
+            Assert.Contains(".shared", ptx);   // the input and weight tiles
+        }
+        else
+        {
+            Assert.DoesNotContain("bar.sync", ptx);
+            Assert.DoesNotContain(".shared", ptx);
+        }
+        if (variant.Precision == Precision.W8A8)
+        {
+            Assert.Contains("dp4a.s32.s32", ptx); // the int8 dot product, not the scalar fallback
+        }
+        else
+        {
+            // fp32 multiply-adds (ptxas contracts mul.f32 + add.f32 into FMA), and no integer dot products.
+            Assert.Matches(@"(mul|fma)(\.rn)?\.f32", ptx);
+            Assert.DoesNotContain("dp4a", ptx);
+        }
+    }
+
+    [Fact]
+    [UseReporter(typeof(QuietReporter))]
+    public void Ptx_of_one_w8a8_variant_is_pinned()
+    {
+        // Reviewed by reading: the gathered, quantized input words and the weight words are staged in .shared, then the
+        // 2 × 1 register tile (BlockM 32 / 16 threads down, BlockN 16 / 16 across) accumulates with dp4a between two bar.sync.
+        var ptx = Compile(Find("KernelGen.Tests.Generated.DownConv/W8A8_Tile32x16x8_GpuStyle"));
+        Approvals.Verify(StripHeader(ptx));
+    }
+
+    private static KernelVariant Find(string id)
+    {
+        var parts = id.Split('/');
+        return GeneratedLayers.Find(parts[0]).Variants.Single(v => v.Name == parts[1]);
+    }
+
+    private string Compile(KernelVariant variant)
+    {
+        var entry = variant.Shape == KernelShape.GpuStyle
+            ? EntryPointDescription.FromExplicitlyGroupedKernel(variant.KernelMethod)
+            : EntryPointDescription.FromImplicitlyGroupedKernel(variant.KernelMethod);
+        var compiled = (PTXCompiledKernel)_backend.Compile(entry, KernelSpecialization.Empty);
+        return compiled.PTXAssembly;
+    }
+
+    /// <summary>
+    /// The kernel without what depends on compile order: the header (ILGPU version), and the IR node numbers ILGPU puts
+    /// into parameter names and labels, which are renumbered by first appearance.
+    /// </summary>
+    private static string StripHeader(string ptx)
+    {
+        var body = string.Join('\n', ptx.Split('\n').SkipWhile(line => !line.StartsWith(".version", StringComparison.Ordinal)));
+        body = System.Text.RegularExpressions.Regex.Replace(body, @"\b(_[A-Za-z][A-Za-z0-9]*)_\d+\b", "$1");
+        var labels = new Dictionary<string, string>();
+        return System.Text.RegularExpressions.Regex.Replace(body, @"\bL_\d+\b", m =>
+            labels.TryGetValue(m.Value, out var name) ? name : labels[m.Value] = $"L{labels.Count}");
+    }
+}
