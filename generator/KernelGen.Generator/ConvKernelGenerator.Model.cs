@@ -20,7 +20,7 @@ public sealed partial class ConvKernelGenerator
     // Supported tile ranges (powers of two). BlockK ≥ 4 so a W8A8 step holds whole 4-channel words.
     internal static readonly (string Name, int Min, int Max)[] TileRanges = [("BlockM", 16, 256), ("BlockN", 4, 256), ("BlockK", 4, 64)];
     internal const int SharedMemoryLimit = 48 * 1024;
-    internal const int GroupSizeLimit = 1024;
+    internal const int AccumulatorLimit = 64;
     private static readonly (int M, int N, int K) DefaultTile = (64, 32, 16);
     private static readonly string[] ConvKinds = ["SubManifold", "Sparse", "Inverse"];
     private static readonly string[] Activations = ["None", "Relu"];
@@ -271,9 +271,10 @@ public sealed partial class ConvKernelGenerator
         {
             foreach (var (m, n, k) in tiles)
             {
-                // Register tile: up to 8 × 8 accumulators per thread, at least one.
-                int threadRows = Math.Max(1, Math.Min(8, m / 16));
-                int threadCols = Math.Max(1, Math.Min(8, n / 16));
+                // Groups of at most 16 × 16 threads (so every GPU-style kernel also runs on the CPU accelerator's
+                // 256-thread groups); each thread's register tile covers the rest of the tile.
+                int threadRows = Math.Max(1, m / 16);
+                int threadCols = Math.Max(1, n / 16);
                 int groupSize = (m / threadRows) * (n / threadCols);
                 int sharedBytes = w8a8 ? (m * k + k * n) : 4 * (m * k + k * n);
                 string precision = w8a8 ? "W8A8" : "F32";
@@ -283,9 +284,9 @@ public sealed partial class ConvKernelGenerator
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SharedMemoryTooLarge, location, name, m, n, k, precision, sharedBytes));
                     continue;
                 }
-                if (groupSize > GroupSizeLimit)
+                if (threadRows * threadCols > AccumulatorLimit)
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GroupTooLarge, location, name, m, n, k, groupSize));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooManyAccumulators, location, name, m, n, k, threadRows, threadCols));
                     continue;
                 }
                 bool reductionTail = w8a8 ? conv.InChannelWords % (k / 4) != 0 : conv.InChannels % k != 0;

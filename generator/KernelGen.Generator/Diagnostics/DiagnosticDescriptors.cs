@@ -80,9 +80,9 @@ internal static class DiagnosticDescriptors
         "No tile configuration",
         "'{0}' has no [Tile] attribute; generating the default tile BlockM = 64, BlockN = 32, BlockK = 16 (add [Tile] attributes to choose)");
 
-    public static readonly DiagnosticDescriptor GroupTooLarge = Error("KGEN0018",
-        "Tile needs too many threads per group",
-        "[Tile(BlockM = {1}, BlockN = {2}, BlockK = {3})] on '{0}': the GPU-style kernel needs {4} threads per group, over the limit of 1024; use a smaller tile");
+    public static readonly DiagnosticDescriptor TooManyAccumulators = Error("KGEN0018",
+        "Tile needs too many accumulators per thread",
+        "[Tile(BlockM = {1}, BlockN = {2}, BlockK = {3})] on '{0}': each of the 16 × 16 threads would hold a {4} × {5} register tile, over the limit of 64 accumulators (registers would spill); use BlockM × BlockN ≤ 16384");
 
     public static readonly DiagnosticDescriptor BadEnum = Error("KGEN0019",
         "Unknown enum value",

@@ -1,0 +1,83 @@
+using ApprovalTests;
+using ApprovalTests.Namers;
+using ApprovalTests.Reporters;
+using ApprovalTests.Writers;
+using Microsoft.CodeAnalysis;
+
+namespace KernelGen.Generator.Tests;
+
+/// <summary>
+/// Generated code pinned with ApprovalTests: one Snapshots/*.approved.cs per generated hint name, reviewed by a person.
+/// A change writes a .received.cs beside it; read the diff, then rename it to .approved.cs if it is right.
+/// </summary>
+[UseReporter(typeof(QuietReporter))]
+[UseApprovalSubdirectory("Snapshots")]
+public sealed class SnapshotTests
+{
+    public const string Fp32Subm = """
+        using KernelGen;
+
+        namespace Demo;
+
+        [SparseConv3d(InChannels = 16, OutChannels = 16, Kernel = 3, Padding = 1, Bias = true, Activation = Activation.Relu)]
+        [Tile(BlockM = 32, BlockN = 16, BlockK = 16)]
+        [Tile(BlockM = 64, BlockN = 16, BlockK = 8)]
+        public partial class SubmBlock
+        {
+        }
+        """;
+
+    public const string W8A8SmoothStrided = """
+        using KernelGen;
+
+        namespace Demo.Backbone;
+
+        [SparseConv3d(InChannels = 128, OutChannels = 128, Kind = ConvKind.Sparse, KernelPerAxis = new[] { 3, 1, 1 },
+                      StridePerAxis = new[] { 2, 1, 1 }, Bias = true, Activation = Activation.Relu)]
+        [Tile(BlockM = 64, BlockN = 64, BlockK = 32)]
+        [Quantize(QuantMode.W8A8, SmoothQuant = true, Alpha = 0.5)]
+        internal partial class ExtraConv
+        {
+        }
+        """;
+
+    [Fact]
+    public void Fp32_subm_layer_with_two_tiles() => VerifyEach(Fp32Subm, 3);
+
+    [Fact]
+    public void W8A8_smoothquant_strided_layer_with_kernel_3_1_1() => VerifyEach(W8A8SmoothStrided, 3);
+
+    [Theory]
+    [InlineData(Fp32Subm)]
+    [InlineData(W8A8SmoothStrided)]
+    public void Snapshot_code_compiles_without_warnings(string source)
+    {
+        var (result, output) = GeneratorHarness.Run(source);
+        Assert.Empty(GeneratorHarness.AllDiagnostics(result, output));
+    }
+
+    private static void VerifyEach(string source, int expectedFiles)
+    {
+        var (result, _) = GeneratorHarness.Run(source);
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(expectedFiles, result.GeneratedSources.Length);
+        // Verify every file before failing, so one run writes every .received.cs that differs.
+        var failures = new List<string>();
+        foreach (var generated in result.GeneratedSources)
+        {
+            // Hint "Demo.SubmBlock.Layer.g.cs" → Snapshots/SnapshotTests.<test>.ForScenario.Demo.SubmBlock.Layer.approved.cs
+            using (ApprovalResults.ForScenario(generated.HintName.Replace(".g.cs", "")))
+            {
+                try
+                {
+                    Approvals.Verify(WriterFactory.CreateTextWriter(generated.SourceText.ToString(), "cs"));
+                }
+                catch (Exception e) when (e.GetType().Namespace?.StartsWith("ApprovalTests", StringComparison.Ordinal) == true)
+                {
+                    failures.Add($"{generated.HintName}: {e.Message}");
+                }
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+}
