@@ -69,10 +69,15 @@ public sealed class PtxCompilationTests : IDisposable
         }
     }
 
-    [Fact]
+    [SkippableFact]
     [UseReporter(typeof(QuietReporter))]
     public void Ptx_of_one_w8a8_variant_is_pinned()
     {
+#if DEBUG
+        // The PTX follows the kernel's IL, which differs between Debug and Release; the snapshot is of the Release
+        // build, the configuration of the README's test command.
+        Skip.If(true, "the PTX snapshot is pinned for Release builds (dotnet test -c Release)");
+#endif
         // Reviewed by reading: the gathered, quantized input words and the weight words are staged in .shared, then the
         // 2 × 1 register tile (BlockM 32 / 16 threads down, BlockN 16 / 16 across) accumulates with dp4a between two bar.sync.
         var ptx = Compile(Find("KernelGen.Tests.Generated.DownConv/W8A8_Tile32x16x8_GpuStyle"));
