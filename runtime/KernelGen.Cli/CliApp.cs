@@ -16,6 +16,7 @@ internal static class CliApp
         var root = new RootCommand("KernelGen: specialized sparse 3D convolution kernels (spconv-compatible) on ILGPU.");
         root.Subcommands.Add(ConvCommand.Create(output));
         root.Subcommands.Add(DemoCommand.Create(output));
+        root.Subcommands.Add(QuantReport.QuantReportCommand.Create(output));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

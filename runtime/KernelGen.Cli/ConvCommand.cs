@@ -5,6 +5,7 @@ using KernelGen.Accelerators;
 using KernelGen.IO;
 using KernelGen.KernelMaps;
 using KernelGen.Kernels;
+using KernelGen.Quantization;
 using KernelGen.Tensors;
 
 namespace KernelGen.Cli;
@@ -28,11 +29,14 @@ internal static class ConvCommand
         var accelerator = new Option<string>("--accelerator") { Description = "auto, cpu or cuda (default auto)", DefaultValueFactory = _ => "auto" };
         var outCoords = new Option<string>("--out-coords") { Description = "output coordinates, int32 [M,4] .npy", Required = true };
         var outFeatures = new Option<string>("--out-features") { Description = "output features, float32 [M,Cout] .npy", Required = true };
+        var quant = new Option<string>("--quant") { Description = "fp32, w8a8 or w8a8-smooth (default fp32)", DefaultValueFactory = _ => "fp32" };
+        var alpha = new Option<double>("--alpha") { Description = "SmoothQuant migration strength in [0, 1] (default 0.5)", DefaultValueFactory = _ => 0.5 };
+        var actScale = new Option<float?>("--act-scale") { Description = "per-tensor activation scale s_x (default: max|X'| / 127 of this input)" };
 
         var command = new Command("conv", "Run one sparse 3D convolution (the generic ILGPU implicit GEMM) on .npy inputs.")
         {
             coords, features, weight, bias, kind, kernel, stride, padding, dilation, spatialShape, batchSize, accelerator,
-            outCoords, outFeatures,
+            outCoords, outFeatures, quant, alpha, actScale,
         };
         command.SetAction(parse =>
         {
@@ -51,6 +55,27 @@ internal static class ConvCommand
             geometry.Validate();
             var grid = Triple.Parse(parse.GetValue(spatialShape)!, "--spatial-shape");
             var choice = AcceleratorSession.ParseChoice(parse.GetValue(accelerator)!);
+            var method = parse.GetValue(quant) switch
+            {
+                "fp32" => QuantMethod.Fp32,
+                "w8a8" => QuantMethod.W8A8,
+                "w8a8-smooth" => QuantMethod.W8A8Smooth,
+                var other => throw new FormatException($"--quant '{other}' is not one of fp32, w8a8, w8a8-smooth"),
+            };
+            double smoothAlpha = parse.GetValue(alpha);
+            if (!(smoothAlpha >= 0 && smoothAlpha <= 1))
+            {
+                throw new FormatException($"--alpha {smoothAlpha} is outside [0, 1]");
+            }
+            float? givenScale = parse.GetValue(actScale);
+            if (givenScale is { } scaleValue && !(scaleValue > 0 && float.IsFinite(scaleValue)))
+            {
+                throw new FormatException($"--act-scale {scaleValue} must be positive and finite");
+            }
+            if (method == QuantMethod.Fp32 && (givenScale is not null || parse.GetResult(alpha) is { Implicit: false }))
+            {
+                throw new FormatException("--alpha and --act-scale apply to --quant w8a8 or w8a8-smooth only");
+            }
 
             var (coordData, coordShape) = Npy.ReadInt32(parse.GetValue(coords)!, 2, "--coords");
             if (coordShape[1] != 4)
@@ -93,13 +118,26 @@ internal static class ConvCommand
             var map = new IlgpuKernelMapBuilder(session.Accelerator).Build(input, geometry);
             double mapMs = clock.Elapsed.TotalMilliseconds;
             clock.Restart();
-            var result = new GenericImplicitGemm(session.Accelerator).Run(input, map, weights);
+            SparseTensor result;
+            string precision = "fp32";
+            if (method == QuantMethod.Fp32)
+            {
+                result = new GenericImplicitGemm(session.Accelerator).Run(input, map, weights);
+            }
+            else
+            {
+                var quantized = LayerQuantizer.Quantize(weights, LayerQuantizer.ChannelMaxima(input.Features, input.Channels), method, smoothAlpha, givenScale);
+                var output = new float[(long)map.OutputCount * weights.OutChannels];
+                new GenericW8A8ImplicitGemm(session.Accelerator).Run(input, map, quantized, Activation.None, output);
+                result = new SparseTensor(output, map.OutputCoordinates, weights.OutChannels, map.OutputShape, map.BatchSize);
+                precision = $"{MixedPrecisionPolicy.Describe(method, smoothAlpha)}, s_x = {quantized.ActivationScale:G6}";
+            }
             double convMs = clock.Elapsed.TotalMilliseconds;
 
             Npy.Write(parse.GetValue(outCoords)!, result.Coordinates, result.Count, 4);
             Npy.Write(parse.GetValue(outFeatures)!, result.Features, result.Count, result.Channels);
             output.WriteLine(
-                $"conv {geometry}: {input.Count} sites x {input.Channels} ch -> {result.Count} sites x {result.Channels} ch " +
+                $"conv {geometry} ({precision}): {input.Count} sites x {input.Channels} ch -> {result.Count} sites x {result.Channels} ch " +
                 $"on {session.Description}; map {mapMs:F1} ms, conv {convMs:F1} ms (including compile on first use)");
             return 0;
         });

@@ -59,7 +59,7 @@ internal static class DemoCommand
         var current = tensor;
         foreach (var layer in layers)
         {
-            var weights = FanInWeights(random, layer.Cout, layer.Geometry.Kernel, layer.Cin);
+            var weights = SyntheticWeights.FanIn(random, layer.Cout, layer.Geometry.Kernel, layer.Cin);
 
             clock.Restart();
             var map = cpuBuilder.Build(current, layer.Geometry);
@@ -91,18 +91,5 @@ internal static class DemoCommand
         output.WriteLine();
         output.WriteLine(passed ? "demo passed" : "demo FAILED");
         return passed ? 0 : CliApp.CheckFailed;
-    }
-
-    /// <summary>Deterministic fan-in scaled weights (He-style) so activations keep their scale through the layers.</summary>
-    private static ConvWeights FanInWeights(Random random, int cout, Triple kernel, int cin)
-    {
-        var data = new float[cout * kernel.Product * cin];
-        double scale = Math.Sqrt(2.0 / (kernel.Product * cin));
-        for (int i = 0; i < data.Length; i++)
-        {
-            data[i] = (float)((random.NextDouble() * 2 - 1) * scale * Math.Sqrt(3));
-        }
-        var bias = Enumerable.Range(0, cout).Select(_ => (float)(random.NextDouble() * 0.1)).ToArray();
-        return new ConvWeights(data, cout, kernel, cin, bias);
     }
 }

@@ -71,6 +71,39 @@ public sealed class KernelMap
     }
 
     /// <summary>
+    /// The same map restricted to the output rows <paramref name="rows"/> (for tuning or calibrating on a sample of a big
+    /// input): the inputs stay the same, so the sub-map runs on the full input tensor.
+    /// </summary>
+    public KernelMap SelectRows(IReadOnlyList<int> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        int k = KernelVolume;
+        var coordinates = new int[rows.Count * 4];
+        var outIn = new int[rows.Count * k];
+        for (int i = 0; i < rows.Count; i++)
+        {
+            if ((uint)rows[i] >= (uint)OutputCount)
+            {
+                throw new ArgumentOutOfRangeException(nameof(rows), rows[i], $"row outside [0, {OutputCount})");
+            }
+            Array.Copy(OutputCoordinates, rows[i] * 4, coordinates, i * 4, 4);
+            Array.Copy(OutIn, rows[i] * k, outIn, i * k, k);
+        }
+        return new KernelMap(Geometry, InputShape, OutputShape, BatchSize, InputCount, coordinates, outIn);
+    }
+
+    /// <summary>Evenly spaced output rows, at most <paramref name="maxRows"/> (all rows when there are fewer).</summary>
+    public int[] SampleRows(int maxRows)
+    {
+        if (maxRows <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxRows), maxRows, "the sample needs at least one row");
+        }
+        int count = Math.Min(maxRows, OutputCount);
+        return Enumerable.Range(0, count).Select(i => (int)((long)i * OutputCount / count)).ToArray();
+    }
+
+    /// <summary>
     /// The map of the inverse conv (spconv's SparseInverseConv3d with this conv's indice key): outputs are this conv's
     /// input sites, and output j reads input i through offset k exactly when this map sends output i to input j via k.
     /// </summary>

@@ -15,6 +15,9 @@ public struct GemmShape
     /// <summary>1 to add the bias, 0 to skip it (kernels take no bools: their layout differs across backends).</summary>
     public int HasBias;
 
-    /// <summary>1 to apply ReLU after the bias.</summary>
+    /// <summary>1 to apply ReLU after the bias (and residual).</summary>
     public int Relu;
+
+    /// <summary>1 to add a residual [M, Cout] before the activation (spconv's SubM + add + ReLU block).</summary>
+    public int HasResidual;
 }

@@ -15,13 +15,13 @@ namespace KernelGen.Kernels;
 public sealed class GenericImplicitGemm
 {
     private readonly Accelerator _accelerator;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape, int, int> _kernel;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape, int, int> _kernel;
 
     /// <summary>Loads the kernel once for <paramref name="accelerator"/>.</summary>
     public GenericImplicitGemm(Accelerator accelerator)
     {
         _accelerator = accelerator ?? throw new ArgumentNullException(nameof(accelerator));
-        _kernel = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape, int, int>(Kernel);
+        _kernel = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape, int, int>(Kernel);
     }
 
     /// <summary>Runs the conv and returns the output tensor on the map's output sites.</summary>
@@ -34,9 +34,10 @@ public sealed class GenericImplicitGemm
 
     /// <summary>
     /// Runs the conv into <paramref name="output"/> [M, Cout]. The buffer's prior contents travel to the device and
-    /// back, so a poisoned buffer shows any element the kernel failed to write.
+    /// back, so a poisoned buffer shows any element the kernel failed to write. A <paramref name="residual"/> [M, Cout]
+    /// is added before the activation.
     /// </summary>
-    public void Run(SparseTensor input, KernelMap map, ConvWeights weights, Activation activation, float[] output)
+    public void Run(SparseTensor input, KernelMap map, ConvWeights weights, Activation activation, float[] output, float[]? residual = null)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
@@ -51,6 +52,10 @@ public sealed class GenericImplicitGemm
         {
             throw new ArgumentException($"output must hold [M={map.OutputCount}, Cout={weights.OutChannels}] = {elements} values, got {output.LongLength}");
         }
+        if (residual is not null && residual.LongLength != elements)
+        {
+            throw new ArgumentException($"residual must hold [M={map.OutputCount}, Cout={weights.OutChannels}] = {elements} values, got {residual.LongLength}");
+        }
         if (elements == 0)
         {
             return;
@@ -61,9 +66,11 @@ public sealed class GenericImplicitGemm
         using var outIn = _accelerator.Allocate1D(map.OutIn);
         using var weightBuffer = _accelerator.Allocate1D(weights.Data);
         using var bias = _accelerator.Allocate1D(weights.Bias ?? new float[1]);
+        using var residualBuffer = _accelerator.Allocate1D(residual ?? new float[1]);
         using var outputBuffer = _accelerator.Allocate1D(output);
-        Launch(stream, features.View, outIn.View, weightBuffer.View, bias.View, outputBuffer.View,
-            ShapeOf(weights, activation), map.OutputCount);
+        var shape = ShapeOf(weights, activation);
+        shape.HasResidual = residual is null ? 0 : 1;
+        Launch(stream, features.View, outIn.View, weightBuffer.View, bias.View, outputBuffer.View, shape, map.OutputCount, residualBuffer.View);
         outputBuffer.CopyToCPU(stream, output);
         stream.Synchronize();
     }
@@ -78,31 +85,39 @@ public sealed class GenericImplicitGemm
         Relu = activation == Activation.Relu ? 1 : 0,
     };
 
-    /// <summary>Launches on device buffers (no copies, no synchronisation): for callers that keep data resident.</summary>
+    /// <summary>
+    /// Launches on device buffers (no copies, no synchronisation): for callers that keep data resident.
+    /// <paramref name="residual"/> is read only when <see cref="GemmShape.HasResidual"/> is set.
+    /// </summary>
     public void Launch(
         AcceleratorStream stream, ArrayView<float> features, ArrayView<int> outIn, ArrayView<float> weights,
-        ArrayView<float> bias, ArrayView<float> output, GemmShape shape, int outputRows)
+        ArrayView<float> bias, ArrayView<float> output, GemmShape shape, int outputRows, ArrayView<float> residual = default)
     {
         if (outputRows > 0)
         {
+            if (shape.HasResidual != 0 && !residual.IsValid)
+            {
+                throw new ArgumentException("the shape asks for a residual but none was given", nameof(residual));
+            }
             int elements = outputRows * shape.OutChannels;
             int width = GridStride.Width(_accelerator, elements);
-            _kernel(stream, width, features, outIn, weights, bias, output, shape, elements, width);
+            _kernel(stream, width, features, outIn, weights, bias, shape.HasResidual != 0 ? residual : output, output, shape, elements, width);
         }
     }
 
     private static void Kernel(
         Index1D thread, ArrayView<float> features, ArrayView<int> outIn, ArrayView<float> weights,
-        ArrayView<float> bias, ArrayView<float> output, GemmShape shape, int elements, int width)
+        ArrayView<float> bias, ArrayView<float> residual, ArrayView<float> output, GemmShape shape, int elements, int width)
     {
         for (int element = thread; element < elements; element += width)
         {
-            output[element] = OutputElement(element, features, outIn, weights, bias, shape);
+            output[element] = OutputElement(element, features, outIn, weights, bias, residual, shape);
         }
     }
 
     private static float OutputElement(
-        int index, ArrayView<float> features, ArrayView<int> outIn, ArrayView<float> weights, ArrayView<float> bias, GemmShape shape)
+        int index, ArrayView<float> features, ArrayView<int> outIn, ArrayView<float> weights, ArrayView<float> bias,
+        ArrayView<float> residual, GemmShape shape)
     {
         // Consecutive elements are consecutive output channels of one row: output writes coalesce and the
         // gathered feature row is shared through the cache.
@@ -126,6 +141,10 @@ public sealed class GenericImplicitGemm
         if (shape.HasBias != 0)
         {
             accumulator += bias[n];
+        }
+        if (shape.HasResidual != 0)
+        {
+            accumulator += residual[index];
         }
         if (shape.Relu != 0)
         {

@@ -10,8 +10,8 @@ namespace KernelGen.Kernels;
 /// </summary>
 public static class ReferenceSparseConvolution
 {
-    /// <summary>Output [M, Cout] in double.</summary>
-    public static double[] Run(SparseTensor input, KernelMap map, ConvWeights weights, Activation activation = Activation.None)
+    /// <summary>Output [M, Cout] in double; <paramref name="residual"/> [M, Cout] is added before the activation.</summary>
+    public static double[] Run(SparseTensor input, KernelMap map, ConvWeights weights, Activation activation = Activation.None, float[]? residual = null)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weights);
@@ -35,6 +35,7 @@ public static class ReferenceSparseConvolution
                         sum += (double)input.Features[source * cin + c] * weights.Data[(n * k + offset) * cin + c];
                     }
                 }
+                sum += residual?[row * cout + n] ?? 0.0;
                 output[row * cout + n] = activation == Activation.Relu ? Math.Max(sum, 0.0) : sum;
             }
         });

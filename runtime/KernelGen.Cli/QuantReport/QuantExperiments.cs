@@ -1,0 +1,153 @@
+using KernelGen.KernelMaps;
+using KernelGen.Kernels;
+using KernelGen.Points;
+using KernelGen.Quantization;
+using KernelGen.Tensors;
+
+namespace KernelGen.Cli.QuantReport;
+
+/// <summary>fp32, naive W8A8 and W8A8 + SmoothQuant measured on one input, each against the float64 reference.</summary>
+internal sealed record MethodErrors(ErrorMetrics Fp32, ErrorMetrics W8A8, ErrorMetrics Smooth);
+
+/// <summary>Experiment 1: one row per input scale.</summary>
+internal sealed record ScaleRow(double Scale, MethodErrors Errors);
+
+/// <summary>Per-channel statistics of a layer's input.</summary>
+internal sealed record ChannelStats(int Channel, float MaxAbs, float MeanAbs)
+{
+    /// <summary>How far the channel's peak stands out from its typical value.</summary>
+    public double PeakToMean => MeanAbs > 0 ? MaxAbs / MeanAbs : 0;
+}
+
+/// <summary>Experiment 3: one CenterPoint-shaped layer on real voxels.</summary>
+/// <param name="BestSmooth">W8A8 + SmoothQuant at the searched alpha, on every output row.</param>
+internal sealed record RealLayerRow(
+    string Name, string Shape, int Sites, MethodErrors Errors, AlphaSearchResult Search, ErrorMetrics BestSmooth,
+    IReadOnlyList<ChannelStats> InputChannels);
+
+/// <summary>Everything the report shows.</summary>
+internal sealed record QuantReportData(
+    string Device, int SyntheticSites, string SyntheticShape, IReadOnlyList<ScaleRow> Scales, AlphaSearchResult AlphaAtTen,
+    string Scan, int ScanVoxels, IReadOnlyList<RealLayerRow> RealLayers, IReadOnlyList<PrecisionDecision> Policy, double Budget);
+
+/// <summary>
+/// The seed study's experiments, reproduced and extended (README "kernelgen quant-report"). All errors are against the
+/// float64 reference of the same conv (<see cref="ReferenceSparseConvolution"/>, which the tests prove equal to a dense
+/// conv3d in double at the output sites).
+/// </summary>
+internal sealed class QuantExperiments(GenericImplicitGemm fp32, GenericW8A8ImplicitGemm int8)
+{
+    public static readonly double[] Scales = [1, 2, 5, 10];
+
+    /// <summary>
+    /// Experiments 1 and 2: the seed's setting, a SubM 3×3×3 conv 5 → 16 (CenterPoint's conv_input) on random sites
+    /// with standard-normal features, the same base sample multiplied by 1, 2, 5, 10; then alpha from 0 to 1 at × 10.
+    /// </summary>
+    public (IReadOnlyList<ScaleRow> Rows, AlphaSearchResult Alpha, int Sites, string Shape) Synthetic(int seed)
+    {
+        var random = new Random(seed);
+        var shape = new SpatialShape(41, 160, 160);
+        var sites = new HashSet<long>();
+        var coordinates = new List<int>();
+        while (sites.Count < 20_000)
+        {
+            int z = random.Next(shape.Depth), y = random.Next(shape.Height), x = random.Next(shape.Width);
+            if (sites.Add(shape.Key(0, z, y, x)))
+            {
+                coordinates.AddRange([0, z, y, x]);
+            }
+        }
+        const int cin = 5, cout = 16;
+        var baseFeatures = Normal(random, sites.Count * cin);
+        var weights = SyntheticWeights.FanIn(random, cout, Triple.All(3), cin, bias: false);
+        var geometry = ConvGeometry.Uniform(ConvKind.SubManifold, 3, padding: 1);
+        var map = new CpuKernelMapBuilder().Build(new SparseTensor(baseFeatures, coordinates.ToArray(), cin, shape), geometry);
+
+        var rows = new List<ScaleRow>();
+        SparseTensor atTen = null!;
+        double[] referenceAtTen = null!;
+        foreach (double scale in Scales)
+        {
+            var input = new SparseTensor(baseFeatures.Select(v => (float)(v * scale)).ToArray(), coordinates.ToArray(), cin, shape);
+            var reference = ReferenceSparseConvolution.Run(input, map, weights);
+            rows.Add(new ScaleRow(scale, Measure(input, map, weights, Activation.None, reference, alpha: 0.5)));
+            (atTen, referenceAtTen) = (input, reference);
+        }
+        var alpha = AlphaSearch.Search(int8, atTen, map, weights, Activation.None, referenceAtTen);
+        return (rows, alpha, sites.Count, $"SubM 3×3×3, 5 → 16, {sites.Count} random sites in {shape}");
+    }
+
+    /// <summary>
+    /// Experiment 3: the voxels of a real scan through the first CenterPoint layers (conv_input, a conv1 SubM, conv2's
+    /// strided conv, a conv2 SubM) with deterministic fan-in weights; each layer gets the fp32 output of the previous one,
+    /// so every row measures that layer's own quantization error.
+    /// </summary>
+    public IReadOnlyList<RealLayerRow> Real(SparseTensor voxels, int seed)
+    {
+        var random = new Random(seed);
+        var subm = ConvGeometry.Uniform(ConvKind.SubManifold, 3, padding: 1);
+        var layers = new (string Name, ConvGeometry Geometry, int Cin, int Cout)[]
+        {
+            ("conv_input", subm, 5, 16),
+            ("conv1.0.conv1", subm, 16, 16),
+            ("conv2.0 (down)", ConvGeometry.Uniform(ConvKind.Sparse, 3, stride: 2, padding: 1), 16, 32),
+            ("conv2.1.conv1", subm, 32, 32),
+        };
+        var builder = new CpuKernelMapBuilder();
+        var rows = new List<RealLayerRow>();
+        var input = voxels;
+        foreach (var (name, geometry, cin, cout) in layers)
+        {
+            var map = builder.Build(input, geometry);
+            var weights = SyntheticWeights.FanIn(random, cout, geometry.Kernel, cin);
+            var reference = ReferenceSparseConvolution.Run(input, map, weights, Activation.Relu);
+            var errors = Measure(input, map, weights, Activation.Relu, reference, alpha: 0.5);
+            var search = AlphaSearch.Search(int8, input, map, weights, Activation.Relu, reference);
+            var maxima = LayerQuantizer.ChannelMaxima(input.Features, input.Channels);
+            var output = new float[reference.Length];
+            int8.Run(input, map, LayerQuantizer.Quantize(weights, maxima, QuantMethod.W8A8Smooth, search.BestAlpha), Activation.Relu, output);
+            var bestSmooth = ErrorMetrics.Compare(output, reference);
+            string shape = $"{(geometry.Kind == ConvKind.SubManifold ? "SubM" : "Sparse")} {cin} → {cout}, {geometry.Kernel} s{geometry.Stride}";
+            rows.Add(new RealLayerRow(name, shape, input.Count, errors, search, bestSmooth, Channels(input)));
+            input = fp32.Run(input, map, weights, Activation.Relu);
+        }
+        return rows;
+    }
+
+    private MethodErrors Measure(SparseTensor input, KernelMap map, ConvWeights weights, Activation activation, double[] reference, double alpha)
+    {
+        var output = new float[reference.Length];
+        fp32.Run(input, map, weights, activation, output);
+        var fp32Error = ErrorMetrics.Compare(output, reference);
+        var maxima = LayerQuantizer.ChannelMaxima(input.Features, input.Channels);
+        int8.Run(input, map, LayerQuantizer.Quantize(weights, maxima, QuantMethod.W8A8), activation, output);
+        var naive = ErrorMetrics.Compare(output, reference);
+        int8.Run(input, map, LayerQuantizer.Quantize(weights, maxima, QuantMethod.W8A8Smooth, alpha), activation, output);
+        return new MethodErrors(fp32Error, naive, ErrorMetrics.Compare(output, reference));
+    }
+
+    public static IReadOnlyList<ChannelStats> Channels(SparseTensor input)
+    {
+        var max = new float[input.Channels];
+        var sum = new double[input.Channels];
+        for (int i = 0; i < input.Features.Length; i++)
+        {
+            float v = Math.Abs(input.Features[i]);
+            max[i % input.Channels] = Math.Max(max[i % input.Channels], v);
+            sum[i % input.Channels] += v;
+        }
+        return Enumerable.Range(0, input.Channels)
+            .Select(c => new ChannelStats(c, max[c], (float)(sum[c] / Math.Max(1, input.Count))))
+            .ToList();
+    }
+
+    private static float[] Normal(Random random, int count)
+    {
+        var values = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            values[i] = (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
+        }
+        return values;
+    }
+}
