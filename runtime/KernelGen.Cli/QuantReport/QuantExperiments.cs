@@ -43,13 +43,14 @@ internal sealed class QuantExperiments(GenericImplicitGemm fp32, GenericW8A8Impl
     /// Experiments 1 and 2: the seed's setting, a SubM 3×3×3 conv 5 → 16 (CenterPoint's conv_input) on random sites
     /// with standard-normal features, the same base sample multiplied by 1, 2, 5, 10; then alpha from 0 to 1 at × 10.
     /// </summary>
-    public (IReadOnlyList<ScaleRow> Rows, AlphaSearchResult Alpha, int Sites, string Shape) Synthetic(int seed)
+    public (IReadOnlyList<ScaleRow> Rows, AlphaSearchResult Alpha, int Sites, string Shape) Synthetic(int seed, int siteCount)
     {
         var random = new Random(seed);
         var shape = new SpatialShape(41, 160, 160);
         var sites = new HashSet<long>();
         var coordinates = new List<int>();
-        while (sites.Count < 20_000)
+        siteCount = (int)Math.Min(siteCount, shape.CellCount / 2);
+        while (sites.Count < siteCount)
         {
             int z = random.Next(shape.Depth), y = random.Next(shape.Height), x = random.Next(shape.Width);
             if (sites.Add(shape.Key(0, z, y, x)))

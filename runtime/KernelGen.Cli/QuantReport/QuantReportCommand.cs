@@ -20,9 +20,10 @@ internal static class QuantReportCommand
         var accelerator = new Option<string>("--accelerator") { Description = "auto, cpu or cuda (default auto)", DefaultValueFactory = _ => "auto" };
         var budget = new Option<double>("--budget") { Description = "relative L2 error budget of the mixed-precision policy (default 0.01)", DefaultValueFactory = _ => 0.01 };
         var seed = new Option<int>("--seed") { Description = "random seed of inputs and weights (default 2024)", DefaultValueFactory = _ => 2024 };
+        var sites = new Option<int>("--sites") { Description = "active sites of the synthetic experiments (default 20000)", DefaultValueFactory = _ => 20_000 };
         var command = new Command("quant-report", "Reproduce and extend the W8A8 + SmoothQuant study: tables and plots in a markdown report.")
         {
-            outFolder, input, accelerator, budget, seed,
+            outFolder, input, accelerator, budget, seed, sites,
         };
         command.SetAction(parse =>
         {
@@ -35,7 +36,12 @@ internal static class QuantReportCommand
             var experiments = new QuantExperiments(new GenericImplicitGemm(session.Accelerator), new GenericW8A8ImplicitGemm(session.Accelerator));
             int randomSeed = parse.GetValue(seed);
             output.WriteLine($"quant-report on {session.Description}: synthetic experiments…");
-            var (rows, alpha, sites, shape) = experiments.Synthetic(randomSeed);
+            int syntheticSites = parse.GetValue(sites);
+            if (syntheticSites is < 1 or > 1_000_000)
+            {
+                throw new FormatException($"--sites {syntheticSites} must be between 1 and 1000000");
+            }
+            var (rows, alpha, siteCount, shape) = experiments.Synthetic(randomSeed, syntheticSites);
 
             string? path = parse.GetValue(input);
             var cloud = path is null ? ShippedScan.Read() : ScanReader.Read(path);
@@ -48,7 +54,7 @@ internal static class QuantReportCommand
                     : new LayerMeasurement(l.Name, QuantMethod.W8A8, 0, l.Errors.W8A8)),
                 errorBudget);
 
-            var data = new QuantReportData(session.Description, sites, shape, rows, alpha, cloud.Source, voxels.Count, real, policy, errorBudget);
+            var data = new QuantReportData(session.Description, siteCount, shape, rows, alpha, cloud.Source, voxels.Count, real, policy, errorBudget);
             string folder = parse.GetValue(outFolder)!;
             QuantReportWriter.Write(data, folder, output);
             output.WriteLine($"report written to {Path.GetFullPath(Path.Combine(folder, "report.md"))}");

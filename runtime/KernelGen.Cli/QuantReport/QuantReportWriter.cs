@@ -50,7 +50,7 @@ internal static class QuantReportWriter
         var first = data.Scales[0].Errors.Fp32;
         var last = data.Scales[^1].Errors.Fp32;
         md.AppendLine($"**Why the fp32 baseline's loss grows with the input scale** (the seed's open question): its L1 grows ×{last.L1 / first.L1:F1} from ×1 to ×10,");
-        md.AppendLine($"while its relative L2 error stays between {data.Scales.Min(r => r.Errors.Fp32.RelativeL2):E2} and {data.Scales.Max(r => r.Errors.Fp32.RelativeL2):E2}.");
+        md.AppendLine($"while its relative L2 error stays between {E(data.Scales.Min(r => r.Errors.Fp32.RelativeL2))} and {E(data.Scales.Max(r => r.Errors.Fp32.RelativeL2))}.");
         md.AppendLine("L1 is an absolute measure and the outputs grow linearly with the input; fp32 rounding error is a fixed fraction");
         md.AppendLine("(≈ unit roundoff × Σ|terms|) of the values being summed, so it grows with them. The implementation does not lose accuracy;");
         md.AppendLine("compare methods across scales with a relative measure. The same is true of W8A8: its step s_x grows with the input, so its L1");
@@ -67,7 +67,7 @@ internal static class QuantReportWriter
             data.AlphaAtTen.Curve.Select(p => p.Alpha).ToArray(), ("W8A8 + SmoothQuant", data.AlphaAtTen.Curve.Select(p => p.Error.L1).ToArray()));
         md.AppendLine("![L1 vs alpha](alpha_l1.png)");
         md.AppendLine();
-        md.AppendLine($"Best α = {data.AlphaAtTen.BestAlpha:F2} (relative L2 {data.AlphaAtTen.BestError.RelativeL2:E2}; naive W8A8 at ×10: {data.Scales[^1].Errors.W8A8.RelativeL2:E2}).");
+        md.AppendLine($"Best α = {data.AlphaAtTen.BestAlpha:F2} (relative L2 {E(data.AlphaAtTen.BestError.RelativeL2)}; naive W8A8 at ×10: {E(data.Scales[^1].Errors.W8A8.RelativeL2)}).");
         md.AppendLine("With i.i.d. normal features every channel has the same range, so there are no activation outliers to migrate: SmoothQuant");
         md.AppendLine("can only trade activation resolution for weight resolution, and the curve is shallow. Real LiDAR features are different (section 3).");
         md.AppendLine();
@@ -107,18 +107,25 @@ internal static class QuantReportWriter
                 l.BestSmooth.SqnrDb.ToString("F1", CultureInfo.InvariantCulture),
             })));
         md.AppendLine();
-        Bars(Path.Combine(folder, "real_layers.png"), "Relative L2 error per layer (real scan)", "log10 relative L2",
+        Bars(Path.Combine(folder, "real_layers.png"), "Relative L2 error per layer (real scan)", "relative L2 error (%)",
             data.RealLayers.Select(l => l.Name).ToArray(),
-            ("W8A8", data.RealLayers.Select(l => Math.Log10(l.Errors.W8A8.RelativeL2)).ToArray()),
-            ("W8A8 + SQ (0.5)", data.RealLayers.Select(l => Math.Log10(l.Errors.Smooth.RelativeL2)).ToArray()),
-            ("W8A8 + SQ (best α)", data.RealLayers.Select(l => Math.Log10(l.BestSmooth.RelativeL2)).ToArray()));
+            ("W8A8", data.RealLayers.Select(l => 100 * l.Errors.W8A8.RelativeL2).ToArray()),
+            ("W8A8 + SQ (0.5)", data.RealLayers.Select(l => 100 * l.Errors.Smooth.RelativeL2).ToArray()),
+            ("W8A8 + SQ (best α)", data.RealLayers.Select(l => 100 * l.BestSmooth.RelativeL2).ToArray()));
         md.AppendLine("![per-layer error](real_layers.png)");
         md.AppendLine();
         var firstLayer = data.RealLayers[0];
-        md.AppendLine($"On `conv_input` naive W8A8 has relative error {firstLayer.Errors.W8A8.RelativeL2:P2}: one channel's range sets s_x for all five, so the");
-        md.AppendLine($"small-range channels get few int8 levels. SmoothQuant moves that range into the weights: {firstLayer.Errors.Smooth.RelativeL2:P2} at α = 0.5,");
-        md.AppendLine($"{firstLayer.BestSmooth.RelativeL2:P2} at the searched α = {firstLayer.Search.BestAlpha:F2}. After the first ReLU layers the channels are far more even,");
-        md.AppendLine("and naive W8A8 is already close to SmoothQuant — whether SmoothQuant helps depends on the inputs, as the seed suspected.");
+        var widest = voxelStats.MaxBy(c => c.MaxAbs)!;
+        var narrowest = voxelStats.Where(c => c.MaxAbs > 0).MinBy(c => c.MaxAbs)!;
+        string Name(ChannelStats c) => VoxelChannels.ElementAtOrDefault(c.Channel) ?? c.Channel.ToString(CultureInfo.InvariantCulture);
+        md.AppendLine($"On `conv_input` naive W8A8 has relative error {firstLayer.Errors.W8A8.RelativeL2:P2}: the `{Name(widest)}` channel (max {widest.MaxAbs:G4}) sets s_x");
+        md.AppendLine($"for all five, so `{Name(narrowest)}` (max {narrowest.MaxAbs:G4}) is left with about {127 * narrowest.MaxAbs / widest.MaxAbs:F0} int8 levels. SmoothQuant moves that range");
+        md.AppendLine($"into the weights: {firstLayer.Errors.Smooth.RelativeL2:P2} at α = 0.5, {firstLayer.BestSmooth.RelativeL2:P2} at the searched α = {firstLayer.Search.BestAlpha:F2}");
+        md.AppendLine($"({1 - firstLayer.BestSmooth.RelativeL2 / firstLayer.Errors.W8A8.RelativeL2:P0} less error). On the later layers, whose inputs are ReLU outputs with an");
+        md.AppendLine($"outlier ratio of only {data.RealLayers.Skip(1).Min(l => Ratio(l)):F1}–{data.RealLayers.Skip(1).Max(l => Ratio(l)):F1}, SmoothQuant at the searched α removes");
+        md.AppendLine($"{data.RealLayers.Skip(1).Min(l => 1 - l.BestSmooth.RelativeL2 / l.Errors.W8A8.RelativeL2):P0}–{data.RealLayers.Skip(1).Max(l => 1 - l.BestSmooth.RelativeL2 / l.Errors.W8A8.RelativeL2):P0} of the naive error");
+        md.AppendLine("(α near 1 there: the weights, not the activations, are the harder side). Whether and how much SmoothQuant helps depends on");
+        md.AppendLine("the inputs and the weights, as the seed suspected; the per-layer search finds it by measurement.");
         md.AppendLine();
 
         // 4. Policy.
@@ -129,6 +136,13 @@ internal static class QuantReportWriter
 
         File.WriteAllText(Path.Combine(folder, "report.md"), md.ToString());
         console.WriteLine(md.ToString());
+    }
+
+    private static double Ratio(RealLayerRow layer)
+    {
+        var sorted = layer.InputChannels.Select(c => c.MaxAbs).Order().ToArray();
+        float median = sorted[sorted.Length / 2];
+        return median > 0 ? sorted[^1] / median : double.PositiveInfinity;
     }
 
     private static string E(double value) => value.ToString("0.000E+00", CultureInfo.InvariantCulture);
