@@ -115,7 +115,7 @@ public sealed class GenericW8A8ImplicitGemm
         using var out32 = _accelerator.Allocate1D(output ?? new float[1]);
         using var out8 = _accelerator.Allocate1D(output8 ?? new sbyte[1]);
         using var outMultipliers = _accelerator.Allocate1D(outputMultipliers ?? new float[1]);
-        _kernel(stream, width, f.View, f8.View, outIn.View, packed.View, multipliers.View, dequantize.View, bias.View, res.View,
+        Launch(stream, f.View, f8.View, outIn.View, packed.View, multipliers.View, dequantize.View, bias.View, res.View,
             out32.View, out8.View, outMultipliers.View, shape);
         if (output is not null)
         {
@@ -126,6 +126,24 @@ public sealed class GenericW8A8ImplicitGemm
             out8.CopyToCPU(stream, output8!);
         }
         stream.Synchronize();
+    }
+
+    /// <summary>
+    /// Launches on device-resident buffers (no copies, no synchronisation); <paramref name="shape"/> says which views are
+    /// read (int8 or fp32 input, residual) and written (int8 or fp32 output). Its Width is set here.
+    /// </summary>
+    public void Launch(
+        AcceleratorStream stream, ArrayView<float> features, ArrayView<sbyte> features8, ArrayView<int> outIn, ArrayView<int> packed,
+        ArrayView<float> activationMultipliers, ArrayView<float> dequantizeScales, ArrayView<float> bias, ArrayView<float> residual,
+        ArrayView<float> output, ArrayView<sbyte> output8, ArrayView<float> outputMultipliers, W8A8Shape shape)
+    {
+        if (shape.Elements == 0)
+        {
+            return;
+        }
+        shape.Width = GridStride.Width(_accelerator, shape.Elements);
+        _kernel(stream, shape.Width, features, features8, outIn, packed, activationMultipliers, dequantizeScales, bias, residual,
+            output, output8, outputMultipliers, shape);
     }
 
     private static void Kernel(
