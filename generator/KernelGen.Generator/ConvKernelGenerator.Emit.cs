@@ -15,6 +15,8 @@ public sealed partial class ConvKernelGenerator
     private static readonly Lazy<Template> LayerTemplate = new(() => LoadTemplate("layer.sbncs"));
     private static readonly Lazy<Template> F32Template = new(() => LoadTemplate("implicit_gemm_f32.sbncs"));
     private static readonly Lazy<Template> W8A8Template = new(() => LoadTemplate("implicit_gemm_w8a8.sbncs"));
+    private static readonly Lazy<Template> CpuF32Template = new(() => LoadTemplate("cpu_f32.sbncs"));
+    private static readonly Lazy<Template> CpuW8A8Template = new(() => LoadTemplate("cpu_w8a8.sbncs"));
 
     private static void Emit(SourceProductionContext output, LayerModel model)
     {
@@ -46,9 +48,14 @@ public sealed partial class ConvKernelGenerator
             var template = variant.W8A8 ? W8A8Template.Value : F32Template.Value;
             yield return ($"{model.HintPrefix}.{variant.Name}.g.cs", Render(template, model, variant));
         }
+        foreach (var variant in model.CpuVariants)
+        {
+            var template = variant.W8A8 ? CpuW8A8Template.Value : CpuF32Template.Value;
+            yield return ($"{model.HintPrefix}.{variant.Name}.g.cs", Render(template, model, variant));
+        }
     }
 
-    private static string Render(Template template, LayerModel model, VariantModel? variant)
+    private static string Render(Template template, LayerModel model, object? variant)
     {
         var globals = new ScriptObject
         {

@@ -78,7 +78,8 @@ public sealed partial class ConvKernelGenerator
             IsRegistrable(symbol),
             conv,
             quant,
-            new EquatableArray<VariantModel>(variants));
+            new EquatableArray<VariantModel>(variants),
+            new EquatableArray<CpuVariantModel>(CpuVariants(conv, quant, variants)));
         return new ParseResult(model, new EquatableArray<DiagnosticInfo>(diagnostics));
     }
 
@@ -295,6 +296,39 @@ public sealed partial class ConvKernelGenerator
             }
         }
         return variants;
+    }
+
+    /// <summary>
+    /// CPU SIMD variants, one per distinct (BlockM, BlockN) of the tiles and per instruction set: fp32 with Vector512,
+    /// Vector256 and a portable scalar fallback; W8A8 with 256-bit VNNI and a portable fallback.
+    /// </summary>
+    private static List<CpuVariantModel> CpuVariants(ConvModel conv, QuantModel quant, List<VariantModel> gpuVariants)
+    {
+        var cpu = new List<CpuVariantModel>();
+        var tiles = gpuVariants.Select(v => (v.BlockM, v.BlockN)).Distinct().ToList();
+        foreach (var (m, n) in tiles)
+        {
+            string tile = $"Tile{m}x{n}";
+            cpu.Add(Cpu($"CpuF32_V512_{tile}", false, false, "Vector512Fma", "Vector512", 16, conv, m, n));
+            cpu.Add(Cpu($"CpuF32_V256_{tile}", false, false, "Vector256Fma", "Vector256", 8, conv, m, n));
+            cpu.Add(Cpu($"CpuF32_Portable_{tile}", false, false, "Portable", "", 8, conv, m, n));
+            if (quant.W8A8)
+            {
+                string smooth = quant.SmoothQuant ? "_Smooth" : "";
+                cpu.Add(Cpu($"CpuW8A8_Vnni256_{tile}{smooth}", true, quant.SmoothQuant, "AvxVnni256", "Vector256", 8, conv, m, n));
+                cpu.Add(Cpu($"CpuW8A8_Portable_{tile}{smooth}", true, quant.SmoothQuant, "Portable", "", 8, conv, m, n));
+            }
+        }
+        return cpu;
+    }
+
+    private static CpuVariantModel Cpu(string name, bool w8a8, bool smooth, string set, string vectorType, int lanes, ConvModel conv, int m, int n)
+    {
+        int padded = (conv.OutChannels + lanes - 1) / lanes * lanes;
+        int vectors = padded / lanes;
+        // As many vectors per register tile as BlockN asks for (1, 2 or 4), dividing the padded channels evenly.
+        int perBlock = new[] { 4, 2, 1 }.First(v => v <= Math.Max(1, n / lanes) && vectors % v == 0);
+        return new CpuVariantModel(name, w8a8, smooth, set, vectorType, lanes, m, perBlock, vectors / perBlock, padded, m, n);
     }
 
     private static bool IsRegistrable(INamedTypeSymbol symbol)

@@ -36,13 +36,17 @@ foreach (var layer in GeneratedLayers.All)
     {
         var output = new float[expected.Length];
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        if (variant is F32Variant f)
+        if (!variant.CanRun(session.Accelerator, out var reason))
         {
-            f.Run(session.Accelerator, input, map, f32, output);
+            Console.WriteLine($"  {variant.Name,-36} skipped: {reason}");
+            continue;
         }
-        else
+        switch (variant)
         {
-            ((W8A8Variant)variant).Run(session.Accelerator, input, map, w8a8!, output);
+            case F32Variant f: f.Run(session.Accelerator, input, map, f32, output); break;
+            case W8A8Variant q: q.Run(session.Accelerator, input, map, w8a8!, output); break;
+            case CpuF32Variant cf: cf.Run(input, map, f32, output); break;
+            case CpuW8A8Variant cq: cq.Run(input, map, w8a8!, output); break;
         }
         double maxError = output.Zip(expected, (a, b) => Math.Abs(a - b)).Max();
         Console.WriteLine($"  {variant.Name,-36} {clock.Elapsed.TotalMilliseconds,8:F1} ms   max |diff| vs generic fp32 {maxError:E2}");

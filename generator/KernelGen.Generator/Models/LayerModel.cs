@@ -21,7 +21,8 @@ internal sealed record LayerModel(
     bool Registrable,
     ConvModel Conv,
     QuantModel Quant,
-    EquatableArray<VariantModel> Variants);
+    EquatableArray<VariantModel> Variants,
+    EquatableArray<CpuVariantModel> CpuVariants);
 
 /// <summary>The convolution: kind, shape and epilogue.</summary>
 internal sealed record ConvModel(

@@ -32,6 +32,25 @@ public sealed class F32LayerWeights
     /// <summary>Cout.</summary>
     public int OutChannels { get; }
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, (float[] Weights, float[] Bias)> _padded = new();
+
+    /// <summary>
+    /// The weights as [K, Cin, CoutPadded] and the bias as [CoutPadded], Cout zero-padded to a multiple of
+    /// <paramref name="lanes"/> so CPU SIMD kernels load whole vectors (computed once per width).
+    /// </summary>
+    public (float[] Weights, float[] Bias) PaddedForLanes(int lanes) => _padded.GetOrAdd(lanes, width =>
+    {
+        int padded = (OutChannels + width - 1) / width * width;
+        var weights = new float[KernelVolume * InChannels * padded];
+        for (int row = 0; row < KernelVolume * InChannels; row++)
+        {
+            Array.Copy(Packed, row * OutChannels, weights, row * padded, OutChannels);
+        }
+        var bias = new float[padded];
+        Array.Copy(Bias, bias, OutChannels);
+        return (weights, bias);
+    });
+
     /// <summary>Packs spconv-layout weights [Cout, kD, kH, kW, Cin].</summary>
     public static F32LayerWeights From(ConvWeights weights)
     {

@@ -71,6 +71,44 @@ public sealed class W8A8LayerWeights
     /// <summary>Words per (offset, output channel) in <see cref="Packed"/>.</summary>
     public int InChannelWords => (InChannels + 3) / 4;
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, CpuPacking> _padded = new();
+
+    /// <summary>The W8A8 weights laid out for CPU SIMD kernels of a vector width.</summary>
+    /// <param name="Weights">[K, Words, CoutPadded] packed words.</param>
+    /// <param name="WeightSums">Σ_c q_w[n, k, c] as [K, CoutPadded].</param>
+    /// <param name="DequantizeScales">[CoutPadded].</param>
+    /// <param name="Bias">[CoutPadded].</param>
+    public sealed record CpuPacking(int[] Weights, int[] WeightSums, float[] DequantizeScales, float[] Bias);
+
+    /// <summary>Cout zero-padded to a multiple of <paramref name="lanes"/> (computed once per width).</summary>
+    public CpuPacking PaddedForLanes(int lanes) => _padded.GetOrAdd(lanes, width =>
+    {
+        int padded = (OutChannels + width - 1) / width * width, words = InChannelWords;
+        var weights = new int[KernelVolume * words * padded];
+        for (int row = 0; row < KernelVolume * words; row++)
+        {
+            Array.Copy(Packed, row * OutChannels, weights, row * padded, OutChannels);
+        }
+        var sums = new int[KernelVolume * padded];
+        for (int n = 0; n < OutChannels; n++)
+        {
+            for (int k = 0; k < KernelVolume; k++)
+            {
+                int sum = 0;
+                for (int c = 0; c < InChannels; c++)
+                {
+                    sum += Quantized[(n * KernelVolume + k) * InChannels + c];
+                }
+                sums[k * padded + n] = sum;
+            }
+        }
+        var dequantize = new float[padded];
+        Array.Copy(DequantizeScales, dequantize, OutChannels);
+        var bias = new float[padded];
+        Array.Copy(Bias, bias, OutChannels);
+        return new CpuPacking(weights, sums, dequantize, bias);
+    });
+
     /// <summary>Quantizes and packs spconv-layout weights for activation scale <paramref name="activationScale"/>.</summary>
     public static W8A8LayerWeights Create(ConvWeights weights, float activationScale, float[]? smoothing = null)
     {

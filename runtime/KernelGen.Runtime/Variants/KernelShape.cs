@@ -8,4 +8,8 @@ public enum KernelShape
 
     /// <summary>Each thread owns a register tile of outputs and loops over the reduction; no shared memory, no barriers.</summary>
     BarrierFree,
+
+    /// <summary>Plain C# with <c>System.Runtime.Intrinsics</c> on the host CPU (not an ILGPU kernel): output-stationary
+    /// register tiles, parallel over row tiles. A candidate only on the CPU accelerator.</summary>
+    CpuSimd,
 }

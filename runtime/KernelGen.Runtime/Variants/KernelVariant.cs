@@ -63,10 +63,16 @@ public abstract class KernelVariant
     /// <summary>The kernel method (for ahead-of-time compilation, e.g. to PTX).</summary>
     public abstract System.Reflection.MethodInfo KernelMethod { get; }
 
-    /// <summary>Whether this variant fits <paramref name="accelerator"/>'s group and shared-memory limits.</summary>
+    /// <summary>Whether this variant can run on <paramref name="accelerator"/>, and why not.</summary>
     public bool CanRun(Accelerator accelerator, out string? reason)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
+        return CanRunOn(accelerator, out reason);
+    }
+
+    /// <summary>ILGPU kernels: whether the group size and shared memory fit the accelerator.</summary>
+    protected virtual bool CanRunOn(Accelerator accelerator, out string? reason)
+    {
         if (Shape == KernelShape.GpuStyle && GroupSize > accelerator.MaxNumThreadsPerGroup)
         {
             reason = $"{GroupSize} threads per group exceed the device's {accelerator.MaxNumThreadsPerGroup}";

@@ -1,0 +1,104 @@
+using System.Reflection;
+using ILGPU.Runtime;
+using KernelGen.KernelMaps;
+using KernelGen.Quantization;
+using KernelGen.Tensors;
+
+namespace KernelGen.Variants;
+
+/// <summary>Everything one call of a generated fp32 CPU kernel reads and writes.</summary>
+public sealed class CpuF32Call
+{
+    /// <summary>Input features [N, Cin].</summary>
+    public required float[] Features { get; init; }
+
+    /// <summary>Cin zeros: the row a missing neighbour reads, so the inner loop has no branch.</summary>
+    public required float[] ZeroRow { get; init; }
+
+    /// <summary>The kernel map [M, K].</summary>
+    public required int[] OutIn { get; init; }
+
+    /// <summary>Weights [K, Cin, CoutPadded] (padded for the vector width).</summary>
+    public required float[] Weights { get; init; }
+
+    /// <summary>Bias [CoutPadded] (zeros when the layer has none).</summary>
+    public required float[] Bias { get; init; }
+
+    /// <summary>Residual [M, Cout] added before the activation, or null.</summary>
+    public float[]? Residual { get; init; }
+
+    /// <summary>Output [M, Cout].</summary>
+    public required float[] Output { get; init; }
+
+    /// <summary>M.</summary>
+    public required int Rows { get; init; }
+}
+
+/// <summary>
+/// A generated fp32 CPU SIMD variant: plain C# over arrays with <c>Vector256</c>/<c>Vector512</c> FMA, each task a
+/// tile of <see cref="TileShape.BlockM"/> output rows, register tiles of 4 rows × a block of output channels.
+/// </summary>
+public sealed class CpuF32Variant : KernelVariant
+{
+    private readonly Action<int, CpuF32Call> _rowTile;
+
+    /// <summary>Describes a variant (called by generated code).</summary>
+    public CpuF32Variant(string name, TileShape tile, int outChannels, CpuInstructionSet instructionSet, int lanes, Action<int, CpuF32Call> rowTile)
+        : base(name, tile, Precision.F32, KernelShape.CpuSimd, outChannels, 1, 0, 4, tile.BlockN)
+    {
+        InstructionSet = instructionSet;
+        Lanes = lanes;
+        _rowTile = rowTile;
+    }
+
+    /// <summary>The instructions the kernel uses.</summary>
+    public CpuInstructionSet InstructionSet { get; }
+
+    /// <summary>Vector lanes: the weights' output channels are padded to a multiple of this.</summary>
+    public int Lanes { get; }
+
+    /// <inheritdoc />
+    public override MethodInfo KernelMethod => _rowTile.Method;
+
+    /// <summary>Whether this process's CPU has the instructions.</summary>
+    public bool IsSupported => CpuFeatures.Supports(InstructionSet);
+
+    /// <inheritdoc />
+    protected override bool CanRunOn(Accelerator accelerator, out string? reason)
+    {
+        reason = accelerator.AcceleratorType != AcceleratorType.CPU ? "CPU SIMD variants run on the host, a candidate only on the CPU accelerator"
+            : !IsSupported ? $"this CPU lacks {InstructionSet}"
+            : null;
+        return reason is null;
+    }
+
+    /// <summary>Runs the layer on the host into <paramref name="output"/> [M, Cout].</summary>
+    public void Run(SparseTensor input, KernelMap map, F32LayerWeights weights, float[] output, float[]? residual = null)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(output);
+        EnsureShapes(input, map, weights.InChannels, weights.KernelVolume, OutChannels, output.LongLength);
+        if (!IsSupported)
+        {
+            throw new PlatformNotSupportedException($"{Name} needs {InstructionSet}, which this CPU lacks");
+        }
+        if (residual is not null && residual.Length != output.Length)
+        {
+            throw new ArgumentException($"residual must hold [M={map.OutputCount}, Cout={OutChannels}] values, got {residual.Length}");
+        }
+        var padded = weights.PaddedForLanes(Lanes);
+        var call = new CpuF32Call
+        {
+            Features = input.Features,
+            ZeroRow = new float[weights.InChannels],
+            OutIn = map.OutIn,
+            Weights = padded.Weights,
+            Bias = padded.Bias,
+            Residual = residual,
+            Output = output,
+            Rows = map.OutputCount,
+        };
+        int tiles = (map.OutputCount + Tile.BlockM - 1) / Tile.BlockM;
+        Parallel.For(0, tiles, tile => _rowTile(tile, call));
+    }
+}

@@ -1,0 +1,38 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace KernelGen.Variants;
+
+/// <summary>The instruction set a CPU SIMD variant needs.</summary>
+public enum CpuInstructionSet
+{
+    /// <summary>Plain scalar code: runs everywhere (the portable fallback).</summary>
+    Portable,
+
+    /// <summary>256-bit vectors with FMA (<c>Vector256</c>, AVX2 + FMA on x86).</summary>
+    Vector256Fma,
+
+    /// <summary>512-bit vectors with FMA (<c>Vector512</c>, AVX-512F on x86).</summary>
+    Vector512Fma,
+
+    /// <summary>256-bit int8 dot products: <c>AvxVnni.MultiplyWideningAndAdd</c> (VPDPBUSD).</summary>
+    AvxVnni256,
+}
+
+/// <summary>What this process's CPU supports; tests can force the portable path.</summary>
+public static class CpuFeatures
+{
+    /// <summary>When true every SIMD instruction set reports unsupported (for tests of the portable fallback).</summary>
+    public static bool ForcePortable { get; set; }
+
+    /// <summary>Whether <paramref name="set"/> can run here.</summary>
+    public static bool Supports(CpuInstructionSet set) => set switch
+    {
+        CpuInstructionSet.Portable => true,
+        _ when ForcePortable => false,
+        CpuInstructionSet.Vector256Fma => Vector256.IsHardwareAccelerated && Fma.IsSupported,
+        CpuInstructionSet.Vector512Fma => Vector512.IsHardwareAccelerated && Avx512F.IsSupported,
+        CpuInstructionSet.AvxVnni256 => AvxVnni.IsSupported,
+        _ => false,
+    };
+}
