@@ -64,7 +64,8 @@ public sealed class PackageTests : IDisposable
 
         Run(consumer, "dotnet", "build", "-c", "Release");
         string output = Run(consumer, "dotnet", "run", "-c", "Release", "--no-build");
-        Assert.Equal("Down 4 1", output.Trim()); // fp32 and W8A8 × GPU-style and barrier-free, registered at load
+        // fp32 and W8A8 × GPU-style and barrier-free, plus 5 CPU SIMD variants; registered at load.
+        Assert.Equal("Down 9 1", output.Trim());
     }
 
     private static string RepositoryRoot()

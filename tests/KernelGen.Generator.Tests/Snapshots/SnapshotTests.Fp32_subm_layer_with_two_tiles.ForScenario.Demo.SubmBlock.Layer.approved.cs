@@ -43,6 +43,18 @@ public partial class SubmBlock
                 groupSize: 256, sharedMemoryBytes: 2560, F32_Tile64x16x8_GpuStyle),
             new global::KernelGen.Variants.F32Variant("F32_Tile64x16x8_BarrierFree", new(64, 16, 8), OutChannels,
                 rowsPerThread: 4, channelsPerThread: 1, F32_Tile64x16x8_BarrierFree),
+            new global::KernelGen.Variants.CpuF32Variant("CpuF32_V512_Tile32x16", new(32, 16, 0), OutChannels,
+                global::KernelGen.Variants.CpuInstructionSet.Vector512Fma, lanes: 16, CpuF32_V512_Tile32x16),
+            new global::KernelGen.Variants.CpuF32Variant("CpuF32_V256_Tile32x16", new(32, 16, 0), OutChannels,
+                global::KernelGen.Variants.CpuInstructionSet.Vector256Fma, lanes: 8, CpuF32_V256_Tile32x16),
+            new global::KernelGen.Variants.CpuF32Variant("CpuF32_Portable_Tile32x16", new(32, 16, 0), OutChannels,
+                global::KernelGen.Variants.CpuInstructionSet.Portable, lanes: 8, CpuF32_Portable_Tile32x16),
+            new global::KernelGen.Variants.CpuF32Variant("CpuF32_V512_Tile64x16", new(64, 16, 0), OutChannels,
+                global::KernelGen.Variants.CpuInstructionSet.Vector512Fma, lanes: 16, CpuF32_V512_Tile64x16),
+            new global::KernelGen.Variants.CpuF32Variant("CpuF32_V256_Tile64x16", new(64, 16, 0), OutChannels,
+                global::KernelGen.Variants.CpuInstructionSet.Vector256Fma, lanes: 8, CpuF32_V256_Tile64x16),
+            new global::KernelGen.Variants.CpuF32Variant("CpuF32_Portable_Tile64x16", new(64, 16, 0), OutChannels,
+                global::KernelGen.Variants.CpuInstructionSet.Portable, lanes: 8, CpuF32_Portable_Tile64x16),
         });
 
     /// <summary>Packs spconv-layout weights [Cout, kD, kH, kW, Cin] for the fp32 variants.</summary>
@@ -75,6 +87,30 @@ public partial class SubmBlock
         value += bias[col];
         value = value > 0f ? value : 0f;
         output[row * OutChannels + col] = value;
+    }
+
+    /// <summary>
+    /// CPU epilogue of a vector of output elements: bias, residual, activation, store (lanes past Cout, rows past M
+    /// are skipped).
+    /// </summary>
+    private static void StoreCpuF32(global::KernelGen.Variants.CpuF32Call call, int row, int col, global::System.ReadOnlySpan<float> lanes)
+    {
+        if (row >= call.Rows)
+        {
+            return;
+        }
+        for (int lane = 0; lane < lanes.Length && col + lane < OutChannels; lane++)
+        {
+            int n = col + lane;
+            float value = lanes[lane];
+            value += call.Bias[n];
+            if (call.Residual is { } residual)
+            {
+                value += residual[row * OutChannels + n];
+            }
+            value = value > 0f ? value : 0f;
+            call.Output[row * OutChannels + n] = value;
+        }
     }
 
     /// <summary>Registers <see cref="Layer"/> with the runtime when the assembly loads.</summary>

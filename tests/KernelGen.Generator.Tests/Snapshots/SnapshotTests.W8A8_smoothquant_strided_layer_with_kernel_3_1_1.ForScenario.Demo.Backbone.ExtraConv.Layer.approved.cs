@@ -46,6 +46,16 @@ internal partial class ExtraConv
                 groupSize: 256, sharedMemoryBytes: 4096, W8A8_Tile64x64x32_Smooth_GpuStyle),
             new global::KernelGen.Variants.W8A8Variant("W8A8_Tile64x64x32_Smooth_BarrierFree", new(64, 64, 32), OutChannels, smoothQuant: true,
                 rowsPerThread: 4, channelsPerThread: 4, W8A8_Tile64x64x32_Smooth_BarrierFree),
+            new global::KernelGen.Variants.CpuF32Variant("CpuF32_V512_Tile64x64", new(64, 64, 0), OutChannels,
+                global::KernelGen.Variants.CpuInstructionSet.Vector512Fma, lanes: 16, CpuF32_V512_Tile64x64),
+            new global::KernelGen.Variants.CpuF32Variant("CpuF32_V256_Tile64x64", new(64, 64, 0), OutChannels,
+                global::KernelGen.Variants.CpuInstructionSet.Vector256Fma, lanes: 8, CpuF32_V256_Tile64x64),
+            new global::KernelGen.Variants.CpuF32Variant("CpuF32_Portable_Tile64x64", new(64, 64, 0), OutChannels,
+                global::KernelGen.Variants.CpuInstructionSet.Portable, lanes: 8, CpuF32_Portable_Tile64x64),
+            new global::KernelGen.Variants.CpuW8A8Variant("CpuW8A8_Vnni256_Tile64x64_Smooth", new(64, 64, 0), OutChannels, smoothQuant: true,
+                global::KernelGen.Variants.CpuInstructionSet.AvxVnni256, lanes: 8, CpuW8A8_Vnni256_Tile64x64_Smooth),
+            new global::KernelGen.Variants.CpuW8A8Variant("CpuW8A8_Portable_Tile64x64_Smooth", new(64, 64, 0), OutChannels, smoothQuant: true,
+                global::KernelGen.Variants.CpuInstructionSet.Portable, lanes: 8, CpuW8A8_Portable_Tile64x64_Smooth),
         });
 
     /// <summary>Packs spconv-layout weights [Cout, kD, kH, kW, Cin] for the fp32 variants.</summary>
@@ -89,6 +99,58 @@ internal partial class ExtraConv
         value += bias[col];
         value = value > 0f ? value : 0f;
         output[row * OutChannels + col] = value;
+    }
+
+    /// <summary>
+    /// CPU epilogue of a vector of output elements: bias, residual, activation, store (lanes past Cout, rows past M
+    /// are skipped).
+    /// </summary>
+    private static void StoreCpuF32(global::KernelGen.Variants.CpuF32Call call, int row, int col, global::System.ReadOnlySpan<float> lanes)
+    {
+        if (row >= call.Rows)
+        {
+            return;
+        }
+        for (int lane = 0; lane < lanes.Length && col + lane < OutChannels; lane++)
+        {
+            int n = col + lane;
+            float value = lanes[lane];
+            value += call.Bias[n];
+            if (call.Residual is { } residual)
+            {
+                value += residual[row * OutChannels + n];
+            }
+            value = value > 0f ? value : 0f;
+            call.Output[row * OutChannels + n] = value;
+        }
+    }
+
+    /// <summary>
+    /// CPU W8A8 epilogue of a vector of int32 sums: dequantize acc · (s_x · s_w[n]), bias, residual, activation, store.
+    /// </summary>
+    private static void StoreCpuW8A8(global::KernelGen.Variants.CpuW8A8Call call, int row, int col, global::System.ReadOnlySpan<int> lanes)
+    {
+        if (row >= call.Rows)
+        {
+            return;
+        }
+        for (int lane = 0; lane < lanes.Length && col + lane < OutChannels; lane++)
+        {
+            int n = col + lane;
+            int accumulator = lanes[lane];
+            if (call.Accumulators is { } accumulators)
+            {
+                accumulators[row * OutChannels + n] = accumulator;
+            }
+            float value = accumulator * call.DequantizeScales[n];
+            value += call.Bias[n];
+            if (call.Residual is { } residual)
+            {
+                value += residual[row * OutChannels + n];
+            }
+            value = value > 0f ? value : 0f;
+            call.Output[row * OutChannels + n] = value;
+        }
     }
 
     /// <summary>

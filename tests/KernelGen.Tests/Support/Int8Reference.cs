@@ -11,7 +11,7 @@ namespace KernelGen.Tests.Support;
 /// </summary>
 public static class Int8Reference
 {
-    public sealed record Result(double[] Values, double[] Magnitudes, sbyte[] QuantizedWeights, float[] WeightScales, float[] Multipliers);
+    public sealed record Result(double[] Values, double[] Magnitudes, sbyte[] QuantizedWeights, float[] WeightScales, float[] Multipliers, long[] Sums);
 
     public static int RoundClamp(double value) =>
         double.IsNaN(value) ? 0 : (int)Math.Clamp(Math.Round(Math.Clamp(value, -128, 128), MidpointRounding.ToEven), -127, 127);
@@ -47,6 +47,7 @@ public static class Int8Reference
             qx[i] = RoundClamp(product);
         }
         var values = new double[map.OutputCount * cout];
+        var sums = new long[values.Length];
         var magnitudes = new double[values.Length];
         for (int row = 0; row < map.OutputCount; row++)
         {
@@ -65,6 +66,7 @@ public static class Int8Reference
                         acc += qx[source * cin + c] * qw[(n * k + offset) * cin + c];
                     }
                 }
+                sums[row * cout + n] = acc;
                 double dequantized = acc * (double)activationScale * scales[n];
                 double bias = weights.Bias?[n] ?? 0;
                 double value = dequantized + bias;
@@ -72,6 +74,6 @@ public static class Int8Reference
                 magnitudes[row * cout + n] = Math.Abs(dequantized) + Math.Abs(bias);
             }
         }
-        return new Result(values, magnitudes, qw, scales, multipliers);
+        return new Result(values, magnitudes, qw, scales, multipliers, sums);
     }
 }

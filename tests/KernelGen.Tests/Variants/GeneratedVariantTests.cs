@@ -114,7 +114,11 @@ public abstract class GeneratedVariantTests
         Assert.Equal(
             ["F32_Tile16x4x4_GpuStyle", "F32_Tile16x4x4_BarrierFree", "F32_Tile32x16x8_GpuStyle", "F32_Tile32x16x8_BarrierFree",
              "W8A8_Tile16x4x4_Smooth_GpuStyle", "W8A8_Tile16x4x4_Smooth_BarrierFree", "W8A8_Tile32x16x8_Smooth_GpuStyle", "W8A8_Tile32x16x8_Smooth_BarrierFree"],
-            SubmOddChannels.Layer.Variants.Select(v => v.Name));
+            SubmOddChannels.Layer.Variants.Where(v => v.Shape != KernelShape.CpuSimd).Select(v => v.Name));
+        Assert.Equal(
+            ["CpuF32_V512_Tile16x4", "CpuF32_V256_Tile16x4", "CpuF32_Portable_Tile16x4", "CpuW8A8_Vnni256_Tile16x4_Smooth", "CpuW8A8_Portable_Tile16x4_Smooth",
+             "CpuF32_V512_Tile32x16", "CpuF32_V256_Tile32x16", "CpuF32_Portable_Tile32x16", "CpuW8A8_Vnni256_Tile32x16_Smooth", "CpuW8A8_Portable_Tile32x16_Smooth"],
+            SubmOddChannels.Layer.Variants.Where(v => v.Shape == KernelShape.CpuSimd).Select(v => v.Name));
         var gpu = SubmOddChannels.Layer.Variants.First(v => v.Name == "F32_Tile32x16x8_GpuStyle");
         Assert.Equal((KernelShape.GpuStyle, 4 * (32 * 8 + 8 * 16)), (gpu.Shape, gpu.SharedMemoryBytes));
         Assert.Equal(new KernelGen.KernelMaps.Triple(3, 1, 1), ExtraConvShape.Layer.Geometry.Kernel);

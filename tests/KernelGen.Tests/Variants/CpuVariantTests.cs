@@ -1,0 +1,164 @@
+using KernelGen.KernelMaps;
+using KernelGen.Kernels;
+using KernelGen.Quantization;
+using KernelGen.Tensors;
+using KernelGen.Tests.Generated;
+using KernelGen.Tests.Support;
+using KernelGen.Variants;
+
+namespace KernelGen.Tests.Variants;
+
+/// <summary>
+/// Every generated CPU SIMD variant, on every CenterPoint layer shape and the odd shapes of the core tests: fp32 against
+/// the dense double conv3d (relative error ≤ 1e-5), W8A8 with int32 sums equal to the exact integer reference bit for
+/// bit and outputs within the epilogue's fp32 rounding; then the same with the SIMD paths forced off.
+/// </summary>
+[Collection(CpuAcceleratorCollection.Name)]
+public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
+{
+    private static readonly LayerDescriptor[] Layers =
+    [
+        CpConvInput.Layer, CpSubm16.Layer, CpDown16To32.Layer, CpSubm32.Layer, CpDown32To64.Layer, CpSubm64.Layer,
+        CpDown64To128.Layer, CpSubm128.Layer, CpExtraConv.Layer,
+        SubmOddChannels.Layer, DownConv.Layer, ExtraConvShape.Layer, DownPadding011.Layer, SubmDilated.Layer,
+    ];
+
+    public static TheoryData<string> LayerNames()
+    {
+        var data = new TheoryData<string>();
+        foreach (var layer in Layers)
+        {
+            data.Add(layer.Name);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(LayerNames))]
+    public void Every_cpu_variant_matches_its_reference(string layerName) => CheckLayer(GeneratedLayers.Find(layerName), expectSimd: true);
+
+    [Fact]
+    public void Portable_fallback_runs_when_simd_is_forced_off()
+    {
+        CpuFeatures.ForcePortable = true;
+        try
+        {
+            foreach (var layer in new[] { CpSubm32.Layer, SubmOddChannels.Layer, CpExtraConv.Layer })
+            {
+                var simd = layer.Variants.Where(v => v.Shape == KernelShape.CpuSimd && !v.Name.Contains("Portable")).ToList();
+                Assert.NotEmpty(simd);
+                foreach (var variant in simd)
+                {
+                    Assert.False(variant.CanRun(fixture.Session.Accelerator, out var reason));
+                    Assert.StartsWith("this CPU lacks", reason);
+                }
+                CheckLayer(layer, expectSimd: false);
+            }
+        }
+        finally
+        {
+            CpuFeatures.ForcePortable = false;
+        }
+    }
+
+    [Fact]
+    public void Cpu_variants_are_not_candidates_on_cuda_and_need_matching_weights()
+    {
+        var cpu = CpSubm16.Layer.Variants.OfType<CpuW8A8Variant>().First();
+        Assert.True(cpu.SmoothQuant);
+        var weights = new ConvWeights(new float[16 * 27 * 16], 16, Triple.All(3), 16);
+        var input = new RandomSparse().Tensor(new SpatialShape(4, 4, 4), 16);
+        var map = new CpuKernelMapBuilder().Build(input, CpSubm16.Layer.Geometry);
+        var e = Assert.Throws<ArgumentException>(() => cpu.Run(input, map, W8A8LayerWeights.Create(weights, 1f), new float[map.OutputCount * 16]));
+        Assert.Contains("fuses SmoothQuant", e.Message);
+    }
+
+    private void CheckLayer(LayerDescriptor layer, bool expectSimd)
+    {
+        var random = new RandomSparse();
+        var input = random.Tensor(new SpatialShape(7, 6, 6), layer.InChannels, batchSize: 2, density: 0.3);
+        for (int i = 0; i < input.Features.Length; i += 2 * layer.InChannels + 1)
+        {
+            input.Features[i] *= 15; // outliers in some channels
+        }
+        var map = new CpuKernelMapBuilder().Build(input, layer.Geometry);
+        var weights = new ConvWeights(
+            random.Normal(layer.OutChannels * layer.Geometry.KernelVolume * layer.InChannels), layer.OutChannels,
+            layer.Geometry.Kernel, layer.InChannels, layer.HasBias ? random.Normal(layer.OutChannels) : null);
+        bool relu = layer.Activation == Activation.Relu;
+        var residual = random.Normal(map.OutputCount * layer.OutChannels);
+        string context = $"{layer.Name} (seed {random.Seed})";
+
+        var oracle = DenseConv3dOracle.Forward(input, weights.Data, layer.OutChannels, layer.Geometry, weights.Bias, relu: false);
+        var f32 = F32LayerWeights.From(weights);
+        int ran = 0;
+        foreach (var variant in layer.Variants.OfType<CpuF32Variant>())
+        {
+            if (!variant.CanRun(fixture.Session.Accelerator, out _))
+            {
+                Assert.False(expectSimd && variant.InstructionSet == CpuInstructionSet.Portable);
+                continue;
+            }
+            // fp32 with a residual and the activation: the oracle's pre-activation values plus the residual, then ReLU.
+            var output = Poisoned(map.OutputCount * layer.OutChannels);
+            variant.Run(input, map, f32, output, residual);
+            var expected = WithResidual(oracle, map, residual, relu);
+            OracleAssert.Matches(new SparseTensor(output, map.OutputCoordinates, layer.OutChannels, map.OutputShape, map.BatchSize), expected, $"{context} {variant.Name}");
+            ran++;
+        }
+
+        if (layer.Quantization == QuantMode.W8A8)
+        {
+            float scale = input.Features.Max(Math.Abs) / 127f * 0.8f;
+            float[]? smoothing = layer.SmoothQuant ? Enumerable.Range(0, layer.InChannels).Select(_ => (float)Math.Exp(random.Random.NextDouble() * 3 - 1.5)).ToArray() : null;
+            var quantized = W8A8LayerWeights.Create(weights, scale, smoothing);
+            var reference = Int8Reference.Conv(input, map, weights, scale, smoothing, relu: false);
+            foreach (var variant in layer.Variants.OfType<CpuW8A8Variant>())
+            {
+                if (!variant.CanRun(fixture.Session.Accelerator, out _))
+                {
+                    continue;
+                }
+                var output = Poisoned(map.OutputCount * layer.OutChannels);
+                var sums = new int[output.Length];
+                Array.Fill(sums, int.MinValue);
+                variant.Run(input, map, quantized, output, residual, sums);
+                for (int i = 0; i < output.Length; i++)
+                {
+                    Assert.True(sums[i] == reference.Sums[i], $"{context} {variant.Name}: int32 sum {i} = {sums[i]}, exact {reference.Sums[i]}");
+                    double value = reference.Values[i] + residual[i];
+                    double expected = relu ? Math.Max(0, value) : value;
+                    double bound = 1e-6 * (reference.Magnitudes[i] + Math.Abs(residual[i])) + 1e-7;
+                    Assert.True(Math.Abs(output[i] - expected) <= bound, $"{context} {variant.Name}: element {i} = {output[i]}, reference {expected}");
+                }
+                ran++;
+            }
+        }
+        Assert.True(ran >= (expectSimd ? 3 : 1), $"{context}: only {ran} CPU variants ran");
+    }
+
+    private static DenseConv3dOracle.Result WithResidual(DenseConv3dOracle.Result oracle, KernelMap map, float[] residual, bool relu)
+    {
+        var values = oracle.Values.ToArray();
+        var sums = oracle.AbsSums.ToArray();
+        int cout = oracle.Channels;
+        for (int row = 0; row < map.OutputCount; row++)
+        {
+            int o = oracle.Rows[(map.OutputCoordinates[row * 4], map.OutputCoordinates[row * 4 + 1], map.OutputCoordinates[row * 4 + 2], map.OutputCoordinates[row * 4 + 3])];
+            for (int n = 0; n < cout; n++)
+            {
+                double v = values[o * cout + n] + residual[row * cout + n];
+                values[o * cout + n] = relu ? Math.Max(0, v) : v;
+                sums[o * cout + n] += Math.Abs(residual[row * cout + n]);
+            }
+        }
+        return oracle with { Values = values, AbsSums = sums };
+    }
+
+    private static float[] Poisoned(int length)
+    {
+        var output = new float[length];
+        Array.Fill(output, float.NaN);
+        return output;
+    }
+}
