@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using KernelGen.Kernels;
 
 namespace KernelGen.Quantization;
@@ -7,6 +10,12 @@ namespace KernelGen.Quantization;
 /// m_c = 1 / (s_c · s_x)) with the same rounding as the GPU kernels, stored as unsigned bytes q + 128 — the operand
 /// VPDPBUSD wants (unsigned × signed) — with channels padded to whole 4-byte words (padding stores q = 0).
 /// </summary>
+/// <remarks>
+/// Rows of a multiple of 8 channels take a Vector256 path: fp32 multiply, NaN → 0, round half to even (the vector
+/// instruction's default mode), clamp to ±127; for every finite or NaN input this is exactly
+/// <see cref="Int8Math.Quantize"/> (clamping to ±128 before rounding, as the scalar path does, cannot change a
+/// result that is clamped to ±127 after it).
+/// </remarks>
 public static class Int8Prologue
 {
     /// <summary>[N, words · 4] bytes q + 128 for features [N, Cin].</summary>
@@ -19,18 +28,48 @@ public static class Int8Prologue
         {
             throw new ArgumentException($"{words} words cannot hold {cin} channels");
         }
-        var quantized = new byte[rows * stride];
-        Array.Fill(quantized, (byte)128);
-        Parallel.For(0, (rows + 1023) / 1024, chunk =>
+        var quantized = GC.AllocateUninitializedArray<byte>(rows * stride);
+        bool vector = Vector256.IsHardwareAccelerated && cin % 8 == 0;
+        Parallel.For(0, (rows + 2047) / 2048, chunk =>
         {
-            for (int row = chunk * 1024; row < Math.Min(rows, chunk * 1024 + 1024); row++)
+            int end = Math.Min(rows, chunk * 2048 + 2048);
+            for (int row = chunk * 2048; row < end; row++)
             {
-                for (int c = 0; c < cin; c++)
+                var source = features.AsSpan(row * cin, cin);
+                var target = quantized.AsSpan(row * stride, stride);
+                if (vector)
                 {
-                    quantized[row * stride + c] = (byte)(Int8Math.Quantize(features[row * cin + c] * multipliers[c]) + 128);
+                    QuantizeRowVector(source, multipliers, target);
                 }
+                else
+                {
+                    for (int c = 0; c < cin; c++)
+                    {
+                        target[c] = (byte)(Int8Math.Quantize(source[c] * multipliers[c]) + 128);
+                    }
+                }
+                target[cin..].Fill(128);
             }
         });
         return quantized;
+    }
+
+    private static void QuantizeRowVector(ReadOnlySpan<float> source, float[] multipliers, Span<byte> target)
+    {
+        ref float x = ref MemoryMarshal.GetReference(source);
+        ref float m = ref MemoryMarshal.GetArrayDataReference(multipliers);
+        var limit = Vector256.Create(127f);
+        var shift = Vector256.Create(128);
+        for (int c = 0; c < source.Length; c += 8)
+        {
+            var v = Vector256.LoadUnsafe(ref x, (nuint)c) * Vector256.LoadUnsafe(ref m, (nuint)c);
+            v = Vector256.ConditionalSelect(Vector256.Equals(v, v), v, Vector256<float>.Zero);
+            v = Vector256.Min(Vector256.Max(Vector256.Round(v), -limit), limit);
+            var q = Vector256.ConvertToInt32(v) + shift;
+            for (int lane = 0; lane < 8; lane++)
+            {
+                target[c + lane] = (byte)q.GetElement(lane);
+            }
+        }
     }
 }

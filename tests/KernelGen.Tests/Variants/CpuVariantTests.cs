@@ -123,6 +123,9 @@ public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
                 var sums = new int[output.Length];
                 Array.Fill(sums, int.MinValue);
                 variant.Run(input, map, quantized, output, residual, sums);
+                // Without the sums requested the epilogue takes its vector path: same arithmetic, same results.
+                var vectorOutput = Poisoned(output.Length);
+                variant.Run(input, map, quantized, vectorOutput, residual);
                 for (int i = 0; i < output.Length; i++)
                 {
                     Assert.True(sums[i] == reference.Sums[i], $"{context} {variant.Name}: int32 sum {i} = {sums[i]}, exact {reference.Sums[i]}");
@@ -130,6 +133,7 @@ public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
                     double expected = relu ? Math.Max(0, value) : value;
                     double bound = 1e-6 * (reference.Magnitudes[i] + Math.Abs(residual[i])) + 1e-7;
                     Assert.True(Math.Abs(output[i] - expected) <= bound, $"{context} {variant.Name}: element {i} = {output[i]}, reference {expected}");
+                    Assert.True(vectorOutput[i] == output[i], $"{context} {variant.Name}: vector epilogue {vectorOutput[i]} vs scalar {output[i]} at {i}");
                 }
                 ran++;
             }
