@@ -65,11 +65,11 @@ public static class Int8Prologue
             var v = Vector256.LoadUnsafe(ref x, (nuint)c) * Vector256.LoadUnsafe(ref m, (nuint)c);
             v = Vector256.ConditionalSelect(Vector256.Equals(v, v), v, Vector256<float>.Zero);
             v = Vector256.Min(Vector256.Max(Vector256.Round(v), -limit), limit);
+            // q + 128 is in [1, 255]: narrowing int → short → byte keeps it; the low 8 bytes are the 8 channels.
             var q = Vector256.ConvertToInt32(v) + shift;
-            for (int lane = 0; lane < 8; lane++)
-            {
-                target[c + lane] = (byte)q.GetElement(lane);
-            }
+            var words = Vector256.Narrow(q, q);
+            var bytes = Vector256.Narrow(words, words).AsUInt64();
+            Unsafe.WriteUnaligned(ref target[c], bytes.GetElement(0));
         }
     }
 }
