@@ -61,22 +61,14 @@ public partial class SubmBlock
                         acc3_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a3, w1, acc3_1);
                     }
                 }
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc0_0, lanes);
-                StoreCpuF32(call, row + 0, col + 0 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc0_1, lanes);
-                StoreCpuF32(call, row + 0, col + 1 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc1_0, lanes);
-                StoreCpuF32(call, row + 1, col + 0 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc1_1, lanes);
-                StoreCpuF32(call, row + 1, col + 1 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc2_0, lanes);
-                StoreCpuF32(call, row + 2, col + 0 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc2_1, lanes);
-                StoreCpuF32(call, row + 2, col + 1 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc3_0, lanes);
-                StoreCpuF32(call, row + 3, col + 0 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc3_1, lanes);
-                StoreCpuF32(call, row + 3, col + 1 * Lanes, lanes);
+                StoreCpuF32(call, row + 0, col + 0 * Lanes, acc0_0, lanes);
+                StoreCpuF32(call, row + 0, col + 1 * Lanes, acc0_1, lanes);
+                StoreCpuF32(call, row + 1, col + 0 * Lanes, acc1_0, lanes);
+                StoreCpuF32(call, row + 1, col + 1 * Lanes, acc1_1, lanes);
+                StoreCpuF32(call, row + 2, col + 0 * Lanes, acc2_0, lanes);
+                StoreCpuF32(call, row + 2, col + 1 * Lanes, acc2_1, lanes);
+                StoreCpuF32(call, row + 3, col + 0 * Lanes, acc3_0, lanes);
+                StoreCpuF32(call, row + 3, col + 1 * Lanes, acc3_1, lanes);
             }
         }
     }

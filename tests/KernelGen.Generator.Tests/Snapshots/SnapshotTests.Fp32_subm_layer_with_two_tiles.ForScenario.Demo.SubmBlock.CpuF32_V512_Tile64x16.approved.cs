@@ -56,14 +56,10 @@ public partial class SubmBlock
                         acc3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a3, w0, acc3_0);
                     }
                 }
-                global::System.Runtime.Intrinsics.Vector512.CopyTo(acc0_0, lanes);
-                StoreCpuF32(call, row + 0, col + 0 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector512.CopyTo(acc1_0, lanes);
-                StoreCpuF32(call, row + 1, col + 0 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector512.CopyTo(acc2_0, lanes);
-                StoreCpuF32(call, row + 2, col + 0 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector512.CopyTo(acc3_0, lanes);
-                StoreCpuF32(call, row + 3, col + 0 * Lanes, lanes);
+                StoreCpuF32(call, row + 0, col + 0 * Lanes, acc0_0, lanes);
+                StoreCpuF32(call, row + 1, col + 0 * Lanes, acc1_0, lanes);
+                StoreCpuF32(call, row + 2, col + 0 * Lanes, acc2_0, lanes);
+                StoreCpuF32(call, row + 3, col + 0 * Lanes, acc3_0, lanes);
             }
         }
     }

@@ -113,6 +113,55 @@ public partial class SubmBlock
         }
     }
 
+    // The vector epilogues load and store without bounds checks: col + lanes ≤ Cout is checked first, the bias and
+    // scales are padded to the vector width, and row < M.
+
+    /// <summary>CPU epilogue of a whole Vector256 of output channels (scalar lanes at the Cout edge).</summary>
+    private static void StoreCpuF32(
+        global::KernelGen.Variants.CpuF32Call call, int row, int col, global::System.Runtime.Intrinsics.Vector256<float> value, global::System.Span<float> lanes)
+    {
+        if (col + 8 > OutChannels)
+        {
+            global::System.Runtime.Intrinsics.Vector256.CopyTo(value, lanes);
+            StoreCpuF32(call, row, col, lanes[..8]);
+            return;
+        }
+        if (row >= call.Rows)
+        {
+            return;
+        }
+        value += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Bias), (nuint)(col));
+        if (call.Residual is { } residual)
+        {
+            value += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(residual), (nuint)(row * OutChannels + col));
+        }
+        value = global::System.Runtime.Intrinsics.Vector256.Max(value, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value, ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Output), (nuint)(row * OutChannels + col));
+    }
+
+    /// <summary>CPU epilogue of a whole Vector512 of output channels (scalar lanes at the Cout edge).</summary>
+    private static void StoreCpuF32(
+        global::KernelGen.Variants.CpuF32Call call, int row, int col, global::System.Runtime.Intrinsics.Vector512<float> value, global::System.Span<float> lanes)
+    {
+        if (col + 16 > OutChannels)
+        {
+            global::System.Runtime.Intrinsics.Vector512.CopyTo(value, lanes);
+            StoreCpuF32(call, row, col, lanes[..16]);
+            return;
+        }
+        if (row >= call.Rows)
+        {
+            return;
+        }
+        value += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Bias), (nuint)(col));
+        if (call.Residual is { } residual)
+        {
+            value += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(residual), (nuint)(row * OutChannels + col));
+        }
+        value = global::System.Runtime.Intrinsics.Vector512.Max(value, global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value, ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Output), (nuint)(row * OutChannels + col));
+    }
+
     /// <summary>Registers <see cref="Layer"/> with the runtime when the assembly loads.</summary>
     [global::System.Runtime.CompilerServices.ModuleInitializer]
     internal static void RegisterKernelGenLayer() => global::KernelGen.Variants.GeneratedLayers.Register(Layer);

@@ -71,38 +71,22 @@ internal partial class ExtraConv
                         acc3_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a3, w3, acc3_3);
                     }
                 }
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc0_0, lanes);
-                StoreCpuF32(call, row + 0, col + 0 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc0_1, lanes);
-                StoreCpuF32(call, row + 0, col + 1 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc0_2, lanes);
-                StoreCpuF32(call, row + 0, col + 2 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc0_3, lanes);
-                StoreCpuF32(call, row + 0, col + 3 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc1_0, lanes);
-                StoreCpuF32(call, row + 1, col + 0 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc1_1, lanes);
-                StoreCpuF32(call, row + 1, col + 1 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc1_2, lanes);
-                StoreCpuF32(call, row + 1, col + 2 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc1_3, lanes);
-                StoreCpuF32(call, row + 1, col + 3 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc2_0, lanes);
-                StoreCpuF32(call, row + 2, col + 0 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc2_1, lanes);
-                StoreCpuF32(call, row + 2, col + 1 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc2_2, lanes);
-                StoreCpuF32(call, row + 2, col + 2 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc2_3, lanes);
-                StoreCpuF32(call, row + 2, col + 3 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc3_0, lanes);
-                StoreCpuF32(call, row + 3, col + 0 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc3_1, lanes);
-                StoreCpuF32(call, row + 3, col + 1 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc3_2, lanes);
-                StoreCpuF32(call, row + 3, col + 2 * Lanes, lanes);
-                global::System.Runtime.Intrinsics.Vector256.CopyTo(acc3_3, lanes);
-                StoreCpuF32(call, row + 3, col + 3 * Lanes, lanes);
+                StoreCpuF32(call, row + 0, col + 0 * Lanes, acc0_0, lanes);
+                StoreCpuF32(call, row + 0, col + 1 * Lanes, acc0_1, lanes);
+                StoreCpuF32(call, row + 0, col + 2 * Lanes, acc0_2, lanes);
+                StoreCpuF32(call, row + 0, col + 3 * Lanes, acc0_3, lanes);
+                StoreCpuF32(call, row + 1, col + 0 * Lanes, acc1_0, lanes);
+                StoreCpuF32(call, row + 1, col + 1 * Lanes, acc1_1, lanes);
+                StoreCpuF32(call, row + 1, col + 2 * Lanes, acc1_2, lanes);
+                StoreCpuF32(call, row + 1, col + 3 * Lanes, acc1_3, lanes);
+                StoreCpuF32(call, row + 2, col + 0 * Lanes, acc2_0, lanes);
+                StoreCpuF32(call, row + 2, col + 1 * Lanes, acc2_1, lanes);
+                StoreCpuF32(call, row + 2, col + 2 * Lanes, acc2_2, lanes);
+                StoreCpuF32(call, row + 2, col + 3 * Lanes, acc2_3, lanes);
+                StoreCpuF32(call, row + 3, col + 0 * Lanes, acc3_0, lanes);
+                StoreCpuF32(call, row + 3, col + 1 * Lanes, acc3_1, lanes);
+                StoreCpuF32(call, row + 3, col + 2 * Lanes, acc3_2, lanes);
+                StoreCpuF32(call, row + 3, col + 3 * Lanes, acc3_3, lanes);
             }
         }
     }

@@ -125,6 +125,83 @@ internal partial class ExtraConv
         }
     }
 
+    // The vector epilogues load and store without bounds checks: col + lanes ≤ Cout is checked first, the bias and
+    // scales are padded to the vector width, and row < M.
+
+    /// <summary>CPU epilogue of a whole Vector256 of output channels (scalar lanes at the Cout edge).</summary>
+    private static void StoreCpuF32(
+        global::KernelGen.Variants.CpuF32Call call, int row, int col, global::System.Runtime.Intrinsics.Vector256<float> value, global::System.Span<float> lanes)
+    {
+        if (col + 8 > OutChannels)
+        {
+            global::System.Runtime.Intrinsics.Vector256.CopyTo(value, lanes);
+            StoreCpuF32(call, row, col, lanes[..8]);
+            return;
+        }
+        if (row >= call.Rows)
+        {
+            return;
+        }
+        value += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Bias), (nuint)(col));
+        if (call.Residual is { } residual)
+        {
+            value += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(residual), (nuint)(row * OutChannels + col));
+        }
+        value = global::System.Runtime.Intrinsics.Vector256.Max(value, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value, ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Output), (nuint)(row * OutChannels + col));
+    }
+
+    /// <summary>CPU epilogue of a whole Vector512 of output channels (scalar lanes at the Cout edge).</summary>
+    private static void StoreCpuF32(
+        global::KernelGen.Variants.CpuF32Call call, int row, int col, global::System.Runtime.Intrinsics.Vector512<float> value, global::System.Span<float> lanes)
+    {
+        if (col + 16 > OutChannels)
+        {
+            global::System.Runtime.Intrinsics.Vector512.CopyTo(value, lanes);
+            StoreCpuF32(call, row, col, lanes[..16]);
+            return;
+        }
+        if (row >= call.Rows)
+        {
+            return;
+        }
+        value += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Bias), (nuint)(col));
+        if (call.Residual is { } residual)
+        {
+            value += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(residual), (nuint)(row * OutChannels + col));
+        }
+        value = global::System.Runtime.Intrinsics.Vector512.Max(value, global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value, ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Output), (nuint)(row * OutChannels + col));
+    }
+
+    /// <summary>
+    /// CPU W8A8 epilogue of a whole Vector256 of int32 sums: the same arithmetic as the scalar epilogue, eight lanes at
+    /// a time (scalar at the Cout edge, or when the caller wants the raw sums).
+    /// </summary>
+    private static void StoreCpuW8A8(
+        global::KernelGen.Variants.CpuW8A8Call call, int row, int col, global::System.Runtime.Intrinsics.Vector256<int> sums, global::System.Span<int> lanes)
+    {
+        if (col + 8 > OutChannels || call.Accumulators is not null)
+        {
+            global::System.Runtime.Intrinsics.Vector256.CopyTo(sums, lanes);
+            StoreCpuW8A8(call, row, col, lanes[..8]);
+            return;
+        }
+        if (row >= call.Rows)
+        {
+            return;
+        }
+        var value = global::System.Runtime.Intrinsics.Vector256.ConvertToSingle(sums)
+            * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.DequantizeScales), (nuint)(col));
+        value += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Bias), (nuint)(col));
+        if (call.Residual is { } residual)
+        {
+            value += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(residual), (nuint)(row * OutChannels + col));
+        }
+        value = global::System.Runtime.Intrinsics.Vector256.Max(value, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value, ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Output), (nuint)(row * OutChannels + col));
+    }
+
     /// <summary>
     /// CPU W8A8 epilogue of a vector of int32 sums: dequantize acc · (s_x · s_w[n]), bias, residual, activation, store.
     /// </summary>
