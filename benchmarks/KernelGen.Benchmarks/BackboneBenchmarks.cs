@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
-using KernelGen.Benchmarks.Layers;
+using KernelGen.Samples.CenterPoint;
 using KernelGen.KernelMaps;
 using KernelGen.Kernels;
 using KernelGen.Quantization;
@@ -17,13 +17,6 @@ namespace KernelGen.Benchmarks;
 /// </summary>
 public class BackboneBenchmarks
 {
-    private static readonly Dictionary<string, LayerDescriptor> ByShape = new()
-    {
-        ["subm 5->16"] = ConvInput.Layer, ["subm 16->16"] = Subm16.Layer, ["sparse 16->32"] = Down16To32.Layer,
-        ["subm 32->32"] = Subm32.Layer, ["sparse 32->64"] = Down32To64.Layer, ["subm 64->64"] = Subm64.Layer,
-        ["sparse 64->128"] = Down64To128.Layer, ["subm 128->128"] = Subm128.Layer, ["extra 128->128"] = ExtraConv.Layer,
-    };
-
     [Params("fp32", "w8a8-smooth")]
     public string Precision { get; set; } = "fp32";
 
@@ -44,10 +37,10 @@ public class BackboneBenchmarks
         float[]? blockInput = null;
         foreach (var (layer, input, map) in layers)
         {
-            var generated = ByShape[ShapeKey(layer)];
+            var generated = layer.Generated;
             var weights = FanIn(random, layer);
-            bool startsBlock = layer.Name.EndsWith(".conv1", StringComparison.Ordinal);
-            bool residual = layer.Name.EndsWith(".conv2", StringComparison.Ordinal);
+            bool startsBlock = layer.StartsBlock;
+            bool residual = layer.AddsResidual;
             Action<SparseTensor, float[], float[]?> run;
             var f32 = generated.Variants.OfType<CpuF32Variant>().First(v => v.InstructionSet == CpuInstructionSet.Vector512Fma && v.Tile.BlockM == 128);
             var f32Weights = F32LayerWeights.From(weights);
@@ -117,10 +110,6 @@ public class BackboneBenchmarks
         }
         return x.Count;
     }
-
-    private static string ShapeKey(CenterPointLayers.Layer layer) =>
-        layer.Name == "extra_conv" ? "extra 128->128"
-        : $"{(layer.Geometry.Kind == ConvKind.SubManifold ? "subm" : "sparse")} {layer.InChannels}->{layer.OutChannels}";
 
     private static ConvWeights FanIn(Random random, CenterPointLayers.Layer layer)
     {

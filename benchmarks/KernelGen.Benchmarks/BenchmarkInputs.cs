@@ -3,6 +3,8 @@ using KernelGen.KernelMaps;
 using KernelGen.Points;
 using KernelGen.Tensors;
 
+using KernelGen.Samples.CenterPoint;
+
 namespace KernelGen.Benchmarks;
 
 /// <summary>

@@ -6,6 +6,8 @@ using KernelGen.Accelerators;
 using KernelGen.KernelMaps;
 using KernelGen.Kernels;
 
+using KernelGen.Samples.CenterPoint;
+
 namespace KernelGen.Benchmarks;
 
 /// <summary>

@@ -3,6 +3,8 @@ using KernelGen.Accelerators;
 using KernelGen.KernelMaps;
 using KernelGen.Tensors;
 
+using KernelGen.Samples.CenterPoint;
+
 namespace KernelGen.Benchmarks;
 
 /// <summary>

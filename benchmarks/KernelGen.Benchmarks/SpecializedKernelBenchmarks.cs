@@ -2,7 +2,7 @@ using BenchmarkDotNet.Attributes;
 using ILGPU;
 using ILGPU.Runtime;
 using KernelGen.Accelerators;
-using KernelGen.Benchmarks.Layers;
+using KernelGen.Samples.CenterPoint;
 using KernelGen.KernelMaps;
 using KernelGen.Kernels;
 using KernelGen.Quantization;
