@@ -18,6 +18,9 @@ public sealed partial class ConvKernelGenerator
     private static readonly Lazy<Template> CpuF32Template = new(() => LoadTemplate("cpu_f32.sbncs"));
     private static readonly Lazy<Template> CpuW8A8Template = new(() => LoadTemplate("cpu_w8a8.sbncs"));
 
+    /// <summary>This generator's assembly version, stamped into every layer (it is part of the tuning key).</summary>
+    internal static readonly string GeneratorVersion = typeof(ConvKernelGenerator).Assembly.GetName().Version?.ToString() ?? "unknown";
+
     private static void Emit(SourceProductionContext output, LayerModel model)
     {
         try
@@ -62,6 +65,7 @@ public sealed partial class ConvKernelGenerator
             ["layer"] = model,
             ["variant"] = variant,
             ["alpha"] = model.Quant.Alpha.ToString("R", CultureInfo.InvariantCulture),
+            ["generator_version"] = GeneratorVersion,
         };
         var context = new TemplateContext { StrictVariables = true, LoopLimit = 0, MemberRenamer = member => SnakeCase(member.Name) };
         context.PushGlobal(globals);

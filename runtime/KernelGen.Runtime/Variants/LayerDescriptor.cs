@@ -13,9 +13,10 @@ namespace KernelGen.Variants;
 /// <param name="SmoothQuant">Whether the W8A8 kernels fuse SmoothQuant factors.</param>
 /// <param name="Alpha">SmoothQuant migration strength declared on the layer.</param>
 /// <param name="Variants">Every generated variant, fp32 first.</param>
+/// <param name="GeneratorVersion">Version of the generator that emitted the kernels (part of the tuning key).</param>
 public sealed record LayerDescriptor(
     string Name, ConvGeometry Geometry, int InChannels, int OutChannels, bool HasBias, Activation Activation,
-    QuantMode Quantization, bool SmoothQuant, double Alpha, IReadOnlyList<KernelVariant> Variants)
+    QuantMode Quantization, bool SmoothQuant, double Alpha, IReadOnlyList<KernelVariant> Variants, string GeneratorVersion = "unknown")
 {
     /// <summary>The fp32 variants.</summary>
     public IEnumerable<F32Variant> F32Variants => Variants.OfType<F32Variant>();

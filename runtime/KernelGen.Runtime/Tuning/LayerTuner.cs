@@ -1,0 +1,181 @@
+using ILGPU;
+using ILGPU.Runtime;
+using KernelGen.KernelMaps;
+using KernelGen.Kernels;
+using KernelGen.Quantization;
+using KernelGen.Tensors;
+using KernelGen.Variants;
+
+namespace KernelGen.Tuning;
+
+/// <summary>
+/// Tunes generated layers on an accelerator with their real inputs (sites and kernel map), through the cache: every
+/// variant of the layer at the precision, plus the generic kernel as the fallback candidate. Big inputs are tuned on
+/// an evenly spaced sample of output rows (<see cref="TuneRows"/>), probes on a smaller one (<see cref="ProbeRows"/>).
+/// ILGPU candidates run on device-resident buffers; CPU SIMD candidates on the host arrays.
+/// </summary>
+public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = null, ITuningTimer? timer = null, TuningOptions? options = null)
+{
+    private readonly Autotuner _tuner = new(timer);
+    private readonly GenericImplicitGemm _generic = new(accelerator);
+    private readonly GenericW8A8ImplicitGemm _genericW8A8 = new(accelerator);
+
+    /// <summary>Name of the generic kernel among the candidates.</summary>
+    public const string GenericName = "Generic";
+
+    /// <summary>Output rows the candidates are timed on (at most).</summary>
+    public int TuneRows { get; init; } = 4096;
+
+    /// <summary>Output rows of the probe run that may drop a candidate.</summary>
+    public int ProbeRows { get; init; } = 256;
+
+    /// <summary>
+    /// The choice for <paramref name="layer"/> at <paramref name="precision"/> on these inputs: from the cache when it
+    /// has the key (unless <paramref name="forceRetune"/>), else measured and stored.
+    /// </summary>
+    public TuningResult Tune(LayerDescriptor layer, Precision precision, SparseTensor input, KernelMap map, bool forceRetune = false)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(map);
+        if (precision == Precision.W8A8 && layer.Quantization != QuantMode.W8A8)
+        {
+            throw new ArgumentException($"{layer.Name} has no W8A8 variants");
+        }
+        var key = TuningKey.For(layer, precision, DeviceNames.Of(accelerator), input.Count);
+        if (!forceRetune && cache?.Find(key) is { } cached)
+        {
+            return cached;
+        }
+        using var session = new Buffers(accelerator);
+        var candidates = Candidates(layer, precision, input, map, session);
+        var result = _tuner.Tune(key, candidates, options);
+        cache?.Store(result);
+        return result;
+    }
+
+    private List<TuningCandidate> Candidates(LayerDescriptor layer, Precision precision, SparseTensor input, KernelMap map, Buffers buffers)
+    {
+        var random = new Random(1);
+        int cin = layer.InChannels, cout = layer.OutChannels, k = layer.Geometry.KernelVolume;
+        var weights = new ConvWeights(
+            Enumerable.Range(0, cout * k * cin).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray(), cout, layer.Geometry.Kernel, cin,
+            layer.HasBias ? new float[cout] : null);
+        var probe = map.SelectRows(map.SampleRows(ProbeRows));
+        var tune = map.SelectRows(map.SampleRows(TuneRows));
+        var stream = accelerator.DefaultStream;
+        var features = buffers.Keep(accelerator.Allocate1D(input.Count == 0 ? new float[1] : input.Features));
+        var probeMap = buffers.Keep(accelerator.Allocate1D(probe.OutIn.Length == 0 ? new int[1] : probe.OutIn));
+        var tuneMap = buffers.Keep(accelerator.Allocate1D(tune.OutIn.Length == 0 ? new int[1] : tune.OutIn));
+        var output = buffers.Keep(accelerator.Allocate1D<float>(Math.Max(1, tune.OutputCount * cout)));
+        var hostProbe = new float[probe.OutputCount * cout];
+        var hostTune = new float[tune.OutputCount * cout];
+
+        Action Sync(Action launch) => () =>
+        {
+            launch();
+            accelerator.Synchronize();
+        };
+        var candidates = new List<(int Order, TuningCandidate Candidate)>();
+        void Add(KernelVariant? variant, string name, Action probeRun, Action tuneRun)
+        {
+            string? unavailable = null;
+            if (variant is not null && !variant.CanRun(accelerator, out var reason))
+            {
+                unavailable = reason;
+            }
+            candidates.Add((Order(variant), new TuningCandidate(name, unavailable, probeRun, tuneRun)));
+        }
+
+        if (precision == Precision.F32)
+        {
+            var packed = F32LayerWeights.From(weights);
+            var packedBuffer = buffers.Keep(accelerator.Allocate1D(packed.Packed));
+            var bias = buffers.Keep(accelerator.Allocate1D(packed.Bias));
+            var genericWeights = buffers.Keep(accelerator.Allocate1D(weights.Data));
+            var shape = GenericImplicitGemm.ShapeOf(weights, layer.Activation);
+            Add(null, GenericName,
+                Sync(() => _generic.Launch(stream, features.View, probeMap.View, genericWeights.View, bias.View, output.View, shape, probe.OutputCount)),
+                Sync(() => _generic.Launch(stream, features.View, tuneMap.View, genericWeights.View, bias.View, output.View, shape, tune.OutputCount)));
+            foreach (var variant in layer.Variants.Where(v => v.Precision == Precision.F32))
+            {
+                switch (variant)
+                {
+                    case F32Variant gpu:
+                        Add(gpu, gpu.Name,
+                            Sync(() => gpu.Launch(stream, features.View, probeMap.View, packedBuffer.View, bias.View, output.View, probe.OutputCount)),
+                            Sync(() => gpu.Launch(stream, features.View, tuneMap.View, packedBuffer.View, bias.View, output.View, tune.OutputCount)));
+                        break;
+                    case CpuF32Variant cpu:
+                        Add(cpu, cpu.Name, () => cpu.Run(input, probe, packed, hostProbe), () => cpu.Run(input, tune, packed, hostTune));
+                        break;
+                }
+            }
+        }
+        else
+        {
+            var quantized = LayerQuantizer.Quantize(weights, LayerQuantizer.ChannelMaxima(input.Features, cin),
+                layer.SmoothQuant ? QuantMethod.W8A8Smooth : QuantMethod.W8A8, layer.Alpha);
+            var packed = buffers.Keep(accelerator.Allocate1D(quantized.Packed));
+            var multipliers = buffers.Keep(accelerator.Allocate1D(quantized.ActivationMultipliers));
+            var dequantize = buffers.Keep(accelerator.Allocate1D(quantized.DequantizeScales));
+            var bias = buffers.Keep(accelerator.Allocate1D(quantized.Bias));
+            var output8 = buffers.Keep(accelerator.Allocate1D<sbyte>(1));
+            var bytes = buffers.Keep(accelerator.Allocate1D<sbyte>(1));
+            W8A8Shape Shape(int rows) => new()
+            {
+                InChannels = cin, InChannelWords = quantized.InChannelWords, OutChannels = cout, KernelVolume = k, HasBias = 1,
+                Relu = layer.Activation == Activation.Relu ? 1 : 0, Elements = rows * cout,
+            };
+            Add(null, GenericName,
+                Sync(() => _genericW8A8.Launch(stream, features.View, bytes.View, probeMap.View, packed.View, multipliers.View, dequantize.View,
+                    bias.View, output.View, output.View, output8.View, multipliers.View, Shape(probe.OutputCount))),
+                Sync(() => _genericW8A8.Launch(stream, features.View, bytes.View, tuneMap.View, packed.View, multipliers.View, dequantize.View,
+                    bias.View, output.View, output.View, output8.View, multipliers.View, Shape(tune.OutputCount))));
+            foreach (var variant in layer.Variants.Where(v => v.Precision == Precision.W8A8))
+            {
+                switch (variant)
+                {
+                    case W8A8Variant gpu:
+                        Add(gpu, gpu.Name,
+                            Sync(() => gpu.Launch(stream, features.View, probeMap.View, packed.View, multipliers.View, dequantize.View, bias.View,
+                                output.View, output8.View, probe.OutputCount)),
+                            Sync(() => gpu.Launch(stream, features.View, tuneMap.View, packed.View, multipliers.View, dequantize.View, bias.View,
+                                output.View, output8.View, tune.OutputCount)));
+                        break;
+                    case CpuW8A8Variant cpu:
+                        Add(cpu, cpu.Name, () => cpu.Run(input, probe, quantized, hostProbe), () => cpu.Run(input, tune, quantized, hostTune));
+                        break;
+                }
+            }
+        }
+        return candidates.OrderBy(c => c.Order).Select(c => c.Candidate).ToList();
+    }
+
+    // Likely-fast candidates first, so the best probe is known early and slow ones are dropped after one probe.
+    private int Order(KernelVariant? variant) => (variant?.Shape, accelerator.AcceleratorType) switch
+    {
+        (KernelShape.CpuSimd, _) => 0,
+        (KernelShape.GpuStyle, AcceleratorType.Cuda) => 0,
+        (KernelShape.BarrierFree, _) => 1,
+        (null, _) => 2,
+        _ => 3,
+    };
+
+    /// <summary>Device buffers of one tuning, released together.</summary>
+    private sealed class Buffers(Accelerator accelerator) : IDisposable
+    {
+        private readonly List<MemoryBuffer> _buffers = [];
+
+        public Accelerator Accelerator { get; } = accelerator;
+
+        public MemoryBuffer1D<T, Stride1D.Dense> Keep<T>(MemoryBuffer1D<T, Stride1D.Dense> buffer)
+            where T : unmanaged
+        {
+            _buffers.Add(buffer);
+            return buffer;
+        }
+
+        public void Dispose() => _buffers.ForEach(b => b.Dispose());
+    }
+}

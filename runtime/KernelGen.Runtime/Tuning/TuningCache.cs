@@ -1,0 +1,134 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace KernelGen.Tuning;
+
+/// <summary>
+/// The persistent tuning cache: human-readable JSON at <c>$KERNELGEN_CACHE</c> (default
+/// <c>~/.cache/kernelgen/tuning.json</c>), one entry per <see cref="TuningKey.Text"/>. Every write re-reads the file
+/// under an exclusive lock file, merges, and replaces the file atomically (temp file + rename), so concurrent tuners
+/// keep each other's entries and a reader never sees half a file. A corrupt, unreadable or other-format file is a
+/// warning and an empty cache, never a crash.
+/// </summary>
+public sealed class TuningCache
+{
+    /// <summary>Version of the file layout; other versions are ignored (and re-tuned).</summary>
+    public const int FormatVersion = 1;
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        // A file for people to read: keep "×" and "->" as they are (it is never embedded in HTML).
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+
+    /// <summary>Opens (reads) the cache at <paramref name="path"/>; problems go to <see cref="Warnings"/>.</summary>
+    public TuningCache(string path)
+    {
+        Path = path ?? throw new ArgumentNullException(nameof(path));
+        foreach (var (key, entry) in Read(path, Warnings))
+        {
+            _entries[key] = entry;
+        }
+    }
+
+    /// <summary>The file.</summary>
+    public string Path { get; }
+
+    /// <summary>What went wrong reading the file (the cache then starts empty).</summary>
+    public List<string> Warnings { get; } = [];
+
+    /// <summary>The default location: <c>$KERNELGEN_CACHE</c>, else the user's cache folder.</summary>
+    public static string DefaultPath()
+    {
+        var configured = Environment.GetEnvironmentVariable("KERNELGEN_CACHE");
+        if (!string.IsNullOrEmpty(configured))
+        {
+            return configured;
+        }
+        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        var root = !string.IsNullOrEmpty(xdg) ? xdg : System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return System.IO.Path.Combine(root, "kernelgen", "tuning.json");
+    }
+
+    /// <summary>The cached choice for <paramref name="key"/>, or null.</summary>
+    public TuningResult? Find(TuningKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return _entries.TryGetValue(key.Text, out var entry)
+            ? new TuningResult(key, entry.Winner, entry.Trials.Select(t => new Trial(t.Name, t.Outcome, t.MedianMs, t.Reason)).ToList(), FromCache: true)
+            : null;
+    }
+
+    /// <summary>Stores <paramref name="result"/> and writes the file (locked read-merge-write, atomic replace).</summary>
+    public void Store(TuningResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var entry = new Entry(result.Winner, DateTimeOffset.UtcNow, result.Trials.Select(t => new TrialRecord(t.Name, t.Outcome, t.MedianMs, t.Reason)).ToList());
+        _entries[result.Key.Text] = entry;
+        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!;
+        Directory.CreateDirectory(folder);
+        using (AcquireLock(Path + ".lock"))
+        {
+            // Merge what other processes wrote since we read, then put ours on top.
+            var merged = Read(Path, []);
+            merged[result.Key.Text] = entry;
+            foreach (var (key, value) in merged)
+            {
+                _entries.TryAdd(key, value);
+            }
+            var file = new CacheFile(FormatVersion, merged);
+            var temp = System.IO.Path.Combine(folder, $".{System.IO.Path.GetFileName(Path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+            File.WriteAllText(temp, JsonSerializer.Serialize(file, Json));
+            File.Move(temp, Path, overwrite: true);
+        }
+    }
+
+    private static Dictionary<string, Entry> Read(string path, List<string> warnings)
+    {
+        if (!File.Exists(path))
+        {
+            return new(StringComparer.Ordinal);
+        }
+        try
+        {
+            var file = JsonSerializer.Deserialize<CacheFile>(File.ReadAllText(path), Json);
+            if (file is null || file.Format != FormatVersion || file.Entries is null)
+            {
+                warnings.Add($"tuning cache {path} has format {file?.Format.ToString() ?? "none"}, expected {FormatVersion}: ignoring it and re-tuning");
+                return new(StringComparer.Ordinal);
+            }
+            return new(file.Entries.Where(e => e.Value?.Winner is not null && e.Value.Trials is not null), StringComparer.Ordinal);
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            warnings.Add($"tuning cache {path} could not be read ({e.Message}): ignoring it and re-tuning");
+            return new(StringComparer.Ordinal);
+        }
+    }
+
+    private static FileStream AcquireLock(string lockPath)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+            catch (IOException) when (attempt < 600)
+            {
+                Thread.Sleep(10 + Random.Shared.Next(20));
+            }
+        }
+    }
+
+    private sealed record CacheFile(int Format, Dictionary<string, Entry> Entries);
+
+    private sealed record Entry(string Winner, DateTimeOffset TunedAt, List<TrialRecord> Trials);
+
+    private sealed record TrialRecord(string Name, TrialOutcome Outcome, double? MedianMs, string? Reason);
+}
