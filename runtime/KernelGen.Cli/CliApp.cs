@@ -17,6 +17,7 @@ internal static class CliApp
         root.Subcommands.Add(ConvCommand.Create(output));
         root.Subcommands.Add(DemoCommand.Create(output));
         root.Subcommands.Add(QuantReport.QuantReportCommand.Create(output));
+        root.Subcommands.Add(TuneCommand.Create(output));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

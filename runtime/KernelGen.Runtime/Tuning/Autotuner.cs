@@ -4,12 +4,12 @@ namespace KernelGen.Tuning;
 
 /// <summary>
 /// Times every valid candidate for one layer on the actual accelerator and picks the fastest, as Triton's autotuner
-/// and TorchSparse++'s tuner do: unavailable candidates are skipped with their reason; each candidate's first run
-/// (warm-up, compilation) and a probe on a small sample of rows come first, and one whose probe is
+/// and TorchSparse++'s tuner do: unavailable candidates are skipped with their reason; each candidate's first run on a
+/// few rows (compilation, first use) and a timed probe on a small sample of rows come first, and one whose probe is
 /// <see cref="TuningOptions.DropFactor"/> times slower than the best probe so far is dropped without repeats (GPU-style
-/// kernels on ILGPU's CPU accelerator are ~30–100× slower: the tuner must not wait for them); survivors get
-/// <see cref="TuningOptions.Repeats"/> timed runs and their median counts; a failure counts as infinitely slow; the
-/// layer's budget bounds the whole.
+/// kernels on ILGPU's CPU accelerator are ~30–100× slower: the tuner must not wait for them); survivors (and the
+/// baseline) get <see cref="TuningOptions.Warmup"/> untimed and <see cref="TuningOptions.Repeats"/> timed runs on the
+/// tuning rows and their median counts; a failure counts as infinitely slow; the layer's budget bounds the whole.
 /// </summary>
 public sealed class Autotuner(ITuningTimer? timer = null)
 {
@@ -43,18 +43,19 @@ public sealed class Autotuner(ITuningTimer? timer = null)
             }
             try
             {
-                for (int i = 0; i < options.Warmup; i++)
-                {
-                    candidate.Probe();
-                }
+                (candidate.Warm ?? candidate.Probe)();
                 double probe = _timer.Measure(candidate.Name, candidate.Probe);
                 if (probe > options.DropFactor * bestProbe)
                 {
-                    trials.Add(new Trial(candidate.Name, TrialOutcome.Dropped, probe,
-                        $"probe {probe:F2} ms is over {options.DropFactor:0.#}× the best probe ({bestProbe:F2} ms)"));
+                    trials.Add(new Trial(candidate.Name, TrialOutcome.Dropped, null,
+                        $"probe {probe:F2} ms is over {options.DropFactor:0.#}× the best probe ({bestProbe:F2} ms)", probe));
                     continue;
                 }
                 bestProbe = Math.Min(bestProbe, probe);
+                for (int i = 0; i < options.Warmup; i++)
+                {
+                    candidate.Run();
+                }
                 var times = new double[options.Repeats];
                 for (int i = 0; i < times.Length; i++)
                 {
@@ -62,7 +63,7 @@ public sealed class Autotuner(ITuningTimer? timer = null)
                 }
                 Array.Sort(times);
                 double median = times.Length % 2 == 1 ? times[times.Length / 2] : (times[times.Length / 2 - 1] + times[times.Length / 2]) / 2;
-                trials.Add(new Trial(candidate.Name, TrialOutcome.Timed, median, null));
+                trials.Add(new Trial(candidate.Name, TrialOutcome.Timed, median, null, probe));
                 if (median < bestMedian)
                 {
                     (bestMedian, winner) = (median, candidate.Name);

@@ -27,7 +27,10 @@ public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = nul
     public int TuneRows { get; init; } = 4096;
 
     /// <summary>Output rows of the probe run that may drop a candidate.</summary>
-    public int ProbeRows { get; init; } = 256;
+    public int ProbeRows { get; init; } = 64;
+
+    /// <summary>Output rows of the untimed first run (compilation, first use).</summary>
+    public int WarmRows { get; init; } = 4;
 
     /// <summary>
     /// The choice for <paramref name="layer"/> at <paramref name="precision"/> on these inputs: from the cache when it
@@ -61,13 +64,16 @@ public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = nul
         var weights = new ConvWeights(
             Enumerable.Range(0, cout * k * cin).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray(), cout, layer.Geometry.Kernel, cin,
             layer.HasBias ? new float[cout] : null);
+        var warm = map.SelectRows(map.SampleRows(WarmRows));
         var probe = map.SelectRows(map.SampleRows(ProbeRows));
         var tune = map.SelectRows(map.SampleRows(TuneRows));
         var stream = accelerator.DefaultStream;
         var features = buffers.Keep(accelerator.Allocate1D(input.Count == 0 ? new float[1] : input.Features));
+        var warmMap = buffers.Keep(accelerator.Allocate1D(warm.OutIn.Length == 0 ? new int[1] : warm.OutIn));
         var probeMap = buffers.Keep(accelerator.Allocate1D(probe.OutIn.Length == 0 ? new int[1] : probe.OutIn));
         var tuneMap = buffers.Keep(accelerator.Allocate1D(tune.OutIn.Length == 0 ? new int[1] : tune.OutIn));
         var output = buffers.Keep(accelerator.Allocate1D<float>(Math.Max(1, tune.OutputCount * cout)));
+        var hostWarm = new float[warm.OutputCount * cout];
         var hostProbe = new float[probe.OutputCount * cout];
         var hostTune = new float[tune.OutputCount * cout];
 
@@ -77,14 +83,15 @@ public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = nul
             accelerator.Synchronize();
         };
         var candidates = new List<(int Order, TuningCandidate Candidate)>();
-        void Add(KernelVariant? variant, string name, Action probeRun, Action tuneRun)
+        void Add(KernelVariant? variant, string name, Func<KernelMap, MemoryBuffer1D<int, Stride1D.Dense>, float[], Action> run)
         {
             string? unavailable = null;
             if (variant is not null && !variant.CanRun(accelerator, out var reason))
             {
                 unavailable = reason;
             }
-            candidates.Add((Order(variant), new TuningCandidate(name, unavailable, probeRun, tuneRun)));
+            candidates.Add((Order(variant), new TuningCandidate(
+                name, unavailable, run(probe, probeMap, hostProbe), run(tune, tuneMap, hostTune), run(warm, warmMap, hostWarm))));
         }
 
         if (precision == Precision.F32)
@@ -94,20 +101,18 @@ public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = nul
             var bias = buffers.Keep(accelerator.Allocate1D(packed.Bias));
             var genericWeights = buffers.Keep(accelerator.Allocate1D(weights.Data));
             var shape = GenericImplicitGemm.ShapeOf(weights, layer.Activation);
-            Add(null, GenericName,
-                Sync(() => _generic.Launch(stream, features.View, probeMap.View, genericWeights.View, bias.View, output.View, shape, probe.OutputCount)),
-                Sync(() => _generic.Launch(stream, features.View, tuneMap.View, genericWeights.View, bias.View, output.View, shape, tune.OutputCount)));
+            Add(null, GenericName, (m, buffer, _) =>
+                Sync(() => _generic.Launch(stream, features.View, buffer.View, genericWeights.View, bias.View, output.View, shape, m.OutputCount)));
             foreach (var variant in layer.Variants.Where(v => v.Precision == Precision.F32))
             {
                 switch (variant)
                 {
                     case F32Variant gpu:
-                        Add(gpu, gpu.Name,
-                            Sync(() => gpu.Launch(stream, features.View, probeMap.View, packedBuffer.View, bias.View, output.View, probe.OutputCount)),
-                            Sync(() => gpu.Launch(stream, features.View, tuneMap.View, packedBuffer.View, bias.View, output.View, tune.OutputCount)));
+                        Add(gpu, gpu.Name, (m, buffer, _) =>
+                            Sync(() => gpu.Launch(stream, features.View, buffer.View, packedBuffer.View, bias.View, output.View, m.OutputCount)));
                         break;
                     case CpuF32Variant cpu:
-                        Add(cpu, cpu.Name, () => cpu.Run(input, probe, packed, hostProbe), () => cpu.Run(input, tune, packed, hostTune));
+                        Add(cpu, cpu.Name, (m, _, host) => () => cpu.Run(input, m, packed, host));
                         break;
                 }
             }
@@ -127,24 +132,20 @@ public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = nul
                 InChannels = cin, InChannelWords = quantized.InChannelWords, OutChannels = cout, KernelVolume = k, HasBias = 1,
                 Relu = layer.Activation == Activation.Relu ? 1 : 0, Elements = rows * cout,
             };
-            Add(null, GenericName,
-                Sync(() => _genericW8A8.Launch(stream, features.View, bytes.View, probeMap.View, packed.View, multipliers.View, dequantize.View,
-                    bias.View, output.View, output.View, output8.View, multipliers.View, Shape(probe.OutputCount))),
-                Sync(() => _genericW8A8.Launch(stream, features.View, bytes.View, tuneMap.View, packed.View, multipliers.View, dequantize.View,
-                    bias.View, output.View, output.View, output8.View, multipliers.View, Shape(tune.OutputCount))));
+            Add(null, GenericName, (m, buffer, _) =>
+                Sync(() => _genericW8A8.Launch(stream, features.View, bytes.View, buffer.View, packed.View, multipliers.View, dequantize.View,
+                    bias.View, output.View, output.View, output8.View, multipliers.View, Shape(m.OutputCount))));
             foreach (var variant in layer.Variants.Where(v => v.Precision == Precision.W8A8))
             {
                 switch (variant)
                 {
                     case W8A8Variant gpu:
-                        Add(gpu, gpu.Name,
-                            Sync(() => gpu.Launch(stream, features.View, probeMap.View, packed.View, multipliers.View, dequantize.View, bias.View,
-                                output.View, output8.View, probe.OutputCount)),
-                            Sync(() => gpu.Launch(stream, features.View, tuneMap.View, packed.View, multipliers.View, dequantize.View, bias.View,
-                                output.View, output8.View, tune.OutputCount)));
+                        Add(gpu, gpu.Name, (m, buffer, _) =>
+                            Sync(() => gpu.Launch(stream, features.View, buffer.View, packed.View, multipliers.View, dequantize.View, bias.View,
+                                output.View, output8.View, m.OutputCount)));
                         break;
                     case CpuW8A8Variant cpu:
-                        Add(cpu, cpu.Name, () => cpu.Run(input, probe, quantized, hostProbe), () => cpu.Run(input, tune, quantized, hostTune));
+                        Add(cpu, cpu.Name, (m, _, host) => () => cpu.Run(input, m, quantized, host));
                         break;
                 }
             }

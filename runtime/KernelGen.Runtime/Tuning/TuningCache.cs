@@ -60,7 +60,7 @@ public sealed class TuningCache
     {
         ArgumentNullException.ThrowIfNull(key);
         return _entries.TryGetValue(key.Text, out var entry)
-            ? new TuningResult(key, entry.Winner, entry.Trials.Select(t => new Trial(t.Name, t.Outcome, t.MedianMs, t.Reason)).ToList(), FromCache: true)
+            ? new TuningResult(key, entry.Winner, entry.Trials.Select(t => new Trial(t.Name, t.Outcome, t.MedianMs, t.Reason, t.ProbeMs)).ToList(), FromCache: true)
             : null;
     }
 
@@ -68,7 +68,7 @@ public sealed class TuningCache
     public void Store(TuningResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var entry = new Entry(result.Winner, DateTimeOffset.UtcNow, result.Trials.Select(t => new TrialRecord(t.Name, t.Outcome, t.MedianMs, t.Reason)).ToList());
+        var entry = new Entry(result.Winner, DateTimeOffset.UtcNow, result.Trials.Select(t => new TrialRecord(t.Name, t.Outcome, t.MedianMs, t.Reason, t.ProbeMs)).ToList());
         _entries[result.Key.Text] = entry;
         var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!;
         Directory.CreateDirectory(folder);
@@ -130,5 +130,5 @@ public sealed class TuningCache
 
     private sealed record Entry(string Winner, DateTimeOffset TunedAt, List<TrialRecord> Trials);
 
-    private sealed record TrialRecord(string Name, TrialOutcome Outcome, double? MedianMs, string? Reason);
+    private sealed record TrialRecord(string Name, TrialOutcome Outcome, double? MedianMs, string? Reason, double? ProbeMs);
 }

@@ -9,4 +9,5 @@ namespace KernelGen.Tuning;
 /// <param name="Unavailable">Why it cannot run on this accelerator, or null when it can.</param>
 /// <param name="Probe">Runs it on the probe rows (the first, sub-sampled run that may drop it).</param>
 /// <param name="Run">Runs it on the tuning rows.</param>
-public sealed record TuningCandidate(string Name, string? Unavailable, Action Probe, Action Run);
+/// <param name="Warm">Runs it on a few rows, untimed, so compilation and first-use costs stay out of the probe (the probe itself when null).</param>
+public sealed record TuningCandidate(string Name, string? Unavailable, Action Probe, Action Run, Action? Warm = null);

@@ -34,7 +34,7 @@ public sealed class AutotunerTests
         Assert.Equal(1.5, result.WinnerMs);
         Assert.Equal(["A", "B", "C"], result.Trials.Select(t => t.Name));
         Assert.All(result.Trials, t => Assert.Equal(TrialOutcome.Timed, t.Outcome));
-        Assert.Equal(4, timer.Calls["A"]); // one probe, three timed runs
+        Assert.Equal(4, timer.Calls["A"]); // one timed probe, three timed runs (the untimed warm-up runs are not measured)
         Assert.False(result.FromCache);
     }
 
@@ -60,7 +60,10 @@ public sealed class AutotunerTests
         Assert.Equal("simd", result.Winner);
         var dropped = result.Trials[1];
         Assert.Equal(TrialOutcome.Dropped, dropped.Outcome);
-        Assert.Equal(60, dropped.MedianMs);
+        Assert.Null(dropped.MedianMs);
+        Assert.Equal(60, dropped.ProbeMs);
+        Assert.Equal(60, result.ProbeSpeedupOver("barrier-heavy"));
+        Assert.Equal("barrier-heavy", result.SlowestProbed!.Name);
         Assert.Contains("over 4× the best probe", dropped.Reason);
         Assert.DoesNotContain("barrier-heavy", runs); // never timed beyond its probe
         Assert.Equal(TrialOutcome.Timed, result.Trials[2].Outcome); // 3.5× is within the factor: timed

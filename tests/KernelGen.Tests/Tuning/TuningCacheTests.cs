@@ -15,7 +15,7 @@ public sealed class TuningCacheTests : IDisposable
     private static readonly TuningKey Key = new("CPU Test × 2", "1.5.3", "0.1.0.0", "Sparse", 32, 64, "3", "2", "1", "1", Precision.W8A8, 15);
 
     private static TuningResult Result(TuningKey key, string winner) => new(key, winner,
-        [new Trial(winner, TrialOutcome.Timed, 1.25, null), new Trial("Generic", TrialOutcome.Timed, 9.5, null), new Trial("GpuStyle", TrialOutcome.Dropped, 80, "probe 80 ms")], false);
+        [new Trial(winner, TrialOutcome.Timed, 1.25, null), new Trial("Generic", TrialOutcome.Timed, 9.5, null), new Trial("GpuStyle", TrialOutcome.Dropped, null, "probe 80 ms", 80)], false);
 
     [Fact]
     public void Round_trips_through_a_readable_json_file()
@@ -27,7 +27,7 @@ public sealed class TuningCacheTests : IDisposable
         Assert.True(hit.FromCache);
         Assert.Equal("CpuW8A8_Vnni256_Tile128x64_Smooth", hit.Winner);
         Assert.Equal(1.25, hit.WinnerMs);
-        Assert.Equal(TrialOutcome.Dropped, hit.Trials[2].Outcome);
+        Assert.Equal((TrialOutcome.Dropped, 80.0), (hit.Trials[2].Outcome, hit.Trials[2].ProbeMs));
         string text = File.ReadAllText(CachePath);
         Assert.Contains("\"Format\": 1", text);
         Assert.Contains("CPU Test × 2|ilgpu 1.5.3|generator 0.1.0.0|Sparse|32->64|k3|s2|p1|d1|W8A8|2^15", text);
