@@ -41,18 +41,18 @@ internal static class TuneCommand
             {
                 output.WriteLine($"warning: {warning}");
             }
-            var jobs = Jobs(voxels);
+            var jobs = CenterPointTuning.Groups(voxels);
             output.WriteLine($"tuning {jobs.Count} layer groups of CenterPoint's backbone on {cloud.Source} ({voxels.Count} voxels), {session.Description}; cache {cache.Path}");
 
             var tuner = new LayerTuner(session.Accelerator, cache);
-            var results = new List<(Job Job, TuningResult Result)>();
+            var results = new List<(TuningGroup Job, TuningResult Result)>();
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
             console.Progress().AutoClear(true).Start(progress =>
             {
                 var bar = progress.AddTask("tuning", maxValue: jobs.Count);
                 foreach (var job in jobs)
                 {
-                    bar.Description = $"{job.Layers} {job.Precision}";
+                    bar.Description = $"{job.Label} {job.Precision}";
                     results.Add((job, tuner.Tune(job.Generated, job.Precision, job.Input, job.Map, parse.GetValue(force))));
                     bar.Increment(1);
                 }
@@ -70,7 +70,7 @@ internal static class TuneCommand
             {
                 File.WriteAllText(jsonPath, JsonSerializer.Serialize(results.Select(r => new
                 {
-                    layers = r.Job.Layers, layer = r.Job.Generated.Name, precision = r.Job.Precision.ToString(), key = r.Result.Key.Text,
+                    layers = r.Job.Label, layer = r.Job.Generated.Name, precision = r.Job.Precision.ToString(), key = r.Result.Key.Text,
                     winner = r.Result.Winner, fromCache = r.Result.FromCache,
                     trials = r.Result.Trials.Select(t => new { name = t.Name, outcome = t.Outcome.ToString(), medianMs = t.MedianMs, reason = t.Reason }),
                 }), new JsonSerializerOptions { WriteIndented = true }));
@@ -80,49 +80,10 @@ internal static class TuneCommand
         return command;
     }
 
-    /// <summary>One tuning: a generated layer at a precision on the sites and map it runs on.</summary>
-    private sealed record Job(string Layers, LayerDescriptor Generated, Precision Precision, SparseTensor Input, KernelMap Map);
-
-    private static List<Job> Jobs(SparseTensor voxels)
-    {
-        var maps = new KernelMapCache(new CpuKernelMapBuilder());
-        var groups = new Dictionary<(string, string), (List<string> Names, LayerDescriptor Generated, SparseTensor Input, KernelMap Map)>();
-        var sites = voxels;
-        var random = new Random(3);
-        foreach (var layer in CenterPointLayers.All)
-        {
-            var map = maps.GetOrBuild(layer.IndiceKey, sites, layer.Geometry);
-            var key = (layer.Generated.Name, layer.IndiceKey);
-            if (!groups.TryGetValue(key, out var group))
-            {
-                // Timing does not depend on the values: random features with the layer's channels on its real sites.
-                var features = Enumerable.Range(0, sites.Count * layer.InChannels).Select(_ => (float)random.NextDouble()).ToArray();
-                group = ([], layer.Generated, new SparseTensor(features, sites.Coordinates, layer.InChannels, sites.SpatialShape, sites.BatchSize), map);
-                groups[key] = group;
-            }
-            group.Names.Add(layer.Name);
-            if (layer.Geometry.Kind == ConvKind.Sparse)
-            {
-                sites = new SparseTensor(new float[map.OutputCount], map.OutputCoordinates, 1, map.OutputShape, map.BatchSize);
-            }
-        }
-        var jobs = new List<Job>();
-        foreach (var (names, generated, input, map) in groups.Values)
-        {
-            string label = names.Count == 1 ? names[0] : $"{names[0]} (+{names.Count - 1})";
-            jobs.Add(new Job(label, generated, Precision.F32, input, map));
-            if (generated.Quantization == QuantMode.W8A8)
-            {
-                jobs.Add(new Job(label, generated, Precision.W8A8, input, map));
-            }
-        }
-        return jobs;
-    }
-
-    private static void Report(TextWriter output, Job job, TuningResult result)
+    private static void Report(TextWriter output, TuningGroup job, TuningResult result)
     {
         output.WriteLine();
-        output.WriteLine($"{job.Layers} — {job.Generated.Name.Split('.')[^1]} {job.Precision}, {job.Input.Count} sites → {job.Map.OutputCount}" +
+        output.WriteLine($"{job.Label} — {job.Generated.Name.Split('.')[^1]} {job.Precision}, {job.Input.Count} sites → {job.Map.OutputCount}" +
                          (result.FromCache ? "  [cached]" : ""));
         foreach (var trial in result.Trials)
         {
