@@ -34,6 +34,18 @@ public static class AlphaSearch
         ReadOnlySpan<double> reference, IReadOnlyList<double>? grid = null, int sampleRows = 4096)
     {
         ArgumentNullException.ThrowIfNull(gemm);
+        return Search((sample, quantized, output) => gemm.Run(input, sample, quantized, activation, output), input, map, weights, reference, grid, sampleRows);
+    }
+
+    /// <summary>
+    /// The same search with any W8A8 implementation of the layer: <paramref name="runLayer"/> runs it on the input for a
+    /// (sampled) kernel map with the given quantized weights into the output (a generated CPU or GPU variant, say).
+    /// </summary>
+    public static AlphaSearchResult Search(
+        Action<KernelMap, W8A8LayerWeights, float[]> runLayer, SparseTensor input, KernelMap map, ConvWeights weights,
+        ReadOnlySpan<double> reference, IReadOnlyList<double>? grid = null, int sampleRows = 4096)
+    {
+        ArgumentNullException.ThrowIfNull(runLayer);
         ArgumentNullException.ThrowIfNull(input);
         grid ??= DefaultGrid;
         if (grid.Count == 0)
@@ -59,7 +71,7 @@ public static class AlphaSearch
         foreach (double alpha in grid)
         {
             var quantized = LayerQuantizer.Quantize(weights, maxima, QuantMethod.W8A8Smooth, alpha);
-            gemm.Run(input, sample, quantized, activation, output);
+            runLayer(sample, quantized, output);
             curve.Add(new AlphaPoint(alpha, ErrorMetrics.Compare(output, sampledReference)));
         }
         var best = curve.MinBy(p => p.Error.RelativeL2)!;
