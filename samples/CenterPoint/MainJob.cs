@@ -152,7 +152,13 @@ internal static class MainJob
         }
         BackboneRun Median(bool int8)
         {
-            var runs = Enumerable.Range(0, 3).Select(_ => backbone.Run(voxels, plans, int8)).ToList();
+            var runs = Enumerable.Range(0, 3).Select(_ =>
+            {
+                // Each run allocates every layer's output: collect the previous run's first, so no layer pays for it.
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                return backbone.Run(voxels, plans, int8);
+            }).ToList();
             var ms = Enumerable.Range(0, plans.Count).Select(i => runs.Select(r => r.LayerMs[i]).Order().ElementAt(1)).ToList();
             return new BackboneRun(runs[^1].Outputs, ms);
         }
