@@ -1,5 +1,3 @@
-using System.Reflection;
-using ILGPU.Runtime;
 using KernelGen.KernelMaps;
 using KernelGen.Quantization;
 using KernelGen.Tensors;
@@ -38,39 +36,13 @@ public sealed class CpuF32Call
 /// A generated fp32 CPU SIMD variant: plain C# over arrays with <c>Vector256</c>/<c>Vector512</c> FMA, each task a
 /// tile of <see cref="TileShape.BlockM"/> output rows, register tiles of 4 rows × a block of output channels.
 /// </summary>
-public sealed class CpuF32Variant : KernelVariant
+public sealed class CpuF32Variant : CpuSimdVariant
 {
     private readonly Action<int, CpuF32Call> _rowTile;
 
     /// <summary>Describes a variant (called by generated code).</summary>
     public CpuF32Variant(string name, TileShape tile, int outChannels, CpuInstructionSet instructionSet, int lanes, Action<int, CpuF32Call> rowTile)
-        : base(name, tile, Precision.F32, KernelShape.CpuSimd, outChannels, 1, 0, 4, tile.BlockN)
-    {
-        InstructionSet = instructionSet;
-        Lanes = lanes;
-        _rowTile = rowTile;
-    }
-
-    /// <summary>The instructions the kernel uses.</summary>
-    public CpuInstructionSet InstructionSet { get; }
-
-    /// <summary>Vector lanes: the weights' output channels are padded to a multiple of this.</summary>
-    public int Lanes { get; }
-
-    /// <inheritdoc />
-    public override MethodInfo KernelMethod => _rowTile.Method;
-
-    /// <summary>Whether this process's CPU has the instructions.</summary>
-    public bool IsSupported => CpuFeatures.Supports(InstructionSet);
-
-    /// <inheritdoc />
-    protected override bool CanRunOn(Accelerator accelerator, out string? reason)
-    {
-        reason = accelerator.AcceleratorType != AcceleratorType.CPU ? "CPU SIMD variants run on the host, a candidate only on the CPU accelerator"
-            : !IsSupported ? $"this CPU lacks {InstructionSet}"
-            : null;
-        return reason is null;
-    }
+        : base(name, tile, Precision.F32, outChannels, instructionSet, lanes, rowTile) => _rowTile = rowTile;
 
     /// <summary>Runs the layer on the host into <paramref name="output"/> [M, Cout].</summary>
     public void Run(SparseTensor input, KernelMap map, F32LayerWeights weights, float[] output, float[]? residual = null)
@@ -78,10 +50,7 @@ public sealed class CpuF32Variant : KernelVariant
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(output);
         EnsureShapes(input, map, weights.InChannels, weights.KernelVolume, OutChannels, output.LongLength);
-        if (!IsSupported)
-        {
-            throw new PlatformNotSupportedException($"{Name} needs {InstructionSet}, which this CPU lacks");
-        }
+        EnsureSupported();
         if (residual is not null && residual.Length != output.Length)
         {
             throw new ArgumentException($"residual must hold [M={map.OutputCount}, Cout={OutChannels}] values, got {residual.Length}");
@@ -98,7 +67,6 @@ public sealed class CpuF32Variant : KernelVariant
             Output = output,
             Rows = map.OutputCount,
         };
-        int tiles = (map.OutputCount + Tile.BlockM - 1) / Tile.BlockM;
-        Parallel.For(0, tiles, tile => _rowTile(tile, call));
+        ForEachTask(map.OutputCount, _rowTile, call);
     }
 }

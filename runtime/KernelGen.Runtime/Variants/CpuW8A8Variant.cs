@@ -1,5 +1,3 @@
-using System.Reflection;
-using ILGPU.Runtime;
 using KernelGen.KernelMaps;
 using KernelGen.Quantization;
 using KernelGen.Tensors;
@@ -49,43 +47,20 @@ public sealed class CpuW8A8Call
 /// register tiles of 4 rows × a block of output channels, and the epilogue removes the +128 shift, dequantizes, adds
 /// bias and residual and applies the activation.
 /// </summary>
-public sealed class CpuW8A8Variant : KernelVariant
+public sealed class CpuW8A8Variant : CpuSimdVariant
 {
     private readonly Action<int, CpuW8A8Call> _rowTile;
 
     /// <summary>Describes a variant (called by generated code).</summary>
     public CpuW8A8Variant(string name, TileShape tile, int outChannels, bool smoothQuant, CpuInstructionSet instructionSet, int lanes, Action<int, CpuW8A8Call> rowTile)
-        : base(name, tile, Precision.W8A8, KernelShape.CpuSimd, outChannels, 1, 0, 4, tile.BlockN)
+        : base(name, tile, Precision.W8A8, outChannels, instructionSet, lanes, rowTile)
     {
         SmoothQuant = smoothQuant;
-        InstructionSet = instructionSet;
-        Lanes = lanes;
         _rowTile = rowTile;
     }
 
     /// <summary>Whether the prologue applies SmoothQuant factors.</summary>
     public bool SmoothQuant { get; }
-
-    /// <summary>The instructions the kernel uses.</summary>
-    public CpuInstructionSet InstructionSet { get; }
-
-    /// <summary>int32 lanes per vector: output channels are padded to a multiple of this.</summary>
-    public int Lanes { get; }
-
-    /// <inheritdoc />
-    public override MethodInfo KernelMethod => _rowTile.Method;
-
-    /// <summary>Whether this process's CPU has the instructions.</summary>
-    public bool IsSupported => CpuFeatures.Supports(InstructionSet);
-
-    /// <inheritdoc />
-    protected override bool CanRunOn(Accelerator accelerator, out string? reason)
-    {
-        reason = accelerator.AcceleratorType != AcceleratorType.CPU ? "CPU SIMD variants run on the host, a candidate only on the CPU accelerator"
-            : !IsSupported ? $"this CPU lacks {InstructionSet}"
-            : null;
-        return reason is null;
-    }
 
     /// <summary>
     /// Runs the layer on the host into <paramref name="output"/> [M, Cout]; with <paramref name="accumulators"/> [M, Cout]
@@ -97,10 +72,7 @@ public sealed class CpuW8A8Variant : KernelVariant
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(output);
         EnsureShapes(input, map, weights.InChannels, weights.KernelVolume, OutChannels, output.LongLength);
-        if (!IsSupported)
-        {
-            throw new PlatformNotSupportedException($"{Name} needs {InstructionSet}, which this CPU lacks");
-        }
+        EnsureSupported();
         if (SmoothQuant != weights.Smoothing is not null)
         {
             throw new ArgumentException(SmoothQuant
@@ -133,7 +105,6 @@ public sealed class CpuW8A8Variant : KernelVariant
             Accumulators = accumulators,
             Rows = map.OutputCount,
         };
-        int tiles = (map.OutputCount + Tile.BlockM - 1) / Tile.BlockM;
-        Parallel.For(0, tiles, tile => _rowTile(tile, call));
+        ForEachTask(map.OutputCount, _rowTile, call);
     }
 }
