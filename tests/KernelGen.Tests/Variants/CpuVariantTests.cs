@@ -5,6 +5,7 @@ using KernelGen.Tensors;
 using KernelGen.Tests.Generated;
 using KernelGen.Tests.Support;
 using KernelGen.Variants;
+using CP = KernelGen.Samples.CenterPoint;
 
 namespace KernelGen.Tests.Variants;
 
@@ -18,8 +19,9 @@ public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
 {
     private static readonly LayerDescriptor[] Layers =
     [
-        CpConvInput.Layer, CpSubm16.Layer, CpDown16To32.Layer, CpSubm32.Layer, CpDown32To64.Layer, CpSubm64.Layer,
-        CpDown64To128.Layer, CpSubm128.Layer, CpExtraConv.Layer,
+        // Every conv shape of CenterPoint's backbone, as the sample's annotated classes.
+        CP.ConvInput.Layer, CP.Subm16.Layer, CP.Down16To32.Layer, CP.Subm32.Layer, CP.Down32To64.Layer, CP.Subm64.Layer,
+        CP.Down64To128.Layer, CP.Subm128.Layer, CP.ExtraConv.Layer,
         SubmOddChannels.Layer, DownConv.Layer, ExtraConvShape.Layer, DownPadding011.Layer, SubmDilated.Layer,
     ];
 
@@ -43,7 +45,7 @@ public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
         CpuFeatures.ForcePortable = true;
         try
         {
-            foreach (var layer in new[] { CpSubm32.Layer, SubmOddChannels.Layer, CpExtraConv.Layer })
+            foreach (var layer in new[] { CP.Subm32.Layer, SubmOddChannels.Layer, CP.ExtraConv.Layer })
             {
                 var simd = layer.Variants.Where(v => v.Shape == KernelShape.CpuSimd && !v.Name.Contains("Portable")).ToList();
                 Assert.NotEmpty(simd);
@@ -64,11 +66,11 @@ public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
     [Fact]
     public void Cpu_variants_are_not_candidates_on_cuda_and_need_matching_weights()
     {
-        var cpu = CpSubm16.Layer.Variants.OfType<CpuW8A8Variant>().First();
+        var cpu = CP.Subm16.Layer.Variants.OfType<CpuW8A8Variant>().First();
         Assert.True(cpu.SmoothQuant);
         var weights = new ConvWeights(new float[16 * 27 * 16], 16, Triple.All(3), 16);
         var input = new RandomSparse().Tensor(new SpatialShape(4, 4, 4), 16);
-        var map = new CpuKernelMapBuilder().Build(input, CpSubm16.Layer.Geometry);
+        var map = new CpuKernelMapBuilder().Build(input, CP.Subm16.Layer.Geometry);
         var e = Assert.Throws<ArgumentException>(() => cpu.Run(input, map, W8A8LayerWeights.Create(weights, 1f), new float[map.OutputCount * 16]));
         Assert.Contains("fuses SmoothQuant", e.Message);
     }
