@@ -105,7 +105,7 @@ internal static class Report
         }
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "fp32", FillColor = colors[0] });
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "W8A8 + SmoothQuant (policy)", FillColor = colors[1] });
-        plot.ShowLegend();
+        plot.ShowLegend(Alignment.UpperLeft);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
             Enumerable.Range(0, r.Layers.Count).Select(i => (double)i).ToArray(), r.Layers.Select(l => l.Name).ToArray());
         plot.Axes.Bottom.TickLabelStyle.Rotation = 60;
