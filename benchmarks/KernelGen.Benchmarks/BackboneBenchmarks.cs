@@ -1,145 +1,87 @@
-using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
-using KernelGen.Samples.CenterPoint;
+using KernelGen.Accelerators;
 using KernelGen.KernelMaps;
-using KernelGen.Kernels;
 using KernelGen.Quantization;
+using KernelGen.Samples.CenterPoint;
 using KernelGen.Tensors;
+using KernelGen.Tuning;
 using KernelGen.Variants;
 
 namespace KernelGen.Benchmarks;
 
 /// <summary>
-/// The whole SpMiddleResNetFHD backbone (21 convs, residual blocks) on the KITTI frame (nuScenes config, 59k voxels)
-/// with the generated CPU SIMD variants the autotuner chose on this machine (the tuning cache, filled by the first
-/// setup that needs it): fp32 and W8A8 + SmoothQuant (conv_input, with 5 input channels, stays fp32). Kernel maps and
-/// tuning happen in the setup (timed apart, see <see cref="KernelMapBenchmarks"/>); the measured run is every conv in
-/// sequence, as PyTorch's gather-GEMM-scatter peer measures it.
+/// The whole SpMiddleResNetFHD backbone (21 convs, residual blocks) on the KITTI frame (nuScenes config, 59k voxels),
+/// run by the sample's <see cref="CenterPointBackbone"/> with the generated CPU SIMD variants the autotuner chose on this
+/// machine (the tuning cache, filled by the first setup that needs it): fp32, and W8A8 + SmoothQuant (α = 0.5,
+/// calibrated on the frame; conv_input, with 5 input channels, stays fp32). Weights: the sample's synthetic ones. Kernel
+/// maps and tuning happen in the setup (timed apart, see <see cref="KernelMapBenchmarks"/>); the measured run is every
+/// conv in sequence, as PyTorch's gather-GEMM-scatter peer measures it.
 /// </summary>
 public class BackboneBenchmarks
 {
     [Params("fp32", "w8a8-smooth")]
     public string Precision { get; set; } = "fp32";
 
-    private List<Step> _steps = null!;
+    private AcceleratorSession _session = null!;
+    private CenterPointBackbone _backbone = null!;
+    private List<LayerPlan> _plans = null!;
     private SparseTensor _voxels = null!;
-
-    /// <summary>One conv of the chain with everything it needs.</summary>
-    private sealed record Step(string Name, KernelMap Map, bool ResidualFromBlockInput, bool StartsBlock, Action<SparseTensor, float[], float[]?> Run, long Macs);
+    private bool _int8;
 
     [GlobalSetup]
     public void Setup()
     {
         _voxels = BenchmarkInputs.NuScenesVoxels();
-        var layers = BenchmarkInputs.LayerInputs(_voxels);
-        var winners = TunedCpuVariants(_voxels);
-        var random = new Random(11);
-        _steps = [];
-        SparseTensor? calibration = _voxels;
-        float[]? blockInput = null;
-        foreach (var (layer, input, map) in layers)
-        {
-            var generated = layer.Generated;
-            var weights = FanIn(random, layer);
-            bool startsBlock = layer.StartsBlock;
-            bool residual = layer.AddsResidual;
-            Action<SparseTensor, float[], float[]?> run;
-            var f32 = (CpuF32Variant)winners[(generated.Name, KernelGen.Variants.Precision.F32)];
-            var f32Weights = F32LayerWeights.From(weights);
-            if (Precision == "fp32" || generated.Quantization != QuantMode.W8A8)
-            {
-                run = (x, output, res) => f32.Run(x, map, f32Weights, output, res);
-            }
-            else
-            {
-                // Calibrate on the frame itself: the fp32 chain's input to this layer gives the channel maxima.
-                var int8 = (CpuW8A8Variant)winners[(generated.Name, KernelGen.Variants.Precision.W8A8)];
-                var quantized = LayerQuantizer.Quantize(weights, LayerQuantizer.ChannelMaxima(calibration!.Features, layer.InChannels), QuantMethod.W8A8Smooth, 0.5);
-                run = (x, output, res) => int8.Run(x, map, quantized, output, res);
-            }
-            long pairs = map.PairCount;
-            _steps.Add(new Step(layer.Name, map, residual, startsBlock, run, pairs * layer.InChannels * layer.OutChannels));
+        _session = AcceleratorSession.Open(AcceleratorChoice.Cpu);
+        var maps = new KernelMapCache(new CpuKernelMapBuilder());
+        _plans = CenterPointBackbone.Plan(_voxels, CenterPointWeights.Synthetic(), maps);
+        _backbone = new CenterPointBackbone(_session.Accelerator);
 
-            // Advance the fp32 calibration chain.
-            var next = new float[map.OutputCount * layer.OutChannels];
-            if (startsBlock)
+        // The tuned CPU SIMD variant of every layer group (the default choice if the tuner picked another kind).
+        var tuner = new LayerTuner(_session.Accelerator, new TuningCache(TuningCache.DefaultPath()));
+        var winners = new Dictionary<(string, KernelGen.Variants.Precision), KernelVariant?>();
+        foreach (var group in CenterPointTuning.Groups(_voxels, maps))
+        {
+            var result = tuner.Tune(group.Generated, group.Precision, group.Input, group.Map);
+            winners[(group.Generated.Name, group.Precision)] =
+                group.Generated.Variants.FirstOrDefault(v => v.Name == result.Winner && v.Shape == KernelShape.CpuSimd)
+                ?? DefaultVariantChoice.Pick(group.Generated, group.Precision, _session.Accelerator);
+        }
+        foreach (var plan in _plans)
+        {
+            plan.Fp32 = winners[(plan.Layer.Generated.Name, KernelGen.Variants.Precision.F32)];
+            plan.Int8 = winners.GetValueOrDefault((plan.Layer.Generated.Name, KernelGen.Variants.Precision.W8A8));
+        }
+
+        // Calibrate on the frame: each int8 layer's fp32 input gives its channel maxima.
+        _int8 = Precision == "w8a8-smooth";
+        var fp32 = _backbone.Run(_voxels, _plans, int8: false);
+        for (int i = 0; _int8 && i < _plans.Count; i++)
+        {
+            if (_plans[i].Int8 is null)
             {
-                blockInput = calibration!.Features;
+                continue;
             }
-            f32.Run(calibration!, map, f32Weights, next, residual ? blockInput : null);
-            calibration = new SparseTensor(next, map.OutputCoordinates, layer.OutChannels, map.OutputShape, map.BatchSize);
+            var input = i == 0 ? _voxels : fp32.Outputs[i - 1];
+            _plans[i].Quantized = LayerQuantizer.Quantize(_plans[i].Weights, LayerQuantizer.ChannelMaxima(input.Features, input.Channels), QuantMethod.W8A8Smooth, 0.5);
+            _plans[i].Method = QuantMethod.W8A8Smooth;
         }
 
         // Per-layer times of one warm run (Stopwatch; the benchmark's own numbers are the whole chain).
-        RunBackbone();
-        var clock = new Stopwatch();
-        var x = _voxels;
-        float[]? block = null;
+        var run = _backbone.Run(_voxels, _plans, _int8);
         Console.WriteLine($"// per-layer ({Precision}):");
-        foreach (var step in _steps)
+        for (int i = 0; i < _plans.Count; i++)
         {
-            var output = new float[step.Map.OutputCount * (int)(step.Macs == 0 ? 1 : step.Macs / Math.Max(1, step.Map.PairCount) / x.Channels)];
-            if (step.StartsBlock)
-            {
-                block = x.Features;
-            }
-            clock.Restart();
-            step.Run(x, output, step.ResidualFromBlockInput ? block : null);
-            double ms = clock.Elapsed.TotalMilliseconds;
-            int cout = output.Length / Math.Max(1, step.Map.OutputCount);
-            Console.WriteLine($"//   {step.Name,-16} {ms,8:F1} ms  {step.Macs / 1e9,6:F2} GMAC  {step.Macs / 1e6 / Math.Max(ms, 1e-3),6:F1} GMAC/s");
-            x = new SparseTensor(output, step.Map.OutputCoordinates, cout, step.Map.OutputShape, step.Map.BatchSize);
+            var plan = _plans[i];
+            double gmac = plan.Map.PairCount * (double)plan.Layer.InChannels * plan.Layer.OutChannels / 1e9;
+            Console.WriteLine($"//   {plan.Layer.Name,-16} {run.LayerMs[i],8:F1} ms  {gmac,6:F2} GMAC  {gmac * 1e3 / Math.Max(run.LayerMs[i], 1e-3),6:F1} GMAC/s  {plan.VariantName(_int8)}");
         }
-        Console.WriteLine($"// total {_steps.Sum(s => s.Macs) / 1e9:F2} GMAC");
+        Console.WriteLine($"// total {_plans.Sum(p => p.Map.PairCount * (double)p.Layer.InChannels * p.Layer.OutChannels) / 1e9:F2} GMAC");
     }
 
     [Benchmark(Description = "SpMiddleResNetFHD, 21 convs")]
-    public int RunBackbone()
-    {
-        var x = _voxels;
-        float[]? block = null;
-        foreach (var step in _steps)
-        {
-            int cout = (int)(step.Macs / Math.Max(1, step.Map.PairCount) / x.Channels);
-            // Every element is written by the kernel's epilogue: no need to zero the buffer.
-            var output = GC.AllocateUninitializedArray<float>(step.Map.OutputCount * cout);
-            if (step.StartsBlock)
-            {
-                block = x.Features;
-            }
-            step.Run(x, output, step.ResidualFromBlockInput ? block : null);
-            x = new SparseTensor(output, step.Map.OutputCoordinates, cout, step.Map.OutputShape, step.Map.BatchSize);
-        }
-        return x.Count;
-    }
+    public int RunBackbone() => _backbone.Run(_voxels, _plans, _int8).Outputs[^1].Count;
 
-    /// <summary>The tuned variant of every layer group (a CPU SIMD one: the default choice if the tuner picked another).</summary>
-    private static Dictionary<(string, KernelGen.Variants.Precision), KernelVariant> TunedCpuVariants(SparseTensor voxels)
-    {
-        using var session = KernelGen.Accelerators.AcceleratorSession.Open(KernelGen.Accelerators.AcceleratorChoice.Cpu);
-        var tuner = new KernelGen.Tuning.LayerTuner(session.Accelerator, new KernelGen.Tuning.TuningCache(KernelGen.Tuning.TuningCache.DefaultPath()));
-        var winners = new Dictionary<(string, KernelGen.Variants.Precision), KernelVariant>();
-        foreach (var group in CenterPointTuning.Groups(voxels))
-        {
-            var result = tuner.Tune(group.Generated, group.Precision, group.Input, group.Map);
-            var chosen = group.Generated.Variants.FirstOrDefault(v => v.Name == result.Winner && v.Shape == KernelShape.CpuSimd)
-                ?? KernelGen.Tuning.DefaultVariantChoice.Pick(group.Generated, group.Precision, session.Accelerator)!;
-            winners[(group.Generated.Name, group.Precision)] = chosen;
-            Console.WriteLine($"// {group.Label} {group.Precision}: {chosen.Name}{(result.FromCache ? " (cached)" : "")}");
-        }
-        return winners;
-    }
-
-    private static ConvWeights FanIn(Random random, CenterPointLayers.Layer layer)
-    {
-        int k = layer.Geometry.KernelVolume;
-        var data = new float[layer.OutChannels * k * layer.InChannels];
-        double bound = Math.Sqrt(3) * Math.Sqrt(2.0 / (k * layer.InChannels));
-        for (int i = 0; i < data.Length; i++)
-        {
-            data[i] = (float)((random.NextDouble() * 2 - 1) * bound);
-        }
-        return new ConvWeights(data, layer.OutChannels, layer.Geometry.Kernel, layer.InChannels,
-            Enumerable.Range(0, layer.OutChannels).Select(_ => (float)(random.NextDouble() * 0.1)).ToArray());
-    }
+    [GlobalCleanup]
+    public void Cleanup() => _session.Dispose();
 }

@@ -22,7 +22,7 @@ public class QuantizePrologueBenchmarks
 
     private AcceleratorSession _session = null!;
     private GenericW8A8ImplicitGemm _gemm = null!;
-    private readonly List<MemoryBuffer> _buffers = [];
+    private DeviceBuffers _buffers = null!;
     private Action _run = null!;
 
     [GlobalSetup]
@@ -32,6 +32,7 @@ public class QuantizePrologueBenchmarks
             .First(x => $"{(x.Layer.Geometry.Kind == ConvKind.SubManifold ? "subm" : "sparse")} {x.Layer.InChannels}->{x.Layer.OutChannels} k{x.Layer.Geometry.Kernel}" == Shape);
         _session = AcceleratorSession.Open(AcceleratorChoice.Cpu);
         var accelerator = _session.Accelerator;
+        _buffers = new DeviceBuffers(accelerator);
         _gemm = new GenericW8A8ImplicitGemm(accelerator);
         int rows = Math.Min(4096, map.OutputCount), k = map.KernelVolume, cin = layer.InChannels, cout = layer.OutChannels;
         var random = new Random(3);
@@ -39,15 +40,15 @@ public class QuantizePrologueBenchmarks
         var q = W8A8LayerWeights.Create(weights, 1f / 127);
         var features = Enumerable.Range(0, input.Count * cin).Select(_ => (float)random.NextDouble()).ToArray();
         var features8 = features.Select(v => (sbyte)Int8Math.Quantize(v * 127)).ToArray();
-        var f = Keep(accelerator.Allocate1D(features));
-        var f8 = Keep(accelerator.Allocate1D(features8));
-        var outIn = Keep(accelerator.Allocate1D(map.OutIn.AsSpan(0, rows * k).ToArray()));
-        var packed = Keep(accelerator.Allocate1D(q.Packed));
-        var multipliers = Keep(accelerator.Allocate1D(q.ActivationMultipliers));
-        var dequantize = Keep(accelerator.Allocate1D(q.DequantizeScales));
-        var bias = Keep(accelerator.Allocate1D(q.Bias));
-        var output = Keep(accelerator.Allocate1D<float>(rows * cout));
-        var output8 = Keep(accelerator.Allocate1D<sbyte>(1));
+        var f = _buffers.Copy(features);
+        var f8 = _buffers.Copy(features8);
+        var outIn = _buffers.Copy(map.OutIn.AsSpan(0, rows * k).ToArray());
+        var packed = _buffers.Copy(q.Packed);
+        var multipliers = _buffers.Copy(q.ActivationMultipliers);
+        var dequantize = _buffers.Copy(q.DequantizeScales);
+        var bias = _buffers.Copy(q.Bias);
+        var output = _buffers.Allocate<float>(rows * cout);
+        var output8 = _buffers.Allocate<sbyte>(1);
         var shape = new W8A8Shape
         {
             InChannels = cin, InChannelWords = q.InChannelWords, OutChannels = cout, KernelVolume = k, HasBias = 1, Relu = 1,
@@ -56,13 +57,6 @@ public class QuantizePrologueBenchmarks
         _run = () => _gemm.Launch(accelerator.DefaultStream, f.View, f8.View, outIn.View, packed.View, multipliers.View, dequantize.View,
             bias.View, output.View, output.View, output8.View, multipliers.View, shape);
         Run();
-    }
-
-    private MemoryBuffer1D<T, Stride1D.Dense> Keep<T>(MemoryBuffer1D<T, Stride1D.Dense> buffer)
-        where T : unmanaged
-    {
-        _buffers.Add(buffer);
-        return buffer;
     }
 
     [Benchmark]
@@ -75,8 +69,7 @@ public class QuantizePrologueBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _buffers.ForEach(b => b.Dispose());
-        _buffers.Clear();
+        _buffers.Dispose();
         _session.Dispose();
     }
 }

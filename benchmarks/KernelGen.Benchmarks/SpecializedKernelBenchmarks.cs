@@ -53,7 +53,7 @@ public class SpecializedKernelBenchmarks
 
     private Action _run = null!;
     private AcceleratorSession _session = null!;
-    private readonly List<MemoryBuffer> _buffers = [];
+    private DeviceBuffers _buffers = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -65,6 +65,7 @@ public class SpecializedKernelBenchmarks
             .First(x => x.Layer.InChannels == generated.InChannels && x.Layer.OutChannels == generated.OutChannels && x.Layer.Geometry == generated.Geometry);
         _session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(Accelerator));
         var accelerator = _session.Accelerator;
+        _buffers = new DeviceBuffers(accelerator);
         var stream = accelerator.DefaultStream;
         int rows = Math.Min(maxRows, map.OutputCount), k = map.KernelVolume;
 
@@ -73,21 +74,21 @@ public class SpecializedKernelBenchmarks
         var weights = new ConvWeights(
             Enumerable.Range(0, layer.OutChannels * k * layer.InChannels).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray(),
             layer.OutChannels, layer.Geometry.Kernel, layer.InChannels, new float[layer.OutChannels]);
-        var featureBuffer = Keep(accelerator.Allocate1D(features));
-        var outIn = Keep(accelerator.Allocate1D(map.OutIn.AsSpan(0, rows * k).ToArray()));
-        var output = Keep(accelerator.Allocate1D<float>(rows * layer.OutChannels));
-        var bias = Keep(accelerator.Allocate1D(new float[layer.OutChannels]));
+        var featureBuffer = _buffers.Copy(features);
+        var outIn = _buffers.Copy(map.OutIn.AsSpan(0, rows * k).ToArray());
+        var output = _buffers.Allocate<float>(rows * layer.OutChannels);
+        var bias = _buffers.Copy(new float[layer.OutChannels]);
 
         if (variantName == "generic")
         {
             var gemm = new GenericImplicitGemm(accelerator);
-            var packed = Keep(accelerator.Allocate1D(weights.Data));
+            var packed = _buffers.Copy(weights.Data);
             var gemmShape = GenericImplicitGemm.ShapeOf(weights, Activation.Relu);
             _run = () => gemm.Launch(stream, featureBuffer.View, outIn.View, packed.View, bias.View, output.View, gemmShape, rows);
         }
         else if (generated.Variants.Single(v => v.Name == variantName) is F32Variant f32)
         {
-            var packed = Keep(accelerator.Allocate1D(F32LayerWeights.From(weights).Packed));
+            var packed = _buffers.Copy(F32LayerWeights.From(weights).Packed);
             _run = () => f32.Launch(stream, featureBuffer.View, outIn.View, packed.View, bias.View, output.View, rows);
         }
         else
@@ -95,22 +96,15 @@ public class SpecializedKernelBenchmarks
             var w8a8 = (W8A8Variant)generated.Variants.Single(v => v.Name == variantName);
             var smoothing = generated.SmoothQuant ? Enumerable.Repeat(1f, layer.InChannels).ToArray() : null;
             var q = W8A8LayerWeights.Create(weights, 1f / 127, smoothing);
-            var packed = Keep(accelerator.Allocate1D(q.Packed));
-            var multipliers = Keep(accelerator.Allocate1D(q.ActivationMultipliers));
-            var dequantize = Keep(accelerator.Allocate1D(q.DequantizeScales));
-            var output8 = Keep(accelerator.Allocate1D<sbyte>(1));
+            var packed = _buffers.Copy(q.Packed);
+            var multipliers = _buffers.Copy(q.ActivationMultipliers);
+            var dequantize = _buffers.Copy(q.DequantizeScales);
+            var output8 = _buffers.Allocate<sbyte>(1);
             _run = () => w8a8.Launch(stream, featureBuffer.View, outIn.View, packed.View, multipliers.View, dequantize.View, bias.View, output.View, output8.View, rows);
         }
         long pairs = map.OutIn.AsSpan(0, rows * k).ToArray().Count(r => r >= 0);
         Console.WriteLine($"// {Case}: {rows} rows, {pairs} pairs, {pairs * (double)layer.InChannels * layer.OutChannels / 1e6:F2} MMAC per run");
         Run(); // compile
-    }
-
-    private MemoryBuffer1D<T, Stride1D.Dense> Keep<T>(MemoryBuffer1D<T, Stride1D.Dense> buffer)
-        where T : unmanaged
-    {
-        _buffers.Add(buffer);
-        return buffer;
     }
 
     [Benchmark]
@@ -123,8 +117,7 @@ public class SpecializedKernelBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _buffers.ForEach(b => b.Dispose());
-        _buffers.Clear();
+        _buffers.Dispose();
         _session.Dispose();
     }
 }

@@ -1,5 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime;
+using KernelGen.Accelerators;
 using KernelGen.KernelMaps;
 using KernelGen.Kernels;
 using KernelGen.Quantization;
@@ -50,14 +51,14 @@ public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = nul
         {
             return cached;
         }
-        using var session = new Buffers(accelerator);
+        using var session = new DeviceBuffers(accelerator);
         var candidates = Candidates(layer, precision, input, map, session);
         var result = _tuner.Tune(key, candidates, options);
         cache?.Store(result);
         return result;
     }
 
-    private List<TuningCandidate> Candidates(LayerDescriptor layer, Precision precision, SparseTensor input, KernelMap map, Buffers buffers)
+    private List<TuningCandidate> Candidates(LayerDescriptor layer, Precision precision, SparseTensor input, KernelMap map, DeviceBuffers buffers)
     {
         var random = new Random(1);
         int cin = layer.InChannels, cout = layer.OutChannels, k = layer.Geometry.KernelVolume;
@@ -68,11 +69,11 @@ public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = nul
         var probe = map.SelectRows(map.SampleRows(ProbeRows));
         var tune = map.SelectRows(map.SampleRows(TuneRows));
         var stream = accelerator.DefaultStream;
-        var features = buffers.Keep(accelerator.Allocate1D(input.Count == 0 ? new float[1] : input.Features));
-        var warmMap = buffers.Keep(accelerator.Allocate1D(warm.OutIn.Length == 0 ? new int[1] : warm.OutIn));
-        var probeMap = buffers.Keep(accelerator.Allocate1D(probe.OutIn.Length == 0 ? new int[1] : probe.OutIn));
-        var tuneMap = buffers.Keep(accelerator.Allocate1D(tune.OutIn.Length == 0 ? new int[1] : tune.OutIn));
-        var output = buffers.Keep(accelerator.Allocate1D<float>(Math.Max(1, tune.OutputCount * cout)));
+        var features = buffers.Copy(input.Features);
+        var warmMap = buffers.Copy(warm.OutIn);
+        var probeMap = buffers.Copy(probe.OutIn);
+        var tuneMap = buffers.Copy(tune.OutIn);
+        var output = buffers.Allocate<float>((long)tune.OutputCount * cout);
         var hostWarm = new float[warm.OutputCount * cout];
         var hostProbe = new float[probe.OutputCount * cout];
         var hostTune = new float[tune.OutputCount * cout];
@@ -97,9 +98,9 @@ public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = nul
         if (precision == Precision.F32)
         {
             var packed = F32LayerWeights.From(weights);
-            var packedBuffer = buffers.Keep(accelerator.Allocate1D(packed.Packed));
-            var bias = buffers.Keep(accelerator.Allocate1D(packed.Bias));
-            var genericWeights = buffers.Keep(accelerator.Allocate1D(weights.Data));
+            var packedBuffer = buffers.Copy(packed.Packed);
+            var bias = buffers.Copy(packed.Bias);
+            var genericWeights = buffers.Copy(weights.Data);
             var shape = GenericImplicitGemm.ShapeOf(weights, layer.Activation);
             Add(null, GenericName, (m, buffer, _) =>
                 Sync(() => _generic.Launch(stream, features.View, buffer.View, genericWeights.View, bias.View, output.View, shape, m.OutputCount)));
@@ -121,12 +122,12 @@ public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = nul
         {
             var quantized = LayerQuantizer.Quantize(weights, LayerQuantizer.ChannelMaxima(input.Features, cin),
                 layer.SmoothQuant ? QuantMethod.W8A8Smooth : QuantMethod.W8A8, layer.Alpha);
-            var packed = buffers.Keep(accelerator.Allocate1D(quantized.Packed));
-            var multipliers = buffers.Keep(accelerator.Allocate1D(quantized.ActivationMultipliers));
-            var dequantize = buffers.Keep(accelerator.Allocate1D(quantized.DequantizeScales));
-            var bias = buffers.Keep(accelerator.Allocate1D(quantized.Bias));
-            var output8 = buffers.Keep(accelerator.Allocate1D<sbyte>(1));
-            var bytes = buffers.Keep(accelerator.Allocate1D<sbyte>(1));
+            var packed = buffers.Copy(quantized.Packed);
+            var multipliers = buffers.Copy(quantized.ActivationMultipliers);
+            var dequantize = buffers.Copy(quantized.DequantizeScales);
+            var bias = buffers.Copy(quantized.Bias);
+            var output8 = buffers.Allocate<sbyte>(1);
+            var bytes = buffers.Allocate<sbyte>(1);
             W8A8Shape Shape(int rows) => new()
             {
                 InChannels = cin, InChannelWords = quantized.InChannelWords, OutChannels = cout, KernelVolume = k, HasBias = 1,
@@ -162,21 +163,4 @@ public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = nul
         (null, _) => 2,
         _ => 3,
     };
-
-    /// <summary>Device buffers of one tuning, released together.</summary>
-    private sealed class Buffers(Accelerator accelerator) : IDisposable
-    {
-        private readonly List<MemoryBuffer> _buffers = [];
-
-        public Accelerator Accelerator { get; } = accelerator;
-
-        public MemoryBuffer1D<T, Stride1D.Dense> Keep<T>(MemoryBuffer1D<T, Stride1D.Dense> buffer)
-            where T : unmanaged
-        {
-            _buffers.Add(buffer);
-            return buffer;
-        }
-
-        public void Dispose() => _buffers.ForEach(b => b.Dispose());
-    }
 }
