@@ -17,15 +17,10 @@ public abstract class GeneratedVariantTests
 {
     protected abstract Accelerator? Accelerator { get; }
 
-    public static TheoryData<string> Layers()
-    {
-        var data = new TheoryData<string>();
-        foreach (var layer in TestLayers)
-        {
-            data.Add(layer.Name);
-        }
-        return data;
-    }
+    public static TheoryData<string> Layers() => new(TestLayers.Select(layer => layer.Name));
+
+    public static TheoryData<string> W8A8Layers() =>
+        new(TestLayers.Where(layer => layer.Quantization == QuantMode.W8A8).Select(layer => layer.Name));
 
     // Touching the classes runs their registration; GeneratedLayers.Find then sees them.
     private static readonly LayerDescriptor[] TestLayers =
@@ -55,12 +50,12 @@ public abstract class GeneratedVariantTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Layers))]
+    [MemberData(nameof(W8A8Layers))]
     public void W8A8_variants_equal_the_exact_integer_reference(string layerName)
     {
         Skip.If(Accelerator is null, "no CUDA device on this machine");
         var layer = GeneratedLayers.Find(layerName);
-        Skip.If(layer.Quantization != QuantMode.W8A8, $"{layerName} has no W8A8 variants");
+        Assert.Equal(QuantMode.W8A8, layer.Quantization);
         var (input, map, weights, random) = Inputs(layer);
         // Outliers in a few channels, as real LiDAR features have, so clamping and smoothing both matter.
         for (int i = 0; i < input.Features.Length; i += 3 * input.Channels + 1)
