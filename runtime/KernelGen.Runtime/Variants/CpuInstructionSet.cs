@@ -18,21 +18,3 @@ public enum CpuInstructionSet
     /// <summary>256-bit int8 dot products: <c>AvxVnni.MultiplyWideningAndAdd</c> (VPDPBUSD).</summary>
     AvxVnni256,
 }
-
-/// <summary>What this process's CPU supports; tests can force the portable path.</summary>
-public static class CpuFeatures
-{
-    /// <summary>When true every SIMD instruction set reports unsupported (for tests of the portable fallback).</summary>
-    public static bool ForcePortable { get; set; }
-
-    /// <summary>Whether <paramref name="set"/> can run here.</summary>
-    public static bool Supports(CpuInstructionSet set) => set switch
-    {
-        CpuInstructionSet.Portable => true,
-        _ when ForcePortable => false,
-        CpuInstructionSet.Vector256Fma => Vector256.IsHardwareAccelerated && Fma.IsSupported,
-        CpuInstructionSet.Vector512Fma => Vector512.IsHardwareAccelerated && Avx512F.IsSupported,
-        CpuInstructionSet.AvxVnni256 => AvxVnni.IsSupported,
-        _ => false,
-    };
-}

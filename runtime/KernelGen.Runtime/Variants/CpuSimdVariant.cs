@@ -36,17 +36,19 @@ public abstract class CpuSimdVariant : KernelVariant
     protected override bool CanRunOn(Accelerator accelerator, out string? reason)
     {
         reason = accelerator.AcceleratorType != AcceleratorType.CPU ? "CPU SIMD variants run on the host, a candidate only on the CPU accelerator"
-            : !IsSupported ? $"this CPU lacks {InstructionSet}"
-            : null;
+            : CpuFeatures.WhyNot(InstructionSet);
         return reason is null;
     }
 
-    /// <summary>Throws when this CPU lacks the instructions.</summary>
+    /// <summary>
+    /// Throws when the instructions cannot run here (the CPU lacks them, or the instruction-set restriction excludes
+    /// them). Called after the arguments are validated, so a bad call is an <see cref="ArgumentException"/> on any CPU.
+    /// </summary>
     protected void EnsureSupported()
     {
-        if (!IsSupported)
+        if (CpuFeatures.WhyNot(InstructionSet) is { } reason)
         {
-            throw new PlatformNotSupportedException($"{Name} needs {InstructionSet}, which this CPU lacks");
+            throw new PlatformNotSupportedException($"{Name} needs {InstructionSet}: {reason}");
         }
     }
 

@@ -37,13 +37,12 @@ public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
 
     [Theory]
     [MemberData(nameof(LayerNames))]
-    public void Every_cpu_variant_matches_its_reference(string layerName) => CheckLayer(GeneratedLayers.Find(layerName), expectSimd: true);
+    public void Every_cpu_variant_matches_its_reference(string layerName) => CheckLayer(GeneratedLayers.Find(layerName));
 
     [Fact]
     public void Portable_fallback_runs_when_simd_is_forced_off()
     {
-        CpuFeatures.ForcePortable = true;
-        try
+        using (CpuFeatures.Restrict())
         {
             foreach (var layer in new[] { CP.Subm32.Layer, SubmOddChannels.Layer, CP.ExtraConv.Layer })
             {
@@ -52,15 +51,40 @@ public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
                 foreach (var variant in simd)
                 {
                     Assert.False(variant.CanRun(fixture.Session.Accelerator, out var reason));
-                    Assert.StartsWith("this CPU lacks", reason);
+                    Assert.NotNull(reason);
+                    Assert.True(reason.StartsWith("this CPU lacks", StringComparison.Ordinal) || reason.Contains("excluded by the instruction-set restriction"), reason);
                 }
-                CheckLayer(layer, expectSimd: false);
+                CheckLayer(layer);
             }
         }
-        finally
+    }
+
+    public static TheoryData<CpuInstructionSet> InstructionSets() => new(Enum.GetValues<CpuInstructionSet>());
+
+    [SkippableTheory]
+    [MemberData(nameof(InstructionSets))]
+    public void Each_instruction_set_path_forced_alone_matches_the_references(CpuInstructionSet set)
+    {
+        Skip.IfNot(CpuFeatures.HardwareSupports(set), $"this CPU lacks {set}: its path cannot run here");
+        using (CpuFeatures.Restrict(set))
         {
-            CpuFeatures.ForcePortable = false;
+            Assert.Equal(set == CpuInstructionSet.Portable ? [CpuInstructionSet.Portable] : [CpuInstructionSet.Portable, set], CpuFeatures.Available);
+            foreach (var layer in new[] { CP.Subm16.Layer, SubmOddChannels.Layer, CP.Down32To64.Layer })
+            {
+                var runnable = layer.Variants.OfType<CpuSimdVariant>().Where(v => v.CanRun(fixture.Session.Accelerator, out _)).ToList();
+                Assert.All(runnable, v => Assert.Contains(v.InstructionSet, new[] { CpuInstructionSet.Portable, set }));
+                CheckLayer(layer);
+            }
         }
+    }
+
+    [Fact]
+    public void Instruction_set_allow_list_parses_names_and_rejects_unknown_ones()
+    {
+        Assert.Equal(new HashSet<CpuInstructionSet> { CpuInstructionSet.Vector256Fma, CpuInstructionSet.AvxVnni256 }, CpuFeatures.Parse(" Vector256FMA, avxvnni256 ,"));
+        var e = Assert.Throws<ArgumentException>(() => CpuFeatures.Parse("vector256fma,sse9"));
+        Assert.Contains("unknown instruction set 'sse9'", e.Message);
+        Assert.Contains("vector512fma", e.Message);
     }
 
     [Fact]
@@ -73,9 +97,22 @@ public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
         var map = new CpuKernelMapBuilder().Build(input, CP.Subm16.Layer.Geometry);
         var e = Assert.Throws<ArgumentException>(() => cpu.Run(input, map, W8A8LayerWeights.Create(weights, 1f), new float[map.OutputCount * 16]));
         Assert.Contains("fuses SmoothQuant", e.Message);
+        // The arguments are checked before the instruction set, so the same bad call is the same error on a CPU (or
+        // under a restriction) without the variant's instructions.
+        using (CpuFeatures.Restrict())
+        {
+            e = Assert.Throws<ArgumentException>(() => cpu.Run(input, map, W8A8LayerWeights.Create(weights, 1f), new float[map.OutputCount * 16]));
+            Assert.Contains("fuses SmoothQuant", e.Message);
+            var quantized = W8A8LayerWeights.Create(weights, 1f, Enumerable.Repeat(1f, 16).ToArray());
+            if (cpu.InstructionSet != CpuInstructionSet.Portable)
+            {
+                var p = Assert.Throws<PlatformNotSupportedException>(() => cpu.Run(input, map, quantized, new float[map.OutputCount * 16]));
+                Assert.Contains(cpu.InstructionSet.ToString(), p.Message);
+            }
+        }
     }
 
-    private void CheckLayer(LayerDescriptor layer, bool expectSimd)
+    private void CheckLayer(LayerDescriptor layer)
     {
         var random = new RandomSparse();
         var input = random.Tensor(new SpatialShape(7, 6, 6), layer.InChannels, batchSize: 2, density: 0.3);
@@ -98,7 +135,6 @@ public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
         {
             if (!variant.CanRun(fixture.Session.Accelerator, out _))
             {
-                Assert.False(expectSimd && variant.InstructionSet == CpuInstructionSet.Portable);
                 continue;
             }
             // fp32 with a residual and the activation: the oracle's pre-activation values plus the residual, then ReLU.
@@ -140,7 +176,9 @@ public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
                 ran++;
             }
         }
-        Assert.True(ran >= (expectSimd ? 3 : 1), $"{context}: only {ran} CPU variants ran");
+        // Every variant whose instruction set this machine has and allows ran (the portable ones always do).
+        var runnable = layer.Variants.OfType<CpuSimdVariant>().Where(v => CpuFeatures.Supports(v.InstructionSet)).ToList();
+        Assert.True(ran == runnable.Count, $"{context}: {ran} CPU variants ran, {runnable.Count} can run here");
     }
 
     private static DenseConv3dOracle.Result WithResidual(DenseConv3dOracle.Result oracle, KernelMap map, float[] residual, bool relu)
