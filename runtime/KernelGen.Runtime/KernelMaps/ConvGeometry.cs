@@ -111,6 +111,17 @@ public sealed record ConvGeometry(ConvKind Kind, Triple Kernel, Triple Stride, T
         ? (index - (Kernel[axis] - 1) / 2) * Dilation[axis]
         : index * Dilation[axis] - Padding[axis];
 
+    /// <summary>
+    /// Whether a kernel map built for this geometry serves a layer of <paramref name="other"/>: the same kind, kernel,
+    /// stride and dilation, and the same padding except for submanifold convs (which ignore padding).
+    /// </summary>
+    public bool SameConvolutionAs(ConvGeometry other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return Kind == other.Kind && Kernel == other.Kernel && Stride == other.Stride && Dilation == other.Dilation
+            && (Kind == ConvKind.SubManifold || Padding == other.Padding);
+    }
+
     /// <inheritdoc />
     public override string ToString() =>
         $"{Kind} kernel {Kernel} stride {Stride} padding {Padding} dilation {Dilation}";

@@ -40,12 +40,25 @@ public sealed class GenericImplicitGemm
     public void Run(SparseTensor input, KernelMap map, ConvWeights weights, Activation activation, float[] output, float[]? residual = null)
     {
         ArgumentNullException.ThrowIfNull(input);
-        ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(weights);
         weights.EnsureCompatible(map, input.Channels);
         if (map.InputCount != input.Count)
         {
             throw new ArgumentException($"the kernel map indexes {map.InputCount} input rows but the input has {input.Count}");
+        }
+        Run(input.Features, map, weights, activation, output, residual);
+    }
+
+    /// <summary>The same on input features [N, Cin] with N the kernel map's input rows.</summary>
+    public void Run(float[] inputFeatures, KernelMap map, ConvWeights weights, Activation activation, float[] output, float[]? residual = null)
+    {
+        ArgumentNullException.ThrowIfNull(inputFeatures);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(weights);
+        weights.EnsureCompatible(map, weights.InChannels);
+        if (inputFeatures.LongLength != (long)map.InputCount * weights.InChannels)
+        {
+            throw new ArgumentException($"input must hold [N={map.InputCount}, Cin={weights.InChannels}] values, got {inputFeatures.LongLength}");
         }
         long elements = (long)map.OutputCount * weights.OutChannels;
         if (output.LongLength != elements)
@@ -62,7 +75,7 @@ public sealed class GenericImplicitGemm
         }
 
         var stream = _accelerator.DefaultStream;
-        using var features = _accelerator.Allocate1D(input.Count == 0 ? new float[1] : input.Features);
+        using var features = _accelerator.Allocate1D(inputFeatures.Length == 0 ? new float[1] : inputFeatures);
         using var outIn = _accelerator.Allocate1D(map.OutIn);
         using var weightBuffer = _accelerator.Allocate1D(weights.Data);
         using var bias = _accelerator.Allocate1D(weights.Bias ?? new float[1]);

@@ -47,7 +47,12 @@ public sealed class GenericW8A8ImplicitGemm
     public void RunFromInt8(sbyte[] input, int inputRows, KernelMap map, W8A8LayerWeights weights, Activation activation, float[] output, float[]? residual = null) =>
         Execute(null, input, inputRows, weights.InChannels, map, weights, activation, residual, output, null, null);
 
-    private void Execute(
+    /// <summary>
+    /// Any combination the kernel supports: fp32 <paramref name="features"/> or int8 <paramref name="features8"/> input
+    /// of <paramref name="rows"/> rows, optional residual, fp32 <paramref name="output"/> or int8
+    /// <paramref name="output8"/> with per-channel <paramref name="outputMultipliers"/>.
+    /// </summary>
+    public void Execute(
         float[]? features, sbyte[]? features8, int rows, int channels, KernelMap map, W8A8LayerWeights weights, Activation activation,
         float[]? residual, float[]? output, sbyte[]? output8, float[]? outputMultipliers)
     {

@@ -1,4 +1,6 @@
+using ILGPU.Runtime;
 using KernelGen.KernelMaps;
+using KernelGen.Kernels;
 using KernelGen.Quantization;
 using KernelGen.Tensors;
 
@@ -44,21 +46,37 @@ public sealed class CpuF32Variant : CpuSimdVariant
     public CpuF32Variant(string name, TileShape tile, int outChannels, CpuInstructionSet instructionSet, int lanes, Action<int, CpuF32Call> rowTile)
         : base(name, tile, Precision.F32, outChannels, instructionSet, lanes, rowTile) => _rowTile = rowTile;
 
+    /// <inheritdoc />
+    protected override KernelCapabilities Declare(LayerDescriptor layer) =>
+        new(KernelDevice.Host, Precision.F32, layer.Activation, SmoothQuant: false, Residual: true, Int8Input: false, Int8Output: false);
+
+    /// <inheritdoc />
+    protected override void RunValidated(Accelerator accelerator, ConvCall call)
+    {
+        EnsureSupported();
+        Execute(call.Input!, call.Map, call.Weights.Packed, call.Output!, call.Residual);
+    }
+
     /// <summary>Runs the layer on the host into <paramref name="output"/> [M, Cout].</summary>
     public void Run(SparseTensor input, KernelMap map, F32LayerWeights weights, float[] output, float[]? residual = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(output);
         EnsureShapes(input, map, weights.InChannels, weights.KernelVolume, OutChannels, output.LongLength);
-        EnsureSupported();
         if (residual is not null && residual.Length != output.Length)
         {
             throw new ArgumentException($"residual must hold [M={map.OutputCount}, Cout={OutChannels}] values, got {residual.Length}");
         }
+        EnsureSupported();
+        Execute(input.Features, map, weights, output, residual);
+    }
+
+    private void Execute(float[] input, KernelMap map, F32LayerWeights weights, float[] output, float[]? residual)
+    {
         var padded = weights.PaddedForLanes(Lanes);
         var call = new CpuF32Call
         {
-            Features = input.Features,
+            Features = input,
             ZeroRow = new float[weights.InChannels],
             OutIn = map.OutIn,
             Weights = padded.Weights,

@@ -1,4 +1,6 @@
+using ILGPU.Runtime;
 using KernelGen.KernelMaps;
+using KernelGen.Kernels;
 using KernelGen.Quantization;
 using KernelGen.Tensors;
 
@@ -62,6 +64,17 @@ public sealed class CpuW8A8Variant : CpuSimdVariant
     /// <summary>Whether the prologue applies SmoothQuant factors.</summary>
     public bool SmoothQuant { get; }
 
+    /// <inheritdoc />
+    protected override KernelCapabilities Declare(LayerDescriptor layer) =>
+        new(KernelDevice.Host, Precision.W8A8, layer.Activation, SmoothQuant, Residual: true, Int8Input: false, Int8Output: false);
+
+    /// <inheritdoc />
+    protected override void RunValidated(Accelerator accelerator, ConvCall call)
+    {
+        EnsureSupported();
+        Execute(call.Input!, call.Map, call.Weights.Int8!, call.Output!, call.Residual, call.Accumulators);
+    }
+
     /// <summary>
     /// Runs the layer on the host into <paramref name="output"/> [M, Cout]; with <paramref name="accumulators"/> [M, Cout]
     /// also returns the int32 sums before the epilogue.
@@ -72,7 +85,6 @@ public sealed class CpuW8A8Variant : CpuSimdVariant
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(output);
         EnsureShapes(input, map, weights.InChannels, weights.KernelVolume, OutChannels, output.LongLength);
-        EnsureSupported();
         if (SmoothQuant != weights.Smoothing is not null)
         {
             throw new ArgumentException(SmoothQuant
@@ -87,13 +99,19 @@ public sealed class CpuW8A8Variant : CpuSimdVariant
         {
             throw new ArgumentException($"accumulators must hold [M={map.OutputCount}, Cout={OutChannels}] values, got {accumulators.Length}");
         }
+        EnsureSupported();
+        Execute(input.Features, map, weights, output, residual, accumulators);
+    }
+
+    private void Execute(float[] input, KernelMap map, W8A8LayerWeights weights, float[] output, float[]? residual, int[]? accumulators)
+    {
         var padded = weights.PaddedForLanes(Lanes);
         int words = weights.InChannelWords;
         var zeroRow = new byte[words * 4];
         Array.Fill(zeroRow, (byte)128);
         var call = new CpuW8A8Call
         {
-            Activations = Int8Prologue.QuantizeShifted(input.Features, weights.ActivationMultipliers, words),
+            Activations = Int8Prologue.QuantizeShifted(input, weights.ActivationMultipliers, words),
             ZeroRow = zeroRow,
             OutIn = map.OutIn,
             Weights = padded.Weights,

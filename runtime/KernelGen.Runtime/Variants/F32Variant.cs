@@ -1,6 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime;
 using KernelGen.KernelMaps;
+using KernelGen.Kernels;
 using KernelGen.Quantization;
 using KernelGen.Tensors;
 
@@ -27,17 +28,29 @@ public sealed class F32Variant : KernelVariant
     /// <inheritdoc />
     public override System.Reflection.MethodInfo KernelMethod => _grouped?.Method ?? _barrierFree!.Method;
 
+    /// <inheritdoc />
+    protected override KernelCapabilities Declare(LayerDescriptor layer) =>
+        new(KernelDevice.AnyAccelerator, Precision.F32, layer.Activation, SmoothQuant: false, Residual: false, Int8Input: false, Int8Output: false);
+
+    /// <inheritdoc />
+    protected override void RunValidated(Accelerator accelerator, ConvCall call) => Execute(accelerator, call.Input!, call.Map, call.Weights.Packed, call.Output!);
+
     /// <summary>Runs the layer into <paramref name="output"/> [M, Cout] (its prior contents travel to the device and back).</summary>
     public void Run(Accelerator accelerator, SparseTensor input, KernelMap map, F32LayerWeights weights, float[] output)
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(output);
         EnsureShapes(input, map, weights.InChannels, weights.KernelVolume, OutChannels, output.LongLength);
+        Execute(accelerator, input.Features, map, weights, output);
+    }
+
+    private void Execute(Accelerator accelerator, float[] input, KernelMap map, F32LayerWeights weights, float[] output)
+    {
         if (output.Length == 0)
         {
             return;
         }
-        using var features = accelerator.Allocate1D(input.Count == 0 ? new float[1] : input.Features);
+        using var features = accelerator.Allocate1D(input.Length == 0 ? new float[1] : input);
         using var outIn = accelerator.Allocate1D(map.OutIn);
         using var packed = accelerator.Allocate1D(weights.Packed);
         using var bias = accelerator.Allocate1D(weights.Bias);

@@ -13,9 +13,11 @@ namespace KernelGen.Variants;
 /// grid-stride loop over work items of <see cref="RowsPerThread"/> × <see cref="ChannelsPerThread"/> outputs.
 /// Kernels are loaded once per accelerator.
 /// </summary>
-public abstract class KernelVariant
+public abstract class KernelVariant : IConvKernel
 {
     private readonly ConditionalWeakTable<Accelerator, object> _loaded = new();
+    private LayerDescriptor? _layer;
+    private KernelCapabilities? _capabilities;
 
     /// <summary>Describes a variant (called by generated code).</summary>
     protected KernelVariant(
@@ -59,6 +61,36 @@ public abstract class KernelVariant
 
     /// <summary>Output channels per thread's register tile.</summary>
     public int ChannelsPerThread { get; }
+
+    /// <summary>The layer this variant was generated for (set when the layer's descriptor is created).</summary>
+    public LayerDescriptor Layer => _layer ?? throw new InvalidOperationException($"{Name} is not part of a LayerDescriptor");
+
+    /// <inheritdoc />
+    public KernelCapabilities Capabilities => _capabilities ??= Declare(Layer);
+
+    /// <summary>Called once by <see cref="LayerDescriptor"/>: the variant belongs to <paramref name="layer"/>.</summary>
+    internal void AttachTo(LayerDescriptor layer)
+    {
+        if (_layer is not null && !ReferenceEquals(_layer, layer))
+        {
+            throw new InvalidOperationException($"{Name} already belongs to {_layer.Name}");
+        }
+        _layer = layer;
+    }
+
+    /// <summary>What this family of kernels can do for <paramref name="layer"/>.</summary>
+    protected abstract KernelCapabilities Declare(LayerDescriptor layer);
+
+    /// <inheritdoc />
+    public void Run(Accelerator accelerator, ConvCall call)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ConvKernelGuard.Validate(this, Layer, call);
+        RunValidated(accelerator, call);
+    }
+
+    /// <summary>Runs a call that <see cref="ConvKernelGuard"/> has validated against the layer and the capabilities.</summary>
+    protected abstract void RunValidated(Accelerator accelerator, ConvCall call);
 
     /// <summary>The kernel method (for ahead-of-time compilation, e.g. to PTX).</summary>
     public abstract System.Reflection.MethodInfo KernelMethod { get; }

@@ -1,26 +1,111 @@
 using KernelGen.KernelMaps;
+using KernelGen.Kernels;
 
 namespace KernelGen.Variants;
 
-/// <summary>A generated layer: what its attributes declared and every kernel variant emitted for it.</summary>
-/// <param name="Name">Fully qualified name of the annotated class.</param>
-/// <param name="Geometry">Kind, kernel, stride, padding, dilation.</param>
-/// <param name="InChannels">Cin.</param>
-/// <param name="OutChannels">Cout.</param>
-/// <param name="HasBias">Whether the layer adds a bias.</param>
-/// <param name="Activation">Epilogue activation.</param>
-/// <param name="Quantization">fp32 only, or W8A8 as well.</param>
-/// <param name="SmoothQuant">Whether the W8A8 kernels fuse SmoothQuant factors.</param>
-/// <param name="Alpha">SmoothQuant migration strength declared on the layer.</param>
-/// <param name="Variants">Every generated variant, fp32 first.</param>
-/// <param name="GeneratorVersion">Version of the generator that emitted the kernels (part of the tuning key).</param>
-public sealed record LayerDescriptor(
-    string Name, ConvGeometry Geometry, int InChannels, int OutChannels, bool HasBias, Activation Activation,
-    QuantMode Quantization, bool SmoothQuant, double Alpha, IReadOnlyList<KernelVariant> Variants, string GeneratorVersion = "unknown")
+/// <summary>A generated layer: what its attributes declared and every kernel emitted for it.</summary>
+public sealed record LayerDescriptor
 {
-    /// <summary>The fp32 variants.</summary>
+    /// <summary>Describes a layer (called by generated code); every variant becomes part of it.</summary>
+    /// <param name="Name">Fully qualified name of the annotated class.</param>
+    /// <param name="Geometry">Kind, kernel, stride, padding, dilation.</param>
+    /// <param name="InChannels">Cin.</param>
+    /// <param name="OutChannels">Cout.</param>
+    /// <param name="HasBias">Whether the layer adds a bias.</param>
+    /// <param name="Activation">Epilogue activation.</param>
+    /// <param name="Quantization">fp32 only, or W8A8 as well.</param>
+    /// <param name="SmoothQuant">Whether the W8A8 kernels fuse SmoothQuant factors.</param>
+    /// <param name="Alpha">SmoothQuant migration strength declared on the layer.</param>
+    /// <param name="Variants">Every generated variant, fp32 first.</param>
+    /// <param name="GeneratorVersion">Version of the generator that emitted the kernels (part of the tuning key).</param>
+    public LayerDescriptor(
+        string Name, ConvGeometry Geometry, int InChannels, int OutChannels, bool HasBias, Activation Activation,
+        QuantMode Quantization, bool SmoothQuant, double Alpha, IReadOnlyList<KernelVariant> Variants, string GeneratorVersion = "unknown")
+    {
+        this.Name = Name;
+        this.Geometry = Geometry;
+        this.InChannels = InChannels;
+        this.OutChannels = OutChannels;
+        this.HasBias = HasBias;
+        this.Activation = Activation;
+        this.Quantization = Quantization;
+        this.SmoothQuant = SmoothQuant;
+        this.Alpha = Alpha;
+        this.Variants = Variants;
+        this.GeneratorVersion = GeneratorVersion;
+        foreach (var variant in Variants)
+        {
+            variant.AttachTo(this);
+        }
+        var kernels = new List<IConvKernel>(Variants) { new GenericConvKernel(this, Precision.F32) };
+        if (Quantization == QuantMode.W8A8)
+        {
+            kernels.Add(new GenericConvKernel(this, Precision.W8A8));
+        }
+        Kernels = kernels;
+    }
+
+    /// <summary>Fully qualified name of the annotated class.</summary>
+    public string Name { get; }
+
+    /// <summary>Kind, kernel, stride, padding, dilation.</summary>
+    public ConvGeometry Geometry { get; }
+
+    /// <summary>Cin.</summary>
+    public int InChannels { get; }
+
+    /// <summary>Cout.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>Whether the layer adds a bias.</summary>
+    public bool HasBias { get; }
+
+    /// <summary>Epilogue activation.</summary>
+    public Activation Activation { get; }
+
+    /// <summary>fp32 only, or W8A8 as well.</summary>
+    public QuantMode Quantization { get; }
+
+    /// <summary>Whether the W8A8 kernels fuse SmoothQuant factors.</summary>
+    public bool SmoothQuant { get; }
+
+    /// <summary>SmoothQuant migration strength declared on the layer.</summary>
+    public double Alpha { get; }
+
+    /// <summary>Every generated variant, fp32 first.</summary>
+    public IReadOnlyList<KernelVariant> Variants { get; }
+
+    /// <summary>Version of the generator that emitted the kernels (part of the tuning key).</summary>
+    public string GeneratorVersion { get; }
+
+    /// <summary>
+    /// Every way to run this layer behind the one contract: the generated variants of every family (GPU-style,
+    /// barrier-free, CPU SIMD of each instruction set) and the generic kernels (fp32, and W8A8 when the layer has int8).
+    /// </summary>
+    public IReadOnlyList<IConvKernel> Kernels { get; }
+
+    /// <summary>The kernels that declare <paramref name="needs"/> (whether or not they can run on a given device).</summary>
+    public IEnumerable<IConvKernel> KernelsFor(KernelNeeds needs) => Kernels.Where(k => k.Capabilities.Covers(needs, out _));
+
+    /// <summary>The kernel named <paramref name="name"/>, or null.</summary>
+    public IConvKernel? FindKernel(string name) => Kernels.FirstOrDefault(k => k.Name == name);
+
+    /// <summary>The tile set, e.g. <c>64x16x8,128x16x8</c> (part of the tuning key: another tile set is another candidate set).</summary>
+    public string TileSet => string.Join(",", Variants.Select(v => $"{v.Tile.BlockM}x{v.Tile.BlockN}x{v.Tile.BlockK}").Distinct().Order(StringComparer.Ordinal));
+
+    /// <summary>The fp32 ILGPU variants.</summary>
     public IEnumerable<F32Variant> F32Variants => Variants.OfType<F32Variant>();
 
-    /// <summary>The W8A8 variants.</summary>
+    /// <summary>The W8A8 ILGPU variants.</summary>
     public IEnumerable<W8A8Variant> W8A8Variants => Variants.OfType<W8A8Variant>();
+
+    /// <summary>Value equality on the declaration (the variants are the generated code's; their names identify them).</summary>
+    public bool Equals(LayerDescriptor? other) =>
+        other is not null && Name == other.Name && Geometry == other.Geometry && InChannels == other.InChannels
+        && OutChannels == other.OutChannels && HasBias == other.HasBias && Activation == other.Activation
+        && Quantization == other.Quantization && SmoothQuant == other.SmoothQuant && Alpha.Equals(other.Alpha)
+        && GeneratorVersion == other.GeneratorVersion && Variants.Select(v => v.Name).SequenceEqual(other.Variants.Select(v => v.Name));
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Name, Geometry, InChannels, OutChannels, GeneratorVersion);
 }

@@ -1,6 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime;
 using KernelGen.KernelMaps;
+using KernelGen.Kernels;
 using KernelGen.Quantization;
 using KernelGen.Tensors;
 
@@ -43,6 +44,18 @@ public sealed class W8A8Variant : KernelVariant
     /// <inheritdoc />
     public override System.Reflection.MethodInfo KernelMethod => _grouped?.Method ?? _barrierFree!.Method;
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// No residual, and no int8 output in the contract's sense: the generated GPU epilogue re-quantizes with one scalar
+    /// multiplier (see <see cref="RunInt8"/>), not per channel.
+    /// </remarks>
+    protected override KernelCapabilities Declare(LayerDescriptor layer) =>
+        new(KernelDevice.AnyAccelerator, Precision.W8A8, layer.Activation, SmoothQuant, Residual: false, Int8Input: false, Int8Output: false);
+
+    /// <inheritdoc />
+    protected override void RunValidated(Accelerator accelerator, ConvCall call) =>
+        Launch(accelerator, call.Input!, call.Map, call.Weights.Int8!, call.Output, null, 0f);
+
     /// <summary>Runs the layer into fp32 <paramref name="output"/> [M, Cout].</summary>
     public void Run(Accelerator accelerator, SparseTensor input, KernelMap map, W8A8LayerWeights weights, float[] output) =>
         Execute(accelerator, input, map, weights, output, null, 0f);
@@ -70,11 +83,16 @@ public sealed class W8A8Variant : KernelVariant
                 ? $"{Name} fuses SmoothQuant: its weights need smoothing factors"
                 : $"{Name} has no SmoothQuant prologue: its weights must be quantized without smoothing factors");
         }
+        Launch(accelerator, input.Features, map, weights, output, outputInt8, outputMultiplier);
+    }
+
+    private void Launch(Accelerator accelerator, float[] input, KernelMap map, W8A8LayerWeights weights, float[]? output, sbyte[]? outputInt8, float outputMultiplier)
+    {
         if (map.OutputCount == 0)
         {
             return;
         }
-        using var features = accelerator.Allocate1D(input.Count == 0 ? new float[1] : input.Features);
+        using var features = accelerator.Allocate1D(input.Length == 0 ? new float[1] : input);
         using var outIn = accelerator.Allocate1D(map.OutIn);
         using var packed = accelerator.Allocate1D(weights.Packed);
         using var multipliers = accelerator.Allocate1D(weights.ActivationMultipliers);

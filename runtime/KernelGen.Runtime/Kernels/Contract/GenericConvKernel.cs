@@ -1,0 +1,67 @@
+using System.Runtime.CompilerServices;
+using ILGPU.Runtime;
+using KernelGen.Variants;
+
+namespace KernelGen.Kernels;
+
+/// <summary>
+/// The generic ILGPU kernels (<see cref="GenericImplicitGemm"/>, <see cref="GenericW8A8ImplicitGemm"/>) behind the
+/// kernel contract for one layer: run-time shapes, so they serve any layer; the W8A8 one has the whole epilogue
+/// (residual, int8 input, int8 output with per-channel requantization). A candidate like any other in the tuner.
+/// </summary>
+public sealed class GenericConvKernel : IConvKernel
+{
+    private static readonly ConditionalWeakTable<Accelerator, GenericImplicitGemm> F32Kernels = new();
+    private static readonly ConditionalWeakTable<Accelerator, GenericW8A8ImplicitGemm> W8A8Kernels = new();
+    private readonly LayerDescriptor _layer;
+
+    /// <summary>The generic kernel of <paramref name="layer"/> at <paramref name="precision"/>.</summary>
+    public GenericConvKernel(LayerDescriptor layer, Precision precision)
+    {
+        _layer = layer ?? throw new ArgumentNullException(nameof(layer));
+        bool w8a8 = precision == Precision.W8A8;
+        Name = w8a8 ? W8A8Name : F32Name;
+        Capabilities = new KernelCapabilities(
+            KernelDevice.AnyAccelerator, precision, layer.Activation, SmoothQuant: w8a8 && layer.SmoothQuant, Residual: true,
+            Int8Input: w8a8, Int8Output: w8a8);
+    }
+
+    /// <summary>Name of the generic fp32 kernel among a layer's kernels.</summary>
+    public const string F32Name = "Generic_F32";
+
+    /// <summary>Name of the generic W8A8 kernel among a layer's kernels.</summary>
+    public const string W8A8Name = "Generic_W8A8";
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <inheritdoc />
+    public KernelCapabilities Capabilities { get; }
+
+    /// <inheritdoc />
+    public bool CanRun(Accelerator accelerator, out string? reason)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        reason = null;
+        return true;
+    }
+
+    /// <inheritdoc />
+    public void Run(Accelerator accelerator, ConvCall call)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ConvKernelGuard.Validate(this, _layer, call);
+        if (Capabilities.Precision == Precision.F32)
+        {
+            F32Kernels.GetValue(accelerator, a => new GenericImplicitGemm(a))
+                .Run(call.Input!, call.Map, call.Weights.Float, _layer.Activation, call.Output!, call.Residual);
+            return;
+        }
+        W8A8Kernels.GetValue(accelerator, a => new GenericW8A8ImplicitGemm(a)).Execute(
+            call.Input, call.InputInt8, call.Map.InputCount, _layer.InChannels, call.Map, call.Weights.Int8!, _layer.Activation,
+            call.Residual, call.Output, call.OutputInt8, call.OutputMultipliers);
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
+}

@@ -1,0 +1,28 @@
+using ILGPU.Runtime;
+using KernelGen.Variants;
+
+namespace KernelGen.Kernels;
+
+/// <summary>
+/// The one way to run a layer: every generated variant (GPU-style, barrier-free, CPU SIMD of each instruction set) and
+/// the generic kernels implement it. A kernel declares what it can do in <see cref="Capabilities"/>; callers pick a
+/// kernel by its capabilities and run it through <see cref="Run"/>, never by switching on its type or resolving a name.
+/// </summary>
+public interface IConvKernel
+{
+    /// <summary>Unique among the kernels of one layer, stable across builds (the tuning cache stores it).</summary>
+    string Name { get; }
+
+    /// <summary>What the kernel can do: device, precisions, residual, activation.</summary>
+    KernelCapabilities Capabilities { get; }
+
+    /// <summary>Whether the kernel can run on <paramref name="accelerator"/>, and why not.</summary>
+    bool CanRun(Accelerator accelerator, out string? reason);
+
+    /// <summary>
+    /// Runs the layer on <paramref name="call"/>'s tensors. The call is validated first: shapes, a kernel map of another
+    /// geometry than the layer's, and a feature the kernel does not declare are <see cref="ArgumentException"/>s
+    /// (<see cref="NotSupportedException"/> for an undeclared capability), before any instruction-set or device check.
+    /// </summary>
+    void Run(Accelerator accelerator, ConvCall call);
+}

@@ -1,0 +1,82 @@
+using KernelGen.Variants;
+
+namespace KernelGen.Kernels;
+
+/// <summary>Where a kernel's code runs.</summary>
+public enum KernelDevice
+{
+    /// <summary>An ILGPU kernel: runs on any accelerator (CUDA, or ILGPU's CPU accelerator).</summary>
+    AnyAccelerator,
+
+    /// <summary>Plain C# on the host: a candidate only where the layer runs on ILGPU's CPU accelerator.</summary>
+    Host,
+}
+
+/// <summary>
+/// What a kernel declares it can do. The epilogue every kernel implements (README "The kernel contract"):
+/// <c>acc → dequantize (W8A8) → + bias → + residual → activation → fp32 out, or int8 out requantized with per-channel
+/// multipliers</c>; a kernel declares which optional parts (residual, int8 input, int8 output) it has.
+/// </summary>
+/// <param name="Device">Where it runs.</param>
+/// <param name="Precision">Its arithmetic: fp32, or int8 × int8 → int32 (W8A8).</param>
+/// <param name="Activation">The activation its epilogue applies (the layer's).</param>
+/// <param name="SmoothQuant">W8A8: whether its prologue divides activations by SmoothQuant factors.</param>
+/// <param name="Residual">Whether it adds a residual [M, Cout] before the activation.</param>
+/// <param name="Int8Input">W8A8: whether it reads int8 input produced by the previous layer's int8 epilogue.</param>
+/// <param name="Int8Output">W8A8: whether it writes int8 output requantized with per-channel multipliers.</param>
+public sealed record KernelCapabilities(
+    KernelDevice Device, Precision Precision, Activation Activation, bool SmoothQuant, bool Residual, bool Int8Input, bool Int8Output)
+{
+    /// <summary>Whether the kernel can serve <paramref name="needs"/>, and which declared feature is missing.</summary>
+    public bool Covers(KernelNeeds needs, out string? missing)
+    {
+        ArgumentNullException.ThrowIfNull(needs);
+        missing = needs.Precision != Precision ? $"{needs.Precision} arithmetic (it is {Precision})"
+            : needs.Residual && !Residual ? "a residual input"
+            : needs.Int8Input && !Int8Input ? "int8 input"
+            : needs.Int8Output && !Int8Output ? "int8 output with per-channel requantization"
+            : null;
+        return missing is null;
+    }
+
+    /// <summary>The declared features, for messages and reports, e.g. <c>W8A8, SmoothQuant, residual, int8 in/out</c>.</summary>
+    public string Describe()
+    {
+        var parts = new List<string> { Device == KernelDevice.Host ? "host" : "ILGPU", Precision.ToString(), Activation.ToString() };
+        if (SmoothQuant)
+        {
+            parts.Add("SmoothQuant");
+        }
+        if (Residual)
+        {
+            parts.Add("residual");
+        }
+        if (Int8Input)
+        {
+            parts.Add("int8 in");
+        }
+        if (Int8Output)
+        {
+            parts.Add("int8 out");
+        }
+        return string.Join(", ", parts);
+    }
+}
+
+/// <summary>What one use of a layer needs from its kernel (a network node's precision, residual and int8 chaining).</summary>
+/// <param name="Precision">fp32 or W8A8.</param>
+/// <param name="Residual">A residual is added.</param>
+/// <param name="Int8Input">The input arrives as int8 from the previous layer.</param>
+/// <param name="Int8Output">The output leaves as int8 for the next layer.</param>
+public sealed record KernelNeeds(Precision Precision, bool Residual = false, bool Int8Input = false, bool Int8Output = false)
+{
+    /// <summary>The needs of <paramref name="call"/>.</summary>
+    public static KernelNeeds Of(Precision precision, ConvCall call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return new(precision, call.Residual is not null, call.InputInt8 is not null, call.OutputInt8 is not null);
+    }
+
+    /// <summary>Short text for keys and messages, e.g. <c>W8A8+residual+int8in</c>.</summary>
+    public string Text => Precision + (Residual ? "+residual" : "") + (Int8Input ? "+int8in" : "") + (Int8Output ? "+int8out" : "");
+}

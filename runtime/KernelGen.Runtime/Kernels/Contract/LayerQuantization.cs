@@ -1,0 +1,60 @@
+using KernelGen.Quantization;
+
+namespace KernelGen.Kernels;
+
+/// <summary>
+/// The one place a layer's W8A8 scales come from: the per-tensor activation scale s_x and, with SmoothQuant, the
+/// per-input-channel factors s_j = max|X_j|^α / max|W_j|^(1−α). <see cref="Calibrate"/> derives both from the layer's
+/// input statistics (per-channel max-abs over calibration inputs) and its fp32 weights; a saved profile supplies them
+/// directly.
+/// </summary>
+/// <param name="ActivationScale">s_x (positive, finite): activations quantize as q = rne(x / (s_j · s_x)).</param>
+/// <param name="Smoothing">SmoothQuant factors s_j [Cin], or null.</param>
+/// <param name="Alpha">The migration strength the factors were made with (informational), or null.</param>
+public sealed record LayerQuantization(float ActivationScale, float[]? Smoothing = null, double? Alpha = null)
+{
+    /// <summary>
+    /// Scales from calibration statistics: SmoothQuant factors (when <paramref name="smoothQuant"/>) from
+    /// <paramref name="channelMaxima"/> (max|X_j| per input channel) and the weights at strength <paramref name="alpha"/>,
+    /// then s_x = max_j(max|X_j| / s_j) / 127.
+    /// </summary>
+    public static LayerQuantization Calibrate(ConvWeights weights, ReadOnlySpan<float> channelMaxima, bool smoothQuant, double alpha = 0.5)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        if (channelMaxima.Length != weights.InChannels)
+        {
+            throw new ArgumentException($"{channelMaxima.Length} channel maxima for a layer with Cin={weights.InChannels}");
+        }
+        float[]? smoothing = smoothQuant ? SmoothQuant.Factors(channelMaxima, weights, alpha) : null;
+        return new LayerQuantization(LayerQuantizer.ScaleOf(channelMaxima, smoothing), smoothing, smoothQuant ? alpha : null);
+    }
+
+    /// <summary>Scales taken on one input's features [N, Cin] (dynamic quantization, as <c>kernelgen conv --quant</c> does).</summary>
+    public static LayerQuantization FromInput(ConvWeights weights, ReadOnlySpan<float> features, bool smoothQuant, double alpha = 0.5)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        return Calibrate(weights, LayerQuantizer.ChannelMaxima(features, weights.InChannels), smoothQuant, alpha);
+    }
+
+    /// <summary>
+    /// The per-channel multipliers m_c = fp32(1 / (s_c · s_x)) with which a producing layer's int8 epilogue writes this
+    /// layer's quantized input (the same numbers this layer's own prologue multiplies fp32 input by).
+    /// </summary>
+    public float[] InputMultipliers(int inChannels)
+    {
+        var multipliers = new float[inChannels];
+        for (int c = 0; c < inChannels; c++)
+        {
+            multipliers[c] = (float)(1.0 / ((Smoothing?[c] ?? 1.0) * ActivationScale));
+        }
+        return multipliers;
+    }
+
+    /// <summary>Value equality including the factors' values.</summary>
+    public bool Equals(LayerQuantization? other) =>
+        other is not null && ActivationScale.Equals(other.ActivationScale) && Alpha.Equals(other.Alpha)
+        && (Smoothing is null ? other.Smoothing is null : other.Smoothing is not null && Smoothing.AsSpan().SequenceEqual(other.Smoothing));
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(ActivationScale, Alpha, Smoothing?.Length);
+}

@@ -1,0 +1,52 @@
+using KernelGen.Quantization;
+
+namespace KernelGen.Kernels;
+
+/// <summary>
+/// One layer's weights as every kernel needs them, prepared once: the fp32 weights in spconv's layout, their packing
+/// for the generated fp32 kernels, and — when the layer runs in W8A8 — the int8 weights quantized with the layer's
+/// <see cref="LayerQuantization"/> (static activation scale s_x and optional SmoothQuant factors).
+/// </summary>
+public sealed class LayerWeights
+{
+    private readonly Lazy<F32LayerWeights> _packed;
+
+    /// <summary>fp32 weights only.</summary>
+    public LayerWeights(ConvWeights weights)
+        : this(weights, null)
+    {
+    }
+
+    private LayerWeights(ConvWeights weights, LayerQuantization? quantization)
+    {
+        Float = weights ?? throw new ArgumentNullException(nameof(weights));
+        Quantization = quantization;
+        Int8 = quantization is null ? null : W8A8LayerWeights.Create(weights, quantization.ActivationScale, quantization.Smoothing);
+        _packed = new(() => F32LayerWeights.From(weights));
+    }
+
+    /// <summary>The fp32 weights [Cout, kD, kH, kW, Cin] and bias.</summary>
+    public ConvWeights Float { get; }
+
+    /// <summary>The fp32 weights packed [K, Cin, Cout] for the generated kernels (packed on first use).</summary>
+    public F32LayerWeights Packed => _packed.Value;
+
+    /// <summary>The scales the int8 weights were made with, or null for an fp32-only layer.</summary>
+    public LayerQuantization? Quantization { get; }
+
+    /// <summary>The int8 weights, scales and packing, or null for an fp32-only layer.</summary>
+    public W8A8LayerWeights? Int8 { get; }
+
+    /// <summary>Cin.</summary>
+    public int InChannels => Float.InChannels;
+
+    /// <summary>Cout.</summary>
+    public int OutChannels => Float.OutChannels;
+
+    /// <summary>The same fp32 weights, also quantized to int8 with <paramref name="quantization"/>.</summary>
+    public LayerWeights Quantized(LayerQuantization quantization) => new(Float, quantization ?? throw new ArgumentNullException(nameof(quantization)));
+
+    /// <summary>The int8 weights, or an <see cref="ArgumentException"/> naming the kernel that needed them.</summary>
+    public W8A8LayerWeights RequireInt8(string kernelName) =>
+        Int8 ?? throw new ArgumentException($"{kernelName} runs W8A8 but the layer's weights were not quantized (LayerWeights.Quantized)");
+}

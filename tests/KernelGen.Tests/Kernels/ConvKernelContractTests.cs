@@ -1,0 +1,247 @@
+using ILGPU.Runtime;
+using KernelGen.KernelMaps;
+using KernelGen.Kernels;
+using KernelGen.Tensors;
+using KernelGen.Tests.Generated;
+using KernelGen.Tests.Support;
+using KernelGen.Variants;
+
+namespace KernelGen.Tests.Kernels;
+
+/// <summary>
+/// The kernel contract: every kernel of every generated test layer (generated variants of every family and the generic
+/// kernels), in every combination of the features it declares (residual; int8 input; int8 output), through the one
+/// <see cref="IConvKernel.Run"/>, against the independent references — the dense double conv3d for fp32, the exact
+/// integer reference for W8A8 — on fresh random inputs with poisoned outputs. A feature a kernel does not declare is
+/// refused with a clear error.
+/// </summary>
+public abstract class ConvKernelContractTests
+{
+    protected abstract Accelerator? Accelerator { get; }
+
+    private static readonly LayerDescriptor[] TestLayers =
+        [SubmOddChannels.Layer, DownConv.Layer, ExtraConvShape.Layer, DownPadding011.Layer, SubmDilated.Layer];
+
+    public static TheoryData<string> Layers() => new(TestLayers.Select(layer => layer.Name));
+
+    [SkippableTheory]
+    [MemberData(nameof(Layers))]
+    public void Every_kernel_in_every_declared_combination_matches_the_references(string layerName)
+    {
+        Skip.If(Accelerator is null, "no CUDA device on this machine");
+        var layer = GeneratedLayers.Find(layerName);
+        var random = new RandomSparse();
+        var input = random.Tensor(new SpatialShape(7, 6, 6), layer.InChannels, batchSize: 2, density: 0.3);
+        for (int i = 0; i < input.Features.Length; i += 3 * input.Channels + 1)
+        {
+            input.Features[i] *= 20; // outlier channels: clamping and smoothing both matter
+        }
+        var map = new CpuKernelMapBuilder().Build(input, layer.Geometry);
+        var weights = new ConvWeights(
+            random.Normal(layer.OutChannels * layer.Geometry.KernelVolume * layer.InChannels), layer.OutChannels,
+            layer.Geometry.Kernel, layer.InChannels, layer.HasBias ? random.Normal(layer.OutChannels) : null);
+        int elements = map.OutputCount * layer.OutChannels;
+        var residual = random.Normal(elements);
+        bool relu = layer.Activation == Activation.Relu;
+        string seed = $"seed {random.Seed}";
+
+        var oracle = DenseConv3dOracle.Forward(input, weights.Data, layer.OutChannels, layer.Geometry, weights.Bias, relu: false);
+        var (preActivation, magnitude) = InMapOrder(oracle, map);
+
+        LayerWeights prepared = new(weights);
+        Int8Reference.Result? int8 = null;
+        if (layer.Quantization == QuantMode.W8A8)
+        {
+            float scale = input.Features.Max(Math.Abs) / 127f * 0.8f;
+            float[]? smoothing = layer.SmoothQuant
+                ? Enumerable.Range(0, layer.InChannels).Select(_ => (float)Math.Exp(random.Random.NextDouble() * 3 - 1.5)).ToArray()
+                : null;
+            prepared = prepared.Quantized(new LayerQuantization(scale, smoothing));
+            int8 = Int8Reference.Conv(input, map, weights, scale, smoothing, relu: false);
+        }
+        // int8 input as a previous layer's int8 epilogue writes it: q values in [-127, 127].
+        var inputInt8 = Enumerable.Range(0, input.Features.Length).Select(_ => (sbyte)random.Random.Next(-127, 128)).ToArray();
+        var outputMultipliers = Enumerable.Range(0, layer.OutChannels).Select(_ => (float)(0.5 + random.Random.NextDouble() * 4)).ToArray();
+
+        int runs = 0;
+        foreach (var kernel in layer.Kernels)
+        {
+            if (!kernel.CanRun(Accelerator!, out _))
+            {
+                continue;
+            }
+            var caps = kernel.Capabilities;
+            Assert.Equal(layer.Activation, caps.Activation);
+            foreach (bool withResidual in caps.Residual ? [false, true] : new[] { false })
+            {
+                foreach (bool fromInt8 in caps.Int8Input ? [false, true] : new[] { false })
+                {
+                    foreach (bool toInt8 in caps.Int8Output ? [false, true] : new[] { false })
+                    {
+                        string context = $"{layer.Name} {kernel.Name} residual={withResidual} int8in={fromInt8} int8out={toInt8} ({seed})";
+                        var output = toInt8 ? null : Poisoned(elements);
+                        var output8 = toInt8 ? Enumerable.Repeat(sbyte.MinValue, elements).ToArray() : null; // -128 is never written
+                        kernel.Run(Accelerator!, new ConvCall
+                        {
+                            Map = map,
+                            Weights = prepared,
+                            Input = fromInt8 ? null : input.Features,
+                            InputInt8 = fromInt8 ? inputInt8 : null,
+                            Residual = withResidual ? residual : null,
+                            Output = output,
+                            OutputInt8 = output8,
+                            OutputMultipliers = toInt8 ? outputMultipliers : null,
+                        });
+                        runs++;
+                        for (int i = 0; i < elements; i++)
+                        {
+                            double value, bound;
+                            if (caps.Precision == Precision.F32)
+                            {
+                                value = preActivation[i];
+                                bound = 1e-5 * magnitude[i] + 1e-6;
+                            }
+                            else
+                            {
+                                var reference = int8!;
+                                long sum = fromInt8 ? ExactSum(inputInt8, reference.QuantizedWeights, map, layer, i) : reference.Sums[i];
+                                double dequantized = sum * (double)prepared.Int8!.ActivationScale * reference.WeightScales[i % layer.OutChannels];
+                                double bias = weights.Bias?[i % layer.OutChannels] ?? 0;
+                                value = dequantized + bias;
+                                bound = 1e-6 * (Math.Abs(dequantized) + Math.Abs(bias)) + 1e-7;
+                            }
+                            if (withResidual)
+                            {
+                                value += residual[i];
+                                bound += 1e-6 * Math.Abs(residual[i]);
+                            }
+                            double expected = relu ? Math.Max(0, value) : value;
+                            if (toInt8)
+                            {
+                                // Requantized per channel: q = clamp(rne(y · m_n)); within one step where y · m_n sits on a rounding edge.
+                                double scaled = expected * outputMultipliers[i % layer.OutChannels];
+                                int q = Int8Reference.RoundClamp(scaled);
+                                bool edge = Math.Abs(Math.Abs(scaled - Math.Truncate(scaled)) - 0.5) <= 1e-4 + bound * outputMultipliers[i % layer.OutChannels];
+                                Assert.True(output8![i] == q || (edge && Math.Abs(output8[i] - q) <= 1), $"{context}: int8 element {i} = {output8[i]}, expected {q}");
+                            }
+                            else
+                            {
+                                Assert.True(Math.Abs(output![i] - expected) <= bound, $"{context}: element {i} = {output[i]}, reference {expected}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        int expectedKernels = layer.Kernels.Count(k => k.CanRun(Accelerator!, out _));
+        Assert.True(runs >= expectedKernels, $"{layer.Name}: {runs} runs over {expectedKernels} runnable kernels");
+    }
+
+    [SkippableFact]
+    public void A_kernel_refuses_what_it_does_not_declare_and_a_map_of_another_geometry()
+    {
+        Skip.If(Accelerator is null, "no CUDA device on this machine");
+        var layer = SubmOddChannels.Layer;
+        var random = new RandomSparse();
+        var input = random.Tensor(new SpatialShape(5, 5, 5), layer.InChannels, density: 0.3);
+        var map = new CpuKernelMapBuilder().Build(input, layer.Geometry);
+        var weights = new LayerWeights(new ConvWeights(random.Normal(10 * 27 * 7), 10, Triple.All(3), 7, random.Normal(10)));
+        int elements = map.OutputCount * 10;
+
+        var gpu = layer.Kernels.First(k => k.Name == "F32_Tile16x4x4_BarrierFree");
+        Assert.False(gpu.Capabilities.Residual);
+        var e = Assert.Throws<NotSupportedException>(() => gpu.Run(Accelerator!, new ConvCall
+        {
+            Map = map, Weights = weights, Input = input.Features, Residual = new float[elements], Output = new float[elements],
+        }));
+        Assert.Contains("F32_Tile16x4x4_BarrierFree does not support a residual input", e.Message);
+
+        var w8a8 = layer.Kernels.First(k => k.Capabilities.Precision == Precision.W8A8 && !k.Capabilities.Int8Output);
+        var quantized = weights.Quantized(new LayerQuantization(0.1f, Enumerable.Repeat(1f, 7).ToArray()));
+        e = Assert.Throws<NotSupportedException>(() => w8a8.Run(Accelerator!, new ConvCall
+        {
+            Map = map, Weights = quantized, Input = input.Features, OutputInt8 = new sbyte[elements], OutputMultipliers = Enumerable.Repeat(1f, 10).ToArray(),
+        }));
+        Assert.Contains("does not support int8 output with per-channel requantization", e.Message);
+
+        var fp32Only = layer.Kernels.First(k => k.Capabilities.Precision == Precision.W8A8);
+        var a = Assert.Throws<ArgumentException>(() => fp32Only.Run(Accelerator!, new ConvCall { Map = map, Weights = weights, Input = input.Features, Output = new float[elements] }));
+        Assert.Contains("were not quantized", a.Message);
+
+        // A map of another geometry with the same offset count: only the geometry tells them apart.
+        var dilated = new CpuKernelMapBuilder().Build(input, ConvGeometry.Uniform(ConvKind.SubManifold, 3, dilation: 2));
+        foreach (var kernel in layer.Kernels.Where(k => k.Capabilities.Precision == Precision.F32))
+        {
+            a = Assert.Throws<ArgumentException>(() => kernel.Run(Accelerator!, new ConvCall { Map = dilated, Weights = weights, Input = input.Features, Output = new float[elements] }));
+            Assert.Contains("the kernel map was built for SubManifold kernel 3 stride 1 padding 0 dilation 2", a.Message);
+        }
+
+        a = Assert.Throws<ArgumentException>(() => gpu.Run(Accelerator!, new ConvCall { Map = map, Weights = weights, Input = new float[7], Output = new float[elements] }));
+        Assert.Contains($"input must hold [N={map.InputCount}, Cin=7]", a.Message);
+        var other = new LayerWeights(new ConvWeights(new float[10 * 27 * 8], 10, Triple.All(3), 8));
+        a = Assert.Throws<ArgumentException>(() => gpu.Run(Accelerator!, new ConvCall { Map = map, Weights = other, Input = input.Features, Output = new float[elements] }));
+        Assert.Contains("needs weights [Cout=10, 3, 3, 3, Cin=7]", a.Message);
+    }
+
+    [Fact]
+    public void Every_layer_lists_its_generated_variants_and_the_generic_kernels_with_unique_names()
+    {
+        foreach (var layer in TestLayers)
+        {
+            Assert.Equal(layer.Kernels.Count, layer.Kernels.Select(k => k.Name).Distinct().Count());
+            Assert.All(layer.Variants, v => Assert.Contains(v, layer.Kernels));
+            Assert.Contains(layer.Kernels, k => k.Name == GenericConvKernel.F32Name);
+            Assert.Equal(layer.Quantization == QuantMode.W8A8, layer.Kernels.Any(k => k.Name == GenericConvKernel.W8A8Name));
+            Assert.Contains(layer.Kernels, k => k.Capabilities.Device == KernelDevice.Host); // CPU SIMD variants are kernels too
+        }
+    }
+
+    private static long ExactSum(sbyte[] input, sbyte[] weights, KernelMap map, LayerDescriptor layer, int element)
+    {
+        int cin = layer.InChannels, k = map.KernelVolume, row = element / layer.OutChannels, n = element % layer.OutChannels;
+        long sum = 0;
+        for (int offset = 0; offset < k; offset++)
+        {
+            int source = map.OutIn[row * k + offset];
+            for (int c = 0; source >= 0 && c < cin; c++)
+            {
+                sum += input[source * cin + c] * weights[(n * k + offset) * cin + c];
+            }
+        }
+        return sum;
+    }
+
+    private static (double[] Values, double[] Magnitudes) InMapOrder(DenseConv3dOracle.Result oracle, KernelMap map)
+    {
+        int cout = oracle.Channels;
+        var values = new double[map.OutputCount * cout];
+        var magnitudes = new double[values.Length];
+        for (int row = 0; row < map.OutputCount; row++)
+        {
+            var c = map.OutputCoordinates.AsSpan(row * 4, 4);
+            int o = oracle.Rows[(c[0], c[1], c[2], c[3])];
+            Array.Copy(oracle.Values, o * cout, values, row * cout, cout);
+            Array.Copy(oracle.AbsSums, o * cout, magnitudes, row * cout, cout);
+        }
+        return (values, magnitudes);
+    }
+
+    private static float[] Poisoned(int length)
+    {
+        var output = new float[length];
+        Array.Fill(output, float.NaN);
+        return output;
+    }
+}
+
+[Collection(CpuAcceleratorCollection.Name)]
+public sealed class CpuConvKernelContractTests(CpuAcceleratorFixture fixture) : ConvKernelContractTests
+{
+    protected override Accelerator? Accelerator => fixture.Session.Accelerator;
+}
+
+[Collection(CudaAcceleratorCollection.Name)]
+public sealed class CudaConvKernelContractTests(CudaAcceleratorFixture fixture) : ConvKernelContractTests
+{
+    protected override Accelerator? Accelerator => fixture.Session?.Accelerator;
+}
