@@ -37,20 +37,17 @@ public class BackboneBenchmarks
         _plans = CenterPointBackbone.Plan(_voxels, CenterPointWeights.Synthetic(), maps);
         _backbone = new CenterPointBackbone(_session.Accelerator);
 
-        // The tuned CPU SIMD variant of every layer group (the default choice if the tuner picked another kind).
+        // The tuned kernel of every layer group, as the main job runs it.
         var tuner = new LayerTuner(_session.Accelerator, new TuningCache(TuningCache.DefaultPath()));
-        var winners = new Dictionary<(string, KernelGen.Variants.Precision), KernelVariant?>();
+        var winners = new Dictionary<(string, KernelGen.Variants.Precision, bool), KernelGen.Kernels.IConvKernel>();
         foreach (var group in CenterPointTuning.Groups(_voxels, maps))
         {
-            var result = tuner.Tune(group.Generated, group.Precision, group.Input, group.Map);
-            winners[(group.Generated.Name, group.Precision)] =
-                group.Generated.Variants.FirstOrDefault(v => v.Name == result.Winner && v.Shape == KernelShape.CpuSimd)
-                ?? DefaultVariantChoice.Pick(group.Generated, group.Precision, _session.Accelerator);
+            winners[(group.Generated.Name, group.Precision, group.Residual)] = tuner.Tune(group.Generated, group.Needs, group.Input, group.Map).Kernel;
         }
         foreach (var plan in _plans)
         {
-            plan.Fp32 = winners[(plan.Layer.Generated.Name, KernelGen.Variants.Precision.F32)];
-            plan.Int8 = winners.GetValueOrDefault((plan.Layer.Generated.Name, KernelGen.Variants.Precision.W8A8));
+            plan.Fp32 = winners[(plan.Layer.Generated.Name, KernelGen.Variants.Precision.F32, plan.Layer.AddsResidual)];
+            plan.Int8 = winners.GetValueOrDefault((plan.Layer.Generated.Name, KernelGen.Variants.Precision.W8A8, plan.Layer.AddsResidual));
         }
 
         // Calibrate on the frame: each int8 layer's fp32 input gives its channel maxima.

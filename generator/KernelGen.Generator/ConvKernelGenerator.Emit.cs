@@ -19,7 +19,12 @@ public sealed partial class ConvKernelGenerator
     private static readonly Lazy<Template> CpuW8A8Template = new(() => LoadTemplate("cpu_w8a8.sbncs"));
 
     /// <summary>This generator's assembly version, stamped into every layer (it is part of the tuning key).</summary>
-    internal static readonly string GeneratorVersion = typeof(ConvKernelGenerator).Assembly.GetName().Version?.ToString() ?? "unknown";
+    // The informational version (e.g. 0.1.0+<commit>): a rebuilt prerelease generator is another generator to the tuning
+    // cache, so a rebuilt package never reuses another build's tuning entries.
+    internal static readonly string GeneratorVersion =
+        (System.Attribute.GetCustomAttribute(typeof(ConvKernelGenerator).Assembly, typeof(System.Reflection.AssemblyInformationalVersionAttribute))
+            as System.Reflection.AssemblyInformationalVersionAttribute)?.InformationalVersion
+        ?? typeof(ConvKernelGenerator).Assembly.GetName().Version?.ToString() ?? "unknown";
 
     private static void Emit(SourceProductionContext output, LayerModel model)
     {

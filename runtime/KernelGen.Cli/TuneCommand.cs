@@ -1,3 +1,4 @@
+using KernelGen.Kernels;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -46,6 +47,7 @@ internal static class TuneCommand
 
             var tuner = new LayerTuner(session.Accelerator, cache);
             var results = new List<(TuningGroup Job, TuningResult Result)>();
+            var warnings = new List<string>();
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
             console.Progress().AutoClear(true).Start(progress =>
             {
@@ -53,11 +55,20 @@ internal static class TuneCommand
                 foreach (var job in jobs)
                 {
                     bar.Description = $"{job.Label} {job.Precision}";
-                    results.Add((job, tuner.Tune(job.Generated, job.Precision, job.Input, job.Map, parse.GetValue(force))));
+                    var choice = tuner.Tune(job.Generated, job.Needs, job.Input, job.Map, parse.GetValue(force));
+                    results.Add((job, choice.Result));
+                    if (choice.Warning is { } warning)
+                    {
+                        warnings.Add(warning);
+                    }
                     bar.Increment(1);
                 }
             });
 
+            foreach (var warning in warnings)
+            {
+                output.WriteLine($"warning: {warning}");
+            }
             foreach (var (job, result) in results)
             {
                 Report(output, job, result);
@@ -70,7 +81,7 @@ internal static class TuneCommand
             {
                 File.WriteAllText(jsonPath, JsonSerializer.Serialize(results.Select(r => new
                 {
-                    layers = r.Job.Label, layer = r.Job.Generated.Name, precision = r.Job.Precision.ToString(), key = r.Result.Key.Text,
+                    layers = r.Job.Label, layer = r.Job.Generated.Name, precision = r.Job.Precision.ToString(), needs = r.Job.Needs.Text, key = r.Result.Key.Text,
                     winner = r.Result.Winner, fromCache = r.Result.FromCache,
                     trials = r.Result.Trials.Select(t => new { name = t.Name, outcome = t.Outcome.ToString(), medianMs = t.MedianMs, reason = t.Reason }),
                 }), new JsonSerializerOptions { WriteIndented = true }));
@@ -83,7 +94,7 @@ internal static class TuneCommand
     private static void Report(TextWriter output, TuningGroup job, TuningResult result)
     {
         output.WriteLine();
-        output.WriteLine($"{job.Label} — {job.Generated.Name.Split('.')[^1]} {job.Precision}, {job.Input.Count} sites → {job.Map.OutputCount}" +
+        output.WriteLine($"{job.Label} — {job.Generated.Name.Split('.')[^1]} {job.Needs.Text}, {job.Input.Count} sites → {job.Map.OutputCount}" +
                          (result.FromCache ? "  [cached]" : ""));
         foreach (var trial in result.Trials)
         {
@@ -96,7 +107,7 @@ internal static class TuneCommand
         var slowest = result.SlowestProbed;
         if (slowest is not null && result.ProbeSpeedupOver(slowest.Name) is { } overSlowest)
         {
-            var overGeneric = result.ProbeSpeedupOver(LayerTuner.GenericName);
+            var overGeneric = result.ProbeSpeedupOver(job.Precision == Precision.W8A8 ? GenericConvKernel.W8A8Name : GenericConvKernel.F32Name);
             output.WriteLine($"  winner {result.Winner}: {overSlowest:F1}× faster than the slowest ({slowest.Name})" +
                              (overGeneric is null ? "" : $", {overGeneric:F1}× faster than the generic kernel") + ", on the probe rows");
         }

@@ -4,6 +4,7 @@ using KernelGen.KernelMaps;
 using KernelGen.Kernels;
 using KernelGen.Quantization;
 using KernelGen.Tensors;
+using KernelGen.Tuning;
 using KernelGen.Variants;
 
 namespace KernelGen.Samples.CenterPoint;
@@ -17,13 +18,14 @@ public sealed class LayerPlan(CenterPointLayers.Layer layer, KernelMap map, Conv
 
     public ConvWeights Weights { get; } = weights;
 
-    public F32LayerWeights Packed { get; } = F32LayerWeights.From(weights);
+    /// <summary>The fp32 weights as the kernels take them.</summary>
+    public LayerWeights Prepared { get; } = new(weights);
 
-    /// <summary>The fp32 variant (tuned or default); null runs the generic kernel.</summary>
-    public KernelVariant? Fp32 { get; set; }
+    /// <summary>The fp32 kernel (tuned); null runs the default choice (<see cref="DefaultVariantChoice"/>).</summary>
+    public IConvKernel? Fp32 { get; set; }
 
-    /// <summary>The W8A8 variant; null runs the generic W8A8 kernel.</summary>
-    public KernelVariant? Int8 { get; set; }
+    /// <summary>The W8A8 kernel (tuned); null runs the default choice.</summary>
+    public IConvKernel? Int8 { get; set; }
 
     /// <summary>The int8 weights and scales used when this layer runs int8 (null: the layer runs fp32).</summary>
     public W8A8LayerWeights? Quantized { get; set; }
@@ -35,7 +37,7 @@ public sealed class LayerPlan(CenterPointLayers.Layer layer, KernelMap map, Conv
     public double Alpha { get; set; }
 
     /// <summary>Name of what runs at <paramref name="int8"/> precision.</summary>
-    public string VariantName(bool int8) => (int8 && Method != QuantMethod.Fp32 ? Int8?.Name : Fp32?.Name) ?? "Generic";
+    public string VariantName(bool int8) => (int8 && Method != QuantMethod.Fp32 ? Int8?.Name : Fp32?.Name) ?? "default";
 }
 
 /// <summary>One backbone run: every layer's output and time.</summary>
@@ -46,15 +48,11 @@ public sealed record BackboneRun(IReadOnlyList<SparseTensor> Outputs, IReadOnlyL
 
 /// <summary>
 /// Runs CenterPoint's SpMiddleResNetFHD: the 21 convs in order with folded BatchNorms and ReLU, residual blocks (the
-/// second conv of a block adds the block's input before its ReLU), each conv on its planned variant. CPU SIMD variants
-/// and the generic kernels fuse the residual; an ILGPU variant on a block's second conv (which has no residual input)
-/// is replaced by the generic kernel for that conv.
+/// second conv of a block adds the block's input before its ReLU), each conv on its planned kernel through the kernel
+/// contract. A block's second conv is tuned among the kernels that declare a residual input.
 /// </summary>
 public sealed class CenterPointBackbone(Accelerator accelerator)
 {
-    private readonly GenericImplicitGemm _fp32 = new(accelerator);
-    private readonly GenericW8A8ImplicitGemm _int8 = new(accelerator);
-
     /// <summary>Kernel maps and plans (no variants chosen yet) for <paramref name="voxels"/>.</summary>
     public static List<LayerPlan> Plan(SparseTensor voxels, IReadOnlyDictionary<string, ConvWeights> weights, KernelMapCache maps)
     {
@@ -99,35 +97,16 @@ public sealed class CenterPointBackbone(Accelerator accelerator)
     /// <summary>One conv of the plan on <paramref name="input"/> (int8 needs <see cref="LayerPlan.Quantized"/>).</summary>
     public void RunLayer(LayerPlan plan, SparseTensor input, float[] output, float[]? residual, bool int8)
     {
-        var activation = Activation.Relu;
-        if (int8)
+        var needs = new KernelNeeds(int8 ? Precision.W8A8 : Precision.F32, Residual: residual is not null);
+        var kernel = (int8 ? plan.Int8 : plan.Fp32) ?? DefaultVariantChoice.Pick(plan.Layer.Generated, needs, accelerator);
+        if (!kernel.Capabilities.Covers(needs, out var missing))
         {
-            var quantized = plan.Quantized ?? throw new InvalidOperationException($"{plan.Layer.Name} has no int8 weights");
-            switch (plan.Int8)
-            {
-                case CpuW8A8Variant cpu:
-                    cpu.Run(input, plan.Map, quantized, output, residual);
-                    return;
-                case W8A8Variant gpu when residual is null:
-                    gpu.Run(accelerator, input, plan.Map, quantized, output);
-                    return;
-                default:
-                    _int8.Run(input, plan.Map, quantized, activation, output, residual);
-                    return;
-            }
+            throw new InvalidOperationException($"{plan.Layer.Name}: the planned kernel {kernel.Name} does not support {missing}");
         }
-        switch (plan.Fp32)
-        {
-            case CpuF32Variant cpu:
-                cpu.Run(input, plan.Map, plan.Packed, output, residual);
-                return;
-            case F32Variant gpu when residual is null:
-                gpu.Run(accelerator, input, plan.Map, plan.Packed, output);
-                return;
-            default:
-                _fp32.Run(input, plan.Map, plan.Weights, activation, output, residual);
-                return;
-        }
+        var weights = int8
+            ? plan.Prepared.Quantized(plan.Quantized ?? throw new InvalidOperationException($"{plan.Layer.Name} has no int8 weights"))
+            : plan.Prepared;
+        kernel.Run(accelerator, new ConvCall { Map = plan.Map, Weights = weights, Input = input.Features, Residual = residual, Output = output });
     }
 
     /// <summary>

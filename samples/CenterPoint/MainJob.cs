@@ -52,7 +52,7 @@ internal static class MainJob
         }
         var tuner = new LayerTuner(session.Accelerator, cache);
         var groups = CenterPointTuning.Groups(voxels, maps);
-        var winners = new Dictionary<(string, Precision), string>();
+        var winners = new Dictionary<(string, Precision, bool), IConvKernel>();
         int fromCache = 0;
         clock.Restart();
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
@@ -62,9 +62,13 @@ internal static class MainJob
             foreach (var group in groups)
             {
                 bar.Description = $"tuning {group.Label} {group.Precision}";
-                var result = tuner.Tune(group.Generated, group.Precision, group.Input, group.Map);
-                winners[(group.Generated.Name, group.Precision)] = result.Winner;
-                fromCache += result.FromCache ? 1 : 0;
+                var choice = tuner.Tune(group.Generated, group.Needs, group.Input, group.Map);
+                if (choice.Warning is { } warning)
+                {
+                    console.MarkupLineInterpolated($"warning: {warning}");
+                }
+                winners[(group.Generated.Name, group.Precision, group.Residual)] = choice.Kernel;
+                fromCache += choice.Result.FromCache ? 1 : 0;
                 bar.Increment(1);
             }
         });
@@ -75,11 +79,8 @@ internal static class MainJob
         foreach (var plan in plans)
         {
             var generated = plan.Layer.Generated;
-            plan.Fp32 = generated.Variants.FirstOrDefault(v => v.Name == winners[(generated.Name, Precision.F32)]);
-            if (winners.TryGetValue((generated.Name, Precision.W8A8), out var int8))
-            {
-                plan.Int8 = generated.Variants.FirstOrDefault(v => v.Name == int8);
-            }
+            plan.Fp32 = winners[(generated.Name, Precision.F32, plan.Layer.AddsResidual)];
+            plan.Int8 = winners.GetValueOrDefault((generated.Name, Precision.W8A8, plan.Layer.AddsResidual));
         }
 
         // 3. Calibrate on the scan: the fp32 run gives every layer's input; per layer naive W8A8, SmoothQuant alpha search,

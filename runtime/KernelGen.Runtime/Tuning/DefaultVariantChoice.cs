@@ -1,38 +1,46 @@
 using ILGPU.Runtime;
+using KernelGen.Kernels;
 using KernelGen.Variants;
 
 namespace KernelGen.Tuning;
 
 /// <summary>
-/// The variant a layer uses when the cache has no entry for it (run <c>kernelgen tune</c> to measure instead):
-/// on the CPU accelerator the CPU SIMD variant with the widest supported instructions (W8A8: VNNI, else portable;
-/// fp32: Vector512, then Vector256, then portable) and the largest row tile; on a GPU the GPU-style variant with the
-/// largest tile that fits the device. Null when the layer has no variant of that precision that can run.
+/// The kernel a layer uses when the cache has no entry for it (run <c>kernelgen tune</c> to measure instead), among the
+/// kernels that declare what the use needs and can run here: on the CPU accelerator the CPU SIMD variant with the
+/// widest allowed instructions (never the portable one while a vector path runs) and the largest row tile, then a
+/// barrier-free variant; on a GPU the GPU-style variant with the largest tile that fits. The generic kernel of the
+/// precision is the last resort, chosen explicitly — it always exists and has the whole epilogue.
 /// </summary>
 public static class DefaultVariantChoice
 {
-    /// <summary>The default for <paramref name="layer"/> at <paramref name="precision"/> on <paramref name="accelerator"/>.</summary>
-    public static KernelVariant? Pick(LayerDescriptor layer, Precision precision, Accelerator accelerator)
+    /// <summary>The default for <paramref name="layer"/> used with <paramref name="needs"/> on <paramref name="accelerator"/>.</summary>
+    public static IConvKernel Pick(LayerDescriptor layer, KernelNeeds needs, Accelerator accelerator)
     {
         ArgumentNullException.ThrowIfNull(layer);
-        var runnable = layer.Variants.Where(v => v.Precision == precision && v.CanRun(accelerator, out _)).ToList();
-        if (accelerator.AcceleratorType == AcceleratorType.CPU)
-        {
-            return runnable.Where(v => v.Shape == KernelShape.CpuSimd)
-                .OrderByDescending(v => Rank(v))
-                .ThenByDescending(v => v.Tile.BlockM)
-                .FirstOrDefault()
-                ?? runnable.Where(v => v.Shape == KernelShape.BarrierFree).OrderByDescending(v => v.Tile.BlockM * v.Tile.BlockN).FirstOrDefault();
-        }
-        return runnable.Where(v => v.Shape == KernelShape.GpuStyle).OrderByDescending(v => v.Tile.BlockM * v.Tile.BlockN).FirstOrDefault()
-            ?? runnable.FirstOrDefault(v => v.Shape != KernelShape.CpuSimd);
+        ArgumentNullException.ThrowIfNull(needs);
+        ArgumentNullException.ThrowIfNull(accelerator);
+        var runnable = layer.KernelsFor(needs).Where(k => k.CanRun(accelerator, out _)).ToList();
+        var variants = runnable.OfType<KernelVariant>().ToList();
+        KernelVariant? best = accelerator.AcceleratorType == AcceleratorType.CPU
+            ? variants.OfType<CpuSimdVariant>().OrderByDescending(v => Rank(v.InstructionSet)).ThenByDescending(v => v.Tile.BlockM).FirstOrDefault()
+                ?? variants.Where(v => v.Shape == KernelShape.BarrierFree).OrderByDescending(v => v.Tile.BlockM * v.Tile.BlockN).FirstOrDefault()
+            : variants.Where(v => v.Shape == KernelShape.GpuStyle).OrderByDescending(v => v.Tile.BlockM * v.Tile.BlockN).FirstOrDefault()
+                ?? variants.FirstOrDefault(v => v.Shape == KernelShape.BarrierFree);
+        return best ?? runnable.FirstOrDefault(k => k.Name is GenericConvKernel.F32Name or GenericConvKernel.W8A8Name)
+            ?? throw new ArgumentException($"{layer.Name} has no kernel for {needs.Text} that can run on {accelerator.Name}");
     }
 
-    private static int Rank(KernelVariant variant) => variant switch
+    /// <summary>The default for <paramref name="layer"/> at <paramref name="precision"/> (fp32 in and out, no residual).</summary>
+    public static IConvKernel Pick(LayerDescriptor layer, Precision precision, Accelerator accelerator) =>
+        Pick(layer, new KernelNeeds(precision), accelerator);
+
+    // Wider instructions first; the portable path last.
+    private static int Rank(CpuInstructionSet set) => set switch
     {
-        CpuF32Variant { InstructionSet: CpuInstructionSet.Vector512Fma } => 3,
-        CpuF32Variant { InstructionSet: CpuInstructionSet.Vector256Fma } => 2,
-        CpuW8A8Variant { InstructionSet: CpuInstructionSet.AvxVnni256 } => 3,
+        CpuInstructionSet.Vector512Fma => 3,
+        CpuInstructionSet.AvxVnni256 => 3,
+        CpuInstructionSet.Vector256Fma => 2,
+        CpuInstructionSet.Portable => 0,
         _ => 1,
     };
 }

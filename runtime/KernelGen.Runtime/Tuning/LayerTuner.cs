@@ -1,6 +1,5 @@
 using ILGPU;
 using ILGPU.Runtime;
-using KernelGen.Accelerators;
 using KernelGen.KernelMaps;
 using KernelGen.Kernels;
 using KernelGen.Quantization;
@@ -11,18 +10,15 @@ namespace KernelGen.Tuning;
 
 /// <summary>
 /// Tunes generated layers on an accelerator with their real inputs (sites and kernel map), through the cache: every
-/// variant of the layer at the precision, plus the generic kernel as the fallback candidate. Big inputs are tuned on
-/// an evenly spaced sample of output rows (<see cref="TuneRows"/>), probes on a smaller one (<see cref="ProbeRows"/>).
-/// ILGPU candidates run on device-resident buffers; CPU SIMD candidates on the host arrays.
+/// kernel of the layer that declares what the use needs (<see cref="KernelNeeds"/>) — generated variants of every family
+/// and the generic kernel, all through <see cref="IConvKernel.Run"/> — and hands back the winning kernel. Big inputs are
+/// tuned on an evenly spaced sample of output rows (<see cref="TuneRows"/>), probes on a smaller one
+/// (<see cref="ProbeRows"/>). A cached winner that is not a kernel of the layer any more, or whose candidate set has
+/// changed, is re-tuned with a warning, never silently replaced.
 /// </summary>
 public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = null, ITuningTimer? timer = null, TuningOptions? options = null)
 {
     private readonly Autotuner _tuner = new(timer);
-    private readonly GenericImplicitGemm _generic = new(accelerator);
-    private readonly GenericW8A8ImplicitGemm _genericW8A8 = new(accelerator);
-
-    /// <summary>Name of the generic kernel among the candidates.</summary>
-    public const string GenericName = "Generic";
 
     /// <summary>Output rows the candidates are timed on (at most).</summary>
     public int TuneRows { get; init; } = 4096;
@@ -33,134 +29,94 @@ public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = nul
     /// <summary>Output rows of the untimed first run (compilation, first use).</summary>
     public int WarmRows { get; init; } = 4;
 
+    /// <summary>The choice for <paramref name="layer"/> at <paramref name="precision"/> (no residual, fp32 in and out).</summary>
+    public KernelChoice Tune(LayerDescriptor layer, Precision precision, SparseTensor input, KernelMap map, bool forceRetune = false) =>
+        Tune(layer, new KernelNeeds(precision), input, map, forceRetune);
+
     /// <summary>
-    /// The choice for <paramref name="layer"/> at <paramref name="precision"/> on these inputs: from the cache when it
-    /// has the key (unless <paramref name="forceRetune"/>), else measured and stored.
+    /// The kernel for <paramref name="layer"/> used with <paramref name="needs"/> on these inputs: from the cache when it
+    /// has the key and the cached winner is still a candidate (unless <paramref name="forceRetune"/>), else measured
+    /// and stored.
     /// </summary>
-    public TuningResult Tune(LayerDescriptor layer, Precision precision, SparseTensor input, KernelMap map, bool forceRetune = false)
+    public KernelChoice Tune(LayerDescriptor layer, KernelNeeds needs, SparseTensor input, KernelMap map, bool forceRetune = false)
     {
         ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(needs);
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(map);
-        if (precision == Precision.W8A8 && layer.Quantization != QuantMode.W8A8)
+        var kernels = layer.KernelsFor(needs).ToList();
+        if (kernels.Count == 0)
         {
-            throw new ArgumentException($"{layer.Name} has no W8A8 variants");
+            throw new ArgumentException($"{layer.Name} has no kernel for {needs.Text}" + (needs.Precision == Precision.W8A8 && layer.Quantization != QuantMode.W8A8 ? " (the layer has no [Quantize(QuantMode.W8A8)])" : ""));
         }
-        var key = TuningKey.For(layer, precision, DeviceNames.Of(accelerator), input.Count);
+        var key = TuningKey.For(layer, needs, DeviceNames.Of(accelerator), input.Count);
+        string? warning = null;
         if (!forceRetune && cache?.Find(key) is { } cached)
         {
-            return cached;
+            var kernel = layer.FindKernel(cached.Winner);
+            var names = kernels.Select(k => k.Name).Order(StringComparer.Ordinal);
+            if (kernel is null || !kernels.Contains(kernel))
+            {
+                warning = $"the tuning cache names '{cached.Winner}' for {layer.Name} ({needs.Text}), which is not one of its kernels any more; re-tuning";
+            }
+            else if (!names.SequenceEqual(cached.Trials.Select(t => t.Name).Order(StringComparer.Ordinal)))
+            {
+                warning = $"the candidate kernels of {layer.Name} ({needs.Text}) changed since it was tuned; re-tuning";
+            }
+            else if (!kernel.CanRun(accelerator, out var reason))
+            {
+                warning = $"the cached winner {kernel.Name} of {layer.Name} cannot run here ({reason}); re-tuning";
+            }
+            else
+            {
+                return new KernelChoice(kernel, cached);
+            }
         }
-        using var session = new DeviceBuffers(accelerator);
-        var candidates = Candidates(layer, precision, input, map, session);
+        var candidates = Candidates(layer, kernels, needs, input, map);
         var result = _tuner.Tune(key, candidates, options);
         cache?.Store(result);
-        return result;
+        return new KernelChoice(kernels.Single(k => k.Name == result.Winner), result, warning);
     }
 
-    private List<TuningCandidate> Candidates(LayerDescriptor layer, Precision precision, SparseTensor input, KernelMap map, DeviceBuffers buffers)
+    private List<TuningCandidate> Candidates(LayerDescriptor layer, List<IConvKernel> kernels, KernelNeeds needs, SparseTensor input, KernelMap map)
     {
         var random = new Random(1);
         int cin = layer.InChannels, cout = layer.OutChannels, k = layer.Geometry.KernelVolume;
-        var weights = new ConvWeights(
+        var weights = new LayerWeights(new ConvWeights(
             Enumerable.Range(0, cout * k * cin).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray(), cout, layer.Geometry.Kernel, cin,
-            layer.HasBias ? new float[cout] : null);
-        var warm = map.SelectRows(map.SampleRows(WarmRows));
-        var probe = map.SelectRows(map.SampleRows(ProbeRows));
-        var tune = map.SelectRows(map.SampleRows(TuneRows));
-        var stream = accelerator.DefaultStream;
-        var features = buffers.Copy(input.Features);
-        var warmMap = buffers.Copy(warm.OutIn);
-        var probeMap = buffers.Copy(probe.OutIn);
-        var tuneMap = buffers.Copy(tune.OutIn);
-        var output = buffers.Allocate<float>((long)tune.OutputCount * cout);
-        var hostWarm = new float[warm.OutputCount * cout];
-        var hostProbe = new float[probe.OutputCount * cout];
-        var hostTune = new float[tune.OutputCount * cout];
-
-        Action Sync(Action launch) => () =>
+            layer.HasBias ? new float[cout] : null));
+        if (needs.Precision == Precision.W8A8)
         {
-            launch();
-            accelerator.Synchronize();
+            weights = weights.Quantized(LayerQuantization.FromInput(weights.Float, input.Features, layer.SmoothQuant, layer.Alpha));
+        }
+        var inputInt8 = needs.Int8Input ? new sbyte[input.Features.Length] : null;
+        var multipliers = needs.Int8Output ? Enumerable.Repeat(1f, cout).ToArray() : null;
+        ConvCall Call(KernelMap rows) => new()
+        {
+            Map = rows,
+            Weights = weights,
+            Input = needs.Int8Input ? null : input.Features,
+            InputInt8 = inputInt8,
+            Residual = needs.Residual ? new float[rows.OutputCount * cout] : null,
+            Output = needs.Int8Output ? null : new float[rows.OutputCount * cout],
+            OutputInt8 = needs.Int8Output ? new sbyte[rows.OutputCount * cout] : null,
+            OutputMultipliers = multipliers,
         };
-        var candidates = new List<(int Order, TuningCandidate Candidate)>();
-        void Add(KernelVariant? variant, string name, Func<KernelMap, MemoryBuffer1D<int, Stride1D.Dense>, float[], Action> run)
-        {
-            string? unavailable = null;
-            if (variant is not null && !variant.CanRun(accelerator, out var reason))
-            {
-                unavailable = reason;
-            }
-            candidates.Add((Order(variant), new TuningCandidate(
-                name, unavailable, run(probe, probeMap, hostProbe), run(tune, tuneMap, hostTune), run(warm, warmMap, hostWarm))));
-        }
-
-        if (precision == Precision.F32)
-        {
-            var packed = F32LayerWeights.From(weights);
-            var packedBuffer = buffers.Copy(packed.Packed);
-            var bias = buffers.Copy(packed.Bias);
-            var genericWeights = buffers.Copy(weights.Data);
-            var shape = GenericImplicitGemm.ShapeOf(weights, layer.Activation);
-            Add(null, GenericName, (m, buffer, _) =>
-                Sync(() => _generic.Launch(stream, features.View, buffer.View, genericWeights.View, bias.View, output.View, shape, m.OutputCount)));
-            foreach (var variant in layer.Variants.Where(v => v.Precision == Precision.F32))
-            {
-                switch (variant)
-                {
-                    case F32Variant gpu:
-                        Add(gpu, gpu.Name, (m, buffer, _) =>
-                            Sync(() => gpu.Launch(stream, features.View, buffer.View, packedBuffer.View, bias.View, output.View, m.OutputCount)));
-                        break;
-                    case CpuF32Variant cpu:
-                        Add(cpu, cpu.Name, (m, _, host) => () => cpu.Run(input, m, packed, host));
-                        break;
-                }
-            }
-        }
-        else
-        {
-            var quantized = LayerQuantizer.Quantize(weights, LayerQuantizer.ChannelMaxima(input.Features, cin),
-                layer.SmoothQuant ? QuantMethod.W8A8Smooth : QuantMethod.W8A8, layer.Alpha);
-            var packed = buffers.Copy(quantized.Packed);
-            var multipliers = buffers.Copy(quantized.ActivationMultipliers);
-            var dequantize = buffers.Copy(quantized.DequantizeScales);
-            var bias = buffers.Copy(quantized.Bias);
-            var output8 = buffers.Allocate<sbyte>(1);
-            var bytes = buffers.Allocate<sbyte>(1);
-            W8A8Shape Shape(int rows) => new()
-            {
-                InChannels = cin, InChannelWords = quantized.InChannelWords, OutChannels = cout, KernelVolume = k, HasBias = 1,
-                Relu = layer.Activation == Activation.Relu ? 1 : 0, Elements = rows * cout,
-            };
-            Add(null, GenericName, (m, buffer, _) =>
-                Sync(() => _genericW8A8.Launch(stream, features.View, bytes.View, buffer.View, packed.View, multipliers.View, dequantize.View,
-                    bias.View, output.View, output.View, output8.View, multipliers.View, Shape(m.OutputCount))));
-            foreach (var variant in layer.Variants.Where(v => v.Precision == Precision.W8A8))
-            {
-                switch (variant)
-                {
-                    case W8A8Variant gpu:
-                        Add(gpu, gpu.Name, (m, buffer, _) =>
-                            Sync(() => gpu.Launch(stream, features.View, buffer.View, packed.View, multipliers.View, dequantize.View, bias.View,
-                                output.View, output8.View, m.OutputCount)));
-                        break;
-                    case CpuW8A8Variant cpu:
-                        Add(cpu, cpu.Name, (m, _, host) => () => cpu.Run(input, m, quantized, host));
-                        break;
-                }
-            }
-        }
-        return candidates.OrderBy(c => c.Order).Select(c => c.Candidate).ToList();
+        var warm = Call(map.SelectRows(map.SampleRows(WarmRows)));
+        var probe = Call(map.SelectRows(map.SampleRows(ProbeRows)));
+        var tune = Call(map.SelectRows(map.SampleRows(TuneRows)));
+        return kernels
+            .OrderBy(Order)
+            .Select(kernel => new TuningCandidate(
+                kernel.Name, kernel.CanRun(accelerator, out var reason) ? null : reason,
+                () => kernel.Run(accelerator, probe), () => kernel.Run(accelerator, tune), () => kernel.Run(accelerator, warm)))
+            .ToList();
     }
 
-    // Likely-fast candidates first, so the best probe is known early and slow ones are dropped after one probe.
-    private int Order(KernelVariant? variant) => (variant?.Shape, accelerator.AcceleratorType) switch
-    {
-        (KernelShape.CpuSimd, _) => 0,
-        (KernelShape.GpuStyle, AcceleratorType.Cuda) => 0,
-        (KernelShape.BarrierFree, _) => 1,
-        (null, _) => 2,
-        _ => 3,
-    };
+    // Likely-fast candidates first, so the best probe is known early and slow ones are dropped after one probe: host
+    // SIMD kernels, then generated ILGPU kernels, then the generic ones.
+    private static int Order(IConvKernel kernel) =>
+        kernel.Capabilities.Device == KernelDevice.Host ? 0
+        : kernel.Name is GenericConvKernel.F32Name or GenericConvKernel.W8A8Name ? 2
+        : 1;
 }

@@ -56,7 +56,7 @@ public partial class SubmBlock
             new global::KernelGen.Variants.CpuF32Variant("CpuF32_Portable_Tile64x16", new(64, 16, 0), OutChannels,
                 global::KernelGen.Variants.CpuInstructionSet.Portable, lanes: 8, CpuF32_Portable_Tile64x16),
         },
-        GeneratorVersion: "0.1.0.0");
+        GeneratorVersion: "<version>");
 
     /// <summary>Packs spconv-layout weights [Cout, kD, kH, kW, Cin] for the fp32 variants.</summary>
     public static global::KernelGen.Quantization.F32LayerWeights PackWeights(global::KernelGen.Kernels.ConvWeights weights)

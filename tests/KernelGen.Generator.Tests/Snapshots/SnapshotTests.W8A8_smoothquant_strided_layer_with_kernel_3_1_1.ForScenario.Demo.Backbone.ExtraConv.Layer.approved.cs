@@ -57,7 +57,7 @@ internal partial class ExtraConv
             new global::KernelGen.Variants.CpuW8A8Variant("CpuW8A8_Portable_Tile64x64_Smooth", new(64, 64, 0), OutChannels, smoothQuant: true,
                 global::KernelGen.Variants.CpuInstructionSet.Portable, lanes: 8, CpuW8A8_Portable_Tile64x64_Smooth),
         },
-        GeneratorVersion: "0.1.0.0");
+        GeneratorVersion: "<version>");
 
     /// <summary>Packs spconv-layout weights [Cout, kD, kH, kW, Cin] for the fp32 variants.</summary>
     public static global::KernelGen.Quantization.F32LayerWeights PackWeights(global::KernelGen.Kernels.ConvWeights weights)

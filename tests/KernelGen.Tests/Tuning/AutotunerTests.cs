@@ -6,7 +6,7 @@ namespace KernelGen.Tests.Tuning;
 /// <summary>The tuner's decisions with a scripted clock: each candidate has a fixed time per probe and run.</summary>
 public sealed class AutotunerTests
 {
-    private static readonly TuningKey Key = new("Test device", "1.5.3", "0.1.0.0", "SubManifold", 16, 16, "3", "1", "1", "1", Precision.F32, 14);
+    private static readonly TuningKey Key = new("Test device", "1.5.3", "0.1.0.0", "SubManifold", 16, 16, "3", "1", "1", "1", "64x16x16", true, Activation.Relu, false, "F32", 14);
 
     private sealed class ScriptedTimer(Dictionary<string, double> times) : ITuningTimer
     {

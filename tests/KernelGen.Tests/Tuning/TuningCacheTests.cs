@@ -12,7 +12,7 @@ public sealed class TuningCacheTests : IDisposable
 
     private string CachePath => Path.Combine(_folder, "nested", "tuning.json");
 
-    private static readonly TuningKey Key = new("CPU Test × 2", "1.5.3", "0.1.0.0", "Sparse", 32, 64, "3", "2", "1", "1", Precision.W8A8, 15);
+    private static readonly TuningKey Key = new("CPU Test × 2", "1.5.3", "0.1.0.0", "Sparse", 32, 64, "3", "2", "1", "1", "64x32x16", true, Activation.Relu, true, "W8A8", 15);
 
     private static TuningResult Result(TuningKey key, string winner) => new(key, winner,
         [new Trial(winner, TrialOutcome.Timed, 1.25, null), new Trial("Generic", TrialOutcome.Timed, 9.5, null), new Trial("GpuStyle", TrialOutcome.Dropped, null, "probe 80 ms", 80)], false);
@@ -30,7 +30,7 @@ public sealed class TuningCacheTests : IDisposable
         Assert.Equal((TrialOutcome.Dropped, 80.0), (hit.Trials[2].Outcome, hit.Trials[2].ProbeMs));
         string text = File.ReadAllText(CachePath);
         Assert.Contains("\"Format\": 1", text);
-        Assert.Contains("CPU Test × 2|ilgpu 1.5.3|generator 0.1.0.0|Sparse|32->64|k3|s2|p1|d1|W8A8|2^15", text);
+        Assert.Contains("CPU Test × 2|ilgpu 1.5.3|generator 0.1.0.0|Sparse|32->64|k3|s2|p1|d1|tiles 64x32x16|bias|Relu|SmoothQuant|W8A8|2^15", text);
         Assert.Contains("\"Outcome\": \"Dropped\"", text);
     }
 
@@ -43,7 +43,7 @@ public sealed class TuningCacheTests : IDisposable
         foreach (var other in new[]
         {
             Key with { Device = "CUDA NVIDIA H100" }, Key with { IlgpuVersion = "1.6.0" }, Key with { GeneratorVersion = "0.2.0.0" },
-            Key with { OutChannels = 128 }, Key with { Stride = "(2,1,1)" }, Key with { Precision = Precision.F32 }, Key with { SizeBucket = 16 },
+            Key with { OutChannels = 128 }, Key with { Stride = "(2,1,1)" }, Key with { Needs = "F32" }, Key with { Needs = "W8A8+residual" }, Key with { Tiles = "64x32x16,128x64x32" }, Key with { SmoothQuant = false }, Key with { Activation = Activation.None }, Key with { Bias = false }, Key with { GeneratorVersion = "0.1.0+abc" }, Key with { SizeBucket = 16 },
         })
         {
             Assert.Null(new TuningCache(CachePath).Find(other));

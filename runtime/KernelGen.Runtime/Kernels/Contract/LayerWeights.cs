@@ -17,11 +17,11 @@ public sealed class LayerWeights
     {
     }
 
-    private LayerWeights(ConvWeights weights, LayerQuantization? quantization)
+    private LayerWeights(ConvWeights weights, LayerQuantization? quantization, W8A8LayerWeights? int8 = null)
     {
         Float = weights ?? throw new ArgumentNullException(nameof(weights));
         Quantization = quantization;
-        Int8 = quantization is null ? null : W8A8LayerWeights.Create(weights, quantization.ActivationScale, quantization.Smoothing);
+        Int8 = int8 ?? (quantization is null ? null : W8A8LayerWeights.Create(weights, quantization.ActivationScale, quantization.Smoothing));
         _packed = new(() => F32LayerWeights.From(weights));
     }
 
@@ -45,6 +45,17 @@ public sealed class LayerWeights
 
     /// <summary>The same fp32 weights, also quantized to int8 with <paramref name="quantization"/>.</summary>
     public LayerWeights Quantized(LayerQuantization quantization) => new(Float, quantization ?? throw new ArgumentNullException(nameof(quantization)));
+
+    /// <summary>The same fp32 weights with int8 weights already quantized from them (e.g. by <see cref="LayerQuantizer"/>).</summary>
+    public LayerWeights Quantized(W8A8LayerWeights int8)
+    {
+        ArgumentNullException.ThrowIfNull(int8);
+        if (int8.InChannels != InChannels || int8.OutChannels != OutChannels || int8.KernelVolume != Float.Kernel.Product)
+        {
+            throw new ArgumentException($"int8 weights [Cout={int8.OutChannels}, K={int8.KernelVolume}, Cin={int8.InChannels}] do not match the fp32 weights [Cout={OutChannels}, K={Float.Kernel.Product}, Cin={InChannels}]");
+        }
+        return new(Float, new LayerQuantization(int8.ActivationScale, int8.Smoothing), int8);
+    }
 
     /// <summary>The int8 weights, or an <see cref="ArgumentException"/> naming the kernel that needed them.</summary>
     public W8A8LayerWeights RequireInt8(string kernelName) =>
