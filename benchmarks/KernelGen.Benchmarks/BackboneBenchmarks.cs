@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using KernelGen.Accelerators;
 using KernelGen.KernelMaps;
 using KernelGen.Quantization;
+using KernelGen.Models.CenterPoint;
 using KernelGen.Samples.CenterPoint;
 using KernelGen.Tensors;
 using KernelGen.Tuning;

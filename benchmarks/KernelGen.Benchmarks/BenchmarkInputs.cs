@@ -3,6 +3,7 @@ using KernelGen.KernelMaps;
 using KernelGen.Points;
 using KernelGen.Tensors;
 
+using KernelGen.Models.CenterPoint;
 using KernelGen.Samples.CenterPoint;
 
 namespace KernelGen.Benchmarks;

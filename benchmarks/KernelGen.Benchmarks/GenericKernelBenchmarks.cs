@@ -6,6 +6,7 @@ using KernelGen.Accelerators;
 using KernelGen.KernelMaps;
 using KernelGen.Kernels;
 
+using KernelGen.Models.CenterPoint;
 using KernelGen.Samples.CenterPoint;
 
 namespace KernelGen.Benchmarks;

@@ -3,6 +3,7 @@ using KernelGen.Accelerators;
 using KernelGen.KernelMaps;
 using KernelGen.Tensors;
 
+using KernelGen.Models.CenterPoint;
 using KernelGen.Samples.CenterPoint;
 
 namespace KernelGen.Benchmarks;

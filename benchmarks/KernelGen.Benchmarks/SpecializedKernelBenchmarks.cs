@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using ILGPU;
 using ILGPU.Runtime;
 using KernelGen.Accelerators;
+using KernelGen.Models.CenterPoint;
 using KernelGen.Samples.CenterPoint;
 using KernelGen.KernelMaps;
 using KernelGen.Kernels;

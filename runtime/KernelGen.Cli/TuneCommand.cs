@@ -5,6 +5,7 @@ using System.Text.Json;
 using KernelGen.Accelerators;
 using KernelGen.KernelMaps;
 using KernelGen.Points;
+using KernelGen.Models.CenterPoint;
 using KernelGen.Samples.CenterPoint;
 using KernelGen.Tensors;
 using KernelGen.Tuning;

@@ -1,3 +1,4 @@
+using KernelGen.Models.CenterPoint;
 using System.Diagnostics;
 using ILGPU.Runtime;
 using KernelGen.KernelMaps;

@@ -1,3 +1,4 @@
+using KernelGen.Models.CenterPoint;
 using KernelGen.KernelMaps;
 using KernelGen.Tensors;
 using KernelGen.Variants;

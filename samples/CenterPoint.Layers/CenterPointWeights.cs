@@ -1,3 +1,4 @@
+using KernelGen.Models.CenterPoint;
 using KernelGen.IO;
 using KernelGen.Kernels;
 using KernelGen.KernelMaps;

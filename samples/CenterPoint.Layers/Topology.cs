@@ -1,3 +1,4 @@
+using KernelGen.Models.CenterPoint;
 using KernelGen;
 using KernelGen.KernelMaps;
 using KernelGen.Variants;

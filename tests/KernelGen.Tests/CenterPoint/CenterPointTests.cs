@@ -3,6 +3,7 @@ using KernelGen.KernelMaps;
 using KernelGen.Kernels;
 using KernelGen.Points;
 using KernelGen.Quantization;
+using KernelGen.Models.CenterPoint;
 using KernelGen.Samples.CenterPoint;
 using KernelGen.Tensors;
 using KernelGen.Tests.Support;

@@ -5,7 +5,7 @@ using KernelGen.Tensors;
 using KernelGen.Tests.Generated;
 using KernelGen.Tests.Support;
 using KernelGen.Variants;
-using CP = KernelGen.Samples.CenterPoint;
+using CP = KernelGen.Models.CenterPoint;
 
 namespace KernelGen.Tests.Variants;
 

@@ -1,6 +1,6 @@
 using KernelGen;
 
-namespace KernelGen.Samples.CenterPoint;
+namespace KernelGen.Models.CenterPoint;
 
 // One annotated class per distinct conv shape of CenterPoint's SpMiddleResNetFHD (nuScenes), with two tile candidates
 // and W8A8 + SmoothQuant where int8 packs cleanly (Cin a multiple of 4; conv_input's 5 channels stay fp32, as NVIDIA's

@@ -1,0 +1,230 @@
+using System.Diagnostics;
+using ILGPU.Runtime;
+using KernelGen.KernelMaps;
+using KernelGen.Kernels;
+using KernelGen.Quantization;
+using KernelGen.Tensors;
+using KernelGen.Tuning;
+using KernelGen.Variants;
+
+namespace KernelGen.Networks;
+
+/// <summary>How a network run quantizes its layers.</summary>
+public enum NetworkPrecision
+{
+    /// <summary>Every node in fp32.</summary>
+    Fp32,
+
+    /// <summary>Every node whose layer has W8A8 kernels in W8A8, scales taken from the node's own input (dynamic).</summary>
+    W8A8,
+
+    /// <summary>As <see cref="W8A8"/>, with SmoothQuant factors where the layer fuses them (at the layer's alpha).</summary>
+    W8A8Smooth,
+}
+
+/// <summary>One node of a planned network: its layer, kernel map and input sites.</summary>
+/// <param name="Node">The description's node.</param>
+/// <param name="Layer">Its generated layer.</param>
+/// <param name="Map">Its kernel map (shared with the nodes of the same indice key).</param>
+/// <param name="InputSites">The sites it reads (features unused: one zero channel), for tuning.</param>
+public sealed record PlannedNode(NetworkNode Node, LayerDescriptor Layer, KernelMap Map, SparseTensor InputSites);
+
+/// <summary>A network planned on one input: its voxels (the selected features) and every node's map.</summary>
+/// <param name="Network">The validated network.</param>
+/// <param name="Input">The network input [N, features].</param>
+/// <param name="Nodes">Every node, in order.</param>
+/// <param name="MapsBuilt">Distinct kernel maps built.</param>
+/// <param name="MapsMs">Time to build them.</param>
+public sealed record NetworkPlan(ValidatedNetwork Network, SparseTensor Input, IReadOnlyList<PlannedNode> Nodes, int MapsBuilt, double MapsMs);
+
+/// <summary>The result of one run: the last node's output and, per node, the kernel that ran and its time.</summary>
+/// <param name="Output">The last node's output.</param>
+/// <param name="Nodes">Per node: name, kernel, precision, milliseconds.</param>
+/// <param name="Outputs">Every node's output by name, when the run was asked to keep them (reports, tests); else empty.</param>
+public sealed record NetworkRun(SparseTensor Output, IReadOnlyList<NodeRun> Nodes, IReadOnlyDictionary<string, SparseTensor> Outputs)
+{
+    /// <summary>Sum of the node times.</summary>
+    public double TotalMs => Nodes.Sum(n => n.Ms);
+}
+
+/// <summary>One node's run.</summary>
+public sealed record NodeRun(string Node, string Kernel, Precision Precision, double Ms);
+
+/// <summary>
+/// The one runner every caller uses (the main job, <c>kernelgen tune</c>/<c>run</c>, benchmarks, tests): plans a
+/// validated network on an input (kernel maps through a cache keyed by indice key, sites carried once), tunes a kernel
+/// per node use (nodes sharing layer, map and epilogue share one tuning), and runs it through the kernel contract.
+/// A run keeps only the outputs a later node still reads (a residual source), so memory stays at a few layers'
+/// activations; <c>keepOutputs</c> keeps them all for reports.
+/// </summary>
+public sealed class NetworkRunner(Accelerator accelerator)
+{
+    /// <summary>The accelerator the ILGPU kernels run on (the CPU accelerator runs host SIMD kernels too).</summary>
+    public Accelerator Accelerator { get; } = accelerator ?? throw new ArgumentNullException(nameof(accelerator));
+
+    /// <summary>
+    /// Plans <paramref name="network"/> on <paramref name="voxels"/> (the voxelizer's output: x, y, z, intensity, time),
+    /// selecting the network's input features.
+    /// </summary>
+    public NetworkPlan Plan(ValidatedNetwork network, SparseTensor voxels, KernelMapCache? maps = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(voxels);
+        maps ??= new KernelMapCache(new CpuKernelMapBuilder());
+        var input = SelectFeatures(voxels, network.FeatureChannels);
+        var clock = Stopwatch.StartNew();
+        var sitesOf = new Dictionary<string, SparseTensor>(StringComparer.Ordinal) { [SparseNetwork.InputName] = Sites(input) };
+        var nodes = new List<PlannedNode>();
+        int built = maps.Builds;
+        for (int i = 0; i < network.Layers.Count; i++)
+        {
+            var node = network.Network.Nodes[i];
+            var layer = network.Layers[i];
+            var sites = sitesOf[node.From];
+            var map = maps.GetOrBuild(node.IndiceKey, sites, layer.Geometry);
+            sitesOf[node.Name] = layer.Geometry.Kind == ConvKind.SubManifold
+                ? sites
+                : new SparseTensor(new float[map.OutputCount], map.OutputCoordinates, 1, map.OutputShape, map.BatchSize);
+            nodes.Add(new PlannedNode(node, layer, map, sites));
+        }
+        return new NetworkPlan(network, input, nodes, maps.Builds - built, clock.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>
+    /// A kernel for every node at <paramref name="precision"/> (int8 only where the layer has W8A8 kernels): tuned through
+    /// <paramref name="tuner"/>, once per (layer, kernel map, residual, precision); <paramref name="onTuned"/> hears each
+    /// tuning (for progress and reports).
+    /// </summary>
+    public IReadOnlyList<IConvKernel> Tune(NetworkPlan plan, NetworkPrecision precision, LayerTuner tuner, Action<PlannedNode, KernelChoice>? onTuned = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(tuner);
+        var random = new Random(3);
+        var chosen = new Dictionary<(string, string, KernelNeeds), IConvKernel>();
+        var kernels = new List<IConvKernel>();
+        foreach (var node in plan.Nodes)
+        {
+            var needs = NeedsOf(node, precision);
+            var key = (node.Layer.Name, node.Node.IndiceKey, needs);
+            if (!chosen.TryGetValue(key, out var kernel))
+            {
+                // Timing depends on sites and shapes, not values: random features on the node's input sites.
+                var features = new float[node.InputSites.Count * node.Layer.InChannels];
+                for (int i = 0; i < features.Length; i++)
+                {
+                    features[i] = (float)random.NextDouble();
+                }
+                var sample = new SparseTensor(features, node.InputSites.Coordinates, node.Layer.InChannels, node.InputSites.SpatialShape, node.InputSites.BatchSize);
+                var choice = tuner.Tune(node.Layer, needs, sample, node.Map);
+                onTuned?.Invoke(node, choice);
+                kernel = chosen[key] = choice.Kernel;
+            }
+            kernels.Add(kernel);
+        }
+        return kernels;
+    }
+
+    /// <summary>The default kernel of every node (no tuning): <see cref="DefaultVariantChoice"/>.</summary>
+    public IReadOnlyList<IConvKernel> Defaults(NetworkPlan plan, NetworkPrecision precision)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return plan.Nodes.Select(n => DefaultVariantChoice.Pick(n.Layer, NeedsOf(n, precision), Accelerator)).ToList();
+    }
+
+    /// <summary>
+    /// Runs the planned network with <paramref name="weights"/> (by node name) on <paramref name="kernels"/> (one per node,
+    /// from <see cref="Tune"/> or <see cref="Defaults"/>). W8A8 nodes take their scales from their own input.
+    /// </summary>
+    public NetworkRun Run(NetworkPlan plan, IReadOnlyDictionary<string, ConvWeights> weights, IReadOnlyList<IConvKernel> kernels, NetworkPrecision precision, bool keepOutputs = false)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(kernels);
+        if (kernels.Count != plan.Nodes.Count)
+        {
+            throw new ArgumentException($"{kernels.Count} kernels for {plan.Nodes.Count} nodes");
+        }
+        // The last node that reads each output: after it runs, the output can go.
+        var lastUse = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < plan.Nodes.Count; i++)
+        {
+            lastUse[plan.Nodes[i].Node.From] = i;
+            if (plan.Nodes[i].Node.Residual is { } r)
+            {
+                lastUse[r] = i;
+            }
+        }
+        var live = new Dictionary<string, SparseTensor>(StringComparer.Ordinal) { [SparseNetwork.InputName] = plan.Input };
+        var kept = new Dictionary<string, SparseTensor>(StringComparer.Ordinal);
+        var runs = new List<NodeRun>();
+        SparseTensor last = plan.Input;
+        for (int i = 0; i < plan.Nodes.Count; i++)
+        {
+            var (node, layer, map, _) = plan.Nodes[i];
+            var kernel = kernels[i];
+            var needs = NeedsOf(plan.Nodes[i], precision);
+            if (!kernel.Capabilities.Covers(needs, out var missing))
+            {
+                throw new ArgumentException($"node {node.Name}: kernel {kernel.Name} does not support {missing}");
+            }
+            if (!weights.TryGetValue(node.Name, out var conv))
+            {
+                throw new ArgumentException($"node {node.Name}: no weights");
+            }
+            var input = live[node.From];
+            var prepared = new LayerWeights(conv);
+            if (needs.Precision == Precision.W8A8)
+            {
+                prepared = prepared.Quantized(LayerQuantization.FromInput(conv, input.Features,
+                    precision == NetworkPrecision.W8A8Smooth && layer.SmoothQuant, layer.Alpha));
+            }
+            var output = GC.AllocateUninitializedArray<float>(map.OutputCount * layer.OutChannels);
+            long start = Stopwatch.GetTimestamp();
+            kernel.Run(Accelerator, new ConvCall
+            {
+                Map = map, Weights = prepared, Input = input.Features, Output = output,
+                Residual = node.Residual is { } residual ? live[residual].Features : null,
+            });
+            runs.Add(new NodeRun(node.Name, kernel.Name, needs.Precision, Stopwatch.GetElapsedTime(start).TotalMilliseconds));
+            last = new SparseTensor(output, map.OutputCoordinates, layer.OutChannels, map.OutputShape, map.BatchSize);
+            live[node.Name] = last;
+            if (keepOutputs)
+            {
+                kept[node.Name] = last;
+            }
+            foreach (var name in live.Keys.Where(n => n != node.Name && lastUse.GetValueOrDefault(n, -1) <= i).ToList())
+            {
+                live.Remove(name);
+            }
+        }
+        return new NetworkRun(last, runs, kept);
+    }
+
+    private static KernelNeeds NeedsOf(PlannedNode node, NetworkPrecision precision) => new(
+        precision != NetworkPrecision.Fp32 && node.Layer.Quantization == QuantMode.W8A8 ? Precision.W8A8 : Precision.F32,
+        Residual: node.Node.Residual is not null);
+
+    private static SparseTensor Sites(SparseTensor input) =>
+        new(new float[input.Count], input.Coordinates, 1, input.SpatialShape, input.BatchSize);
+
+    private static SparseTensor SelectFeatures(SparseTensor voxels, IReadOnlyList<int> channels)
+    {
+        if (channels.Any(c => c >= voxels.Channels))
+        {
+            throw new ArgumentException($"the network reads voxel channel {channels.Max()} but the voxels have {voxels.Channels}");
+        }
+        if (channels.SequenceEqual(Enumerable.Range(0, voxels.Channels)))
+        {
+            return voxels;
+        }
+        var features = new float[voxels.Count * channels.Count];
+        for (int row = 0; row < voxels.Count; row++)
+        {
+            for (int j = 0; j < channels.Count; j++)
+            {
+                features[row * channels.Count + j] = voxels.Features[row * voxels.Channels + channels[j]];
+            }
+        }
+        return new SparseTensor(features, voxels.Coordinates, channels.Count, voxels.SpatialShape, voxels.BatchSize);
+    }
+}

@@ -1,0 +1,165 @@
+using KernelGen.IO;
+using KernelGen.Kernels;
+using KernelGen.Models;
+using KernelGen.Networks;
+using KernelGen.Quantization;
+using KernelGen.Tensors;
+using KernelGen.Tests.Generated;
+using KernelGen.Tests.Support;
+using KernelGen.Tuning;
+using KernelGen.Variants;
+
+namespace KernelGen.Tests.Networks;
+
+/// <summary>
+/// Network descriptions: the built-in ones load and validate, JSON round-trips, every validation error names its node,
+/// and both networks plan, tune (small, on the CPU accelerator) and run through the one runner, every node checked
+/// against the generic fp32 path.
+/// </summary>
+[Collection(CpuAcceleratorCollection.Name)]
+public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("kernelgen-net-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void Built_in_descriptions_load_validate_and_round_trip_through_json()
+    {
+        var centerpoint = BuiltInModels.Load("centerpoint");
+        Assert.Equal(21, centerpoint.Network.Nodes.Count);
+        Assert.Equal(8, centerpoint.Network.Nodes.Count(n => n.Residual is not null));
+        Assert.Equal(5, centerpoint.FeatureChannels.Count);
+        var second = BuiltInModels.Load("second");
+        Assert.Equal(12, second.Network.Nodes.Count);
+        Assert.All(second.Network.Nodes, n => Assert.Null(n.Residual));
+        Assert.Equal([0, 1, 2, 3], second.FeatureChannels);
+        Assert.Equal(new SpatialShape(41, 1600, 1408), second.Voxels.SpatialShape);
+        Assert.Equal(["conv_input", "conv1.0", "conv2.0", "conv2.1", "conv2.2", "conv3.0", "conv3.1", "conv3.2", "conv4.0", "conv4.1", "conv4.2", "conv_out"],
+            second.Network.Nodes.Select(n => n.Name));
+        foreach (var network in new[] { centerpoint.Network, second.Network })
+        {
+            var text = NetworkJson.Serialize(network);
+            Assert.Equal(network, NetworkJson.Parse(text, "round trip"));
+        }
+        var e = Assert.Throws<ArgumentException>(() => BuiltInModels.Load("pointpillars"));
+        Assert.Contains("no built-in model 'pointpillars'; built-in: centerpoint, second", e.Message);
+    }
+
+    [Fact]
+    public void A_network_built_in_csharp_equals_the_same_network_from_json()
+    {
+        var built = new NetworkBuilder("tiny", new NetworkInput("kitti", ["x", "y", "z", "intensity"]))
+            .Conv("down", DownConv.Layer, "down1", weight: "down.weight", from: "input")
+            .Build();
+        Assert.Throws<NetworkValidationException>(() => NetworkValidator.Validate(built)); // DownConv takes 12 channels
+        var json = NetworkJson.Serialize(built);
+        Assert.Contains("\"format\": 1", json);
+        Assert.Equal(built, NetworkJson.Parse(json, "tiny.json"));
+    }
+
+    public static TheoryData<string, string> BrokenDescriptions() => new()
+    {
+        { """{"format":1,"name":"n","input":{"voxels":"kitti","features":["x","y","z","intensity"]},"nodes":[{"name":"a","layer":"No.Such.Layer","indiceKey":"k","from":"input","weights":{"weight":"w"}}]}""", "node a: no generated layer class 'No.Such.Layer'" },
+        { """{"format":1,"name":"n","input":{"voxels":"kitti","features":["x","y","z"]},"nodes":[{"name":"a","layer":"KernelGen.Models.Second.SecondInput","indiceKey":"k","from":"input","weights":{"weight":"w"}}]}""", "node a: SecondInput takes Cin=4 but 'input' gives 3 channels" },
+        { """{"format":1,"name":"n","input":{"voxels":"kitti","features":["x","y","z","intensity"]},"nodes":[{"name":"a","layer":"KernelGen.Models.Second.SecondInput","indiceKey":"k","from":"b","weights":{"weight":"w"}},{"name":"b","layer":"KernelGen.Models.Second.SecondSubm16","indiceKey":"k","from":"a","weights":{"weight":"w"}}]}""", "node a: reads 'b', which runs later (or is itself)" },
+        { """{"format":1,"name":"n","input":{"voxels":"kitti","features":["x","y","z","intensity"]},"nodes":[{"name":"a","layer":"KernelGen.Models.Second.SecondInput","indiceKey":"k","from":"input","weights":{"weight":"w"}},{"name":"b","layer":"KernelGen.Models.Second.SecondDown16To32","indiceKey":"d","from":"a","residual":"a","weights":{"weight":"w"}}]}""", "node b: residual 'a' has 16 channels on other sites" },
+        { """{"format":1,"name":"n","input":{"voxels":"kitti","features":["x","y","z","intensity"]},"nodes":[{"name":"a","layer":"KernelGen.Models.Second.SecondInput","indiceKey":"k","from":"input","weights":{"weight":"w"}},{"name":"b","layer":"KernelGen.Models.Second.SecondDown16To32","indiceKey":"k","from":"a","weights":{"weight":"w"}}]}""", "node b: indice key 'k' is shared with a" },
+        { """{"format":1,"name":"n","input":{"voxels":"kitti","features":["x","y","z","intensity"]},"nodes":[{"name":"a","layer":"KernelGen.Models.Second.SecondInput","indiceKey":"k","from":"input","weights":{"weight":"w"}},{"name":"a","layer":"KernelGen.Models.Second.SecondSubm16","indiceKey":"k","from":"a","weights":{"weight":"w"}}]}""", "node a: the name is used twice" },
+        { """{"format":1,"name":"n","input":{"voxels":"kitti","features":["x","y","z","reflectance"]},"nodes":[]}""", "input feature 'reflectance' is not one of x, y, z, intensity, time" },
+        { """{"format":1,"name":"n","input":{"voxels":"waymo","features":["x"]},"nodes":[]}""", "voxel config 'waymo' is not one of nusc, kitti" },
+        { """{"format":1,"name":"n","input":{"voxels":"kitti","features":["x","y","z","intensity"]},"nodes":[{"name":"a","op":"concat","layer":"KernelGen.Models.Second.SecondInput","indiceKey":"k","from":"input","weights":{"weight":"w"}}]}""", "node a: unknown op 'concat'" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BrokenDescriptions))]
+    public void Every_validation_error_names_the_problem_and_the_node(string json, string expected)
+    {
+        _ = BuiltInModels.Names; // loads the models assembly's layer classes
+        System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(typeof(BuiltInModels).Module.ModuleHandle);
+        var e = Assert.Throws<NetworkValidationException>(() => NetworkValidator.Validate(NetworkJson.Parse(json, "broken.json")));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Theory]
+    [InlineData("not json", "broken.json: not a network description")]
+    [InlineData("""{"format":2,"name":"n"}""", "format 2 is not supported; this KernelGen reads format 1")]
+    [InlineData("""{"format":1,"name":"n","input":{"voxels":"kitti","features":["x"]},"nodes":[{"name":"a","layer":"L","from":"input","weights":{"weight":"w"}}]}""", "node a has no \"indiceKey\"")]
+    [InlineData("""{"format":1,"name":"n","input":{"voxels":"kitti","features":["x"]},"nodes":[],"extra":1}""", "broken.json: not a network description")]
+    public void A_file_that_is_not_a_description_is_a_format_error(string json, string expected)
+    {
+        var e = Assert.Throws<NetworkFormatException>(() => NetworkJson.Parse(json, "broken.json"));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Weights_load_by_the_description_names_and_a_missing_tensor_names_the_node()
+    {
+        var second = BuiltInModels.Load("second");
+        var synthetic = NetworkWeights.Synthetic(second);
+        var random = new Random(5);
+        var tensors = new List<SafeTensor>();
+        foreach (var (node, layer) in second.Network.Nodes.Zip(second.Layers))
+        {
+            var k = layer.Geometry.Kernel;
+            tensors.Add(new SafeTensor(node.Weights.Weight, [layer.OutChannels, k.Z, k.Y, k.X, layer.InChannels], synthetic[node.Name].Data));
+            float[] Values(double offset) => Enumerable.Range(0, layer.OutChannels).Select(_ => (float)(offset + random.NextDouble())).ToArray();
+            tensors.Add(new SafeTensor(node.Weights.BatchNorm + ".weight", [layer.OutChannels], Values(0.5)));
+            tensors.Add(new SafeTensor(node.Weights.BatchNorm + ".bias", [layer.OutChannels], Values(-0.5)));
+            tensors.Add(new SafeTensor(node.Weights.BatchNorm + ".running_mean", [layer.OutChannels], Values(-0.5)));
+            tensors.Add(new SafeTensor(node.Weights.BatchNorm + ".running_var", [layer.OutChannels], Values(0.5)));
+        }
+        string path = Path.Combine(_folder, "second.safetensors");
+        SafeTensors.Write(path, tensors);
+        var loaded = NetworkWeights.FromSafeTensors(second, path);
+        Assert.Equal(12, loaded.Count);
+        Assert.Equal(synthetic["conv3.1"].Data.Length, loaded["conv3.1"].Data.Length);
+        Assert.NotNull(loaded["conv3.1"].Bias); // the folded BatchNorm
+
+        SafeTensors.Write(path, tensors.Where(t => t.Name != "backbone_3d.conv4.1.1.running_var"));
+        var e = Assert.Throws<ArgumentException>(() => NetworkWeights.FromSafeTensors(second, path));
+        Assert.Contains("node conv4.1:", e.Message);
+        Assert.Contains("backbone_3d.conv4.1.1.running_var", e.Message);
+    }
+
+    [Theory]
+    [InlineData("second")]
+    [InlineData("centerpoint")]
+    public void Both_networks_plan_tune_and_run_every_node_equal_to_the_generic_fp32_path(string model)
+    {
+        var network = BuiltInModels.Load(model);
+        var accelerator = fixture.Session.Accelerator;
+        var runner = new NetworkRunner(accelerator);
+        // A few hundred voxels in a small grid whose depth matches the model's (41), so every stride leaves sites.
+        var voxels = new RandomSparse().Tensor(new SpatialShape(41, 40, 40), 5, density: 0.01);
+        var plan = runner.Plan(network, voxels);
+        Assert.Equal(network.Network.Nodes.Count, plan.Nodes.Count);
+        Assert.True(plan.Nodes[^1].Map.OutputCount > 0, "the last node has output sites");
+        var weights = NetworkWeights.Synthetic(network);
+
+        var generic = plan.Nodes.Select(n => n.Layer.FindKernel(GenericConvKernel.F32Name)!).ToList();
+        var reference = runner.Run(plan, weights, generic, NetworkPrecision.Fp32, keepOutputs: true);
+
+        var tuner = new LayerTuner(accelerator, new TuningCache(Path.Combine(_folder, "tuning.json")), options: new TuningOptions(Warmup: 0, Repeats: 1))
+        {
+            TuneRows = 256, ProbeRows = 16,
+        };
+        int tunings = 0;
+        var tuned = runner.Tune(plan, NetworkPrecision.Fp32, tuner, (_, _) => tunings++);
+        Assert.InRange(tunings, 1, plan.Nodes.Count);
+        var run = runner.Run(plan, weights, tuned, NetworkPrecision.Fp32, keepOutputs: true);
+        foreach (var node in plan.Nodes)
+        {
+            var error = OutputComparison.Of(run.Outputs[node.Node.Name].Features, reference.Outputs[node.Node.Name].Features.Select(v => (double)v).ToArray());
+            Assert.True(error.RelativeL2Error <= 1e-5, $"{model} {node.Node.Name}: relative L2 {error.RelativeL2Error} against the generic fp32 path ({run.Nodes.Single(n => n.Node == node.Node.Name).Kernel})");
+        }
+        Assert.Equal(reference.Output.Coordinates, run.Output.Coordinates);
+
+        // A deployed run keeps only what later nodes read; W8A8 with SmoothQuant stays close to fp32.
+        var lean = runner.Run(plan, weights, runner.Defaults(plan, NetworkPrecision.W8A8Smooth), NetworkPrecision.W8A8Smooth);
+        Assert.Empty(lean.Outputs);
+        Assert.Contains(lean.Nodes, n => n.Precision == Precision.W8A8);
+        var int8Error = ErrorMetrics.Compare(lean.Output.Features, reference.Output.Features.Select(v => (double)v).ToArray());
+        Assert.True(int8Error.Cosine >= 0.98, $"{model}: W8A8 + SmoothQuant output cosine {int8Error.Cosine} against fp32");
+    }
+}
