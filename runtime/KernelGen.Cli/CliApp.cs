@@ -18,6 +18,7 @@ internal static class CliApp
         root.Subcommands.Add(DemoCommand.Create(output));
         root.Subcommands.Add(QuantReport.QuantReportCommand.Create(output));
         root.Subcommands.Add(TuneCommand.Create(output));
+        root.Subcommands.Add(RunCommand.Create(output));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -41,6 +42,6 @@ internal static class CliApp
     }
 
     private static bool IsUserError(Exception e) =>
-        e is ArgumentException or FormatException or InvalidDataException or IOException or InvalidOperationException
+        e is ArgumentException or FormatException or NotSupportedException or InvalidDataException or IOException or InvalidOperationException
             or UnauthorizedAccessException or KeyNotFoundException;
 }
