@@ -35,7 +35,7 @@ public class BackboneBenchmarks
         _voxels = BenchmarkInputs.NuScenesVoxels();
         _session = AcceleratorSession.Open(AcceleratorChoice.Cpu);
         var maps = new KernelMapCache(new CpuKernelMapBuilder());
-        _plans = CenterPointBackbone.Plan(_voxels, CenterPointWeights.Synthetic(), maps);
+        _plans = CenterPointBackbone.Plan(_voxels, KernelGen.Networks.NetworkWeights.Synthetic(CenterPointLayers.Network), maps);
         _backbone = new CenterPointBackbone(_session.Accelerator);
 
         // The tuned kernel of every layer group, as the main job runs it.

@@ -6,7 +6,8 @@ namespace KernelGen.Models;
 /// <summary>
 /// The networks that ship with KernelGen, by name: <c>centerpoint</c> (SpMiddleResNetFHD, nuScenes, 21 convs with
 /// residual blocks) and <c>second</c> (OpenPCDet's VoxelBackBone8x, KITTI, 12 convs). Each is a description file
-/// embedded here plus the annotated layer classes of this assembly; touching this class loads them.
+/// embedded here plus the annotated layer classes of this assembly, which register (module initializer) before any
+/// member of this class runs.
 /// </summary>
 public static class BuiltInModels
 {
@@ -21,8 +22,6 @@ public static class BuiltInModels
         {
             throw new ArgumentException($"no built-in model '{name}'; built-in: {string.Join(", ", Names)} (or give a description .json file)");
         }
-        // Run the layer classes' registration before the validator looks them up.
-        System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(typeof(BuiltInModels).Module.ModuleHandle);
         using var stream = typeof(BuiltInModels).Assembly.GetManifestResourceStream($"KernelGen.Models.{name}.json")
             ?? throw new InvalidOperationException($"the description of '{name}' is not embedded");
         using var reader = new StreamReader(stream);

@@ -4,6 +4,7 @@ using ILGPU.Runtime;
 using KernelGen.KernelMaps;
 using KernelGen.Kernels;
 using KernelGen.Quantization;
+using KernelGen.Networks;
 using KernelGen.Tensors;
 using KernelGen.Tuning;
 using KernelGen.Variants;
@@ -75,22 +76,19 @@ public sealed class CenterPointBackbone(Accelerator accelerator)
     public BackboneRun Run(SparseTensor voxels, IReadOnlyList<LayerPlan> plans, bool int8)
     {
         var outputs = new List<SparseTensor>(plans.Count);
+        var byName = new Dictionary<string, SparseTensor>(StringComparer.Ordinal) { [SparseNetwork.InputName] = voxels };
         var times = new List<double>(plans.Count);
         var x = voxels;
-        float[]? blockInput = null;
         foreach (var plan in plans)
         {
-            if (plan.Layer.StartsBlock)
-            {
-                blockInput = x.Features;
-            }
-            var residual = plan.Layer.AddsResidual ? blockInput : null;
+            var residual = plan.Layer.Residual is { } source ? byName[source].Features : null;
             var output = GC.AllocateUninitializedArray<float>(plan.Map.OutputCount * plan.Layer.OutChannels);
             long start = Stopwatch.GetTimestamp();
             RunLayer(plan, x, output, residual, int8 && plan.Method != QuantMethod.Fp32);
             times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             x = new SparseTensor(output, plan.Map.OutputCoordinates, plan.Layer.OutChannels, plan.Map.OutputShape, plan.Map.BatchSize);
             outputs.Add(x);
+            byName[plan.Layer.Name] = x;
         }
         return new BackboneRun(outputs, times);
     }

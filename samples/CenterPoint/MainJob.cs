@@ -1,3 +1,4 @@
+using KernelGen.Networks;
 using System.Diagnostics;
 using KernelGen.Accelerators;
 using KernelGen.IO;
@@ -36,7 +37,7 @@ internal static class MainJob
         var cloud = inputPath is null ? ShippedScan() : ScanReader.Read(inputPath);
         var voxels = Voxelizer.Voxelize(cloud, config).Tensor;
         Step($"scan {cloud.Source}: {cloud.Count} points → {voxels.Count} voxels in {voxels.SpatialShape} ({config.Name})");
-        var weights = weightsPath is null ? CenterPointWeights.Synthetic() : CenterPointWeights.FromSafeTensors(weightsPath);
+        var weights = weightsPath is null ? NetworkWeights.Synthetic(CenterPointLayers.Network) : NetworkWeights.FromSafeTensors(CenterPointLayers.Network, weightsPath);
         using var session = AcceleratorSession.Open(choice);
         var maps = new KernelMapCache(new CpuKernelMapBuilder());
         var clock = Stopwatch.StartNew();

@@ -59,6 +59,9 @@ public sealed record NodeRun(string Node, string Kernel, Precision Precision, do
 /// </summary>
 public sealed class NetworkRunner(Accelerator accelerator)
 {
+    // Each ConvWeights is packed for the kernels once, not once per frame.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<ConvWeights, LayerWeights> _prepared = new();
+
     /// <summary>The accelerator the ILGPU kernels run on (the CPU accelerator runs host SIMD kernels too).</summary>
     public Accelerator Accelerator { get; } = accelerator ?? throw new ArgumentNullException(nameof(accelerator));
 
@@ -133,7 +136,9 @@ public sealed class NetworkRunner(Accelerator accelerator)
 
     /// <summary>
     /// Runs the planned network with <paramref name="weights"/> (by node name) on <paramref name="kernels"/> (one per node,
-    /// from <see cref="Tune"/> or <see cref="Defaults"/>). W8A8 nodes take their scales from their own input.
+    /// from <see cref="Tune"/> or <see cref="Defaults"/>). W8A8 nodes take their scales from their own input (dynamic
+    /// quantization: the int8 weights are made per run, outside the node times). A kernel that lacks what its node
+    /// needs (its precision, a residual) is refused, naming the node, the kernel and the feature.
     /// </summary>
     public NetworkRun Run(NetworkPlan plan, IReadOnlyDictionary<string, ConvWeights> weights, IReadOnlyList<IConvKernel> kernels, NetworkPrecision precision, bool keepOutputs = false)
     {
@@ -163,6 +168,8 @@ public sealed class NetworkRunner(Accelerator accelerator)
             var (node, layer, map, _) = plan.Nodes[i];
             var kernel = kernels[i];
             var needs = NeedsOf(plan.Nodes[i], precision);
+            // The contract refuses a missing residual or int8 feature itself; the precision a node should run at is
+            // the one need a call cannot show, so it is checked here.
             if (!kernel.Capabilities.Covers(needs, out var missing))
             {
                 throw new ArgumentException($"node {node.Name}: kernel {kernel.Name} does not support {missing}");
@@ -172,7 +179,7 @@ public sealed class NetworkRunner(Accelerator accelerator)
                 throw new ArgumentException($"node {node.Name}: no weights");
             }
             var input = live[node.From];
-            var prepared = new LayerWeights(conv);
+            var prepared = _prepared.GetValue(conv, w => new LayerWeights(w));
             if (needs.Precision == Precision.W8A8)
             {
                 prepared = prepared.Quantized(LayerQuantization.FromInput(conv, input.Features,

@@ -25,7 +25,7 @@ public static class NetworkValidator
     public static ValidatedNetwork Validate(SparseNetwork network, Func<string, LayerDescriptor?>? findLayer = null)
     {
         ArgumentNullException.ThrowIfNull(network);
-        findLayer ??= name => GeneratedLayers.All.FirstOrDefault(l => l.Name == name);
+        findLayer ??= GeneratedLayers.TryFind;
         var voxels = VoxelsOf(network);
         var channels = new List<int>();
         foreach (var feature in network.Input.Features)

@@ -20,13 +20,15 @@ public static class DefaultVariantChoice
         ArgumentNullException.ThrowIfNull(needs);
         ArgumentNullException.ThrowIfNull(accelerator);
         var runnable = layer.KernelsFor(needs).Where(k => k.CanRun(accelerator, out _)).ToList();
-        var variants = runnable.OfType<KernelVariant>().ToList();
-        KernelVariant? best = accelerator.AcceleratorType == AcceleratorType.CPU
-            ? variants.OfType<CpuSimdVariant>().OrderByDescending(v => Rank(v.InstructionSet)).ThenByDescending(v => v.Tile.BlockM).FirstOrDefault()
-                ?? variants.Where(v => v.Shape == KernelShape.BarrierFree).OrderByDescending(v => v.Tile.BlockM * v.Tile.BlockN).FirstOrDefault()
-            : variants.Where(v => v.Shape == KernelShape.GpuStyle).OrderByDescending(v => v.Tile.BlockM * v.Tile.BlockN).FirstOrDefault()
-                ?? variants.FirstOrDefault(v => v.Shape == KernelShape.BarrierFree);
-        return best ?? runnable.FirstOrDefault(k => k.Name is GenericConvKernel.F32Name or GenericConvKernel.W8A8Name)
+        IConvKernel? Largest(KernelShape shape) =>
+            runnable.Where(k => k.Shape == shape).OrderByDescending(k => k.Tile.BlockM * k.Tile.BlockN).FirstOrDefault();
+        var best = accelerator.AcceleratorType == AcceleratorType.CPU
+            ? runnable.Where(k => k.Shape == KernelShape.CpuSimd)
+                .OrderByDescending(k => Rank(k.Capabilities.InstructionSet))
+                .ThenByDescending(k => k.Tile.BlockM)
+                .FirstOrDefault() ?? Largest(KernelShape.BarrierFree)
+            : Largest(KernelShape.GpuStyle) ?? Largest(KernelShape.BarrierFree);
+        return best ?? Largest(KernelShape.Generic)
             ?? throw new ArgumentException($"{layer.Name} has no kernel for {needs.Text} that can run on {accelerator.Name}");
     }
 
@@ -35,12 +37,12 @@ public static class DefaultVariantChoice
         Pick(layer, new KernelNeeds(precision), accelerator);
 
     // Wider instructions first; the portable path last.
-    private static int Rank(CpuInstructionSet set) => set switch
+    private static int Rank(CpuInstructionSet? set) => set switch
     {
         CpuInstructionSet.Vector512Fma => 3,
         CpuInstructionSet.AvxVnni256 => 3,
         CpuInstructionSet.Vector256Fma => 2,
-        CpuInstructionSet.Portable => 0,
+        CpuInstructionSet.Portable or null => 0,
         _ => 1,
     };
 }

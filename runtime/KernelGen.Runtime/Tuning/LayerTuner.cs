@@ -113,10 +113,15 @@ public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = nul
             .ToList();
     }
 
-    // Likely-fast candidates first, so the best probe is known early and slow ones are dropped after one probe: host
-    // SIMD kernels, then generated ILGPU kernels, then the generic ones.
-    private static int Order(IConvKernel kernel) =>
-        kernel.Capabilities.Device == KernelDevice.Host ? 0
-        : kernel.Name is GenericConvKernel.F32Name or GenericConvKernel.W8A8Name ? 2
-        : 1;
+    // Likely-fast candidates first, so the best probe is known early and slow ones are dropped after one probe: CPU SIMD
+    // kernels (and GPU-style ones on CUDA), then barrier-free, then generic, and GPU-style kernels on ILGPU's CPU
+    // accelerator (each group thread an OS thread) last.
+    private int Order(IConvKernel kernel) => (kernel.Shape, accelerator.AcceleratorType) switch
+    {
+        (KernelShape.CpuSimd, _) => 0,
+        (KernelShape.GpuStyle, AcceleratorType.Cuda) => 0,
+        (KernelShape.BarrierFree, _) => 1,
+        (KernelShape.Generic, _) => 2,
+        _ => 3,
+    };
 }

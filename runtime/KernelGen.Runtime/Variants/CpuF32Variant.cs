@@ -48,13 +48,13 @@ public sealed class CpuF32Variant : CpuSimdVariant
 
     /// <inheritdoc />
     protected override KernelCapabilities Declare(LayerDescriptor layer) =>
-        new(KernelDevice.Host, Precision.F32, layer.Activation, SmoothQuant: false, Residual: true, Int8Input: false, Int8Output: false);
+        new(KernelDevice.Host, Precision.F32, layer.Activation, SmoothQuant: false, Residual: true, Int8Input: false, Int8Output: false, InstructionSet);
 
     /// <inheritdoc />
     protected override void RunValidated(Accelerator accelerator, ConvCall call)
     {
         EnsureSupported();
-        Execute(call.Input!, call.Map, call.Weights.Packed, call.Output!, call.Residual);
+        RunArrays(call.Input!, call.Map, call.Weights.Packed, call.Output!, call.Residual);
     }
 
     /// <summary>Runs the layer on the host into <paramref name="output"/> [M, Cout].</summary>
@@ -68,10 +68,10 @@ public sealed class CpuF32Variant : CpuSimdVariant
             throw new ArgumentException($"residual must hold [M={map.OutputCount}, Cout={OutChannels}] values, got {residual.Length}");
         }
         EnsureSupported();
-        Execute(input.Features, map, weights, output, residual);
+        RunArrays(input.Features, map, weights, output, residual);
     }
 
-    private void Execute(float[] input, KernelMap map, F32LayerWeights weights, float[] output, float[]? residual)
+    private void RunArrays(float[] input, KernelMap map, F32LayerWeights weights, float[] output, float[]? residual)
     {
         var padded = weights.PaddedForLanes(Lanes);
         var call = new CpuF32Call

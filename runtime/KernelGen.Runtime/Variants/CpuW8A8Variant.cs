@@ -66,13 +66,13 @@ public sealed class CpuW8A8Variant : CpuSimdVariant
 
     /// <inheritdoc />
     protected override KernelCapabilities Declare(LayerDescriptor layer) =>
-        new(KernelDevice.Host, Precision.W8A8, layer.Activation, SmoothQuant, Residual: true, Int8Input: false, Int8Output: false);
+        new(KernelDevice.Host, Precision.W8A8, layer.Activation, SmoothQuant, Residual: true, Int8Input: false, Int8Output: false, InstructionSet);
 
     /// <inheritdoc />
     protected override void RunValidated(Accelerator accelerator, ConvCall call)
     {
         EnsureSupported();
-        Execute(call.Input!, call.Map, call.Weights.Int8!, call.Output!, call.Residual, call.Accumulators);
+        RunArrays(call.Input!, call.Map, call.Weights.Int8!, call.Output!, call.Residual, call.Accumulators);
     }
 
     /// <summary>
@@ -100,10 +100,10 @@ public sealed class CpuW8A8Variant : CpuSimdVariant
             throw new ArgumentException($"accumulators must hold [M={map.OutputCount}, Cout={OutChannels}] values, got {accumulators.Length}");
         }
         EnsureSupported();
-        Execute(input.Features, map, weights, output, residual, accumulators);
+        RunArrays(input.Features, map, weights, output, residual, accumulators);
     }
 
-    private void Execute(float[] input, KernelMap map, W8A8LayerWeights weights, float[] output, float[]? residual, int[]? accumulators)
+    private void RunArrays(float[] input, KernelMap map, W8A8LayerWeights weights, float[] output, float[]? residual, int[]? accumulators)
     {
         var padded = weights.PaddedForLanes(Lanes);
         int words = weights.InChannelWords;

@@ -33,7 +33,7 @@ public sealed class F32Variant : KernelVariant
         new(KernelDevice.AnyAccelerator, Precision.F32, layer.Activation, SmoothQuant: false, Residual: false, Int8Input: false, Int8Output: false);
 
     /// <inheritdoc />
-    protected override void RunValidated(Accelerator accelerator, ConvCall call) => Execute(accelerator, call.Input!, call.Map, call.Weights.Packed, call.Output!);
+    protected override void RunValidated(Accelerator accelerator, ConvCall call) => RunArrays(accelerator, call.Input!, call.Map, call.Weights.Packed, call.Output!);
 
     /// <summary>Runs the layer into <paramref name="output"/> [M, Cout] (its prior contents travel to the device and back).</summary>
     public void Run(Accelerator accelerator, SparseTensor input, KernelMap map, F32LayerWeights weights, float[] output)
@@ -41,10 +41,10 @@ public sealed class F32Variant : KernelVariant
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(output);
         EnsureShapes(input, map, weights.InChannels, weights.KernelVolume, OutChannels, output.LongLength);
-        Execute(accelerator, input.Features, map, weights, output);
+        RunArrays(accelerator, input.Features, map, weights, output);
     }
 
-    private void Execute(Accelerator accelerator, float[] input, KernelMap map, F32LayerWeights weights, float[] output)
+    private void RunArrays(Accelerator accelerator, float[] input, KernelMap map, F32LayerWeights weights, float[] output)
     {
         if (output.Length == 0)
         {

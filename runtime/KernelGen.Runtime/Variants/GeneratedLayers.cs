@@ -20,6 +20,9 @@ public static class GeneratedLayers
     /// <summary>Registered layers, by name.</summary>
     public static IReadOnlyList<LayerDescriptor> All => Layers.Values.OrderBy(l => l.Name, StringComparer.Ordinal).ToList();
 
+    /// <summary>The layer registered under <paramref name="name"/>, or null.</summary>
+    public static LayerDescriptor? TryFind(string name) => Layers.GetValueOrDefault(name);
+
     /// <summary>The layer registered under <paramref name="name"/> (the annotated class's full name).</summary>
     public static LayerDescriptor Find(string name) =>
         Layers.TryGetValue(name, out var layer)

@@ -1,6 +1,6 @@
 namespace KernelGen.Variants;
 
-/// <summary>How a variant's kernel is organised; both shapes are valid on every accelerator.</summary>
+/// <summary>How a kernel is organised (declared by every <see cref="KernelGen.Kernels.IConvKernel"/>).</summary>
 public enum KernelShape
 {
     /// <summary>Explicitly grouped: the group stages input and weight tiles in shared memory between <c>Group.Barrier</c>s.</summary>
@@ -12,4 +12,7 @@ public enum KernelShape
     /// <summary>Plain C# with <c>System.Runtime.Intrinsics</c> on the host CPU (not an ILGPU kernel): output-stationary
     /// register tiles, parallel over row tiles. A candidate only on the CPU accelerator.</summary>
     CpuSimd,
+
+    /// <summary>The generic ILGPU kernels: run-time shapes, one thread per output element, no tile.</summary>
+    Generic,
 }

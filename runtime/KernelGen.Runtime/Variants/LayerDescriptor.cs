@@ -87,7 +87,12 @@ public sealed record LayerDescriptor
     /// <summary>The kernels that declare <paramref name="needs"/> (whether or not they can run on a given device).</summary>
     public IEnumerable<IConvKernel> KernelsFor(KernelNeeds needs) => Kernels.Where(k => k.Capabilities.Covers(needs, out _));
 
-    /// <summary>The kernel named <paramref name="name"/>, or null.</summary>
+    /// <summary>The generic kernel at <paramref name="precision"/>: it has the whole epilogue and runs on every accelerator.</summary>
+    public IConvKernel GenericKernel(Precision precision) =>
+        Kernels.FirstOrDefault(k => k.Shape == KernelShape.Generic && k.Capabilities.Precision == precision)
+        ?? throw new ArgumentException($"{Name} has no {precision} kernels (no [Quantize(QuantMode.W8A8)])");
+
+    /// <summary>The kernel named <paramref name="name"/> (as the tuning cache stores it), or null.</summary>
     public IConvKernel? FindKernel(string name) => Kernels.FirstOrDefault(k => k.Name == name);
 
     /// <summary>The tile set, e.g. <c>64x16x8,128x16x8</c> (part of the tuning key: another tile set is another candidate set).</summary>

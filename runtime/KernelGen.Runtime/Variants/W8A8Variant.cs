@@ -54,7 +54,7 @@ public sealed class W8A8Variant : KernelVariant
 
     /// <inheritdoc />
     protected override void RunValidated(Accelerator accelerator, ConvCall call) =>
-        Launch(accelerator, call.Input!, call.Map, call.Weights.Int8!, call.Output, null, 0f);
+        RunArrays(accelerator, call.Input!, call.Map, call.Weights.Int8!, call.Output, null, 0f);
 
     /// <summary>Runs the layer into fp32 <paramref name="output"/> [M, Cout].</summary>
     public void Run(Accelerator accelerator, SparseTensor input, KernelMap map, W8A8LayerWeights weights, float[] output) =>
@@ -83,10 +83,10 @@ public sealed class W8A8Variant : KernelVariant
                 ? $"{Name} fuses SmoothQuant: its weights need smoothing factors"
                 : $"{Name} has no SmoothQuant prologue: its weights must be quantized without smoothing factors");
         }
-        Launch(accelerator, input.Features, map, weights, output, outputInt8, outputMultiplier);
+        RunArrays(accelerator, input.Features, map, weights, output, outputInt8, outputMultiplier);
     }
 
-    private void Launch(Accelerator accelerator, float[] input, KernelMap map, W8A8LayerWeights weights, float[]? output, sbyte[]? outputInt8, float outputMultiplier)
+    private void RunArrays(Accelerator accelerator, float[] input, KernelMap map, W8A8LayerWeights weights, float[]? output, sbyte[]? outputInt8, float outputMultiplier)
     {
         if (map.OutputCount == 0)
         {

@@ -1,3 +1,4 @@
+using KernelGen.Networks;
 using KernelGen.IO;
 using KernelGen.KernelMaps;
 using KernelGen.Kernels;
@@ -33,7 +34,7 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
         Assert.Equal(8, layers.Select(l => l.IndiceKey).Distinct().Count());
 
         var voxels = ShippedVoxels();
-        var plans = CenterPointBackbone.Plan(voxels, CenterPointWeights.Synthetic(), new KernelMapCache(new CpuKernelMapBuilder()));
+        var plans = CenterPointBackbone.Plan(voxels, NetworkWeights.Synthetic(CenterPointLayers.Network), new KernelMapCache(new CpuKernelMapBuilder()));
         Assert.Equal(new SpatialShape(41, 1440, 1440), voxels.SpatialShape);
         Assert.Equal(
             [new SpatialShape(21, 720, 720), new SpatialShape(11, 360, 360), new SpatialShape(5, 180, 180), new SpatialShape(2, 180, 180)],
@@ -49,10 +50,14 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
     public void Fp32_backbone_equals_the_generic_kernel_path_on_a_cropped_scan()
     {
         var voxels = Crop(ShippedVoxels(), 3000);
-        var weights = CenterPointWeights.Synthetic(7);
+        var weights = NetworkWeights.Synthetic(CenterPointLayers.Network, 7);
         var maps = new KernelMapCache(new CpuKernelMapBuilder());
         var generated = Default(CenterPointBackbone.Plan(voxels, weights, maps));
-        var generic = CenterPointBackbone.Plan(voxels, weights, maps); // no variants chosen: the generic kernel everywhere
+        var generic = CenterPointBackbone.Plan(voxels, weights, maps);
+        foreach (var plan in generic)
+        {
+            plan.Fp32 = plan.Layer.Generated.GenericKernel(Precision.F32);
+        }
         Assert.All(generated, p => Assert.IsType<CpuF32Variant>(p.Fp32));
         var backbone = new CenterPointBackbone(fixture.Session.Accelerator);
         var a = backbone.Run(voxels, generated, int8: false);
@@ -68,7 +73,7 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
     public void W8A8_with_smoothquant_on_every_layer_stays_within_cosine_0_995_of_fp32_on_the_shipped_scan()
     {
         var voxels = ShippedVoxels();
-        var plans = Default(CenterPointBackbone.Plan(voxels, CenterPointWeights.Synthetic(), new KernelMapCache(new CpuKernelMapBuilder())));
+        var plans = Default(CenterPointBackbone.Plan(voxels, NetworkWeights.Synthetic(CenterPointLayers.Network), new KernelMapCache(new CpuKernelMapBuilder())));
         var backbone = new CenterPointBackbone(fixture.Session.Accelerator);
         var fp32 = backbone.Run(voxels, plans, int8: false);
         for (int i = 0; i < plans.Count; i++)
@@ -101,15 +106,15 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
     {
         var random = new RandomSparse();
         var tensors = new List<SafeTensor>();
-        foreach (var layer in CenterPointLayers.All)
+        foreach (var (node, layer) in CenterPointLayers.Network.Network.Nodes.Zip(CenterPointLayers.All))
         {
-            var (conv, norm, hasBias) = CenterPointWeights.StateDictNames(layer.Name);
             var k = layer.Geometry.Kernel;
-            tensors.Add(new SafeTensor(conv + ".weight", [layer.OutChannels, k.Z, k.Y, k.X, layer.InChannels], random.Normal(layer.OutChannels * k.Product * layer.InChannels)));
-            if (hasBias)
+            tensors.Add(new SafeTensor(node.Weights.Weight, [layer.OutChannels, k.Z, k.Y, k.X, layer.InChannels], random.Normal(layer.OutChannels * k.Product * layer.InChannels)));
+            if (node.Weights.Bias is { } bias)
             {
-                tensors.Add(new SafeTensor(conv + ".bias", [layer.OutChannels], random.Normal(layer.OutChannels)));
+                tensors.Add(new SafeTensor(bias, [layer.OutChannels], random.Normal(layer.OutChannels)));
             }
+            string norm = node.Weights.BatchNorm!;
             tensors.Add(new SafeTensor(norm + ".weight", [layer.OutChannels], random.Normal(layer.OutChannels)));
             tensors.Add(new SafeTensor(norm + ".bias", [layer.OutChannels], random.Normal(layer.OutChannels)));
             tensors.Add(new SafeTensor(norm + ".running_mean", [layer.OutChannels], random.Normal(layer.OutChannels)));
@@ -120,27 +125,30 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
         var byName = tensors.ToDictionary(t => t.Name);
         Assert.Equal(byName["backbone.conv2.3.conv1.weight"].Data, SafeTensors.Read(path)["backbone.conv2.3.conv1.weight"].Data);
 
-        var folded = CenterPointWeights.FromSafeTensors(path);
+        var folded = NetworkWeights.FromSafeTensors(CenterPointLayers.Network, path);
         Assert.Equal(21, folded.Count);
-        var (c, n, _) = CenterPointWeights.StateDictNames("conv3.1.conv2");
-        Assert.Equal(("backbone.conv3.4.conv2", "backbone.conv3.4.bn2"), (c, n));
+        // CenterPoint's state-dict names: blocks of later stages follow the strided conv, BN and ReLU (entries 3 and 4).
+        string c = "backbone.conv3.4.conv2", n = "backbone.conv3.4.bn2";
+        Assert.Equal(new NodeWeights(c + ".weight", c + ".bias", n), Names("conv3.1.conv2"));
         var expected = BatchNormFolding.Fold(
             new ConvWeights(byName[c + ".weight"].Data, 64, Triple.All(3), 64, byName[c + ".bias"].Data),
             byName[n + ".weight"].Data, byName[n + ".bias"].Data, byName[n + ".running_mean"].Data, byName[n + ".running_var"].Data);
         Assert.Equal(expected.Data, folded["conv3.1.conv2"].Data);
         Assert.Equal(expected.Bias, folded["conv3.1.conv2"].Bias);
-        Assert.Equal(("backbone.conv_input.0", "backbone.conv_input.1", false), CenterPointWeights.StateDictNames("conv_input"));
-        Assert.Equal(("backbone.conv4.0", "backbone.conv4.1", false), CenterPointWeights.StateDictNames("conv4.down"));
-        Assert.Equal(("backbone.conv1.1.conv2", "backbone.conv1.1.bn2", true), CenterPointWeights.StateDictNames("conv1.1.conv2"));
+        Assert.Equal(new NodeWeights("backbone.conv_input.0.weight", null, "backbone.conv_input.1"), Names("conv_input"));
+        Assert.Equal(new NodeWeights("backbone.conv4.0.weight", null, "backbone.conv4.1"), Names("conv4.down"));
+        Assert.Equal(new NodeWeights("backbone.conv1.1.conv2.weight", "backbone.conv1.1.conv2.bias", "backbone.conv1.1.bn2"), Names("conv1.1.conv2"));
 
-        // Errors name the tensor.
+        // Errors name the node and the tensor.
         SafeTensors.Write(path, tensors.Where(t => t.Name != "backbone.conv4.1.running_var"));
-        Assert.Equal("weights have no tensor 'backbone.conv4.1.running_var'",
-            Assert.Throws<KeyNotFoundException>(() => CenterPointWeights.FromSafeTensors(path)).Message);
+        Assert.Equal("node conv4.down: weights have no tensor 'backbone.conv4.1.running_var'",
+            Assert.Throws<ArgumentException>(() => NetworkWeights.FromSafeTensors(CenterPointLayers.Network, path)).Message);
         SafeTensors.Write(path, tensors.Select(t => t.Name == "backbone.extra_conv.0.weight" ? t with { Shape = [128, 3, 3, 3, 128], Data = new float[128 * 27 * 128] } : t));
-        Assert.Equal("tensor 'backbone.extra_conv.0.weight' has shape (128, 3, 3, 3, 128), expected (128, 3, 1, 1, 128)",
-            Assert.Throws<InvalidDataException>(() => CenterPointWeights.FromSafeTensors(path)).Message);
+        Assert.Equal("node extra_conv: tensor 'backbone.extra_conv.0.weight' has shape (128, 3, 3, 3, 128), expected (128, 3, 1, 1, 128)",
+            Assert.Throws<ArgumentException>(() => NetworkWeights.FromSafeTensors(CenterPointLayers.Network, path)).Message);
     }
+
+    private static NodeWeights Names(string node) => CenterPointLayers.Network.Network.Find(node)!.Weights;
 
     [Fact]
     public void Safetensors_errors_name_the_problem()

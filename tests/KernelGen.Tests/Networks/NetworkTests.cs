@@ -75,8 +75,7 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
     [MemberData(nameof(BrokenDescriptions))]
     public void Every_validation_error_names_the_problem_and_the_node(string json, string expected)
     {
-        _ = BuiltInModels.Names; // loads the models assembly's layer classes
-        System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(typeof(BuiltInModels).Module.ModuleHandle);
+        _ = BuiltInModels.Names; // loads the models assembly, whose module initializer registers its layer classes
         var e = Assert.Throws<NetworkValidationException>(() => NetworkValidator.Validate(NetworkJson.Parse(json, "broken.json")));
         Assert.Contains(expected, e.Message);
     }
@@ -137,7 +136,7 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
         Assert.True(plan.Nodes[^1].Map.OutputCount > 0, "the last node has output sites");
         var weights = NetworkWeights.Synthetic(network);
 
-        var generic = plan.Nodes.Select(n => n.Layer.FindKernel(GenericConvKernel.F32Name)!).ToList();
+        var generic = plan.Nodes.Select(n => n.Layer.GenericKernel(Precision.F32)).ToList();
         var reference = runner.Run(plan, weights, generic, NetworkPrecision.Fp32, keepOutputs: true);
 
         var tuner = new LayerTuner(accelerator, new TuningCache(Path.Combine(_folder, "tuning.json")), options: new TuningOptions(Warmup: 0, Repeats: 1))

@@ -24,7 +24,7 @@ public sealed class GenericW8A8Tests(CpuAcceleratorFixture fixture)
         var quantized = LayerQuantizer.Quantize(weights, maxima, smooth ? QuantMethod.W8A8Smooth : QuantMethod.W8A8, alpha: 0.6);
         var reference = Int8Reference.Conv(input, map, weights, quantized.ActivationScale, quantized.Smoothing, relu);
         Assert.Equal(reference.QuantizedWeights, quantized.Quantized);
-        var output = Poisoned(map.OutputCount * 9);
+        var output = Poison.Floats(map.OutputCount * 9);
         _gemm.Run(input, map, quantized, relu ? Activation.Relu : Activation.None, output);
         AssertWithinEpilogueRounding(output, reference, $"{kind} smooth={smooth} (seed {random.Seed})");
     }
@@ -36,7 +36,7 @@ public sealed class GenericW8A8Tests(CpuAcceleratorFixture fixture)
         var quantized = LayerQuantizer.Quantize(weights, LayerQuantizer.ChannelMaxima(input.Features, 8), QuantMethod.W8A8);
         var residual = random.Normal(map.OutputCount * 8);
         var plain = Int8Reference.Conv(input, map, weights, quantized.ActivationScale, null, relu: false);
-        var output = Poisoned(residual.Length);
+        var output = Poison.Floats(residual.Length);
         _gemm.Run(input, map, quantized, Activation.Relu, output, residual);
         for (int i = 0; i < output.Length; i++)
         {
@@ -78,7 +78,7 @@ public sealed class GenericW8A8Tests(CpuAcceleratorFixture fixture)
         Assert.True(exact >= int8.Length * 0.99);
 
         // B consumes the int8 tensor directly.
-        var output = Poisoned(map.OutputCount * 10);
+        var output = Poison.Floats(map.OutputCount * 10);
         _gemm.RunFromInt8(int8, map.OutputCount, map, b, Activation.None, output);
         var qw = b.Quantized;
         for (int row = 0; row < map.OutputCount; row++)
@@ -140,13 +140,6 @@ public sealed class GenericW8A8Tests(CpuAcceleratorFixture fixture)
         var map = new CpuKernelMapBuilder().Build(input, geometry);
         var weights = new ConvWeights(random.Normal(cout * 27 * cin), cout, Triple.All(3), cin, random.Normal(cout));
         return (input, map, weights, random);
-    }
-
-    private static float[] Poisoned(int length)
-    {
-        var output = new float[length];
-        Array.Fill(output, float.NaN);
-        return output;
     }
 
     private static void AssertWithinEpilogueRounding(float[] output, Int8Reference.Result reference, string context)

@@ -11,7 +11,30 @@ namespace KernelGen.Tests.Support;
 /// </summary>
 public static class DenseConv3dOracle
 {
-    public sealed record Result(Dictionary<(int B, int Z, int Y, int X), int> Rows, double[] Values, double[] AbsSums, int Channels, SpatialShape OutputShape);
+    public sealed record Result(Dictionary<(int B, int Z, int Y, int X), int> Rows, double[] Values, double[] AbsSums, int Channels, SpatialShape OutputShape)
+    {
+        /// <summary>
+        /// The epilogue's tail on pre-activation values: plus <paramref name="residual"/> [M, Cout] in the kernel map's row
+        /// order (when given), then the activation.
+        /// </summary>
+        public Result WithResidual(KernelMap map, float[]? residual, bool relu)
+        {
+            var values = Values.ToArray();
+            var sums = AbsSums.ToArray();
+            for (int row = 0; row < map.OutputCount; row++)
+            {
+                int o = Rows[(map.OutputCoordinates[row * 4], map.OutputCoordinates[row * 4 + 1], map.OutputCoordinates[row * 4 + 2], map.OutputCoordinates[row * 4 + 3])];
+                for (int n = 0; n < Channels; n++)
+                {
+                    double added = residual?[row * Channels + n] ?? 0;
+                    double v = values[o * Channels + n] + added;
+                    values[o * Channels + n] = relu ? Math.Max(0, v) : v;
+                    sums[o * Channels + n] += Math.Abs(added);
+                }
+            }
+            return this with { Values = values, AbsSums = sums };
+        }
+    }
 
     /// <summary>spconv SubMConv3d / SparseConv3d semantics over a dense grid.</summary>
     public static Result Forward(SparseTensor input, float[] weights, int cout, ConvGeometry g, float[]? bias, bool relu)

@@ -98,7 +98,7 @@ public sealed class LayerTunerTests(CpuAcceleratorFixture fixture) : IDisposable
             TuningKey.For(SubmOddChannels.Layer, new KernelNeeds(Precision.W8A8), device, 1000),
             TuningKey.For(SubmOddChannels.Layer, new KernelNeeds(Precision.W8A8, Residual: true), device, 1000),
             TuningKey.For(SubmOddChannels.Layer, new KernelNeeds(Precision.W8A8, Int8Input: true, Int8Output: true), device, 1000),
-            TuningKey.For(SubmOddChannels.Layer with { }, new KernelNeeds(Precision.F32), device, 1000),
+            TuningKey.For(SubmOddChannels.Layer, new KernelNeeds(Precision.F32), device, 1000),
             TuningKey.For(SubmDilated.Layer, new KernelNeeds(Precision.W8A8), device, 1000),
         };
         Assert.Equal(keys.Length, keys.Select(k => k.Text).Distinct().Count());

@@ -138,9 +138,9 @@ public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
                 continue;
             }
             // fp32 with a residual and the activation: the oracle's pre-activation values plus the residual, then ReLU.
-            var output = Poisoned(map.OutputCount * layer.OutChannels);
+            var output = Poison.Floats(map.OutputCount * layer.OutChannels);
             variant.Run(input, map, f32, output, residual);
-            var expected = WithResidual(oracle, map, residual, relu);
+            var expected = oracle.WithResidual(map, residual, relu);
             OracleAssert.Matches(new SparseTensor(output, map.OutputCoordinates, layer.OutChannels, map.OutputShape, map.BatchSize), expected, $"{context} {variant.Name}");
             ran++;
         }
@@ -157,12 +157,12 @@ public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
                 {
                     continue;
                 }
-                var output = Poisoned(map.OutputCount * layer.OutChannels);
+                var output = Poison.Floats(map.OutputCount * layer.OutChannels);
                 var sums = new int[output.Length];
                 Array.Fill(sums, int.MinValue);
                 variant.Run(input, map, quantized, output, residual, sums);
                 // Without the sums requested the epilogue takes its vector path: same arithmetic, same results.
-                var vectorOutput = Poisoned(output.Length);
+                var vectorOutput = Poison.Floats(output.Length);
                 variant.Run(input, map, quantized, vectorOutput, residual);
                 for (int i = 0; i < output.Length; i++)
                 {
@@ -179,30 +179,5 @@ public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
         // Every variant whose instruction set this machine has and allows ran (the portable ones always do).
         var runnable = layer.Variants.OfType<CpuSimdVariant>().Where(v => CpuFeatures.Supports(v.InstructionSet)).ToList();
         Assert.True(ran == runnable.Count, $"{context}: {ran} CPU variants ran, {runnable.Count} can run here");
-    }
-
-    private static DenseConv3dOracle.Result WithResidual(DenseConv3dOracle.Result oracle, KernelMap map, float[] residual, bool relu)
-    {
-        var values = oracle.Values.ToArray();
-        var sums = oracle.AbsSums.ToArray();
-        int cout = oracle.Channels;
-        for (int row = 0; row < map.OutputCount; row++)
-        {
-            int o = oracle.Rows[(map.OutputCoordinates[row * 4], map.OutputCoordinates[row * 4 + 1], map.OutputCoordinates[row * 4 + 2], map.OutputCoordinates[row * 4 + 3])];
-            for (int n = 0; n < cout; n++)
-            {
-                double v = values[o * cout + n] + residual[row * cout + n];
-                values[o * cout + n] = relu ? Math.Max(0, v) : v;
-                sums[o * cout + n] += Math.Abs(residual[row * cout + n]);
-            }
-        }
-        return oracle with { Values = values, AbsSums = sums };
-    }
-
-    private static float[] Poisoned(int length)
-    {
-        var output = new float[length];
-        Array.Fill(output, float.NaN);
-        return output;
     }
 }

@@ -40,7 +40,7 @@ public abstract class GeneratedVariantTests
         foreach (var variant in layer.F32Variants)
         {
             Skip.IfNot(variant.CanRun(Accelerator!, out var reason), $"{variant.Name}: {reason}");
-            var output = Poisoned(map.OutputCount * layer.OutChannels);
+            var output = Poison.Floats(map.OutputCount * layer.OutChannels);
             variant.Run(Accelerator!, input, map, packed, output);
             string context = $"{layer.Name} {variant.Name} (seed {random.Seed})";
             OracleAssert.Matches(new SparseTensor(output, map.OutputCoordinates, layer.OutChannels, map.OutputShape, map.BatchSize), expected, context);
@@ -77,7 +77,7 @@ public abstract class GeneratedVariantTests
         {
             Skip.IfNot(variant.CanRun(Accelerator!, out var reason), $"{variant.Name}: {reason}");
             Assert.Equal(layer.SmoothQuant, variant.SmoothQuant);
-            var output = Poisoned(map.OutputCount * layer.OutChannels);
+            var output = Poison.Floats(map.OutputCount * layer.OutChannels);
             variant.Run(Accelerator!, input, map, quantized, output);
             for (int i = 0; i < output.Length; i++)
             {
@@ -132,13 +132,6 @@ public abstract class GeneratedVariantTests
             random.Normal(layer.OutChannels * layer.Geometry.KernelVolume * layer.InChannels), layer.OutChannels,
             layer.Geometry.Kernel, layer.InChannels, layer.HasBias ? random.Normal(layer.OutChannels) : null);
         return (input, map, weights, random);
-    }
-
-    private static float[] Poisoned(int length)
-    {
-        var output = new float[length];
-        Array.Fill(output, float.NaN);
-        return output;
     }
 }
 

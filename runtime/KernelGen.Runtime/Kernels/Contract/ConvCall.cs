@@ -39,9 +39,6 @@ public sealed class ConvCall
     /// <summary>The int32 sums before the epilogue [M, Cout], written when set and the kernel can (tests read them).</summary>
     public int[]? Accumulators { get; init; }
 
-    /// <summary>Input rows N.</summary>
-    public int InputRows => Input is not null ? Input.Length / Weights.InChannels : InputInt8!.Length / Weights.InChannels;
-
     /// <summary>
     /// Checks everything a kernel of <paramref name="layerGeometry"/> relies on: one input and one output, their
     /// lengths, the residual's, the multipliers', and a kernel map built for this layer's geometry.

@@ -39,6 +39,12 @@ public sealed class GenericConvKernel : IConvKernel
     public KernelCapabilities Capabilities { get; }
 
     /// <inheritdoc />
+    public KernelShape Shape => KernelShape.Generic;
+
+    /// <inheritdoc />
+    public TileShape Tile => default;
+
+    /// <inheritdoc />
     public bool CanRun(Accelerator accelerator, out string? reason)
     {
         ArgumentNullException.ThrowIfNull(accelerator);

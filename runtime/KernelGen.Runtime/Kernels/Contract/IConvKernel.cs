@@ -13,8 +13,14 @@ public interface IConvKernel
     /// <summary>Unique among the kernels of one layer, stable across builds (the tuning cache stores it).</summary>
     string Name { get; }
 
-    /// <summary>What the kernel can do: device, precisions, residual, activation.</summary>
+    /// <summary>What the kernel can do: device, instruction set, precisions, residual, activation.</summary>
     KernelCapabilities Capabilities { get; }
+
+    /// <summary>How it is organised (GPU-style, barrier-free, CPU SIMD, generic): the default choice and the tuner's order read it.</summary>
+    KernelShape Shape { get; }
+
+    /// <summary>Its tile (zero for the generic kernels).</summary>
+    TileShape Tile { get; }
 
     /// <summary>Whether the kernel can run on <paramref name="accelerator"/>, and why not.</summary>
     bool CanRun(Accelerator accelerator, out string? reason);

@@ -24,8 +24,10 @@ public enum KernelDevice
 /// <param name="Residual">Whether it adds a residual [M, Cout] before the activation.</param>
 /// <param name="Int8Input">W8A8: whether it reads int8 input produced by the previous layer's int8 epilogue.</param>
 /// <param name="Int8Output">W8A8: whether it writes int8 output requantized with per-channel multipliers.</param>
+/// <param name="InstructionSet">Host kernels: the CPU instructions it needs; null for ILGPU kernels.</param>
 public sealed record KernelCapabilities(
-    KernelDevice Device, Precision Precision, Activation Activation, bool SmoothQuant, bool Residual, bool Int8Input, bool Int8Output)
+    KernelDevice Device, Precision Precision, Activation Activation, bool SmoothQuant, bool Residual, bool Int8Input, bool Int8Output,
+    CpuInstructionSet? InstructionSet = null)
 {
     /// <summary>Whether the kernel can serve <paramref name="needs"/>, and which declared feature is missing.</summary>
     public bool Covers(KernelNeeds needs, out string? missing)
@@ -42,7 +44,7 @@ public sealed record KernelCapabilities(
     /// <summary>The declared features, for messages and reports, e.g. <c>W8A8, SmoothQuant, residual, int8 in/out</c>.</summary>
     public string Describe()
     {
-        var parts = new List<string> { Device == KernelDevice.Host ? "host" : "ILGPU", Precision.ToString(), Activation.ToString() };
+        var parts = new List<string> { InstructionSet is { } set ? $"host {set}" : "ILGPU", Precision.ToString(), Activation.ToString() };
         if (SmoothQuant)
         {
             parts.Add("SmoothQuant");
@@ -70,7 +72,7 @@ public sealed record KernelCapabilities(
 /// <param name="Int8Output">The output leaves as int8 for the next layer.</param>
 public sealed record KernelNeeds(Precision Precision, bool Residual = false, bool Int8Input = false, bool Int8Output = false)
 {
-    /// <summary>The needs of <paramref name="call"/>.</summary>
+    /// <summary>What <paramref name="call"/> needs at <paramref name="precision"/>.</summary>
     public static KernelNeeds Of(Precision precision, ConvCall call)
     {
         ArgumentNullException.ThrowIfNull(call);

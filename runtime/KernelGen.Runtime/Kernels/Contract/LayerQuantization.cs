@@ -36,20 +36,6 @@ public sealed record LayerQuantization(float ActivationScale, float[]? Smoothing
         return Calibrate(weights, LayerQuantizer.ChannelMaxima(features, weights.InChannels), smoothQuant, alpha);
     }
 
-    /// <summary>
-    /// The per-channel multipliers m_c = fp32(1 / (s_c · s_x)) with which a producing layer's int8 epilogue writes this
-    /// layer's quantized input (the same numbers this layer's own prologue multiplies fp32 input by).
-    /// </summary>
-    public float[] InputMultipliers(int inChannels)
-    {
-        var multipliers = new float[inChannels];
-        for (int c = 0; c < inChannels; c++)
-        {
-            multipliers[c] = (float)(1.0 / ((Smoothing?[c] ?? 1.0) * ActivationScale));
-        }
-        return multipliers;
-    }
-
     /// <summary>Value equality including the factors' values.</summary>
     public bool Equals(LayerQuantization? other) =>
         other is not null && ActivationScale.Equals(other.ActivationScale) && Alpha.Equals(other.Alpha)

@@ -13,16 +13,18 @@ public sealed class LayerWeights
 
     /// <summary>fp32 weights only.</summary>
     public LayerWeights(ConvWeights weights)
-        : this(weights, null)
-    {
-    }
-
-    private LayerWeights(ConvWeights weights, LayerQuantization? quantization, W8A8LayerWeights? int8 = null)
     {
         Float = weights ?? throw new ArgumentNullException(nameof(weights));
-        Quantization = quantization;
-        Int8 = int8 ?? (quantization is null ? null : W8A8LayerWeights.Create(weights, quantization.ActivationScale, quantization.Smoothing));
         _packed = new(() => F32LayerWeights.From(weights));
+    }
+
+    // The quantized copies share the fp32 packing: it is made once however often a layer is re-quantized.
+    private LayerWeights(LayerWeights fp32, LayerQuantization quantization, W8A8LayerWeights int8)
+    {
+        Float = fp32.Float;
+        _packed = fp32._packed;
+        Quantization = quantization;
+        Int8 = int8;
     }
 
     /// <summary>The fp32 weights [Cout, kD, kH, kW, Cin] and bias.</summary>
@@ -44,7 +46,11 @@ public sealed class LayerWeights
     public int OutChannels => Float.OutChannels;
 
     /// <summary>The same fp32 weights, also quantized to int8 with <paramref name="quantization"/>.</summary>
-    public LayerWeights Quantized(LayerQuantization quantization) => new(Float, quantization ?? throw new ArgumentNullException(nameof(quantization)));
+    public LayerWeights Quantized(LayerQuantization quantization)
+    {
+        ArgumentNullException.ThrowIfNull(quantization);
+        return new(this, quantization, W8A8LayerWeights.Create(Float, quantization.ActivationScale, quantization.Smoothing));
+    }
 
     /// <summary>The same fp32 weights with int8 weights already quantized from them (e.g. by <see cref="LayerQuantizer"/>).</summary>
     public LayerWeights Quantized(W8A8LayerWeights int8)
@@ -54,7 +60,7 @@ public sealed class LayerWeights
         {
             throw new ArgumentException($"int8 weights [Cout={int8.OutChannels}, K={int8.KernelVolume}, Cin={int8.InChannels}] do not match the fp32 weights [Cout={OutChannels}, K={Float.Kernel.Product}, Cin={InChannels}]");
         }
-        return new(Float, new LayerQuantization(int8.ActivationScale, int8.Smoothing), int8);
+        return new(this, new LayerQuantization(int8.ActivationScale, int8.Smoothing), int8);
     }
 
     /// <summary>The int8 weights, or an <see cref="ArgumentException"/> naming the kernel that needed them.</summary>
