@@ -43,7 +43,7 @@ internal static class MainJob
         var clock = Stopwatch.StartNew();
         var plans = CenterPointBackbone.Plan(voxels, weights, maps);
         double mapsMs = clock.Elapsed.TotalMilliseconds;
-        Step($"kernel maps: {maps.Builds} built for 21 convs in {mapsMs:F0} ms; device {session.Description}");
+        Step($"kernel maps: {maps.Builds} built for {plans.Count} convs in {mapsMs:F0} ms; device {session.Description}");
 
         // 2. Tune every layer group (or reuse the cache).
         var cache = new TuningCache(TuningCache.DefaultPath());
@@ -128,7 +128,7 @@ internal static class MainJob
                 : new LayerMeasurement(plan.Layer.Name, QuantMethod.W8A8, 0, naiveError));
         }
         var decisions = MixedPrecisionPolicy.Decide(measurements, budget).ToDictionary(d => d.Layer);
-        Step($"calibrated on the scan: {decisions.Values.Count(d => d.Method != QuantMethod.Fp32)} of 21 layers int8 within the {budget:P1} per-layer budget");
+        Step($"calibrated on the scan: {decisions.Values.Count(d => d.Method != QuantMethod.Fp32)} of {plans.Count} layers int8 within the {budget:P1} per-layer budget");
 
         // 4. The three runs (warm; median of three per layer).
         void UseNaive()
