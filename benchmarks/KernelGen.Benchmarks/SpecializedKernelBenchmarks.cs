@@ -90,7 +90,8 @@ public class SpecializedKernelBenchmarks
         else if (generated.Variants.Single(v => v.Name == variantName) is F32Variant f32)
         {
             var packed = _buffers.Copy(F32LayerWeights.From(weights).Packed);
-            _run = () => f32.Launch(stream, featureBuffer.View, outIn.View, packed.View, bias.View, output.View, rows);
+            var epilogue = Fp32Epilogue(bias.View, output.View);
+            _run = () => f32.Launch(stream, featureBuffer.View, outIn.View, packed.View, epilogue, rows);
         }
         else
         {
@@ -99,14 +100,26 @@ public class SpecializedKernelBenchmarks
             var q = W8A8LayerWeights.Create(weights, 1f / 127, smoothing);
             var packed = _buffers.Copy(q.Packed);
             var multipliers = _buffers.Copy(q.ActivationMultipliers);
-            var dequantize = _buffers.Copy(q.DequantizeScales);
-            var output8 = _buffers.Allocate<sbyte>(1);
-            _run = () => w8a8.Launch(stream, featureBuffer.View, outIn.View, packed.View, multipliers.View, dequantize.View, bias.View, output.View, output8.View, rows);
+            var epilogue = Fp32Epilogue(bias.View, output.View);
+            epilogue.DequantizeScales = _buffers.Copy(q.DequantizeScales).View;
+            var noInt8 = _buffers.Allocate<sbyte>(1);
+            _run = () => w8a8.Launch(stream, featureBuffer.View, noInt8.View, outIn.View, packed.View, multipliers.View, epilogue, rows);
         }
         long pairs = map.OutIn.AsSpan(0, rows * k).ToArray().Count(r => r >= 0);
         Console.WriteLine($"// {Case}: {rows} rows, {pairs} pairs, {pairs * (double)layer.InChannels * layer.OutChannels / 1e6:F2} MMAC per run");
         Run(); // compile
     }
+
+    // fp32 output, no residual: the epilogue of the layers as the backbone runs them.
+    private GpuEpilogue Fp32Epilogue(ArrayView<float> bias, ArrayView<float> output) => new()
+    {
+        DequantizeScales = _buffers.Allocate<float>(1).View,
+        Bias = bias,
+        Residual = _buffers.Allocate<float>(1).View,
+        Output = output,
+        OutputInt8 = _buffers.Allocate<sbyte>(1).View,
+        OutputMultipliers = _buffers.Allocate<float>(1).View,
+    };
 
     [Benchmark]
     public void Run()

@@ -1,6 +1,5 @@
 using System;
 using System.Globalization;
-using System.IO;
 using KernelGen.Generator.Diagnostics;
 using KernelGen.Generator.Models;
 using Microsoft.CodeAnalysis;
@@ -72,7 +71,13 @@ public sealed partial class ConvKernelGenerator
             ["alpha"] = model.Quant.Alpha.ToString("R", CultureInfo.InvariantCulture),
             ["generator_version"] = GeneratorVersion,
         };
-        var context = new TemplateContext { StrictVariables = true, LoopLimit = 0, MemberRenamer = member => SnakeCase(member.Name) };
+        var context = new TemplateContext
+        {
+            StrictVariables = true,
+            LoopLimit = 0,
+            MemberRenamer = member => SnakeCase(member.Name),
+            TemplateLoader = EmbeddedTemplateLoader.Instance,
+        };
         context.PushGlobal(globals);
         return template.Render(context).Replace("\r\n", "\n");
     }
@@ -97,10 +102,7 @@ public sealed partial class ConvKernelGenerator
 
     private static Template LoadTemplate(string name)
     {
-        using var stream = typeof(ConvKernelGenerator).Assembly.GetManifestResourceStream("KernelGen.Generator.Templates." + name)
-            ?? throw new InvalidOperationException($"template {name} is not embedded in the generator");
-        using var reader = new StreamReader(stream);
-        var template = Template.Parse(reader.ReadToEnd(), name);
+        var template = Template.Parse(EmbeddedTemplateLoader.Read(name), name);
         if (template.HasErrors)
         {
             throw new InvalidOperationException($"template {name}: {string.Join("; ", template.Messages)}");

@@ -28,11 +28,10 @@ foreach (var layer in GeneratedLayers.All)
     var expected = generic.Run(input, map, weights, layer.Activation).Features;
     Console.WriteLine($"{layer.Name}: {layer.Geometry}, {input.Count} -> {map.OutputCount} sites");
 
-    var f32 = F32LayerWeights.From(weights);
-    float scale = input.Features.Max(Math.Abs) / 127f;
-    var smoothing = Enumerable.Range(0, layer.InChannels).Select(_ => 0.5f + (float)random.NextDouble()).ToArray();
-    var w8a8 = layer.Quantization == QuantMode.W8A8 ? W8A8LayerWeights.Create(weights, scale, layer.SmoothQuant ? smoothing : null) : null;
-    foreach (var variant in layer.Variants)
+    // Weights packed once; the W8A8 copy takes s_x from the input and SmoothQuant factors from one documented place.
+    var f32 = new LayerWeights(weights);
+    var w8a8 = layer.Quantization == QuantMode.W8A8 ? f32.Quantized(LayerQuantization.FromInput(weights, input.Features, layer.SmoothQuant, layer.Alpha)) : null;
+    foreach (var variant in layer.Kernels)
     {
         var output = new float[expected.Length];
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -41,13 +40,14 @@ foreach (var layer in GeneratedLayers.All)
             Console.WriteLine($"  {variant.Name,-36} skipped: {reason}");
             continue;
         }
-        switch (variant)
+        // One contract for every kernel: generated GPU-style, barrier-free, CPU SIMD, and the generic ones.
+        variant.Run(session.Accelerator, new ConvCall
         {
-            case F32Variant f: f.Run(session.Accelerator, input, map, f32, output); break;
-            case W8A8Variant q: q.Run(session.Accelerator, input, map, w8a8!, output); break;
-            case CpuF32Variant cf: cf.Run(input, map, f32, output); break;
-            case CpuW8A8Variant cq: cq.Run(input, map, w8a8!, output); break;
-        }
+            Map = map,
+            Weights = variant.Capabilities.Precision == Precision.W8A8 ? w8a8! : f32,
+            Input = input.Features,
+            Output = output,
+        });
         double maxError = output.Zip(expected, (a, b) => Math.Abs(a - b)).Max();
         Console.WriteLine($"  {variant.Name,-36} {clock.Elapsed.TotalMilliseconds,8:F1} ms   max |diff| vs generic fp32 {maxError:E2}");
     }

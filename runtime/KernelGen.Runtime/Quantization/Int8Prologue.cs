@@ -54,6 +54,32 @@ public static class Int8Prologue
         return quantized;
     }
 
+    /// <summary>
+    /// [N, words · 4] bytes q + 128 for int8 input [N, Cin] that a previous layer's int8 epilogue already quantized into
+    /// this layer's domain: a shift only (padding stores q = 0).
+    /// </summary>
+    public static byte[] Shift(sbyte[] input, int inChannels, int words)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        int stride = words * 4, rows = inChannels == 0 ? 0 : input.Length / inChannels;
+        if (stride < inChannels)
+        {
+            throw new ArgumentException($"{words} words cannot hold {inChannels} channels");
+        }
+        var shifted = GC.AllocateUninitializedArray<byte>(rows * stride);
+        for (int row = 0; row < rows; row++)
+        {
+            var source = input.AsSpan(row * inChannels, inChannels);
+            var target = shifted.AsSpan(row * stride, stride);
+            for (int c = 0; c < inChannels; c++)
+            {
+                target[c] = (byte)(source[c] + 128);
+            }
+            target[inChannels..].Fill(128);
+        }
+        return shifted;
+    }
+
     private static void QuantizeRowVector(ReadOnlySpan<float> source, float[] multipliers, Span<byte> target)
     {
         ref float x = ref MemoryMarshal.GetReference(source);

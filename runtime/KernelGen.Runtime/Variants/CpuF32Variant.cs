@@ -6,7 +6,10 @@ using KernelGen.Tensors;
 
 namespace KernelGen.Variants;
 
-/// <summary>Everything one call of a generated fp32 CPU kernel reads and writes.</summary>
+/// <summary>
+/// Everything one call of a generated fp32 CPU kernel reads and writes. The epilogue's members have the names of
+/// <see cref="GpuEpilogue"/>'s, so the shared epilogue is the same text on the host and on an accelerator.
+/// </summary>
 public sealed class CpuF32Call
 {
     /// <summary>Input features [N, Cin].</summary>
@@ -21,17 +24,29 @@ public sealed class CpuF32Call
     /// <summary>Weights [K, Cin, CoutPadded] (padded for the vector width).</summary>
     public required float[] Weights { get; init; }
 
+    /// <summary>Output rows M.</summary>
+    public required int Rows { get; init; }
+
     /// <summary>Bias [CoutPadded] (zeros when the layer has none).</summary>
     public required float[] Bias { get; init; }
 
-    /// <summary>Residual [M, Cout] added before the activation, or null.</summary>
-    public float[]? Residual { get; init; }
+    /// <summary>1: add <see cref="Residual"/> before the activation.</summary>
+    public int HasResidual => Residual.Length == 0 ? 0 : 1;
 
-    /// <summary>Output [M, Cout].</summary>
-    public required float[] Output { get; init; }
+    /// <summary>Residual [M, Cout], or empty.</summary>
+    public float[] Residual { get; init; } = [];
 
-    /// <summary>M.</summary>
-    public required int Rows { get; init; }
+    /// <summary>1: write <see cref="OutputInt8"/> requantized with <see cref="OutputMultipliers"/>; 0: write <see cref="Output"/>.</summary>
+    public int WriteInt8 => OutputInt8.Length == 0 ? 0 : 1;
+
+    /// <summary>fp32 output [M, Cout], or empty.</summary>
+    public float[] Output { get; init; } = [];
+
+    /// <summary>int8 output [M, Cout] for an int8 layer that follows, or empty.</summary>
+    public sbyte[] OutputInt8 { get; init; } = [];
+
+    /// <summary>Per output channel m_n = 1 / (s'_n · s'_x) of the consuming layer, or empty.</summary>
+    public float[] OutputMultipliers { get; init; } = [];
 }
 
 /// <summary>
@@ -48,43 +63,25 @@ public sealed class CpuF32Variant : CpuSimdVariant
 
     /// <inheritdoc />
     protected override KernelCapabilities Declare(LayerDescriptor layer) =>
-        new(KernelDevice.Host, Precision.F32, layer.Activation, SmoothQuant: false, Residual: true, Int8Input: false, Int8Output: false, InstructionSet);
+        new(KernelDevice.Host, Precision.F32, layer.Activation, SmoothQuant: false, Residual: true, Int8Input: false, Int8Output: true, InstructionSet);
 
     /// <inheritdoc />
     protected override void RunValidated(Accelerator accelerator, ConvCall call)
     {
         EnsureSupported();
-        RunArrays(call.Input!, call.Map, call.Weights.Packed, call.Output!, call.Residual);
-    }
-
-    /// <summary>Runs the layer on the host into <paramref name="output"/> [M, Cout].</summary>
-    public void Run(SparseTensor input, KernelMap map, F32LayerWeights weights, float[] output, float[]? residual = null)
-    {
-        ArgumentNullException.ThrowIfNull(weights);
-        ArgumentNullException.ThrowIfNull(output);
-        EnsureShapes(input, map, weights.InChannels, weights.KernelVolume, OutChannels, output.LongLength);
-        if (residual is not null && residual.Length != output.Length)
+        var padded = call.Weights.Packed.PaddedForLanes(Lanes);
+        ForEachTask(call.Map.OutputCount, _rowTile, new CpuF32Call
         {
-            throw new ArgumentException($"residual must hold [M={map.OutputCount}, Cout={OutChannels}] values, got {residual.Length}");
-        }
-        EnsureSupported();
-        RunArrays(input.Features, map, weights, output, residual);
-    }
-
-    private void RunArrays(float[] input, KernelMap map, F32LayerWeights weights, float[] output, float[]? residual)
-    {
-        var padded = weights.PaddedForLanes(Lanes);
-        var call = new CpuF32Call
-        {
-            Features = input,
-            ZeroRow = new float[weights.InChannels],
-            OutIn = map.OutIn,
+            Features = call.Input!,
+            ZeroRow = new float[call.Weights.InChannels],
+            OutIn = call.Map.OutIn,
             Weights = padded.Weights,
+            Rows = call.Map.OutputCount,
             Bias = padded.Bias,
-            Residual = residual,
-            Output = output,
-            Rows = map.OutputCount,
-        };
-        ForEachTask(map.OutputCount, _rowTile, call);
+            Residual = call.Residual ?? [],
+            Output = call.Output ?? [],
+            OutputInt8 = call.OutputInt8 ?? [],
+            OutputMultipliers = call.OutputMultipliers ?? [],
+        });
     }
 }

@@ -6,7 +6,10 @@ using KernelGen.Tensors;
 
 namespace KernelGen.Variants;
 
-/// <summary>Everything one call of a generated W8A8 CPU kernel reads and writes.</summary>
+/// <summary>
+/// Everything one call of a generated W8A8 CPU kernel reads and writes. The epilogue's members have the names of
+/// <see cref="GpuEpilogue"/>'s, so the shared epilogue is the same text on the host and on an accelerator.
+/// </summary>
 public sealed class CpuW8A8Call
 {
     /// <summary>Quantized input [N, Words · 4] as unsigned bytes q + 128 (VPDPBUSD multiplies unsigned × signed).</summary>
@@ -24,23 +27,35 @@ public sealed class CpuW8A8Call
     /// <summary>Σ_c W[n, k, c] [K, CoutPadded]: 128 × these undo the +128 shift of the activations.</summary>
     public required int[] WeightSums { get; init; }
 
+    /// <summary>Output rows M.</summary>
+    public required int Rows { get; init; }
+
     /// <summary>fp32(s_x · s_w[n]) [CoutPadded].</summary>
     public required float[] DequantizeScales { get; init; }
 
     /// <summary>Bias [CoutPadded].</summary>
     public required float[] Bias { get; init; }
 
-    /// <summary>Residual [M, Cout] added before the activation, or null.</summary>
-    public float[]? Residual { get; init; }
+    /// <summary>1: add <see cref="Residual"/> before the activation.</summary>
+    public int HasResidual => Residual.Length == 0 ? 0 : 1;
 
-    /// <summary>Output [M, Cout].</summary>
-    public required float[] Output { get; init; }
+    /// <summary>Residual [M, Cout], or empty.</summary>
+    public float[] Residual { get; init; } = [];
 
-    /// <summary>The int32 accumulators before the epilogue [M, Cout], or null (tests read them to check bit-exactness).</summary>
+    /// <summary>1: write <see cref="OutputInt8"/> requantized with <see cref="OutputMultipliers"/>; 0: write <see cref="Output"/>.</summary>
+    public int WriteInt8 => OutputInt8.Length == 0 ? 0 : 1;
+
+    /// <summary>fp32 output [M, Cout], or empty.</summary>
+    public float[] Output { get; init; } = [];
+
+    /// <summary>int8 output [M, Cout] for the next int8 layer, or empty.</summary>
+    public sbyte[] OutputInt8 { get; init; } = [];
+
+    /// <summary>Per output channel m_n = 1 / (s'_n · s'_x) of the consuming layer, or empty.</summary>
+    public float[] OutputMultipliers { get; init; } = [];
+
+    /// <summary>The int32 sums before the epilogue [M, Cout], or null (tests read them to check bit-exactness).</summary>
     public int[]? Accumulators { get; init; }
-
-    /// <summary>M.</summary>
-    public required int Rows { get; init; }
 }
 
 /// <summary>
@@ -65,64 +80,38 @@ public sealed class CpuW8A8Variant : CpuSimdVariant
     public bool SmoothQuant { get; }
 
     /// <inheritdoc />
+    /// <remarks>The whole shared epilogue and int8 chaining: residual, int8 input, int8 output with per-channel requantization.</remarks>
     protected override KernelCapabilities Declare(LayerDescriptor layer) =>
-        new(KernelDevice.Host, Precision.W8A8, layer.Activation, SmoothQuant, Residual: true, Int8Input: false, Int8Output: false, InstructionSet);
+        new(KernelDevice.Host, Precision.W8A8, layer.Activation, SmoothQuant, Residual: true, Int8Input: true, Int8Output: true, InstructionSet);
 
     /// <inheritdoc />
     protected override void RunValidated(Accelerator accelerator, ConvCall call)
     {
         EnsureSupported();
-        RunArrays(call.Input!, call.Map, call.Weights.Int8!, call.Output!, call.Residual, call.Accumulators);
-    }
-
-    /// <summary>
-    /// Runs the layer on the host into <paramref name="output"/> [M, Cout]; with <paramref name="accumulators"/> [M, Cout]
-    /// also returns the int32 sums before the epilogue.
-    /// </summary>
-    public void Run(SparseTensor input, KernelMap map, W8A8LayerWeights weights, float[] output, float[]? residual = null, int[]? accumulators = null)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        ArgumentNullException.ThrowIfNull(weights);
-        ArgumentNullException.ThrowIfNull(output);
-        EnsureShapes(input, map, weights.InChannels, weights.KernelVolume, OutChannels, output.LongLength);
-        if (SmoothQuant != weights.Smoothing is not null)
-        {
-            throw new ArgumentException(SmoothQuant
-                ? $"{Name} fuses SmoothQuant: its weights need smoothing factors"
-                : $"{Name} has no SmoothQuant prologue: its weights must be quantized without smoothing factors");
-        }
-        if (residual is not null && residual.Length != output.Length)
-        {
-            throw new ArgumentException($"residual must hold [M={map.OutputCount}, Cout={OutChannels}] values, got {residual.Length}");
-        }
-        if (accumulators is not null && accumulators.Length != output.Length)
-        {
-            throw new ArgumentException($"accumulators must hold [M={map.OutputCount}, Cout={OutChannels}] values, got {accumulators.Length}");
-        }
-        EnsureSupported();
-        RunArrays(input.Features, map, weights, output, residual, accumulators);
-    }
-
-    private void RunArrays(float[] input, KernelMap map, W8A8LayerWeights weights, float[] output, float[]? residual, int[]? accumulators)
-    {
+        var weights = call.Weights.Int8!;
         var padded = weights.PaddedForLanes(Lanes);
         int words = weights.InChannelWords;
         var zeroRow = new byte[words * 4];
         Array.Fill(zeroRow, (byte)128);
-        var call = new CpuW8A8Call
+        ForEachTask(call.Map.OutputCount, _rowTile, new CpuW8A8Call
         {
-            Activations = Int8Prologue.QuantizeShifted(input, weights.ActivationMultipliers, words),
+            // The prologue: fp32 input quantized (and smoothed) once per row; int8 input from the previous layer's
+            // epilogue only shifted to the unsigned operand VPDPBUSD reads.
+            Activations = call.InputInt8 is { } int8
+                ? Int8Prologue.Shift(int8, weights.InChannels, words)
+                : Int8Prologue.QuantizeShifted(call.Input!, weights.ActivationMultipliers, words),
             ZeroRow = zeroRow,
-            OutIn = map.OutIn,
+            OutIn = call.Map.OutIn,
             Weights = padded.Weights,
             WeightSums = padded.WeightSums,
+            Rows = call.Map.OutputCount,
             DequantizeScales = padded.DequantizeScales,
             Bias = padded.Bias,
-            Residual = residual,
-            Output = output,
-            Accumulators = accumulators,
-            Rows = map.OutputCount,
-        };
-        ForEachTask(map.OutputCount, _rowTile, call);
+            Residual = call.Residual ?? [],
+            Output = call.Output ?? [],
+            OutputInt8 = call.OutputInt8 ?? [],
+            OutputMultipliers = call.OutputMultipliers ?? [],
+            Accumulators = call.Accumulators,
+        });
     }
 }

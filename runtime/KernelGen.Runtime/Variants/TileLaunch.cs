@@ -1,6 +1,6 @@
 namespace KernelGen.Variants;
 
-/// <summary>Per-call scalars of a generated kernel, passed by value.</summary>
+/// <summary>Per-call scalars of a generated kernel's main loop, passed by value (the epilogue's are in <see cref="GpuEpilogue"/>).</summary>
 public struct TileLaunch
 {
     /// <summary>Output rows M.</summary>
@@ -9,9 +9,6 @@ public struct TileLaunch
     /// <summary>Threads launched (barrier-free kernels loop over their work items with this stride).</summary>
     public int Width;
 
-    /// <summary>1: W8A8 kernels write re-quantized int8 (for the next int8 layer) instead of fp32.</summary>
-    public int WriteInt8;
-
-    /// <summary>1 / s_out, the next layer's activation-quantize multiplier, when <see cref="WriteInt8"/> is 1.</summary>
-    public float OutputMultiplier;
+    /// <summary>W8A8, 1: the input is int8 from the previous layer's int8 epilogue, read as it is (no quantize prologue).</summary>
+    public int Int8Input;
 }

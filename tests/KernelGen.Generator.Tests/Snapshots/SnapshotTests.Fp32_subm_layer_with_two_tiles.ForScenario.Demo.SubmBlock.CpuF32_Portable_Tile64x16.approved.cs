@@ -11,7 +11,6 @@ public partial class SubmBlock
     private static void CpuF32_Portable_Tile64x16(int task, global::KernelGen.Variants.CpuF32Call call)
     {
         const int TaskRows = 64, OutChannelsPadded = 16;
-        global::System.Span<float> lane = stackalloc float[1];
         int rowEnd = global::System.Math.Min(call.Rows, (task + 1) * TaskRows);
         for (int row = task * TaskRows; row < rowEnd; row++)
         {
@@ -30,8 +29,7 @@ public partial class SubmBlock
                         accumulator += call.Features[source * InChannels + c] * call.Weights[(k * InChannels + c) * OutChannelsPadded + n];
                     }
                 }
-                lane[0] = accumulator;
-                StoreCpuF32(call, row, n, lane);
+                Epilogue(call, row, n, accumulator);
             }
         }
     }

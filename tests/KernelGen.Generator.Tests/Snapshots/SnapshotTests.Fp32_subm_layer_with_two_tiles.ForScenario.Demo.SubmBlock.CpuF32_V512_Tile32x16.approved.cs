@@ -14,7 +14,7 @@ public partial class SubmBlock
     {
         const int TaskRows = 32, Lanes = 16, OutChannelsPadded = 16;
         const int VectorsPerBlock = 1, ChannelBlocks = 1;
-        global::System.Span<float> lanes = stackalloc float[Lanes];
+        global::System.Span<float> scratch = stackalloc float[Lanes];
         ref float features = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Features);
         ref float zeros = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.ZeroRow);
         ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Weights);
@@ -56,10 +56,10 @@ public partial class SubmBlock
                         acc3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a3, w0, acc3_0);
                     }
                 }
-                StoreCpuF32(call, row + 0, col + 0 * Lanes, acc0_0, lanes);
-                StoreCpuF32(call, row + 1, col + 0 * Lanes, acc1_0, lanes);
-                StoreCpuF32(call, row + 2, col + 0 * Lanes, acc2_0, lanes);
-                StoreCpuF32(call, row + 3, col + 0 * Lanes, acc3_0, lanes);
+                Epilogue(call, row + 0, col + 0 * Lanes, acc0_0, scratch);
+                Epilogue(call, row + 1, col + 0 * Lanes, acc1_0, scratch);
+                Epilogue(call, row + 2, col + 0 * Lanes, acc2_0, scratch);
+                Epilogue(call, row + 3, col + 0 * Lanes, acc3_0, scratch);
             }
         }
     }

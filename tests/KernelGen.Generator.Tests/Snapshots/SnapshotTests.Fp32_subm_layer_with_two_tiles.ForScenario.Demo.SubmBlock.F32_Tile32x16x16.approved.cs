@@ -11,7 +11,7 @@ public partial class SubmBlock
     /// </summary>
     private static void F32_Tile32x16x16_GpuStyle(
         global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<int> outIn, global::ILGPU.ArrayView<float> weights,
-        global::ILGPU.ArrayView<float> bias, global::ILGPU.ArrayView<float> output, global::KernelGen.Variants.TileLaunch launch)
+        global::KernelGen.Variants.GpuEpilogue epilogue, global::KernelGen.Variants.TileLaunch launch)
     {
         const int BlockM = 32, BlockN = 16, BlockK = 16;
         const int Threads = 256, ThreadsAcross = 16;
@@ -67,8 +67,8 @@ public partial class SubmBlock
             }
         }
 
-        StoreF32(output, bias, launch, rowBase + threadRow + 0, colBase + threadCol + 0, acc0_0);
-        StoreF32(output, bias, launch, rowBase + threadRow + 1, colBase + threadCol + 0, acc1_0);
+        Epilogue(epilogue, rowBase + threadRow + 0, colBase + threadCol + 0, acc0_0);
+        Epilogue(epilogue, rowBase + threadRow + 1, colBase + threadCol + 0, acc1_0);
     }
 
     /// <summary>
@@ -78,8 +78,7 @@ public partial class SubmBlock
     /// </summary>
     private static void F32_Tile32x16x16_BarrierFree(
         global::ILGPU.Index1D thread, global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<int> outIn,
-        global::ILGPU.ArrayView<float> weights, global::ILGPU.ArrayView<float> bias, global::ILGPU.ArrayView<float> output,
-        global::KernelGen.Variants.TileLaunch launch)
+        global::ILGPU.ArrayView<float> weights, global::KernelGen.Variants.GpuEpilogue epilogue, global::KernelGen.Variants.TileLaunch launch)
     {
         const int BlockK = 16, RowsPerThread = 2, ChannelsPerThread = 1;
         const int ChannelTiles = (OutChannels + ChannelsPerThread - 1) / ChannelsPerThread;
@@ -111,8 +110,8 @@ public partial class SubmBlock
                     }
                 }
             }
-            StoreF32(output, bias, launch, row + 0, col + 0, acc0_0);
-            StoreF32(output, bias, launch, row + 1, col + 0, acc1_0);
+            Epilogue(epilogue, row + 0, col + 0, acc0_0);
+            Epilogue(epilogue, row + 1, col + 0, acc1_0);
         }
     }
 }

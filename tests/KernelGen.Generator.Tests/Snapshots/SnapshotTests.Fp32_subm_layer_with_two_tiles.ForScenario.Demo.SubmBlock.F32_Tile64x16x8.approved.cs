@@ -11,7 +11,7 @@ public partial class SubmBlock
     /// </summary>
     private static void F32_Tile64x16x8_GpuStyle(
         global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<int> outIn, global::ILGPU.ArrayView<float> weights,
-        global::ILGPU.ArrayView<float> bias, global::ILGPU.ArrayView<float> output, global::KernelGen.Variants.TileLaunch launch)
+        global::KernelGen.Variants.GpuEpilogue epilogue, global::KernelGen.Variants.TileLaunch launch)
     {
         const int BlockM = 64, BlockN = 16, BlockK = 8;
         const int Threads = 256, ThreadsAcross = 16;
@@ -73,10 +73,10 @@ public partial class SubmBlock
             }
         }
 
-        StoreF32(output, bias, launch, rowBase + threadRow + 0, colBase + threadCol + 0, acc0_0);
-        StoreF32(output, bias, launch, rowBase + threadRow + 1, colBase + threadCol + 0, acc1_0);
-        StoreF32(output, bias, launch, rowBase + threadRow + 2, colBase + threadCol + 0, acc2_0);
-        StoreF32(output, bias, launch, rowBase + threadRow + 3, colBase + threadCol + 0, acc3_0);
+        Epilogue(epilogue, rowBase + threadRow + 0, colBase + threadCol + 0, acc0_0);
+        Epilogue(epilogue, rowBase + threadRow + 1, colBase + threadCol + 0, acc1_0);
+        Epilogue(epilogue, rowBase + threadRow + 2, colBase + threadCol + 0, acc2_0);
+        Epilogue(epilogue, rowBase + threadRow + 3, colBase + threadCol + 0, acc3_0);
     }
 
     /// <summary>
@@ -86,8 +86,7 @@ public partial class SubmBlock
     /// </summary>
     private static void F32_Tile64x16x8_BarrierFree(
         global::ILGPU.Index1D thread, global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<int> outIn,
-        global::ILGPU.ArrayView<float> weights, global::ILGPU.ArrayView<float> bias, global::ILGPU.ArrayView<float> output,
-        global::KernelGen.Variants.TileLaunch launch)
+        global::ILGPU.ArrayView<float> weights, global::KernelGen.Variants.GpuEpilogue epilogue, global::KernelGen.Variants.TileLaunch launch)
     {
         const int BlockK = 8, RowsPerThread = 4, ChannelsPerThread = 1;
         const int ChannelTiles = (OutChannels + ChannelsPerThread - 1) / ChannelsPerThread;
@@ -127,10 +126,10 @@ public partial class SubmBlock
                     }
                 }
             }
-            StoreF32(output, bias, launch, row + 0, col + 0, acc0_0);
-            StoreF32(output, bias, launch, row + 1, col + 0, acc1_0);
-            StoreF32(output, bias, launch, row + 2, col + 0, acc2_0);
-            StoreF32(output, bias, launch, row + 3, col + 0, acc3_0);
+            Epilogue(epilogue, row + 0, col + 0, acc0_0);
+            Epilogue(epilogue, row + 1, col + 0, acc1_0);
+            Epilogue(epilogue, row + 2, col + 0, acc2_0);
+            Epilogue(epilogue, row + 3, col + 0, acc3_0);
         }
     }
 }

@@ -76,91 +76,110 @@ public partial class SubmBlock
         }
     }
 
-    /// <summary>fp32 epilogue of one output element: bias, activation, store (elements past M or Cout are skipped).</summary>
-    private static void StoreF32(
-        global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> bias, global::KernelGen.Variants.TileLaunch launch,
-        int row, int col, float value)
+    // The epilogue (templates/shared/epilogue.sbncs): acc → dequantize (W8A8) → + bias → + residual → activation → fp32
+    // out, or int8 out requantized per output channel. The same steps for every family, read through `p`.
+
+    /// <summary>The epilogue of one fp32 sum on an accelerator (elements past M or Cout are skipped).</summary>
+    private static void Epilogue(global::KernelGen.Variants.GpuEpilogue p, int row, int n, float value)
     {
-        if (row >= launch.Rows || col >= OutChannels)
+        if (row >= p.Rows || n >= OutChannels)
         {
             return;
         }
-        value += bias[col];
+        value += p.Bias[n];
+        if (p.HasResidual != 0)
+        {
+            value += p.Residual[row * OutChannels + n];
+        }
         value = value > 0f ? value : 0f;
-        output[row * OutChannels + col] = value;
+        if (p.WriteInt8 != 0)
+        {
+            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n]);
+        }
+        else
+        {
+            p.Output[row * OutChannels + n] = value;
+        }
     }
 
-    /// <summary>
-    /// CPU epilogue of a vector of output elements: bias, residual, activation, store (lanes past Cout, rows past M
-    /// are skipped).
-    /// </summary>
-    private static void StoreCpuF32(global::KernelGen.Variants.CpuF32Call call, int row, int col, global::System.ReadOnlySpan<float> lanes)
+    /// <summary>The epilogue of one fp32 sum on the host (elements past M or Cout are skipped).</summary>
+    private static void Epilogue(global::KernelGen.Variants.CpuF32Call p, int row, int n, float value)
     {
-        if (row >= call.Rows)
+        if (row >= p.Rows || n >= OutChannels)
         {
             return;
         }
-        for (int lane = 0; lane < lanes.Length && col + lane < OutChannels; lane++)
+        value += p.Bias[n];
+        if (p.HasResidual != 0)
         {
-            int n = col + lane;
-            float value = lanes[lane];
-            value += call.Bias[n];
-            if (call.Residual is { } residual)
-            {
-                value += residual[row * OutChannels + n];
-            }
-            value = value > 0f ? value : 0f;
-            call.Output[row * OutChannels + n] = value;
+            value += p.Residual[row * OutChannels + n];
+        }
+        value = value > 0f ? value : 0f;
+        if (p.WriteInt8 != 0)
+        {
+            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n]);
+        }
+        else
+        {
+            p.Output[row * OutChannels + n] = value;
         }
     }
 
     // The vector epilogues load and store without bounds checks: col + lanes ≤ Cout is checked first, the bias and
     // scales are padded to the vector width, and row < M.
 
-    /// <summary>CPU epilogue of a whole Vector256 of output channels (scalar lanes at the Cout edge).</summary>
-    private static void StoreCpuF32(
-        global::KernelGen.Variants.CpuF32Call call, int row, int col, global::System.Runtime.Intrinsics.Vector256<float> value, global::System.Span<float> lanes)
+    /// <summary>The epilogue of a Vector256 of fp32 sums on the host (lane by lane at the Cout edge and for int8 output).</summary>
+    private static void Epilogue(
+        global::KernelGen.Variants.CpuF32Call p, int row, int col, global::System.Runtime.Intrinsics.Vector256<float> sums, global::System.Span<float> scratch)
     {
-        if (col + 8 > OutChannels)
+        if (col + 8 > OutChannels || p.WriteInt8 != 0)
         {
-            global::System.Runtime.Intrinsics.Vector256.CopyTo(value, lanes);
-            StoreCpuF32(call, row, col, lanes[..8]);
+            global::System.Runtime.Intrinsics.Vector256.CopyTo(sums, scratch);
+            for (int lane = 0; lane < 8; lane++)
+            {
+                Epilogue(p, row, col + lane, scratch[lane]);
+            }
             return;
         }
-        if (row >= call.Rows)
+        if (row >= p.Rows)
         {
             return;
         }
-        value += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Bias), (nuint)(col));
-        if (call.Residual is { } residual)
+        var value = sums;
+        value += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.Bias), (nuint)col);
+        if (p.HasResidual != 0)
         {
-            value += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(residual), (nuint)(row * OutChannels + col));
+            value += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.Residual), (nuint)(row * OutChannels + col));
         }
         value = global::System.Runtime.Intrinsics.Vector256.Max(value, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value, ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Output), (nuint)(row * OutChannels + col));
+        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value, ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.Output), (nuint)(row * OutChannels + col));
     }
 
-    /// <summary>CPU epilogue of a whole Vector512 of output channels (scalar lanes at the Cout edge).</summary>
-    private static void StoreCpuF32(
-        global::KernelGen.Variants.CpuF32Call call, int row, int col, global::System.Runtime.Intrinsics.Vector512<float> value, global::System.Span<float> lanes)
+    /// <summary>The epilogue of a Vector512 of fp32 sums on the host (lane by lane at the Cout edge and for int8 output).</summary>
+    private static void Epilogue(
+        global::KernelGen.Variants.CpuF32Call p, int row, int col, global::System.Runtime.Intrinsics.Vector512<float> sums, global::System.Span<float> scratch)
     {
-        if (col + 16 > OutChannels)
+        if (col + 16 > OutChannels || p.WriteInt8 != 0)
         {
-            global::System.Runtime.Intrinsics.Vector512.CopyTo(value, lanes);
-            StoreCpuF32(call, row, col, lanes[..16]);
+            global::System.Runtime.Intrinsics.Vector512.CopyTo(sums, scratch);
+            for (int lane = 0; lane < 16; lane++)
+            {
+                Epilogue(p, row, col + lane, scratch[lane]);
+            }
             return;
         }
-        if (row >= call.Rows)
+        if (row >= p.Rows)
         {
             return;
         }
-        value += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Bias), (nuint)(col));
-        if (call.Residual is { } residual)
+        var value = sums;
+        value += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.Bias), (nuint)col);
+        if (p.HasResidual != 0)
         {
-            value += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(residual), (nuint)(row * OutChannels + col));
+            value += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.Residual), (nuint)(row * OutChannels + col));
         }
         value = global::System.Runtime.Intrinsics.Vector512.Max(value, global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value, ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Output), (nuint)(row * OutChannels + col));
+        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value, ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.Output), (nuint)(row * OutChannels + col));
     }
 
     /// <summary>Registers <see cref="Layer"/> with the runtime when the assembly loads.</summary>

@@ -11,7 +11,6 @@ internal partial class ExtraConv
     private static void CpuF32_Portable_Tile64x64(int task, global::KernelGen.Variants.CpuF32Call call)
     {
         const int TaskRows = 64, OutChannelsPadded = 128;
-        global::System.Span<float> lane = stackalloc float[1];
         int rowEnd = global::System.Math.Min(call.Rows, (task + 1) * TaskRows);
         for (int row = task * TaskRows; row < rowEnd; row++)
         {
@@ -30,8 +29,7 @@ internal partial class ExtraConv
                         accumulator += call.Features[source * InChannels + c] * call.Weights[(k * InChannels + c) * OutChannelsPadded + n];
                     }
                 }
-                lane[0] = accumulator;
-                StoreCpuF32(call, row, n, lane);
+                Epilogue(call, row, n, accumulator);
             }
         }
     }

@@ -14,7 +14,7 @@ internal partial class ExtraConv
     {
         const int TaskRows = 64, Lanes = 16, OutChannelsPadded = 128;
         const int VectorsPerBlock = 4, ChannelBlocks = 2;
-        global::System.Span<float> lanes = stackalloc float[Lanes];
+        global::System.Span<float> scratch = stackalloc float[Lanes];
         ref float features = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Features);
         ref float zeros = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.ZeroRow);
         ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Weights);
@@ -71,22 +71,22 @@ internal partial class ExtraConv
                         acc3_3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a3, w3, acc3_3);
                     }
                 }
-                StoreCpuF32(call, row + 0, col + 0 * Lanes, acc0_0, lanes);
-                StoreCpuF32(call, row + 0, col + 1 * Lanes, acc0_1, lanes);
-                StoreCpuF32(call, row + 0, col + 2 * Lanes, acc0_2, lanes);
-                StoreCpuF32(call, row + 0, col + 3 * Lanes, acc0_3, lanes);
-                StoreCpuF32(call, row + 1, col + 0 * Lanes, acc1_0, lanes);
-                StoreCpuF32(call, row + 1, col + 1 * Lanes, acc1_1, lanes);
-                StoreCpuF32(call, row + 1, col + 2 * Lanes, acc1_2, lanes);
-                StoreCpuF32(call, row + 1, col + 3 * Lanes, acc1_3, lanes);
-                StoreCpuF32(call, row + 2, col + 0 * Lanes, acc2_0, lanes);
-                StoreCpuF32(call, row + 2, col + 1 * Lanes, acc2_1, lanes);
-                StoreCpuF32(call, row + 2, col + 2 * Lanes, acc2_2, lanes);
-                StoreCpuF32(call, row + 2, col + 3 * Lanes, acc2_3, lanes);
-                StoreCpuF32(call, row + 3, col + 0 * Lanes, acc3_0, lanes);
-                StoreCpuF32(call, row + 3, col + 1 * Lanes, acc3_1, lanes);
-                StoreCpuF32(call, row + 3, col + 2 * Lanes, acc3_2, lanes);
-                StoreCpuF32(call, row + 3, col + 3 * Lanes, acc3_3, lanes);
+                Epilogue(call, row + 0, col + 0 * Lanes, acc0_0, scratch);
+                Epilogue(call, row + 0, col + 1 * Lanes, acc0_1, scratch);
+                Epilogue(call, row + 0, col + 2 * Lanes, acc0_2, scratch);
+                Epilogue(call, row + 0, col + 3 * Lanes, acc0_3, scratch);
+                Epilogue(call, row + 1, col + 0 * Lanes, acc1_0, scratch);
+                Epilogue(call, row + 1, col + 1 * Lanes, acc1_1, scratch);
+                Epilogue(call, row + 1, col + 2 * Lanes, acc1_2, scratch);
+                Epilogue(call, row + 1, col + 3 * Lanes, acc1_3, scratch);
+                Epilogue(call, row + 2, col + 0 * Lanes, acc2_0, scratch);
+                Epilogue(call, row + 2, col + 1 * Lanes, acc2_1, scratch);
+                Epilogue(call, row + 2, col + 2 * Lanes, acc2_2, scratch);
+                Epilogue(call, row + 2, col + 3 * Lanes, acc2_3, scratch);
+                Epilogue(call, row + 3, col + 0 * Lanes, acc3_0, scratch);
+                Epilogue(call, row + 3, col + 1 * Lanes, acc3_1, scratch);
+                Epilogue(call, row + 3, col + 2 * Lanes, acc3_2, scratch);
+                Epilogue(call, row + 3, col + 3 * Lanes, acc3_3, scratch);
             }
         }
     }

@@ -11,7 +11,6 @@ internal partial class ExtraConv
     private static void CpuW8A8_Portable_Tile64x64_Smooth(int task, global::KernelGen.Variants.CpuW8A8Call call)
     {
         const int TaskRows = 64, OutChannelsPadded = 128, RowBytes = InChannelWords * 4;
-        global::System.Span<int> lane = stackalloc int[1];
         int rowEnd = global::System.Math.Min(call.Rows, (task + 1) * TaskRows);
         for (int row = task * TaskRows; row < rowEnd; row++)
         {
@@ -34,8 +33,7 @@ internal partial class ExtraConv
                         }
                     }
                 }
-                lane[0] = accumulator;
-                StoreCpuW8A8(call, row, n, lane);
+                EpilogueW8A8(call, row, n, accumulator);
             }
         }
     }

@@ -15,7 +15,7 @@ internal partial class ExtraConv
     {
         const int TaskRows = 64, Lanes = 8, OutChannelsPadded = 128, RowBytes = InChannelWords * 4;
         const int VectorsPerBlock = 4, ChannelBlocks = 4;
-        global::System.Span<int> lanes = stackalloc int[Lanes];
+        global::System.Span<int> scratch = stackalloc int[Lanes];
         ref byte activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Activations);
         ref byte zeros = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.ZeroRow);
         ref int weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Weights);
@@ -78,22 +78,22 @@ internal partial class ExtraConv
                         acc3_3 = global::System.Runtime.Intrinsics.X86.AvxVnni.MultiplyWideningAndAdd(acc3_3, a3, w3);
                     }
                 }
-                StoreCpuW8A8(call, row + 0, col + 0 * Lanes, acc0_0 - (shift0 << 7), lanes);
-                StoreCpuW8A8(call, row + 0, col + 1 * Lanes, acc0_1 - (shift1 << 7), lanes);
-                StoreCpuW8A8(call, row + 0, col + 2 * Lanes, acc0_2 - (shift2 << 7), lanes);
-                StoreCpuW8A8(call, row + 0, col + 3 * Lanes, acc0_3 - (shift3 << 7), lanes);
-                StoreCpuW8A8(call, row + 1, col + 0 * Lanes, acc1_0 - (shift0 << 7), lanes);
-                StoreCpuW8A8(call, row + 1, col + 1 * Lanes, acc1_1 - (shift1 << 7), lanes);
-                StoreCpuW8A8(call, row + 1, col + 2 * Lanes, acc1_2 - (shift2 << 7), lanes);
-                StoreCpuW8A8(call, row + 1, col + 3 * Lanes, acc1_3 - (shift3 << 7), lanes);
-                StoreCpuW8A8(call, row + 2, col + 0 * Lanes, acc2_0 - (shift0 << 7), lanes);
-                StoreCpuW8A8(call, row + 2, col + 1 * Lanes, acc2_1 - (shift1 << 7), lanes);
-                StoreCpuW8A8(call, row + 2, col + 2 * Lanes, acc2_2 - (shift2 << 7), lanes);
-                StoreCpuW8A8(call, row + 2, col + 3 * Lanes, acc2_3 - (shift3 << 7), lanes);
-                StoreCpuW8A8(call, row + 3, col + 0 * Lanes, acc3_0 - (shift0 << 7), lanes);
-                StoreCpuW8A8(call, row + 3, col + 1 * Lanes, acc3_1 - (shift1 << 7), lanes);
-                StoreCpuW8A8(call, row + 3, col + 2 * Lanes, acc3_2 - (shift2 << 7), lanes);
-                StoreCpuW8A8(call, row + 3, col + 3 * Lanes, acc3_3 - (shift3 << 7), lanes);
+                EpilogueW8A8(call, row + 0, col + 0 * Lanes, acc0_0 - (shift0 << 7), scratch);
+                EpilogueW8A8(call, row + 0, col + 1 * Lanes, acc0_1 - (shift1 << 7), scratch);
+                EpilogueW8A8(call, row + 0, col + 2 * Lanes, acc0_2 - (shift2 << 7), scratch);
+                EpilogueW8A8(call, row + 0, col + 3 * Lanes, acc0_3 - (shift3 << 7), scratch);
+                EpilogueW8A8(call, row + 1, col + 0 * Lanes, acc1_0 - (shift0 << 7), scratch);
+                EpilogueW8A8(call, row + 1, col + 1 * Lanes, acc1_1 - (shift1 << 7), scratch);
+                EpilogueW8A8(call, row + 1, col + 2 * Lanes, acc1_2 - (shift2 << 7), scratch);
+                EpilogueW8A8(call, row + 1, col + 3 * Lanes, acc1_3 - (shift3 << 7), scratch);
+                EpilogueW8A8(call, row + 2, col + 0 * Lanes, acc2_0 - (shift0 << 7), scratch);
+                EpilogueW8A8(call, row + 2, col + 1 * Lanes, acc2_1 - (shift1 << 7), scratch);
+                EpilogueW8A8(call, row + 2, col + 2 * Lanes, acc2_2 - (shift2 << 7), scratch);
+                EpilogueW8A8(call, row + 2, col + 3 * Lanes, acc2_3 - (shift3 << 7), scratch);
+                EpilogueW8A8(call, row + 3, col + 0 * Lanes, acc3_0 - (shift0 << 7), scratch);
+                EpilogueW8A8(call, row + 3, col + 1 * Lanes, acc3_1 - (shift1 << 7), scratch);
+                EpilogueW8A8(call, row + 3, col + 2 * Lanes, acc3_2 - (shift2 << 7), scratch);
+                EpilogueW8A8(call, row + 3, col + 3 * Lanes, acc3_3 - (shift3 << 7), scratch);
             }
         }
     }

@@ -11,7 +11,7 @@ internal partial class ExtraConv
     /// </summary>
     private static void F32_Tile64x64x32_GpuStyle(
         global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<int> outIn, global::ILGPU.ArrayView<float> weights,
-        global::ILGPU.ArrayView<float> bias, global::ILGPU.ArrayView<float> output, global::KernelGen.Variants.TileLaunch launch)
+        global::KernelGen.Variants.GpuEpilogue epilogue, global::KernelGen.Variants.TileLaunch launch)
     {
         const int BlockM = 64, BlockN = 64, BlockK = 32;
         const int Threads = 256, ThreadsAcross = 16;
@@ -76,22 +76,22 @@ internal partial class ExtraConv
             }
         }
 
-        StoreF32(output, bias, launch, rowBase + threadRow + 0, colBase + threadCol + 0, acc0_0);
-        StoreF32(output, bias, launch, rowBase + threadRow + 0, colBase + threadCol + 1, acc0_1);
-        StoreF32(output, bias, launch, rowBase + threadRow + 0, colBase + threadCol + 2, acc0_2);
-        StoreF32(output, bias, launch, rowBase + threadRow + 0, colBase + threadCol + 3, acc0_3);
-        StoreF32(output, bias, launch, rowBase + threadRow + 1, colBase + threadCol + 0, acc1_0);
-        StoreF32(output, bias, launch, rowBase + threadRow + 1, colBase + threadCol + 1, acc1_1);
-        StoreF32(output, bias, launch, rowBase + threadRow + 1, colBase + threadCol + 2, acc1_2);
-        StoreF32(output, bias, launch, rowBase + threadRow + 1, colBase + threadCol + 3, acc1_3);
-        StoreF32(output, bias, launch, rowBase + threadRow + 2, colBase + threadCol + 0, acc2_0);
-        StoreF32(output, bias, launch, rowBase + threadRow + 2, colBase + threadCol + 1, acc2_1);
-        StoreF32(output, bias, launch, rowBase + threadRow + 2, colBase + threadCol + 2, acc2_2);
-        StoreF32(output, bias, launch, rowBase + threadRow + 2, colBase + threadCol + 3, acc2_3);
-        StoreF32(output, bias, launch, rowBase + threadRow + 3, colBase + threadCol + 0, acc3_0);
-        StoreF32(output, bias, launch, rowBase + threadRow + 3, colBase + threadCol + 1, acc3_1);
-        StoreF32(output, bias, launch, rowBase + threadRow + 3, colBase + threadCol + 2, acc3_2);
-        StoreF32(output, bias, launch, rowBase + threadRow + 3, colBase + threadCol + 3, acc3_3);
+        Epilogue(epilogue, rowBase + threadRow + 0, colBase + threadCol + 0, acc0_0);
+        Epilogue(epilogue, rowBase + threadRow + 0, colBase + threadCol + 1, acc0_1);
+        Epilogue(epilogue, rowBase + threadRow + 0, colBase + threadCol + 2, acc0_2);
+        Epilogue(epilogue, rowBase + threadRow + 0, colBase + threadCol + 3, acc0_3);
+        Epilogue(epilogue, rowBase + threadRow + 1, colBase + threadCol + 0, acc1_0);
+        Epilogue(epilogue, rowBase + threadRow + 1, colBase + threadCol + 1, acc1_1);
+        Epilogue(epilogue, rowBase + threadRow + 1, colBase + threadCol + 2, acc1_2);
+        Epilogue(epilogue, rowBase + threadRow + 1, colBase + threadCol + 3, acc1_3);
+        Epilogue(epilogue, rowBase + threadRow + 2, colBase + threadCol + 0, acc2_0);
+        Epilogue(epilogue, rowBase + threadRow + 2, colBase + threadCol + 1, acc2_1);
+        Epilogue(epilogue, rowBase + threadRow + 2, colBase + threadCol + 2, acc2_2);
+        Epilogue(epilogue, rowBase + threadRow + 2, colBase + threadCol + 3, acc2_3);
+        Epilogue(epilogue, rowBase + threadRow + 3, colBase + threadCol + 0, acc3_0);
+        Epilogue(epilogue, rowBase + threadRow + 3, colBase + threadCol + 1, acc3_1);
+        Epilogue(epilogue, rowBase + threadRow + 3, colBase + threadCol + 2, acc3_2);
+        Epilogue(epilogue, rowBase + threadRow + 3, colBase + threadCol + 3, acc3_3);
     }
 
     /// <summary>
@@ -101,8 +101,7 @@ internal partial class ExtraConv
     /// </summary>
     private static void F32_Tile64x64x32_BarrierFree(
         global::ILGPU.Index1D thread, global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<int> outIn,
-        global::ILGPU.ArrayView<float> weights, global::ILGPU.ArrayView<float> bias, global::ILGPU.ArrayView<float> output,
-        global::KernelGen.Variants.TileLaunch launch)
+        global::ILGPU.ArrayView<float> weights, global::KernelGen.Variants.GpuEpilogue epilogue, global::KernelGen.Variants.TileLaunch launch)
     {
         const int BlockK = 32, RowsPerThread = 4, ChannelsPerThread = 4;
         const int ChannelTiles = (OutChannels + ChannelsPerThread - 1) / ChannelsPerThread;
@@ -145,22 +144,22 @@ internal partial class ExtraConv
                     }
                 }
             }
-            StoreF32(output, bias, launch, row + 0, col + 0, acc0_0);
-            StoreF32(output, bias, launch, row + 0, col + 1, acc0_1);
-            StoreF32(output, bias, launch, row + 0, col + 2, acc0_2);
-            StoreF32(output, bias, launch, row + 0, col + 3, acc0_3);
-            StoreF32(output, bias, launch, row + 1, col + 0, acc1_0);
-            StoreF32(output, bias, launch, row + 1, col + 1, acc1_1);
-            StoreF32(output, bias, launch, row + 1, col + 2, acc1_2);
-            StoreF32(output, bias, launch, row + 1, col + 3, acc1_3);
-            StoreF32(output, bias, launch, row + 2, col + 0, acc2_0);
-            StoreF32(output, bias, launch, row + 2, col + 1, acc2_1);
-            StoreF32(output, bias, launch, row + 2, col + 2, acc2_2);
-            StoreF32(output, bias, launch, row + 2, col + 3, acc2_3);
-            StoreF32(output, bias, launch, row + 3, col + 0, acc3_0);
-            StoreF32(output, bias, launch, row + 3, col + 1, acc3_1);
-            StoreF32(output, bias, launch, row + 3, col + 2, acc3_2);
-            StoreF32(output, bias, launch, row + 3, col + 3, acc3_3);
+            Epilogue(epilogue, row + 0, col + 0, acc0_0);
+            Epilogue(epilogue, row + 0, col + 1, acc0_1);
+            Epilogue(epilogue, row + 0, col + 2, acc0_2);
+            Epilogue(epilogue, row + 0, col + 3, acc0_3);
+            Epilogue(epilogue, row + 1, col + 0, acc1_0);
+            Epilogue(epilogue, row + 1, col + 1, acc1_1);
+            Epilogue(epilogue, row + 1, col + 2, acc1_2);
+            Epilogue(epilogue, row + 1, col + 3, acc1_3);
+            Epilogue(epilogue, row + 2, col + 0, acc2_0);
+            Epilogue(epilogue, row + 2, col + 1, acc2_1);
+            Epilogue(epilogue, row + 2, col + 2, acc2_2);
+            Epilogue(epilogue, row + 2, col + 3, acc2_3);
+            Epilogue(epilogue, row + 3, col + 0, acc3_0);
+            Epilogue(epilogue, row + 3, col + 1, acc3_1);
+            Epilogue(epilogue, row + 3, col + 2, acc3_2);
+            Epilogue(epilogue, row + 3, col + 3, acc3_3);
         }
     }
 }

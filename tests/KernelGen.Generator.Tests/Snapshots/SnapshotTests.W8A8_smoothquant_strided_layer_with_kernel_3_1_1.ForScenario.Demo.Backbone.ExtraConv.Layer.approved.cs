@@ -88,172 +88,193 @@ internal partial class ExtraConv
         }
     }
 
-    /// <summary>fp32 epilogue of one output element: bias, activation, store (elements past M or Cout are skipped).</summary>
-    private static void StoreF32(
-        global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> bias, global::KernelGen.Variants.TileLaunch launch,
-        int row, int col, float value)
+    // The epilogue (templates/shared/epilogue.sbncs): acc → dequantize (W8A8) → + bias → + residual → activation → fp32
+    // out, or int8 out requantized per output channel. The same steps for every family, read through `p`.
+
+    /// <summary>The epilogue of one fp32 sum on an accelerator (elements past M or Cout are skipped).</summary>
+    private static void Epilogue(global::KernelGen.Variants.GpuEpilogue p, int row, int n, float value)
     {
-        if (row >= launch.Rows || col >= OutChannels)
+        if (row >= p.Rows || n >= OutChannels)
         {
             return;
         }
-        value += bias[col];
+        value += p.Bias[n];
+        if (p.HasResidual != 0)
+        {
+            value += p.Residual[row * OutChannels + n];
+        }
         value = value > 0f ? value : 0f;
-        output[row * OutChannels + col] = value;
+        if (p.WriteInt8 != 0)
+        {
+            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n]);
+        }
+        else
+        {
+            p.Output[row * OutChannels + n] = value;
+        }
     }
 
-    /// <summary>
-    /// CPU epilogue of a vector of output elements: bias, residual, activation, store (lanes past Cout, rows past M
-    /// are skipped).
-    /// </summary>
-    private static void StoreCpuF32(global::KernelGen.Variants.CpuF32Call call, int row, int col, global::System.ReadOnlySpan<float> lanes)
+    /// <summary>The epilogue of one fp32 sum on the host (elements past M or Cout are skipped).</summary>
+    private static void Epilogue(global::KernelGen.Variants.CpuF32Call p, int row, int n, float value)
     {
-        if (row >= call.Rows)
+        if (row >= p.Rows || n >= OutChannels)
         {
             return;
         }
-        for (int lane = 0; lane < lanes.Length && col + lane < OutChannels; lane++)
+        value += p.Bias[n];
+        if (p.HasResidual != 0)
         {
-            int n = col + lane;
-            float value = lanes[lane];
-            value += call.Bias[n];
-            if (call.Residual is { } residual)
-            {
-                value += residual[row * OutChannels + n];
-            }
-            value = value > 0f ? value : 0f;
-            call.Output[row * OutChannels + n] = value;
+            value += p.Residual[row * OutChannels + n];
+        }
+        value = value > 0f ? value : 0f;
+        if (p.WriteInt8 != 0)
+        {
+            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n]);
+        }
+        else
+        {
+            p.Output[row * OutChannels + n] = value;
         }
     }
 
     // The vector epilogues load and store without bounds checks: col + lanes ≤ Cout is checked first, the bias and
     // scales are padded to the vector width, and row < M.
 
-    /// <summary>CPU epilogue of a whole Vector256 of output channels (scalar lanes at the Cout edge).</summary>
-    private static void StoreCpuF32(
-        global::KernelGen.Variants.CpuF32Call call, int row, int col, global::System.Runtime.Intrinsics.Vector256<float> value, global::System.Span<float> lanes)
+    /// <summary>The epilogue of a Vector256 of fp32 sums on the host (lane by lane at the Cout edge and for int8 output).</summary>
+    private static void Epilogue(
+        global::KernelGen.Variants.CpuF32Call p, int row, int col, global::System.Runtime.Intrinsics.Vector256<float> sums, global::System.Span<float> scratch)
     {
-        if (col + 8 > OutChannels)
+        if (col + 8 > OutChannels || p.WriteInt8 != 0)
         {
-            global::System.Runtime.Intrinsics.Vector256.CopyTo(value, lanes);
-            StoreCpuF32(call, row, col, lanes[..8]);
+            global::System.Runtime.Intrinsics.Vector256.CopyTo(sums, scratch);
+            for (int lane = 0; lane < 8; lane++)
+            {
+                Epilogue(p, row, col + lane, scratch[lane]);
+            }
             return;
         }
-        if (row >= call.Rows)
+        if (row >= p.Rows)
         {
             return;
         }
-        value += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Bias), (nuint)(col));
-        if (call.Residual is { } residual)
+        var value = sums;
+        value += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.Bias), (nuint)col);
+        if (p.HasResidual != 0)
         {
-            value += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(residual), (nuint)(row * OutChannels + col));
+            value += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.Residual), (nuint)(row * OutChannels + col));
         }
         value = global::System.Runtime.Intrinsics.Vector256.Max(value, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value, ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Output), (nuint)(row * OutChannels + col));
+        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value, ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.Output), (nuint)(row * OutChannels + col));
     }
 
-    /// <summary>CPU epilogue of a whole Vector512 of output channels (scalar lanes at the Cout edge).</summary>
-    private static void StoreCpuF32(
-        global::KernelGen.Variants.CpuF32Call call, int row, int col, global::System.Runtime.Intrinsics.Vector512<float> value, global::System.Span<float> lanes)
+    /// <summary>The epilogue of a Vector512 of fp32 sums on the host (lane by lane at the Cout edge and for int8 output).</summary>
+    private static void Epilogue(
+        global::KernelGen.Variants.CpuF32Call p, int row, int col, global::System.Runtime.Intrinsics.Vector512<float> sums, global::System.Span<float> scratch)
     {
-        if (col + 16 > OutChannels)
+        if (col + 16 > OutChannels || p.WriteInt8 != 0)
         {
-            global::System.Runtime.Intrinsics.Vector512.CopyTo(value, lanes);
-            StoreCpuF32(call, row, col, lanes[..16]);
+            global::System.Runtime.Intrinsics.Vector512.CopyTo(sums, scratch);
+            for (int lane = 0; lane < 16; lane++)
+            {
+                Epilogue(p, row, col + lane, scratch[lane]);
+            }
             return;
         }
-        if (row >= call.Rows)
+        if (row >= p.Rows)
         {
             return;
         }
-        value += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Bias), (nuint)(col));
-        if (call.Residual is { } residual)
+        var value = sums;
+        value += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.Bias), (nuint)col);
+        if (p.HasResidual != 0)
         {
-            value += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(residual), (nuint)(row * OutChannels + col));
+            value += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.Residual), (nuint)(row * OutChannels + col));
         }
         value = global::System.Runtime.Intrinsics.Vector512.Max(value, global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value, ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Output), (nuint)(row * OutChannels + col));
+        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value, ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.Output), (nuint)(row * OutChannels + col));
+    }
+
+    /// <summary>The W8A8 epilogue of one int32 sum on an accelerator (elements past M or Cout are skipped).</summary>
+    private static void EpilogueW8A8(global::KernelGen.Variants.GpuEpilogue p, int row, int n, int accumulator)
+    {
+        if (row >= p.Rows || n >= OutChannels)
+        {
+            return;
+        }
+        float value = accumulator * p.DequantizeScales[n];
+        value += p.Bias[n];
+        if (p.HasResidual != 0)
+        {
+            value += p.Residual[row * OutChannels + n];
+        }
+        value = value > 0f ? value : 0f;
+        if (p.WriteInt8 != 0)
+        {
+            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n]);
+        }
+        else
+        {
+            p.Output[row * OutChannels + n] = value;
+        }
     }
 
     /// <summary>
-    /// CPU W8A8 epilogue of a whole Vector256 of int32 sums: the same arithmetic as the scalar epilogue, eight lanes at
-    /// a time (scalar at the Cout edge, or when the caller wants the raw sums).
+    /// The W8A8 epilogue of one int32 sum on the host (elements past M or Cout are skipped); the raw sum is also kept
+    /// when the caller asks for it (tests check it bit-exactly).
     /// </summary>
-    private static void StoreCpuW8A8(
-        global::KernelGen.Variants.CpuW8A8Call call, int row, int col, global::System.Runtime.Intrinsics.Vector256<int> sums, global::System.Span<int> lanes)
+    private static void EpilogueW8A8(global::KernelGen.Variants.CpuW8A8Call p, int row, int n, int accumulator)
     {
-        if (col + 8 > OutChannels || call.Accumulators is not null)
+        if (row >= p.Rows || n >= OutChannels)
         {
-            global::System.Runtime.Intrinsics.Vector256.CopyTo(sums, lanes);
-            StoreCpuW8A8(call, row, col, lanes[..8]);
             return;
         }
-        if (row >= call.Rows)
+        if (p.Accumulators is { } raw)
+        {
+            raw[row * OutChannels + n] = accumulator;
+        }
+        float value = accumulator * p.DequantizeScales[n];
+        value += p.Bias[n];
+        if (p.HasResidual != 0)
+        {
+            value += p.Residual[row * OutChannels + n];
+        }
+        value = value > 0f ? value : 0f;
+        if (p.WriteInt8 != 0)
+        {
+            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n]);
+        }
+        else
+        {
+            p.Output[row * OutChannels + n] = value;
+        }
+    }
+
+    /// <summary>The W8A8 epilogue of a Vector256 of int32 sums on the host (lane by lane at the Cout edge, for int8 output, and for raw sums).</summary>
+    private static void EpilogueW8A8(
+        global::KernelGen.Variants.CpuW8A8Call p, int row, int col, global::System.Runtime.Intrinsics.Vector256<int> sums, global::System.Span<int> scratch)
+    {
+        if (col + 8 > OutChannels || p.WriteInt8 != 0 || p.Accumulators is not null)
+        {
+            global::System.Runtime.Intrinsics.Vector256.CopyTo(sums, scratch);
+            for (int lane = 0; lane < 8; lane++)
+            {
+                EpilogueW8A8(p, row, col + lane, scratch[lane]);
+            }
+            return;
+        }
+        if (row >= p.Rows)
         {
             return;
         }
         var value = global::System.Runtime.Intrinsics.Vector256.ConvertToSingle(sums)
-            * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.DequantizeScales), (nuint)(col));
-        value += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Bias), (nuint)(col));
-        if (call.Residual is { } residual)
+            * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.DequantizeScales), (nuint)col);
+        value += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.Bias), (nuint)col);
+        if (p.HasResidual != 0)
         {
-            value += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(residual), (nuint)(row * OutChannels + col));
+            value += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.Residual), (nuint)(row * OutChannels + col));
         }
         value = global::System.Runtime.Intrinsics.Vector256.Max(value, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value, ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Output), (nuint)(row * OutChannels + col));
-    }
-
-    /// <summary>
-    /// CPU W8A8 epilogue of a vector of int32 sums: dequantize acc · (s_x · s_w[n]), bias, residual, activation, store.
-    /// </summary>
-    private static void StoreCpuW8A8(global::KernelGen.Variants.CpuW8A8Call call, int row, int col, global::System.ReadOnlySpan<int> lanes)
-    {
-        if (row >= call.Rows)
-        {
-            return;
-        }
-        for (int lane = 0; lane < lanes.Length && col + lane < OutChannels; lane++)
-        {
-            int n = col + lane;
-            int accumulator = lanes[lane];
-            if (call.Accumulators is { } accumulators)
-            {
-                accumulators[row * OutChannels + n] = accumulator;
-            }
-            float value = accumulator * call.DequantizeScales[n];
-            value += call.Bias[n];
-            if (call.Residual is { } residual)
-            {
-                value += residual[row * OutChannels + n];
-            }
-            value = value > 0f ? value : 0f;
-            call.Output[row * OutChannels + n] = value;
-        }
-    }
-
-    /// <summary>
-    /// W8A8 epilogue of one output element: dequantize acc · (s_x · s_w[n]), bias, activation, then store fp32 or
-    /// re-quantize to int8 for the next int8 layer.
-    /// </summary>
-    private static void StoreW8A8(
-        global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<sbyte> outputInt8, global::ILGPU.ArrayView<float> dequantizeScales,
-        global::ILGPU.ArrayView<float> bias, global::KernelGen.Variants.TileLaunch launch, int row, int col, int accumulator)
-    {
-        if (row >= launch.Rows || col >= OutChannels)
-        {
-            return;
-        }
-        float value = accumulator * dequantizeScales[col];
-        value += bias[col];
-        value = value > 0f ? value : 0f;
-        if (launch.WriteInt8 != 0)
-        {
-            outputInt8[row * OutChannels + col] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * launch.OutputMultiplier);
-        }
-        else
-        {
-            output[row * OutChannels + col] = value;
-        }
+        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value, ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.Output), (nuint)(row * OutChannels + col));
     }
 
     /// <summary>
@@ -269,6 +290,21 @@ internal partial class ExtraConv
         int q1 = global::KernelGen.Kernels.Int8Math.Quantize(features[rowBase + channel + 1] * multipliers[channel + 1]);
         int q2 = global::KernelGen.Kernels.Int8Math.Quantize(features[rowBase + channel + 2] * multipliers[channel + 2]);
         int q3 = global::KernelGen.Kernels.Int8Math.Quantize(features[rowBase + channel + 3] * multipliers[channel + 3]);
+        return global::KernelGen.Kernels.Int8Math.Pack(q0, q1, q2, q3);
+    }
+
+    /// <summary>
+    /// The int8 input prologue: channels 4·word … 4·word+3 of input row <paramref name="source"/>, already quantized by the
+    /// previous layer's int8 epilogue (in this layer's domain), packed into one dp4a operand.
+    /// </summary>
+    private static int LoadInt8Word(global::ILGPU.ArrayView<sbyte> features, int source, int word)
+    {
+        int channel = word * 4;
+        int rowBase = source * InChannels;
+        int q0 = features[rowBase + channel];
+        int q1 = features[rowBase + channel + 1];
+        int q2 = features[rowBase + channel + 2];
+        int q3 = features[rowBase + channel + 3];
         return global::KernelGen.Kernels.Int8Math.Pack(q0, q1, q2, q3);
     }
 

@@ -11,10 +11,9 @@ internal partial class ExtraConv
     /// accumulates a 4 × 4 int32 register tile with dp4a.
     /// </summary>
     private static void W8A8_Tile64x64x32_Smooth_GpuStyle(
-        global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<int> outIn, global::ILGPU.ArrayView<int> weights,
-        global::ILGPU.ArrayView<float> activationMultipliers, global::ILGPU.ArrayView<float> dequantizeScales,
-        global::ILGPU.ArrayView<float> bias, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<sbyte> outputInt8,
-        global::KernelGen.Variants.TileLaunch launch)
+        global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<sbyte> featuresInt8, global::ILGPU.ArrayView<int> outIn,
+        global::ILGPU.ArrayView<int> weights, global::ILGPU.ArrayView<float> activationMultipliers,
+        global::KernelGen.Variants.GpuEpilogue epilogue, global::KernelGen.Variants.TileLaunch launch)
     {
         const int BlockM = 64, BlockN = 64, Words = 8;
         const int Threads = 256, ThreadsAcross = 16;
@@ -44,7 +43,7 @@ internal partial class ExtraConv
                         int source = outIn[row * KernelVolume + k];
                         if (source >= 0)
                         {
-                            value = LoadActivationWord(features, activationMultipliers, source, word);
+                            value = launch.Int8Input != 0 ? LoadInt8Word(featuresInt8, source, word) : LoadActivationWord(features, activationMultipliers, source, word);
                         }
                     }
                     inputTile[e] = value;
@@ -91,22 +90,22 @@ internal partial class ExtraConv
             }
         }
 
-        StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, rowBase + threadRow + 0, colBase + threadCol + 0, acc0_0);
-        StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, rowBase + threadRow + 0, colBase + threadCol + 1, acc0_1);
-        StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, rowBase + threadRow + 0, colBase + threadCol + 2, acc0_2);
-        StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, rowBase + threadRow + 0, colBase + threadCol + 3, acc0_3);
-        StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, rowBase + threadRow + 1, colBase + threadCol + 0, acc1_0);
-        StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, rowBase + threadRow + 1, colBase + threadCol + 1, acc1_1);
-        StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, rowBase + threadRow + 1, colBase + threadCol + 2, acc1_2);
-        StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, rowBase + threadRow + 1, colBase + threadCol + 3, acc1_3);
-        StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, rowBase + threadRow + 2, colBase + threadCol + 0, acc2_0);
-        StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, rowBase + threadRow + 2, colBase + threadCol + 1, acc2_1);
-        StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, rowBase + threadRow + 2, colBase + threadCol + 2, acc2_2);
-        StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, rowBase + threadRow + 2, colBase + threadCol + 3, acc2_3);
-        StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, rowBase + threadRow + 3, colBase + threadCol + 0, acc3_0);
-        StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, rowBase + threadRow + 3, colBase + threadCol + 1, acc3_1);
-        StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, rowBase + threadRow + 3, colBase + threadCol + 2, acc3_2);
-        StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, rowBase + threadRow + 3, colBase + threadCol + 3, acc3_3);
+        EpilogueW8A8(epilogue, rowBase + threadRow + 0, colBase + threadCol + 0, acc0_0);
+        EpilogueW8A8(epilogue, rowBase + threadRow + 0, colBase + threadCol + 1, acc0_1);
+        EpilogueW8A8(epilogue, rowBase + threadRow + 0, colBase + threadCol + 2, acc0_2);
+        EpilogueW8A8(epilogue, rowBase + threadRow + 0, colBase + threadCol + 3, acc0_3);
+        EpilogueW8A8(epilogue, rowBase + threadRow + 1, colBase + threadCol + 0, acc1_0);
+        EpilogueW8A8(epilogue, rowBase + threadRow + 1, colBase + threadCol + 1, acc1_1);
+        EpilogueW8A8(epilogue, rowBase + threadRow + 1, colBase + threadCol + 2, acc1_2);
+        EpilogueW8A8(epilogue, rowBase + threadRow + 1, colBase + threadCol + 3, acc1_3);
+        EpilogueW8A8(epilogue, rowBase + threadRow + 2, colBase + threadCol + 0, acc2_0);
+        EpilogueW8A8(epilogue, rowBase + threadRow + 2, colBase + threadCol + 1, acc2_1);
+        EpilogueW8A8(epilogue, rowBase + threadRow + 2, colBase + threadCol + 2, acc2_2);
+        EpilogueW8A8(epilogue, rowBase + threadRow + 2, colBase + threadCol + 3, acc2_3);
+        EpilogueW8A8(epilogue, rowBase + threadRow + 3, colBase + threadCol + 0, acc3_0);
+        EpilogueW8A8(epilogue, rowBase + threadRow + 3, colBase + threadCol + 1, acc3_1);
+        EpilogueW8A8(epilogue, rowBase + threadRow + 3, colBase + threadCol + 2, acc3_2);
+        EpilogueW8A8(epilogue, rowBase + threadRow + 3, colBase + threadCol + 3, acc3_3);
     }
 
     /// <summary>
@@ -115,10 +114,9 @@ internal partial class ExtraConv
     /// 8 at a time, smoothing and quantizing each gathered word on the fly; no shared memory, no barriers.
     /// </summary>
     private static void W8A8_Tile64x64x32_Smooth_BarrierFree(
-        global::ILGPU.Index1D thread, global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<int> outIn,
-        global::ILGPU.ArrayView<int> weights, global::ILGPU.ArrayView<float> activationMultipliers,
-        global::ILGPU.ArrayView<float> dequantizeScales, global::ILGPU.ArrayView<float> bias, global::ILGPU.ArrayView<float> output,
-        global::ILGPU.ArrayView<sbyte> outputInt8, global::KernelGen.Variants.TileLaunch launch)
+        global::ILGPU.Index1D thread, global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<sbyte> featuresInt8,
+        global::ILGPU.ArrayView<int> outIn, global::ILGPU.ArrayView<int> weights, global::ILGPU.ArrayView<float> activationMultipliers,
+        global::KernelGen.Variants.GpuEpilogue epilogue, global::KernelGen.Variants.TileLaunch launch)
     {
         const int Words = 8, RowsPerThread = 4, ChannelsPerThread = 4;
         const int ChannelTiles = (OutChannels + ChannelsPerThread - 1) / ChannelsPerThread;
@@ -145,10 +143,18 @@ internal partial class ExtraConv
                 {
                     for (int word = step; word < step + Words; word++)
                     {
-                        int a0 = source0 >= 0 ? LoadActivationWord(features, activationMultipliers, source0, word) : 0;
-                        int a1 = source1 >= 0 ? LoadActivationWord(features, activationMultipliers, source1, word) : 0;
-                        int a2 = source2 >= 0 ? LoadActivationWord(features, activationMultipliers, source2, word) : 0;
-                        int a3 = source3 >= 0 ? LoadActivationWord(features, activationMultipliers, source3, word) : 0;
+                        int a0 = source0 < 0 ? 0
+                            : launch.Int8Input != 0 ? LoadInt8Word(featuresInt8, source0, word)
+                            : LoadActivationWord(features, activationMultipliers, source0, word);
+                        int a1 = source1 < 0 ? 0
+                            : launch.Int8Input != 0 ? LoadInt8Word(featuresInt8, source1, word)
+                            : LoadActivationWord(features, activationMultipliers, source1, word);
+                        int a2 = source2 < 0 ? 0
+                            : launch.Int8Input != 0 ? LoadInt8Word(featuresInt8, source2, word)
+                            : LoadActivationWord(features, activationMultipliers, source2, word);
+                        int a3 = source3 < 0 ? 0
+                            : launch.Int8Input != 0 ? LoadInt8Word(featuresInt8, source3, word)
+                            : LoadActivationWord(features, activationMultipliers, source3, word);
                         int w = (k * InChannelWords + word) * OutChannels + col;
                         int b0 = weights[w + 0];
                         int b1 = weights[w + 1];
@@ -173,22 +179,22 @@ internal partial class ExtraConv
                     }
                 }
             }
-            StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, row + 0, col + 0, acc0_0);
-            StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, row + 0, col + 1, acc0_1);
-            StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, row + 0, col + 2, acc0_2);
-            StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, row + 0, col + 3, acc0_3);
-            StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, row + 1, col + 0, acc1_0);
-            StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, row + 1, col + 1, acc1_1);
-            StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, row + 1, col + 2, acc1_2);
-            StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, row + 1, col + 3, acc1_3);
-            StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, row + 2, col + 0, acc2_0);
-            StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, row + 2, col + 1, acc2_1);
-            StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, row + 2, col + 2, acc2_2);
-            StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, row + 2, col + 3, acc2_3);
-            StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, row + 3, col + 0, acc3_0);
-            StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, row + 3, col + 1, acc3_1);
-            StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, row + 3, col + 2, acc3_2);
-            StoreW8A8(output, outputInt8, dequantizeScales, bias, launch, row + 3, col + 3, acc3_3);
+            EpilogueW8A8(epilogue, row + 0, col + 0, acc0_0);
+            EpilogueW8A8(epilogue, row + 0, col + 1, acc0_1);
+            EpilogueW8A8(epilogue, row + 0, col + 2, acc0_2);
+            EpilogueW8A8(epilogue, row + 0, col + 3, acc0_3);
+            EpilogueW8A8(epilogue, row + 1, col + 0, acc1_0);
+            EpilogueW8A8(epilogue, row + 1, col + 1, acc1_1);
+            EpilogueW8A8(epilogue, row + 1, col + 2, acc1_2);
+            EpilogueW8A8(epilogue, row + 1, col + 3, acc1_3);
+            EpilogueW8A8(epilogue, row + 2, col + 0, acc2_0);
+            EpilogueW8A8(epilogue, row + 2, col + 1, acc2_1);
+            EpilogueW8A8(epilogue, row + 2, col + 2, acc2_2);
+            EpilogueW8A8(epilogue, row + 2, col + 3, acc2_3);
+            EpilogueW8A8(epilogue, row + 3, col + 0, acc3_0);
+            EpilogueW8A8(epilogue, row + 3, col + 1, acc3_1);
+            EpilogueW8A8(epilogue, row + 3, col + 2, acc3_2);
+            EpilogueW8A8(epilogue, row + 3, col + 3, acc3_3);
         }
     }
 }

@@ -92,11 +92,26 @@ public abstract class ConvKernelContractTests
                             OutputMultipliers = toInt8 ? outputMultipliers : null,
                         });
                         runs++;
-                        if (caps.Precision == Precision.F32)
+                        if (caps.Precision == Precision.F32 && !toInt8)
                         {
-                            // fp32 kernels declare neither int8 input nor int8 output: the dense double oracle decides.
+                            // fp32 sums: the dense double oracle decides.
                             OracleAssert.Matches(new SparseTensor(output!, map.OutputCoordinates, layer.OutChannels, map.OutputShape, map.BatchSize),
                                 oracle.WithResidual(map, withResidual ? residual : null, relu), context);
+                            continue;
+                        }
+                        if (caps.Precision == Precision.F32)
+                        {
+                            // fp32 sums requantized for an int8 layer that follows: the oracle's value, requantized per channel,
+                            // within one step where the fp32 sum and the double oracle fall on different sides of a rounding edge.
+                            var expectedValues = oracle.WithResidual(map, withResidual ? residual : null, relu);
+                            for (int i = 0; i < elements; i++)
+                            {
+                                int row = i / layer.OutChannels, n = i % layer.OutChannels;
+                                double scaled = expectedValues.ValueAt(map, row, n) * outputMultipliers[n];
+                                int q = Int8Reference.RoundClamp(scaled);
+                                bool edge = Math.Abs(Math.Abs(scaled - Math.Truncate(scaled)) - 0.5) <= 1e-3 * (1 + Math.Abs(scaled));
+                                Assert.True(output8![i] == q || (edge && Math.Abs(output8[i] - q) <= 1), $"{context}: int8 element {i} = {output8[i]}, expected {q}");
+                            }
                             continue;
                         }
                         for (int i = 0; i < elements; i++)
@@ -146,21 +161,22 @@ public abstract class ConvKernelContractTests
         int elements = map.OutputCount * 10;
 
         var gpu = layer.Kernels.First(k => k.Name == "F32_Tile16x4x4_BarrierFree");
-        Assert.False(gpu.Capabilities.Residual);
+        Assert.False(gpu.Capabilities.Int8Input);
         var e = Assert.Throws<NotSupportedException>(() => gpu.Run(Accelerator!, new ConvCall
         {
-            Map = map, Weights = weights, Input = input.Features, Residual = new float[elements], Output = new float[elements],
+            Map = map, Weights = weights, InputInt8 = new sbyte[input.Features.Length], Output = new float[elements],
         }));
-        Assert.Contains("F32_Tile16x4x4_BarrierFree does not support a residual input", e.Message);
+        Assert.Contains("F32_Tile16x4x4_BarrierFree does not support int8 input", e.Message);
 
-        var w8a8 = layer.Kernels.First(k => k.Capabilities.Precision == Precision.W8A8 && !k.Capabilities.Int8Output);
-        var quantized = weights.Quantized(new LayerQuantization(0.1f, Enumerable.Repeat(1f, 7).ToArray()));
-        e = Assert.Throws<NotSupportedException>(() => w8a8.Run(Accelerator!, new ConvCall
+        var generic = layer.GenericKernel(Precision.F32);
+        Assert.False(generic.Capabilities.Int8Output);
+        e = Assert.Throws<NotSupportedException>(() => generic.Run(Accelerator!, new ConvCall
         {
-            Map = map, Weights = quantized, Input = input.Features, OutputInt8 = new sbyte[elements], OutputMultipliers = Enumerable.Repeat(1f, 10).ToArray(),
+            Map = map, Weights = weights, Input = input.Features, OutputInt8 = new sbyte[elements], OutputMultipliers = Enumerable.Repeat(1f, 10).ToArray(),
         }));
-        Assert.Contains("does not support int8 output with per-channel requantization", e.Message);
+        Assert.Contains("Generic_F32 does not support int8 output with per-channel requantization", e.Message);
 
+        var quantized = weights.Quantized(new LayerQuantization(0.1f, Enumerable.Repeat(1f, 7).ToArray()));
         var fp32Only = layer.Kernels.First(k => k.Capabilities.Precision == Precision.W8A8);
         var a = Assert.Throws<ArgumentException>(() => fp32Only.Run(Accelerator!, new ConvCall { Map = map, Weights = weights, Input = input.Features, Output = new float[elements] }));
         Assert.Contains("were not quantized", a.Message);

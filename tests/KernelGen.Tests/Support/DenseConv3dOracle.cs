@@ -34,6 +34,10 @@ public static class DenseConv3dOracle
             }
             return this with { Values = values, AbsSums = sums };
         }
+
+        /// <summary>The value of output channel <paramref name="n"/> at the kernel map's output row <paramref name="row"/>.</summary>
+        public double ValueAt(KernelMap map, int row, int n) =>
+            Values[Rows[(map.OutputCoordinates[row * 4], map.OutputCoordinates[row * 4 + 1], map.OutputCoordinates[row * 4 + 2], map.OutputCoordinates[row * 4 + 3])] * Channels + n];
     }
 
     /// <summary>spconv SubMConv3d / SparseConv3d semantics over a dense grid.</summary>

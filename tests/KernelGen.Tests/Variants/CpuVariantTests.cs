@@ -95,18 +95,23 @@ public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
         var weights = new ConvWeights(new float[16 * 27 * 16], 16, Triple.All(3), 16);
         var input = new RandomSparse().Tensor(new SpatialShape(4, 4, 4), 16);
         var map = new CpuKernelMapBuilder().Build(input, CP.Subm16.Layer.Geometry);
-        var e = Assert.Throws<ArgumentException>(() => cpu.Run(input, map, W8A8LayerWeights.Create(weights, 1f), new float[map.OutputCount * 16]));
+        var accelerator = fixture.Session.Accelerator;
+        ConvCall Call(W8A8LayerWeights quantized) => new()
+        {
+            Map = map, Weights = new LayerWeights(weights).Quantized(quantized), Input = input.Features, Output = new float[map.OutputCount * 16],
+        };
+        var e = Assert.Throws<ArgumentException>(() => cpu.Run(accelerator, Call(W8A8LayerWeights.Create(weights, 1f))));
         Assert.Contains("fuses SmoothQuant", e.Message);
         // The arguments are checked before the instruction set, so the same bad call is the same error on a CPU (or
         // under a restriction) without the variant's instructions.
         using (CpuFeatures.Restrict())
         {
-            e = Assert.Throws<ArgumentException>(() => cpu.Run(input, map, W8A8LayerWeights.Create(weights, 1f), new float[map.OutputCount * 16]));
+            e = Assert.Throws<ArgumentException>(() => cpu.Run(accelerator, Call(W8A8LayerWeights.Create(weights, 1f))));
             Assert.Contains("fuses SmoothQuant", e.Message);
             var quantized = W8A8LayerWeights.Create(weights, 1f, Enumerable.Repeat(1f, 16).ToArray());
             if (cpu.InstructionSet != CpuInstructionSet.Portable)
             {
-                var p = Assert.Throws<PlatformNotSupportedException>(() => cpu.Run(input, map, quantized, new float[map.OutputCount * 16]));
+                var p = Assert.Throws<PlatformNotSupportedException>(() => cpu.Run(accelerator, Call(quantized)));
                 Assert.Contains(cpu.InstructionSet.ToString(), p.Message);
             }
         }
@@ -129,7 +134,8 @@ public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
         string context = $"{layer.Name} (seed {random.Seed})";
 
         var oracle = DenseConv3dOracle.Forward(input, weights.Data, layer.OutChannels, layer.Geometry, weights.Bias, relu: false);
-        var f32 = F32LayerWeights.From(weights);
+        var f32 = new LayerWeights(weights);
+        var accelerator = fixture.Session.Accelerator;
         int ran = 0;
         foreach (var variant in layer.Variants.OfType<CpuF32Variant>())
         {
@@ -139,7 +145,7 @@ public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
             }
             // fp32 with a residual and the activation: the oracle's pre-activation values plus the residual, then ReLU.
             var output = Poison.Floats(map.OutputCount * layer.OutChannels);
-            variant.Run(input, map, f32, output, residual);
+            variant.Run(accelerator, new ConvCall { Map = map, Weights = f32, Input = input.Features, Residual = residual, Output = output });
             var expected = oracle.WithResidual(map, residual, relu);
             OracleAssert.Matches(new SparseTensor(output, map.OutputCoordinates, layer.OutChannels, map.OutputShape, map.BatchSize), expected, $"{context} {variant.Name}");
             ran++;
@@ -149,7 +155,7 @@ public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
         {
             float scale = input.Features.Max(Math.Abs) / 127f * 0.8f;
             float[]? smoothing = layer.SmoothQuant ? Enumerable.Range(0, layer.InChannels).Select(_ => (float)Math.Exp(random.Random.NextDouble() * 3 - 1.5)).ToArray() : null;
-            var quantized = W8A8LayerWeights.Create(weights, scale, smoothing);
+            var quantized = f32.Quantized(new LayerQuantization(scale, smoothing));
             var reference = Int8Reference.Conv(input, map, weights, scale, smoothing, relu: false);
             foreach (var variant in layer.Variants.OfType<CpuW8A8Variant>())
             {
@@ -160,10 +166,10 @@ public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
                 var output = Poison.Floats(map.OutputCount * layer.OutChannels);
                 var sums = new int[output.Length];
                 Array.Fill(sums, int.MinValue);
-                variant.Run(input, map, quantized, output, residual, sums);
+                variant.Run(accelerator, new ConvCall { Map = map, Weights = quantized, Input = input.Features, Residual = residual, Output = output, Accumulators = sums });
                 // Without the sums requested the epilogue takes its vector path: same arithmetic, same results.
                 var vectorOutput = Poison.Floats(output.Length);
-                variant.Run(input, map, quantized, vectorOutput, residual);
+                variant.Run(accelerator, new ConvCall { Map = map, Weights = quantized, Input = input.Features, Residual = residual, Output = vectorOutput });
                 for (int i = 0; i < output.Length; i++)
                 {
                     Assert.True(sums[i] == reference.Sums[i], $"{context} {variant.Name}: int32 sum {i} = {sums[i]}, exact {reference.Sums[i]}");

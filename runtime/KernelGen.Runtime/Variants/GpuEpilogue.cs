@@ -1,0 +1,39 @@
+using ILGPU;
+
+namespace KernelGen.Variants;
+
+/// <summary>
+/// What the shared epilogue of a generated ILGPU kernel reads and writes (templates/shared/epilogue.sbncs), passed by
+/// value: <c>acc → dequantize (W8A8) → + bias → + residual → activation → fp32 out, or int8 out requantized per
+/// channel</c>. The host kernels read the same member names from <see cref="CpuF32Call"/> and <see cref="CpuW8A8Call"/>,
+/// so every family runs the same epilogue text. Views that a call does not use hold one dummy element.
+/// </summary>
+public struct GpuEpilogue
+{
+    /// <summary>Output rows M: elements past it are not written.</summary>
+    public int Rows;
+
+    /// <summary>W8A8: fp32(s_x · s_w[n]) per output channel.</summary>
+    public ArrayView<float> DequantizeScales;
+
+    /// <summary>Bias [Cout] (read only when the layer has one).</summary>
+    public ArrayView<float> Bias;
+
+    /// <summary>1: add <see cref="Residual"/> before the activation.</summary>
+    public int HasResidual;
+
+    /// <summary>Residual [M, Cout].</summary>
+    public ArrayView<float> Residual;
+
+    /// <summary>1: write <see cref="OutputInt8"/> requantized with <see cref="OutputMultipliers"/>; 0: write <see cref="Output"/>.</summary>
+    public int WriteInt8;
+
+    /// <summary>fp32 output [M, Cout].</summary>
+    public ArrayView<float> Output;
+
+    /// <summary>int8 output [M, Cout], the next layer's quantized input.</summary>
+    public ArrayView<sbyte> OutputInt8;
+
+    /// <summary>Per output channel m_n = 1 / (s'_n · s'_x) of the consuming layer.</summary>
+    public ArrayView<float> OutputMultipliers;
+}
