@@ -24,7 +24,7 @@ public sealed class KernelMapBuilderAgreementTests(CpuAcceleratorFixture fixture
         AssertIdentical(_cpu.Build(input, c.Geometry), _device.Build(input, c.Geometry), $"{caseName} (seed {random.Seed})");
     }
 
-    [SkippableFact]
+    [Fact]
     public void Builders_agree_on_the_real_kitti_frame_for_every_centerpoint_map()
     {
         var cloud = KittiBinReader.Read(SharedData.RequireFile(SharedData.KittiFrame));

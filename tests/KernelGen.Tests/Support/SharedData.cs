@@ -27,9 +27,9 @@ public static class SharedData
     public static string RequireFile(string name)
     {
         var folder = LidarFolder();
-        Skip.If(folder is null, "../shared/data/lidar is absent (set KERNELGEN_SHARED to the shared folder to run this test)");
+        Assert.SkipWhen(folder is null, "../shared/data/lidar is absent (set KERNELGEN_SHARED to the shared folder to run this test)");
         var path = Path.Combine(folder!, name);
-        Skip.IfNot(File.Exists(path), $"{path} is absent");
+        Assert.SkipUnless(File.Exists(path), $"{path} is absent");
         return path;
     }
 

@@ -26,11 +26,11 @@ public abstract class GeneratedVariantTests
     private static readonly LayerDescriptor[] TestLayers =
         [SubmOddChannels.Layer, DownConv.Layer, ExtraConvShape.Layer, DownPadding011.Layer, SubmDilated.Layer];
 
-    [SkippableTheory]
+    [Theory]
     [MemberData(nameof(Layers))]
     public void Fp32_variants_match_the_dense_conv3d_and_the_generic_kernel(string layerName)
     {
-        Skip.If(Accelerator is null, "no CUDA device on this machine");
+        Assert.SkipWhen(Accelerator is null, "no CUDA device on this machine");
         var layer = GeneratedLayers.Find(layerName);
         var (input, map, weights, random) = Inputs(layer);
         var expected = DenseConv3dOracle.Forward(input, weights.Data, layer.OutChannels, layer.Geometry, weights.Bias, layer.Activation == Activation.Relu);
@@ -39,7 +39,7 @@ public abstract class GeneratedVariantTests
         Assert.NotEmpty(layer.F32Variants);
         foreach (var variant in layer.F32Variants)
         {
-            Skip.IfNot(variant.CanRun(Accelerator!, out var reason), $"{variant.Name}: {reason}");
+            Assert.SkipUnless(variant.CanRun(Accelerator!, out var reason), $"{variant.Name}: {reason}");
             var output = Poison.Floats(map.OutputCount * layer.OutChannels);
             variant.Run(Accelerator!, new ConvCall { Map = map, Weights = packed, Input = input.Features, Output = output });
             string context = $"{layer.Name} {variant.Name} (seed {random.Seed})";
@@ -49,11 +49,11 @@ public abstract class GeneratedVariantTests
         }
     }
 
-    [SkippableTheory]
+    [Theory]
     [MemberData(nameof(W8A8Layers))]
     public void W8A8_variants_equal_the_exact_integer_reference(string layerName)
     {
-        Skip.If(Accelerator is null, "no CUDA device on this machine");
+        Assert.SkipWhen(Accelerator is null, "no CUDA device on this machine");
         var layer = GeneratedLayers.Find(layerName);
         Assert.Equal(QuantMode.W8A8, layer.Quantization);
         var (input, map, weights, random) = Inputs(layer);
@@ -75,7 +75,7 @@ public abstract class GeneratedVariantTests
         Assert.NotEmpty(layer.W8A8Variants);
         foreach (var variant in layer.W8A8Variants)
         {
-            Skip.IfNot(variant.CanRun(Accelerator!, out var reason), $"{variant.Name}: {reason}");
+            Assert.SkipUnless(variant.CanRun(Accelerator!, out var reason), $"{variant.Name}: {reason}");
             Assert.Equal(layer.SmoothQuant, variant.SmoothQuant);
             var output = Poison.Floats(map.OutputCount * layer.OutChannels);
             variant.Run(Accelerator!, new ConvCall { Map = map, Weights = new LayerWeights(weights).Quantized(quantized), Input = input.Features, Output = output });
