@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using KernelGen.Accelerators;
 using KernelGen.KernelMaps;
+using KernelGen.Networks;
 using KernelGen.Kernels;
 using KernelGen.Points;
 using KernelGen.Tensors;
@@ -10,9 +11,9 @@ using KernelGen.Tensors;
 namespace KernelGen.Cli;
 
 /// <summary>
-/// <c>kernelgen demo</c>: the main job until the CenterPoint sample lands. Voxelizes a real scan, runs CenterPoint's
-/// first SubM conv (5→16) and first strided conv (16→32, k3 s2 p1) with the generic ILGPU kernel, and checks both
-/// against the double-precision reference and the two kernel-map builders against each other.
+/// <c>kernelgen demo</c>: voxelizes a real scan, runs a network's first conv and its first strided conv (taken from the
+/// description: for CenterPoint, conv_input SubM 5→16 and conv2.down 16→32 k3 s2 p1) with the generic ILGPU kernel, and
+/// checks both against the double-precision reference and the two kernel-map builders against each other.
 /// </summary>
 internal static class DemoCommand
 {
@@ -22,26 +23,28 @@ internal static class DemoCommand
     public static Command Create(TextWriter output)
     {
         var input = new Option<string?>("--input") { Description = "a KITTI .bin(.gz) or Velodyne .pcap (default: the shipped HDL-32E capture, first revolution)" };
-        var config = new Option<string>("--config") { Description = "voxel config: nusc or kitti (default nusc)", DefaultValueFactory = _ => "nusc" };
+        var model = new Option<string>("--model") { Description = "network whose first convs to run: built-in (centerpoint, second) or a description .json", DefaultValueFactory = _ => "centerpoint" };
+        var layers = new Option<string?>("--layers") { Description = "assembly with the description's annotated layer classes (a user's model)" };
         var accelerator = new Option<string>("--accelerator") { Description = "auto, cpu or cuda (default auto)", DefaultValueFactory = _ => "auto" };
         var command = new Command("demo", "Voxelize a real scan, run a SubM and a strided sparse conv, and check them against the reference.")
         {
-            input, config, accelerator,
+            input, model, layers, accelerator,
         };
         command.SetAction(parse => Run(
-            parse.GetValue(input), VoxelConfig.FromName(parse.GetValue(config)!),
+            parse.GetValue(input), ModelSource.Load(parse.GetValue(model)!, parse.GetValue(layers)),
             AcceleratorSession.ParseChoice(parse.GetValue(accelerator)!), output));
         return command;
     }
 
-    private static int Run(string? inputPath, VoxelConfig config, AcceleratorChoice choice, TextWriter output)
+    private static int Run(string? inputPath, ValidatedNetwork network, AcceleratorChoice choice, TextWriter output)
     {
         var clock = Stopwatch.StartNew();
+        var config = network.Voxels;
         var cloud = inputPath is null ? ShippedScan.Read() : ScanReader.Read(inputPath);
         var voxels = Voxelizer.Voxelize(cloud, config);
-        var tensor = voxels.Tensor;
+        var tensor = NetworkRunner.InputFeatures(network, voxels.Tensor);
         output.WriteLine($"scan     {cloud.Source}: {cloud.Count} points, {voxels.PointsOutOfRange} outside the {config.Name} range");
-        output.WriteLine($"voxels   {tensor.Count} active of grid {tensor.SpatialShape} ({config.Name}), {Voxelizer.Channels} channels, {clock.Elapsed.TotalMilliseconds:F0} ms");
+        output.WriteLine($"voxels   {tensor.Count} active of grid {tensor.SpatialShape} ({config.Name}), {tensor.Channels} channels, {clock.Elapsed.TotalMilliseconds:F0} ms");
 
         using var session = AcceleratorSession.Open(choice);
         output.WriteLine($"device   {session.Description}");
@@ -50,11 +53,10 @@ internal static class DemoCommand
         var gemm = new GenericImplicitGemm(session.Accelerator);
 
         var random = new Random(2024);
-        var layers = new[]
-        {
-            (Name: "conv_input (SubM 5->16, k3)", Geometry: ConvGeometry.Uniform(ConvKind.SubManifold, 3, padding: 1), Cin: 5, Cout: 16),
-            (Name: "conv2.0 (Sparse 16->32, k3 s2 p1)", Geometry: ConvGeometry.Uniform(ConvKind.Sparse, 3, stride: 2, padding: 1), Cin: 16, Cout: 32),
-        };
+        // The network's first conv, then its first strided conv that reads what the first one writes.
+        var layers = DescribedLayers.Chain(network, 2, layer => layer.Geometry.Kind != ConvKind.SubManifold)
+            .Select(s => (Name: $"{s.Node} ({s.Shape})", s.Layer.Geometry, Cin: s.Layer.InChannels, Cout: s.Layer.OutChannels))
+            .ToList();
         bool passed = true;
         var current = tensor;
         foreach (var layer in layers)

@@ -42,10 +42,7 @@ internal static class RunCommand
                 var other => throw new ArgumentException($"--quant must be fp32, w8a8 or w8a8-smooth, got '{other}'"),
             };
             string? jsonPath = parse.GetValue(json);
-            if (jsonPath is not null && Path.GetDirectoryName(Path.GetFullPath(jsonPath)) is { } folder && !Directory.Exists(folder))
-            {
-                throw new DirectoryNotFoundException($"--json: folder {folder} does not exist");
-            }
+            CliChecks.EnsureFolderExists(jsonPath, "--json");
             var network = ModelSource.Load(parse.GetValue(model)!, parse.GetValue(layers));
             var weightsByNode = parse.GetValue(weights) is { } checkpoint
                 ? NetworkWeights.FromSafeTensors(network, checkpoint)

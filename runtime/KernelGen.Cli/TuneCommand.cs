@@ -1,90 +1,98 @@
-using KernelGen.Kernels;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using KernelGen.Accelerators;
 using KernelGen.KernelMaps;
+using KernelGen.Kernels;
+using KernelGen.Networks;
 using KernelGen.Points;
-using KernelGen.Models.CenterPoint;
-using KernelGen.Samples.CenterPoint;
-using KernelGen.Tensors;
 using KernelGen.Tuning;
-using KernelGen.Variants;
 using Spectre.Console;
 
 namespace KernelGen.Cli;
 
 /// <summary>
-/// <c>kernelgen tune</c>: tunes every layer of the built-in model (CenterPoint's SpMiddleResNetFHD, samples/CenterPoint.Layers)
-/// on a real scan, fp32 and W8A8, and stores the choices in the tuning cache; a second run with the same keys reuses them.
-/// Layers that share a kernel map and a shape (the SubM convs of a stage) are tuned once, as TorchSparse++ groups them.
+/// <c>kernelgen tune</c>: tunes every node of a network — built-in by name or a user's description with its own layer
+/// assembly — on a real scan, fp32 and W8A8, through the one <see cref="NetworkRunner"/>, and stores the choices in the
+/// tuning cache; a second run with the same keys reuses them. Nodes that share a layer class, a kernel map (indice key)
+/// and what they need (precision, residual) are tuned once, as TorchSparse++ groups them.
 /// </summary>
 internal static class TuneCommand
 {
     public static Command Create(TextWriter output)
     {
+        var model = new Option<string>("--model") { Description = "built-in model (centerpoint, second) or a description .json", DefaultValueFactory = _ => "centerpoint" };
+        var layers = new Option<string?>("--layers") { Description = "assembly with the description's annotated layer classes (a user's model)" };
         var input = new Option<string?>("--input") { Description = "scan to tune on: KITTI .bin(.gz) or Velodyne .pcap (default: the shipped HDL-32E capture)" };
         var accelerator = new Option<string>("--accelerator") { Description = "auto, cpu or cuda (default auto)", DefaultValueFactory = _ => "auto" };
         var force = new Option<bool>("--force-retune") { Description = "measure again even when the cache has the key" };
         var json = new Option<string?>("--json") { Description = "also write the results as JSON to this file" };
         var cachePath = new Option<string?>("--cache") { Description = "tuning cache file (default $KERNELGEN_CACHE or ~/.cache/kernelgen/tuning.json)" };
-        var command = new Command("tune", "Tune every layer of the built-in CenterPoint model on this device and cache the choices.")
+        var command = new Command("tune", "Tune every node of a network (built-in or your own description) on this device and cache the choices.")
         {
-            input, accelerator, force, json, cachePath,
+            model, layers, input, accelerator, force, json, cachePath,
         };
         command.SetAction(parse =>
         {
+            string? jsonPath = parse.GetValue(json);
+            CliChecks.EnsureFolderExists(jsonPath, "--json");
+            var network = ModelSource.Load(parse.GetValue(model)!, parse.GetValue(layers));
             string? path = parse.GetValue(input);
             var cloud = path is null ? ShippedScan.Read() : ScanReader.Read(path);
-            var voxels = Voxelizer.Voxelize(cloud, VoxelConfig.NuScenes).Tensor;
+            var voxels = Voxelizer.Voxelize(cloud, network.Voxels).Tensor;
+            if (voxels.Count == 0)
+            {
+                throw new ArgumentException($"{cloud.Source}: no point of the scan lies in the {network.Voxels.Name} voxel range");
+            }
             using var session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(parse.GetValue(accelerator)!));
             var cache = new TuningCache(parse.GetValue(cachePath) ?? TuningCache.DefaultPath());
             foreach (var warning in cache.Warnings)
             {
                 output.WriteLine($"warning: {warning}");
             }
-            var jobs = CenterPointTuning.Groups(voxels);
-            output.WriteLine($"tuning {jobs.Count} layer groups of CenterPoint's backbone on {cloud.Source} ({voxels.Count} voxels), {session.Description}; cache {cache.Path}");
+            var runner = new NetworkRunner(session.Accelerator);
+            var plan = runner.Plan(network, voxels, new KernelMapCache(new CpuKernelMapBuilder()));
+            // fp32 for every node; W8A8 where the network has int8 layers (the precisions `kernelgen run --quant` uses).
+            var precisions = network.Layers.Any(l => l.Quantization == QuantMode.W8A8)
+                ? new[] { NetworkPrecision.Fp32, NetworkPrecision.W8A8 }
+                : [NetworkPrecision.Fp32];
+            output.WriteLine($"tuning {network.Network.Name} ({plan.Nodes.Count} nodes) on {cloud.Source} ({voxels.Count} voxels), {session.Description}; cache {cache.Path}");
 
             var tuner = new LayerTuner(session.Accelerator, cache);
-            var results = new List<(TuningGroup Job, TuningResult Result)>();
-            var warnings = new List<string>();
+            var results = new List<(PlannedNode Node, NetworkPrecision Precision, KernelChoice Choice)>();
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
             console.Progress().AutoClear(true).Start(progress =>
             {
-                var bar = progress.AddTask("tuning", maxValue: jobs.Count);
-                foreach (var job in jobs)
+                var bar = progress.AddTask("tuning", maxValue: plan.Nodes.Count * precisions.Length);
+                foreach (var precision in precisions)
                 {
-                    bar.Description = $"{job.Label} {job.Precision}";
-                    var choice = tuner.Tune(job.Generated, job.Needs, job.Input, job.Map, parse.GetValue(force));
-                    results.Add((job, choice.Result));
-                    if (choice.Warning is { } warning)
+                    runner.Tune(plan, precision, tuner, (node, choice) =>
                     {
-                        warnings.Add(warning);
-                    }
-                    bar.Increment(1);
+                        results.Add((node, precision, choice));
+                        bar.Description = $"{node.Node.Name} {precision}";
+                    }, onNode: _ => bar.Increment(1), forceRetune: parse.GetValue(force));
                 }
             });
 
-            foreach (var warning in warnings)
+            foreach (var warning in results.Select(r => r.Choice.Warning).OfType<string>())
             {
                 output.WriteLine($"warning: {warning}");
             }
-            foreach (var (job, result) in results)
+            foreach (var (node, _, choice) in results)
             {
-                Report(output, job, result);
+                Report(output, plan, node, choice);
             }
-            int cached = results.Count(r => r.Result.FromCache);
+            int cached = results.Count(r => r.Choice.Result.FromCache);
             output.WriteLine(cached == results.Count
                 ? $"all {cached} choices reused from the cache (same device, versions, shapes and size buckets); --force-retune measures again"
-                : $"{results.Count - cached} layer groups tuned and stored, {cached} reused from the cache");
-            if (parse.GetValue(json) is { } jsonPath)
+                : $"{results.Count - cached} node groups tuned and stored, {cached} reused from the cache");
+            if (jsonPath is not null)
             {
                 File.WriteAllText(jsonPath, JsonSerializer.Serialize(results.Select(r => new
                 {
-                    layers = r.Job.Label, layer = r.Job.Generated.Name, precision = r.Job.Precision.ToString(), needs = r.Job.Needs.Text, key = r.Result.Key.Text,
-                    winner = r.Result.Winner, fromCache = r.Result.FromCache,
-                    trials = r.Result.Trials.Select(t => new { name = t.Name, outcome = t.Outcome.ToString(), medianMs = t.MedianMs, reason = t.Reason }),
+                    nodes = SharingNodes(plan, r.Node), layer = r.Node.Layer.Name, precision = r.Precision.ToString(), key = r.Choice.Result.Key.Text,
+                    winner = r.Choice.Result.Winner, fromCache = r.Choice.Result.FromCache,
+                    trials = r.Choice.Result.Trials.Select(t => new { name = t.Name, outcome = t.Outcome.ToString(), medianMs = t.MedianMs, reason = t.Reason }),
                 }), new JsonSerializerOptions { WriteIndented = true }));
             }
             return 0;
@@ -92,10 +100,18 @@ internal static class TuneCommand
         return command;
     }
 
-    private static void Report(TextWriter output, TuningGroup job, TuningResult result)
+    /// <summary>The nodes that share <paramref name="node"/>'s tuning: same layer class, indice key and residual use.</summary>
+    private static string[] SharingNodes(NetworkPlan plan, PlannedNode node) => plan.Nodes
+        .Where(n => n.Layer == node.Layer && n.Node.IndiceKey == node.Node.IndiceKey && (n.Node.Residual is null) == (node.Node.Residual is null))
+        .Select(n => n.Node.Name).ToArray();
+
+    private static void Report(TextWriter output, NetworkPlan plan, PlannedNode node, KernelChoice choice)
     {
+        var result = choice.Result;
         output.WriteLine();
-        output.WriteLine($"{job.Label} — {job.Generated.Name.Split('.')[^1]} {job.Needs.Text}, {job.Input.Count} sites → {job.Map.OutputCount}" +
+        var nodes = SharingNodes(plan, node);
+        string label = nodes.Length == 1 ? nodes[0] : $"{nodes[0]} (+{nodes.Length - 1} sharing its map)";
+        output.WriteLine($"{label} — {node.Layer.Name.Split('.')[^1]} {result.Key.Needs}, {node.InputSites.Count} sites → {node.Map.OutputCount}" +
                          (result.FromCache ? "  [cached]" : ""));
         foreach (var trial in result.Trials)
         {
@@ -108,7 +124,7 @@ internal static class TuneCommand
         var slowest = result.SlowestProbed;
         if (slowest is not null && result.ProbeSpeedupOver(slowest.Name) is { } overSlowest)
         {
-            var overGeneric = result.ProbeSpeedupOver(job.Precision == Precision.W8A8 ? GenericConvKernel.W8A8Name : GenericConvKernel.F32Name);
+            var overGeneric = result.ProbeSpeedupOver(node.Layer.GenericKernel(choice.Kernel.Capabilities.Precision).Name);
             output.WriteLine($"  winner {result.Winner}: {overSlowest:F1}× faster than the slowest ({slowest.Name})" +
                              (overGeneric is null ? "" : $", {overGeneric:F1}× faster than the generic kernel") + ", on the probe rows");
         }

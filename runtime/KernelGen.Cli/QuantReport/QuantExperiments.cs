@@ -79,26 +79,20 @@ internal sealed class QuantExperiments(GenericImplicitGemm fp32, GenericW8A8Impl
     }
 
     /// <summary>
-    /// Experiment 3: the voxels of a real scan through the first CenterPoint layers (conv_input, a conv1 SubM, conv2's
-    /// strided conv, a conv2 SubM) with deterministic fan-in weights; each layer gets the fp32 output of the previous one,
-    /// so every row measures that layer's own quantization error.
+    /// Experiment 3: the voxels of a real scan through the first layers of a network description (for CenterPoint:
+    /// conv_input, a conv1 SubM, conv2's strided conv, a conv2 SubM — one node of each shape, <see cref="DescribedLayers"/>)
+    /// with deterministic fan-in weights; each layer gets the fp32 output of the previous one, so every row measures that
+    /// layer's own quantization error.
     /// </summary>
-    public IReadOnlyList<RealLayerRow> Real(SparseTensor voxels, int seed)
+    public IReadOnlyList<RealLayerRow> Real(SparseTensor voxels, IReadOnlyList<DescribedLayers.Studied> layers, int seed)
     {
         var random = new Random(seed);
-        var subm = ConvGeometry.Uniform(ConvKind.SubManifold, 3, padding: 1);
-        var layers = new (string Name, ConvGeometry Geometry, int Cin, int Cout)[]
-        {
-            ("conv_input", subm, 5, 16),
-            ("conv1.0.conv1", subm, 16, 16),
-            ("conv2.0 (down)", ConvGeometry.Uniform(ConvKind.Sparse, 3, stride: 2, padding: 1), 16, 32),
-            ("conv2.1.conv1", subm, 32, 32),
-        };
         var builder = new CpuKernelMapBuilder();
         var rows = new List<RealLayerRow>();
         var input = voxels;
-        foreach (var (name, geometry, cin, cout) in layers)
+        foreach (var studied in layers)
         {
+            var (geometry, cin, cout) = (studied.Layer.Geometry, studied.Layer.InChannels, studied.Layer.OutChannels);
             var map = builder.Build(input, geometry);
             var weights = SyntheticWeights.FanIn(random, cout, geometry.Kernel, cin);
             var reference = ReferenceSparseConvolution.Run(input, map, weights, Activation.Relu);
@@ -108,8 +102,7 @@ internal sealed class QuantExperiments(GenericImplicitGemm fp32, GenericW8A8Impl
             var output = new float[reference.Length];
             int8.Run(input, map, LayerQuantizer.Quantize(weights, maxima, QuantMethod.W8A8Smooth, search.BestAlpha), Activation.Relu, output);
             var bestSmooth = ErrorMetrics.Compare(output, reference);
-            string shape = $"{(geometry.Kind == ConvKind.SubManifold ? "SubM" : "Sparse")} {cin} → {cout}, {geometry.Kernel} s{geometry.Stride}";
-            rows.Add(new RealLayerRow(name, shape, input.Count, errors, search, bestSmooth, Channels(input)));
+            rows.Add(new RealLayerRow(studied.Node, studied.Shape, input.Count, errors, search, bestSmooth, Channels(input)));
             input = fp32.Run(input, map, weights, Activation.Relu);
         }
         return rows;

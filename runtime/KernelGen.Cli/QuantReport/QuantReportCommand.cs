@@ -1,6 +1,7 @@
 using System.CommandLine;
 using KernelGen.Accelerators;
 using KernelGen.Kernels;
+using KernelGen.Networks;
 using KernelGen.Points;
 using KernelGen.Quantization;
 
@@ -9,13 +10,15 @@ namespace KernelGen.Cli.QuantReport;
 /// <summary>
 /// <c>kernelgen quant-report</c>: reproduces the seed study's two figures (loss against input scale, loss against
 /// SmoothQuant α), answers its open question with relative errors, and goes on to a real scan through
-/// CenterPoint-shaped layers with per-channel activation statistics and a measured mixed-precision decision.
+/// the first layers of a network description (CenterPoint by default) with per-channel activation statistics and a measured mixed-precision decision.
 /// </summary>
 internal static class QuantReportCommand
 {
     public static Command Create(TextWriter output)
     {
         var outFolder = new Option<string>("--out") { Description = "folder for report.md and its plots (default quant-report)", DefaultValueFactory = _ => "quant-report" };
+        var model = new Option<string>("--model") { Description = "network whose first layers section 3 studies: built-in (centerpoint, second) or a description .json", DefaultValueFactory = _ => "centerpoint" };
+        var layers = new Option<string?>("--layers") { Description = "assembly with the description's annotated layer classes (a user's model)" };
         var input = new Option<string?>("--input") { Description = "real scan for section 3: KITTI .bin(.gz) or Velodyne .pcap (default: the shipped HDL-32E capture)" };
         var accelerator = new Option<string>("--accelerator") { Description = "auto, cpu or cuda (default auto)", DefaultValueFactory = _ => "auto" };
         var budget = new Option<double>("--budget") { Description = "relative L2 error budget of the mixed-precision policy (default 0.01)", DefaultValueFactory = _ => 0.01 };
@@ -23,7 +26,7 @@ internal static class QuantReportCommand
         var sites = new Option<int>("--sites") { Description = "active sites of the synthetic experiments (default 20000)", DefaultValueFactory = _ => 20_000 };
         var command = new Command("quant-report", "Reproduce and extend the W8A8 + SmoothQuant study: tables and plots in a markdown report.")
         {
-            outFolder, input, accelerator, budget, seed, sites,
+            outFolder, model, layers, input, accelerator, budget, seed, sites,
         };
         command.SetAction(parse =>
         {
@@ -32,6 +35,8 @@ internal static class QuantReportCommand
             {
                 throw new FormatException($"--budget {errorBudget} must be positive");
             }
+            var network = ModelSource.Load(parse.GetValue(model)!, parse.GetValue(layers));
+            var studied = DescribedLayers.Chain(network, count: 4);
             using var session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(parse.GetValue(accelerator)!));
             var experiments = new QuantExperiments(new GenericImplicitGemm(session.Accelerator), new GenericW8A8ImplicitGemm(session.Accelerator));
             int randomSeed = parse.GetValue(seed);
@@ -45,9 +50,13 @@ internal static class QuantReportCommand
 
             string? path = parse.GetValue(input);
             var cloud = path is null ? ShippedScan.Read() : ScanReader.Read(path);
-            var voxels = Voxelizer.Voxelize(cloud, VoxelConfig.NuScenes).Tensor;
-            output.WriteLine($"real scan {cloud.Source}: {voxels.Count} voxels…");
-            var real = experiments.Real(voxels, randomSeed);
+            var voxels = NetworkRunner.InputFeatures(network, Voxelizer.Voxelize(cloud, network.Voxels).Tensor);
+            if (voxels.Count == 0)
+            {
+                throw new ArgumentException($"{cloud.Source}: no point of the scan lies in the {network.Voxels.Name} voxel range");
+            }
+            output.WriteLine($"real scan {cloud.Source}: {voxels.Count} voxels through {network.Network.Name}'s {string.Join(", ", studied.Select(s => s.Node))}…");
+            var real = experiments.Real(voxels, studied, randomSeed);
             var policy = MixedPrecisionPolicy.Decide(
                 real.Select(l => l.BestSmooth.RelativeL2 < l.Errors.W8A8.RelativeL2
                     ? new LayerMeasurement(l.Name, QuantMethod.W8A8Smooth, l.Search.BestAlpha, l.BestSmooth)

@@ -74,7 +74,7 @@ public sealed class NetworkRunner(Accelerator accelerator)
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(voxels);
         maps ??= new KernelMapCache(new CpuKernelMapBuilder());
-        var input = SelectFeatures(voxels, network.FeatureChannels);
+        var input = InputFeatures(network, voxels);
         var clock = Stopwatch.StartNew();
         var sitesOf = new Dictionary<string, SparseTensor>(StringComparer.Ordinal) { [SparseNetwork.InputName] = Sites(input) };
         var nodes = new List<PlannedNode>();
@@ -96,9 +96,12 @@ public sealed class NetworkRunner(Accelerator accelerator)
     /// <summary>
     /// A kernel for every node at <paramref name="precision"/> (int8 only where the layer has W8A8 kernels): tuned through
     /// <paramref name="tuner"/>, once per (layer, kernel map, residual, precision); <paramref name="onTuned"/> hears each
-    /// tuning (for progress and reports).
+    /// tuning (for reports) and <paramref name="onNode"/> every node, tuned or sharing an earlier node's choice (for
+    /// progress); <paramref name="forceRetune"/> measures again even where the cache has the key.
     /// </summary>
-    public IReadOnlyList<IConvKernel> Tune(NetworkPlan plan, NetworkPrecision precision, LayerTuner tuner, Action<PlannedNode, KernelChoice>? onTuned = null)
+    public IReadOnlyList<IConvKernel> Tune(
+        NetworkPlan plan, NetworkPrecision precision, LayerTuner tuner, Action<PlannedNode, KernelChoice>? onTuned = null,
+        Action<PlannedNode>? onNode = null, bool forceRetune = false)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(tuner);
@@ -118,11 +121,12 @@ public sealed class NetworkRunner(Accelerator accelerator)
                     features[i] = (float)random.NextDouble();
                 }
                 var sample = new SparseTensor(features, node.InputSites.Coordinates, node.Layer.InChannels, node.InputSites.SpatialShape, node.InputSites.BatchSize);
-                var choice = tuner.Tune(node.Layer, needs, sample, node.Map);
+                var choice = tuner.Tune(node.Layer, needs, sample, node.Map, forceRetune);
                 onTuned?.Invoke(node, choice);
                 kernel = chosen[key] = choice.Kernel;
             }
             kernels.Add(kernel);
+            onNode?.Invoke(node);
         }
         return kernels;
     }
@@ -214,8 +218,12 @@ public sealed class NetworkRunner(Accelerator accelerator)
     private static SparseTensor Sites(SparseTensor input) =>
         new(new float[input.Count], input.Coordinates, 1, input.SpatialShape, input.BatchSize);
 
-    private static SparseTensor SelectFeatures(SparseTensor voxels, IReadOnlyList<int> channels)
+    /// <summary>The network's input: the voxel feature channels its description reads (e.g. x, y, z, intensity of five).</summary>
+    public static SparseTensor InputFeatures(ValidatedNetwork network, SparseTensor voxels)
     {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(voxels);
+        var channels = network.FeatureChannels;
         if (channels.Any(c => c >= voxels.Channels))
         {
             throw new ArgumentException($"the network reads voxel channel {channels.Max()} but the voxels have {voxels.Channels}");

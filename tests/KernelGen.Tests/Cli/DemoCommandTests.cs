@@ -17,6 +17,17 @@ public sealed class DemoCommandTests
     }
 
     [Fact]
+    public void Demo_takes_its_layers_and_voxel_config_from_the_description()
+    {
+        var result = CliRunner.Run("demo", "--accelerator", "cpu", "--model", "second");
+        Assert.True(result.ExitCode == 0, result.Output + result.Error);
+        Assert.Contains("(kitti)", result.Output);
+        Assert.Contains("layer    conv_input (SubM 4 → 16", result.Output);
+        Assert.Contains("layer    conv2.0 (Sparse 16 → 32", result.Output);
+        Assert.EndsWith("demo passed", result.Output.TrimEnd());
+    }
+
+    [Fact]
     public void Demo_reports_a_missing_input_file()
     {
         var result = CliRunner.Run("demo", "--input", "/nonexistent/scan.bin");
