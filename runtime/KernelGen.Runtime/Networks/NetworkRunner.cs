@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ILGPU;
 using ILGPU.Runtime;
 using KernelGen.KernelMaps;
 using KernelGen.Kernels;
@@ -144,7 +145,17 @@ public sealed class NetworkRunner(Accelerator accelerator)
     /// quantization: the int8 weights are made per run, outside the node times). A kernel that lacks what its node
     /// needs (its precision, a residual) is refused, naming the node, the kernel and the feature.
     /// </summary>
-    public NetworkRun Run(NetworkPlan plan, IReadOnlyDictionary<string, ConvWeights> weights, IReadOnlyList<IConvKernel> kernels, NetworkPrecision precision, bool keepOutputs = false)
+    /// <remarks>
+    /// <paramref name="deviceResident"/>: true keeps every activation in the accelerator's memory from node to node
+    /// (<see cref="IConvKernel.Launch"/>; only the input, the kernel maps and the output cross to and from the host, and
+    /// W8A8 scales come from per-channel maxima reduced on the device); false runs each node on host arrays
+    /// (<see cref="IConvKernel.Run"/>). Null (the default) chooses device-resident on a GPU when every kernel runs on an
+    /// accelerator, host arrays otherwise (the CPU accelerator, where the host kernels are the fast ones). Both give the
+    /// same outputs.
+    /// </remarks>
+    public NetworkRun Run(
+        NetworkPlan plan, IReadOnlyDictionary<string, ConvWeights> weights, IReadOnlyList<IConvKernel> kernels, NetworkPrecision precision,
+        bool keepOutputs = false, bool? deviceResident = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(weights);
@@ -153,16 +164,18 @@ public sealed class NetworkRunner(Accelerator accelerator)
         {
             throw new ArgumentException($"{kernels.Count} kernels for {plan.Nodes.Count} nodes");
         }
-        // The last node that reads each output: after it runs, the output can go.
-        var lastUse = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < plan.Nodes.Count; i++)
+        bool allOnAccelerator = kernels.All(k => k.Capabilities.Device == KernelDevice.AnyAccelerator);
+        if (deviceResident == true && !allOnAccelerator)
         {
-            lastUse[plan.Nodes[i].Node.From] = i;
-            if (plan.Nodes[i].Node.Residual is { } r)
-            {
-                lastUse[r] = i;
-            }
+            var host = plan.Nodes.Zip(kernels).First(p => p.Second.Capabilities.Device != KernelDevice.AnyAccelerator);
+            throw new ArgumentException($"node {host.First.Node.Name}: kernel {host.Second.Name} runs on the host, so the activations cannot stay on the device");
         }
+        if (deviceResident ?? (allOnAccelerator && Accelerator.AcceleratorType != AcceleratorType.CPU))
+        {
+            return RunResident(plan, weights, kernels, precision, keepOutputs);
+        }
+        // The last node that reads each output: after it runs, the output can go.
+        var lastUse = LastUses(plan);
         var live = new Dictionary<string, SparseTensor>(StringComparer.Ordinal) { [SparseNetwork.InputName] = plan.Input };
         var kept = new Dictionary<string, SparseTensor>(StringComparer.Ordinal);
         var runs = new List<NodeRun>();
@@ -186,8 +199,7 @@ public sealed class NetworkRunner(Accelerator accelerator)
             var prepared = _prepared.GetValue(conv, w => new LayerWeights(w));
             if (needs.Precision == Precision.W8A8)
             {
-                prepared = prepared.Quantized(LayerQuantization.FromInput(conv, input.Features,
-                    precision == NetworkPrecision.W8A8Smooth && layer.SmoothQuant, layer.Alpha));
+                prepared = prepared.Quantized(QuantizationOf(conv, LayerQuantizer.ChannelMaxima(input.Features, layer.InChannels), layer, precision));
             }
             var output = GC.AllocateUninitializedArray<float>(map.OutputCount * layer.OutChannels);
             long start = Stopwatch.GetTimestamp();
@@ -209,6 +221,121 @@ public sealed class NetworkRunner(Accelerator accelerator)
             }
         }
         return new NetworkRun(last, runs, kept);
+    }
+
+    private NetworkRun RunResident(
+        NetworkPlan plan, IReadOnlyDictionary<string, ConvWeights> weights, IReadOnlyList<IConvKernel> kernels, NetworkPrecision precision, bool keepOutputs)
+    {
+        var stream = Accelerator.DefaultStream;
+        var lastUse = LastUses(plan);
+        // The rulebooks travel once per kernel map (nodes sharing an indice key share the map).
+        var outIns = new Dictionary<KernelMap, MemoryBuffer1D<int, Stride1D.Dense>>(ReferenceEqualityComparer.Instance);
+        var live = new Dictionary<string, MemoryBuffer1D<float, Stride1D.Dense>>(StringComparer.Ordinal)
+        {
+            [SparseNetwork.InputName] = Accelerator.Allocate1D(plan.Input.Features.Length == 0 ? new float[1] : plan.Input.Features),
+        };
+        var kept = new Dictionary<string, SparseTensor>(StringComparer.Ordinal);
+        var runs = new List<NodeRun>();
+        SparseTensor? last = null;
+        try
+        {
+            for (int i = 0; i < plan.Nodes.Count; i++)
+            {
+                var (node, layer, map, _) = plan.Nodes[i];
+                var kernel = kernels[i];
+                var needs = NeedsOf(plan.Nodes[i], precision);
+                if (!kernel.Capabilities.Covers(needs, out var missing))
+                {
+                    throw new ArgumentException($"node {node.Name}: kernel {kernel.Name} does not support {missing}");
+                }
+                if (!weights.TryGetValue(node.Name, out var conv))
+                {
+                    throw new ArgumentException($"node {node.Name}: no weights");
+                }
+                ArrayView<float> input = live[node.From].View.SubView(0, Math.Max(1, (long)map.InputCount * layer.InChannels));
+                var prepared = _prepared.GetValue(conv, w => new LayerWeights(w));
+                if (needs.Precision == Precision.W8A8)
+                {
+                    // Dynamic scales from this input's per-channel maxima, reduced on the device: Cin floats come back.
+                    var maxima = map.InputCount == 0 ? new float[layer.InChannels] : DeviceChannelMaxima.For(Accelerator).Compute(stream, input, layer.InChannels);
+                    prepared = prepared.Quantized(QuantizationOf(conv, maxima, layer, precision));
+                }
+                prepared.OnDevice(Accelerator); // uploaded outside the node's time, as the host path quantizes outside it
+                if (!outIns.TryGetValue(map, out var outIn))
+                {
+                    outIn = outIns[map] = Accelerator.Allocate1D(map.OutIn.Length == 0 ? new int[1] : map.OutIn);
+                }
+                int elements = map.OutputCount * layer.OutChannels;
+                var output = Accelerator.Allocate1D<float>(Math.Max(1, elements));
+                live[node.Name] = output;
+                stream.Synchronize();
+                long start = Stopwatch.GetTimestamp();
+                kernel.Launch(stream, new DeviceConvCall
+                {
+                    Map = map,
+                    OutIn = outIn.View.SubView(0, Math.Max(1, (long)map.OutputCount * map.KernelVolume)),
+                    Weights = prepared,
+                    Input = input,
+                    Output = output.View.SubView(0, Math.Max(1, elements)),
+                    Residual = node.Residual is { } residual ? live[residual].View.SubView(0, Math.Max(1, elements)) : null,
+                });
+                stream.Synchronize();
+                runs.Add(new NodeRun(node.Name, kernel.Name, needs.Precision, Stopwatch.GetElapsedTime(start).TotalMilliseconds));
+                bool isLast = i == plan.Nodes.Count - 1;
+                if (keepOutputs || isLast)
+                {
+                    var features = new float[elements];
+                    output.View.SubView(0, elements).CopyToCPU(stream, features);
+                    stream.Synchronize();
+                    last = new SparseTensor(features, map.OutputCoordinates, layer.OutChannels, map.OutputShape, map.BatchSize);
+                    if (keepOutputs)
+                    {
+                        kept[node.Name] = last;
+                    }
+                }
+                foreach (var name in live.Keys.Where(n => n != node.Name && lastUse.GetValueOrDefault(n, -1) <= i).ToList())
+                {
+                    live[name].Dispose();
+                    live.Remove(name);
+                }
+            }
+        }
+        finally
+        {
+            foreach (var buffer in live.Values.Cast<MemoryBuffer>().Concat(outIns.Values))
+            {
+                buffer.Dispose();
+            }
+        }
+        return new NetworkRun(last ?? plan.Input, runs, kept);
+    }
+
+    /// <summary>
+    /// Dynamic scales for a node from its input's per-channel maxima. Naive W8A8 on a layer whose kernels fuse SmoothQuant
+    /// uses factors of one, which leave activations and weights as they are (x / 1, W · 1): the same numbers as a kernel
+    /// without the smoothing prologue.
+    /// </summary>
+    private static LayerQuantization QuantizationOf(ConvWeights conv, ReadOnlySpan<float> maxima, LayerDescriptor layer, NetworkPrecision precision)
+    {
+        var quantization = LayerQuantization.Calibrate(conv, maxima, precision == NetworkPrecision.W8A8Smooth && layer.SmoothQuant, layer.Alpha);
+        return layer.SmoothQuant && quantization.Smoothing is null
+            ? quantization with { Smoothing = Enumerable.Repeat(1f, conv.InChannels).ToArray() }
+            : quantization;
+    }
+
+    /// <summary>For each output name, the index of the last node that reads it (as input or residual).</summary>
+    private static Dictionary<string, int> LastUses(NetworkPlan plan)
+    {
+        var lastUse = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < plan.Nodes.Count; i++)
+        {
+            lastUse[plan.Nodes[i].Node.From] = i;
+            if (plan.Nodes[i].Node.Residual is { } r)
+            {
+                lastUse[r] = i;
+            }
+        }
+        return lastUse;
     }
 
     private static KernelNeeds NeedsOf(PlannedNode node, NetworkPrecision precision) => new(

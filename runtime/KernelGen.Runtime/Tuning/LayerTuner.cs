@@ -1,3 +1,4 @@
+using KernelGen.Accelerators;
 using ILGPU;
 using ILGPU.Runtime;
 using KernelGen.KernelMaps;
@@ -72,13 +73,16 @@ public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = nul
                 return new KernelChoice(kernel, cached);
             }
         }
-        var candidates = Candidates(layer, kernels, needs, input, map);
+        // On a GPU the accelerator kernels are timed as the runner runs them there: on device-resident tensors.
+        using var resident = accelerator.AcceleratorType == AcceleratorType.CPU ? null : new DeviceBuffers(accelerator);
+        var candidates = Candidates(layer, kernels, needs, input, map, resident);
         var result = _tuner.Tune(key, candidates, options);
         cache?.Store(result);
         return new KernelChoice(kernels.Single(k => k.Name == result.Winner), result, warning);
     }
 
-    private List<TuningCandidate> Candidates(LayerDescriptor layer, List<IConvKernel> kernels, KernelNeeds needs, SparseTensor input, KernelMap map)
+    private List<TuningCandidate> Candidates(
+        LayerDescriptor layer, List<IConvKernel> kernels, KernelNeeds needs, SparseTensor input, KernelMap map, DeviceBuffers? resident)
     {
         var random = new Random(1);
         int cin = layer.InChannels, cout = layer.OutChannels, k = layer.Geometry.KernelVolume;
@@ -105,13 +109,39 @@ public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = nul
         var warm = Call(map.SelectRows(map.SampleRows(WarmRows)));
         var probe = Call(map.SelectRows(map.SampleRows(ProbeRows)));
         var tune = Call(map.SelectRows(map.SampleRows(TuneRows)));
+        var (warmOnDevice, probeOnDevice, tuneOnDevice) = resident is null ? default : (OnDevice(warm, resident), OnDevice(probe, resident), OnDevice(tune, resident));
         return kernels
             .OrderBy(Order)
-            .Select(kernel => new TuningCandidate(
-                kernel.Name, kernel.CanRun(accelerator, out var reason) ? null : reason,
-                () => kernel.Run(accelerator, probe), () => kernel.Run(accelerator, tune), () => kernel.Run(accelerator, warm)))
+            .Select(kernel =>
+            {
+                string? reason = kernel.CanRun(accelerator, out var why) ? null : why;
+                if (resident is not null && kernel.Capabilities.Device == KernelDevice.AnyAccelerator)
+                {
+                    var stream = accelerator.DefaultStream;
+                    return new TuningCandidate(kernel.Name, reason,
+                        () => { kernel.Launch(stream, probeOnDevice!); stream.Synchronize(); },
+                        () => { kernel.Launch(stream, tuneOnDevice!); stream.Synchronize(); },
+                        () => { kernel.Launch(stream, warmOnDevice!); stream.Synchronize(); });
+                }
+                return new TuningCandidate(kernel.Name, reason,
+                    () => kernel.Run(accelerator, probe), () => kernel.Run(accelerator, tune), () => kernel.Run(accelerator, warm));
+            })
             .ToList();
     }
+
+    /// <summary>The same call on device-resident copies of its tensors (uploaded once, before any timing).</summary>
+    private static DeviceConvCall OnDevice(ConvCall call, DeviceBuffers buffers) => new()
+    {
+        Map = call.Map,
+        OutIn = buffers.Copy(call.Map.OutIn).View,
+        Weights = call.Weights,
+        Input = call.Input is { } input ? buffers.Copy(input).View : null,
+        InputInt8 = call.InputInt8 is { } input8 ? buffers.Copy(input8).View : null,
+        Residual = call.Residual is { } residual ? buffers.Copy(residual).View : null,
+        Output = call.Output is { } output ? buffers.Copy(output).View : null,
+        OutputInt8 = call.OutputInt8 is { } output8 ? buffers.Copy(output8).View : null,
+        OutputMultipliers = call.OutputMultipliers is { } multipliers ? buffers.Copy(multipliers).View : null,
+    };
 
     // Likely-fast candidates first, so the best probe is known early and slow ones are dropped after one probe: CPU SIMD
     // kernels (and GPU-style ones on CUDA), then barrier-free, then generic, and GPU-style kernels on ILGPU's CPU

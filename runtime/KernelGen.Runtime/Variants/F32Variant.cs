@@ -46,6 +46,14 @@ public sealed class F32Variant : KernelVariant
         download(accelerator.DefaultStream);
     }
 
+    /// <inheritdoc />
+    protected override void LaunchValidated(AcceleratorStream stream, DeviceConvCall call)
+    {
+        var weights = call.Weights.OnDevice(stream.Accelerator);
+        Launch(stream, call.Input!.Value, call.OutIn, weights.Packed,
+            GpuEpilogue.Of(stream.Accelerator, call, Accelerators.DeviceScratch.Floats(stream.Accelerator), weights.Bias), call.Map.OutputCount);
+    }
+
     /// <summary>Launches on device-resident buffers (no copies, no synchronisation).</summary>
     public void Launch(AcceleratorStream stream, ArrayView<float> features, ArrayView<int> outIn, ArrayView<float> packedWeights, GpuEpilogue epilogue, int rows)
     {

@@ -36,4 +36,22 @@ public struct GpuEpilogue
 
     /// <summary>Per output channel m_n = 1 / (s'_n · s'_x) of the consuming layer.</summary>
     public ArrayView<float> OutputMultipliers;
+
+    /// <summary>The epilogue of a launch on device-resident tensors; views the call does not use are one-element stand-ins.</summary>
+    internal static GpuEpilogue Of(ILGPU.Runtime.Accelerator accelerator, Kernels.DeviceConvCall call, ArrayView<float> dequantizeScales, ArrayView<float> bias)
+    {
+        var floats = Accelerators.DeviceScratch.Floats(accelerator);
+        return new GpuEpilogue
+        {
+            Rows = call.Map.OutputCount,
+            DequantizeScales = dequantizeScales,
+            Bias = bias,
+            HasResidual = call.Residual is null ? 0 : 1,
+            Residual = call.Residual ?? floats,
+            WriteInt8 = call.OutputInt8 is null ? 0 : 1,
+            Output = call.Output ?? floats,
+            OutputInt8 = call.OutputInt8 ?? Accelerators.DeviceScratch.Bytes(accelerator),
+            OutputMultipliers = call.OutputMultipliers ?? floats,
+        };
+    }
 }

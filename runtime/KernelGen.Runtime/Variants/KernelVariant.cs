@@ -92,6 +92,21 @@ public abstract class KernelVariant : IConvKernel
     /// <summary>Runs a call that <see cref="ConvKernelGuard"/> has validated against the layer and the capabilities.</summary>
     protected abstract void RunValidated(Accelerator accelerator, ConvCall call);
 
+    /// <inheritdoc />
+    public void Launch(AcceleratorStream stream, DeviceConvCall call)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ConvKernelGuard.Validate(this, Layer, call);
+        LaunchValidated(stream, call);
+    }
+
+    /// <summary>
+    /// Launches a validated call on device-resident tensors. Only kernels that declare <see cref="KernelDevice.AnyAccelerator"/>
+    /// get here (the guard refuses host kernels first).
+    /// </summary>
+    protected virtual void LaunchValidated(AcceleratorStream stream, DeviceConvCall call) =>
+        throw new NotSupportedException($"{Name} has no launch on device-resident tensors");
+
     /// <summary>The kernel method (for ahead-of-time compilation, e.g. to PTX).</summary>
     public abstract System.Reflection.MethodInfo KernelMethod { get; }
 

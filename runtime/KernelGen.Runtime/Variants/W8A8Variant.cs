@@ -62,6 +62,16 @@ public sealed class W8A8Variant : KernelVariant
         download(accelerator.DefaultStream);
     }
 
+    /// <inheritdoc />
+    protected override void LaunchValidated(AcceleratorStream stream, DeviceConvCall call)
+    {
+        var accelerator = stream.Accelerator;
+        var weights = call.Weights.OnDevice(accelerator);
+        Launch(stream, call.Input ?? Accelerators.DeviceScratch.Floats(accelerator), call.InputInt8 ?? Accelerators.DeviceScratch.Bytes(accelerator),
+            call.OutIn, weights.Int8Packed, weights.ActivationMultipliers,
+            GpuEpilogue.Of(accelerator, call, weights.DequantizeScales, weights.Int8Bias), call.Map.OutputCount, int8Input: call.InputInt8 is not null);
+    }
+
     /// <summary>
     /// Launches on device-resident buffers (no copies, no synchronisation): fp32 <paramref name="features"/> quantized on
     /// the fly, or, with <paramref name="int8Input"/>, int8 <paramref name="featuresInt8"/> read as they are.

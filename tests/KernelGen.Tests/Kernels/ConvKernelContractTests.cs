@@ -149,6 +149,94 @@ public abstract class ConvKernelContractTests
         Assert.True(runs >= expectedKernels, $"{layer.Name}: {runs} runs over {expectedKernels} runnable kernels");
     }
 
+    // One layer with odd channel counts (padded int8 words, a Cout edge): GPU-style kernels crawl on the CPU accelerator.
+    public static TheoryData<string> DeviceLayers() => new(SubmOddChannels.Layer.Name);
+
+    [Theory]
+    [MemberData(nameof(DeviceLayers))]
+    public void Every_accelerator_kernel_launches_on_device_resident_tensors_exactly_as_it_runs_on_host_arrays(string layerName)
+    {
+        Assert.SkipWhen(Accelerator is null, "no CUDA device on this machine");
+        var accelerator = Accelerator!;
+        var layer = GeneratedLayers.Find(layerName);
+        var random = new RandomSparse();
+        var input = random.Tensor(new SpatialShape(5, 5, 5), layer.InChannels, batchSize: 2, density: 0.25);
+        var map = new CpuKernelMapBuilder().Build(input, layer.Geometry);
+        var weights = new ConvWeights(
+            random.Normal(layer.OutChannels * layer.Geometry.KernelVolume * layer.InChannels), layer.OutChannels,
+            layer.Geometry.Kernel, layer.InChannels, layer.HasBias ? random.Normal(layer.OutChannels) : null);
+        int elements = map.OutputCount * layer.OutChannels;
+        var residual = random.Normal(elements);
+        var inputInt8 = Enumerable.Range(0, input.Features.Length).Select(_ => (sbyte)random.Random.Next(-127, 128)).ToArray();
+        var multipliers = Enumerable.Range(0, layer.OutChannels).Select(_ => (float)(0.5 + random.Random.NextDouble() * 4)).ToArray();
+        var fp32 = new LayerWeights(weights);
+        var int8 = layer.Quantization == QuantMode.W8A8
+            ? fp32.Quantized(LayerQuantization.FromInput(weights, input.Features, layer.SmoothQuant, layer.Alpha))
+            : null;
+
+        using var buffers = new KernelGen.Accelerators.DeviceBuffers(accelerator);
+        var deviceInput = buffers.Copy(input.Features).View;
+        var deviceInput8 = buffers.Copy(inputInt8).View;
+        var deviceMap = buffers.Copy(map.OutIn).View;
+        var deviceResidual = buffers.Copy(residual).View;
+        var deviceMultipliers = buffers.Copy(multipliers).View;
+        int launched = 0;
+        foreach (var kernel in layer.Kernels.Where(k => k.CanRun(accelerator, out _)))
+        {
+            var caps = kernel.Capabilities;
+            var prepared = caps.Precision == Precision.W8A8 ? int8! : fp32;
+            if (caps.Device == KernelDevice.Host)
+            {
+                var e = Assert.Throws<NotSupportedException>(() => kernel.Launch(accelerator.DefaultStream, new DeviceConvCall
+                {
+                    Map = map, OutIn = deviceMap, Weights = prepared, Input = deviceInput, Output = buffers.Allocate<float>(elements).View,
+                }));
+                Assert.Contains("runs on the host", e.Message);
+                continue;
+            }
+            foreach (bool withResidual in caps.Residual ? [false, true] : new[] { false })
+            {
+                foreach (bool fromInt8 in caps.Int8Input ? [false, true] : new[] { false })
+                {
+                    foreach (bool toInt8 in caps.Int8Output ? [false, true] : new[] { false })
+                    {
+                        string context = $"{layer.Name} {kernel.Name} residual={withResidual} int8in={fromInt8} int8out={toInt8}";
+                        var host = toInt8 ? null : Poison.Floats(elements);
+                        var host8 = toInt8 ? Enumerable.Repeat(sbyte.MinValue, elements).ToArray() : null;
+                        kernel.Run(accelerator, new ConvCall
+                        {
+                            Map = map, Weights = prepared, Input = fromInt8 ? null : input.Features, InputInt8 = fromInt8 ? inputInt8 : null,
+                            Residual = withResidual ? residual : null, Output = host, OutputInt8 = host8, OutputMultipliers = toInt8 ? multipliers : null,
+                        });
+                        var output = buffers.Copy(Poison.Floats(elements));
+                        var output8 = buffers.Copy(Enumerable.Repeat(sbyte.MinValue, elements).ToArray());
+                        kernel.Launch(accelerator.DefaultStream, new DeviceConvCall
+                        {
+                            Map = map, OutIn = deviceMap, Weights = prepared,
+                            Input = fromInt8 ? null : deviceInput, InputInt8 = fromInt8 ? deviceInput8 : null,
+                            Residual = withResidual ? deviceResidual : null,
+                            Output = toInt8 ? null : output.View, OutputInt8 = toInt8 ? output8.View : null,
+                            OutputMultipliers = toInt8 ? deviceMultipliers : null,
+                        });
+                        accelerator.Synchronize();
+                        if (toInt8)
+                        {
+                            Assert.True(host8!.SequenceEqual(output8.GetAsArray1D()), $"{context}: the launch's int8 output differs from the run's");
+                        }
+                        else
+                        {
+                            var launchedOutput = output.GetAsArray1D();
+                            int bad = Enumerable.Range(0, elements).FirstOrDefault(i => BitConverter.SingleToInt32Bits(launchedOutput[i]) != BitConverter.SingleToInt32Bits(host![i]), -1);
+                            Assert.True(bad < 0, $"{context}: element {bad} launched {(bad < 0 ? 0 : launchedOutput[bad])}, ran {(bad < 0 ? 0 : host![bad])}");
+                        }
+                        launched++;
+                    }
+                }
+            }
+        }
+        Assert.True(launched > 0, $"{layer.Name}: no kernel launched on device-resident tensors");
+    }
+
     [Fact]
     public void A_kernel_refuses_what_it_does_not_declare_and_a_map_of_another_geometry()
     {

@@ -161,4 +161,37 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
         var int8Error = ErrorMetrics.Compare(lean.Output.Features, reference.Output.Features.Select(v => (double)v).ToArray());
         Assert.True(int8Error.Cosine >= 0.98, $"{model}: W8A8 + SmoothQuant output cosine {int8Error.Cosine} against fp32");
     }
+
+    [Theory]
+    [InlineData("centerpoint", NetworkPrecision.Fp32)]
+    [InlineData("centerpoint", NetworkPrecision.W8A8Smooth)]
+    [InlineData("second", NetworkPrecision.W8A8)]
+    public void Device_resident_runs_equal_host_array_runs_node_for_node(string model, NetworkPrecision precision)
+    {
+        // The same accelerator kernels (barrier-free, and the generic ones where a use has no generated kernel), once with
+        // the activations kept on the device from node to node and W8A8 scales reduced there, once through host arrays.
+        var network = BuiltInModels.Load(model);
+        var runner = new NetworkRunner(fixture.Session.Accelerator);
+        var plan = runner.Plan(network, new RandomSparse().Tensor(new SpatialShape(41, 24, 24), 5, density: 0.01));
+        var weights = NetworkWeights.Synthetic(network);
+        var kernels = runner.Defaults(plan, precision).Select((chosen, i) =>
+        {
+            var needs = new KernelNeeds(chosen.Capabilities.Precision, Residual: plan.Nodes[i].Node.Residual is not null);
+            return plan.Nodes[i].Layer.KernelsFor(needs).First(k => k.Shape == KernelShape.BarrierFree);
+        }).ToList();
+
+        var host = runner.Run(plan, weights, kernels, precision, keepOutputs: true, deviceResident: false);
+        var resident = runner.Run(plan, weights, kernels, precision, keepOutputs: true, deviceResident: true);
+        Assert.Equal(host.Nodes.Select(n => (n.Node, n.Kernel, n.Precision)), resident.Nodes.Select(n => (n.Node, n.Kernel, n.Precision)));
+        foreach (var node in plan.Nodes)
+        {
+            string name = node.Node.Name;
+            Assert.True(host.Outputs[name].Features.AsSpan().SequenceEqual(resident.Outputs[name].Features), $"{model} {precision} {name}: the device-resident output differs");
+        }
+        Assert.Equal(host.Output.Features, resident.Output.Features);
+
+        // Host kernels cannot keep activations on the device: asked to, the runner names the node.
+        var e = Assert.Throws<ArgumentException>(() => runner.Run(plan, weights, runner.Defaults(plan, precision), precision, deviceResident: true));
+        Assert.Contains("runs on the host, so the activations cannot stay on the device", e.Message);
+    }
 }

@@ -14,22 +14,50 @@ public static class ConvKernelGuard
         ArgumentNullException.ThrowIfNull(kernel);
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(call);
-        var weights = call.Weights?.Float ?? throw new ArgumentException($"{kernel.Name}: the call has no weights");
+        CheckWeights(kernel, layer, call.Weights);
+        call.Validate(layer.Geometry, kernel.Name);
+        CheckCapabilities(kernel, KernelNeeds.Of(kernel.Capabilities.Precision, call), call.Weights);
+    }
+
+    /// <summary>
+    /// The same checks for a launch on device-resident tensors, and that the kernel runs on an accelerator at all (a
+    /// host kernel takes host arrays through <see cref="IConvKernel.Run"/>).
+    /// </summary>
+    public static void Validate(IConvKernel kernel, LayerDescriptor layer, DeviceConvCall call)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(call);
+        if (kernel.Capabilities.Device != KernelDevice.AnyAccelerator)
+        {
+            throw new NotSupportedException($"{kernel.Name} runs on the host: it takes host arrays (Run), not device-resident tensors (Launch)");
+        }
+        CheckWeights(kernel, layer, call.Weights);
+        call.Validate(layer.Geometry, kernel.Name);
+        CheckCapabilities(kernel, call.Needs(kernel.Capabilities.Precision), call.Weights);
+    }
+
+    private static void CheckWeights(IConvKernel kernel, LayerDescriptor layer, LayerWeights? prepared)
+    {
+        var weights = prepared?.Float ?? throw new ArgumentException($"{kernel.Name}: the call has no weights");
         if (weights.InChannels != layer.InChannels || weights.OutChannels != layer.OutChannels || weights.Kernel != layer.Geometry.Kernel)
         {
             throw new ArgumentException(
                 $"{kernel.Name}: {layer.Name} needs weights [Cout={layer.OutChannels}, {layer.Geometry.Kernel.Z}, {layer.Geometry.Kernel.Y}, {layer.Geometry.Kernel.X}, Cin={layer.InChannels}], " +
                 $"got [Cout={weights.OutChannels}, {weights.Kernel.Z}, {weights.Kernel.Y}, {weights.Kernel.X}, Cin={weights.InChannels}]");
         }
-        call.Validate(layer.Geometry, kernel.Name);
+    }
+
+    private static void CheckCapabilities(IConvKernel kernel, KernelNeeds needs, LayerWeights weights)
+    {
         var capabilities = kernel.Capabilities;
-        if (!capabilities.Covers(KernelNeeds.Of(capabilities.Precision, call), out var missing))
+        if (!capabilities.Covers(needs, out var missing))
         {
             throw new NotSupportedException($"{kernel.Name} does not support {missing}; it declares: {capabilities.Describe()}");
         }
         if (capabilities.Precision == Precision.W8A8)
         {
-            var int8 = call.Weights.RequireInt8(kernel.Name);
+            var int8 = weights.RequireInt8(kernel.Name);
             if (capabilities.SmoothQuant != int8.Smoothing is not null)
             {
                 throw new ArgumentException(capabilities.SmoothQuant

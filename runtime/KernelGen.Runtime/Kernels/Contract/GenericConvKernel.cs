@@ -69,5 +69,43 @@ public sealed class GenericConvKernel : IConvKernel
     }
 
     /// <inheritdoc />
+    public void Launch(AcceleratorStream stream, DeviceConvCall call)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ConvKernelGuard.Validate(this, _layer, call);
+        var accelerator = stream.Accelerator;
+        var weights = call.Weights.OnDevice(accelerator);
+        var floats = Accelerators.DeviceScratch.Floats(accelerator);
+        int rows = call.Map.OutputCount;
+        if (Capabilities.Precision == Precision.F32)
+        {
+            var shape = GenericImplicitGemm.ShapeOf(call.Weights.Float, _layer.Activation);
+            shape.HasResidual = call.Residual is null ? 0 : 1;
+            F32Kernels.GetValue(accelerator, a => new GenericImplicitGemm(a))
+                .Launch(stream, call.Input!.Value, call.OutIn, weights.Spconv, weights.Bias, call.Output!.Value, shape, rows, call.Residual ?? default);
+            return;
+        }
+        var int8 = call.Weights.Int8!;
+        var w8a8 = new W8A8Shape
+        {
+            InChannels = _layer.InChannels,
+            InChannelWords = int8.InChannelWords,
+            OutChannels = _layer.OutChannels,
+            KernelVolume = call.Map.KernelVolume,
+            HasBias = 1,
+            Relu = _layer.Activation == Activation.Relu ? 1 : 0,
+            HasResidual = call.Residual is null ? 0 : 1,
+            Int8Input = call.InputInt8 is null ? 0 : 1,
+            WriteInt8 = call.OutputInt8 is null ? 0 : 1,
+            Elements = checked(rows * _layer.OutChannels),
+        };
+        var bytes = Accelerators.DeviceScratch.Bytes(accelerator);
+        W8A8Kernels.GetValue(accelerator, a => new GenericW8A8ImplicitGemm(a)).Launch(
+            stream, call.Input ?? floats, call.InputInt8 ?? bytes, call.OutIn, weights.Int8Packed, weights.ActivationMultipliers,
+            weights.DequantizeScales, weights.Int8Bias, call.Residual ?? floats, call.Output ?? floats, call.OutputInt8 ?? bytes,
+            call.OutputMultipliers ?? floats, w8a8);
+    }
+
+    /// <inheritdoc />
     public override string ToString() => Name;
 }

@@ -31,4 +31,12 @@ public interface IConvKernel
     /// (<see cref="NotSupportedException"/> for an undeclared capability), before any instruction-set or device check.
     /// </summary>
     void Run(Accelerator accelerator, ConvCall call);
+
+    /// <summary>
+    /// Launches the layer on device-resident tensors on <paramref name="stream"/> (asynchronous: no copies, no
+    /// synchronisation), so a network's activations stay in the accelerator's memory from node to node. Validated like
+    /// <see cref="Run"/>; a kernel whose <see cref="KernelCapabilities.Device"/> is the host refuses with a
+    /// <see cref="NotSupportedException"/>.
+    /// </summary>
+    void Launch(AcceleratorStream stream, DeviceConvCall call);
 }

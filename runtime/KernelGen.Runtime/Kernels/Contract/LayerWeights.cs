@@ -10,6 +10,7 @@ namespace KernelGen.Kernels;
 public sealed class LayerWeights
 {
     private readonly Lazy<F32LayerWeights> _packed;
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<ILGPU.Runtime.Accelerator, DeviceLayerWeights> _onDevice = new();
 
     /// <summary>fp32 weights only.</summary>
     public LayerWeights(ConvWeights weights)
@@ -61,6 +62,13 @@ public sealed class LayerWeights
             throw new ArgumentException($"int8 weights [Cout={int8.OutChannels}, K={int8.KernelVolume}, Cin={int8.InChannels}] do not match the fp32 weights [Cout={OutChannels}, K={Float.Kernel.Product}, Cin={InChannels}]");
         }
         return new(this, new LayerQuantization(int8.ActivationScale, int8.Smoothing), int8);
+    }
+
+    /// <summary>These weights in <paramref name="accelerator"/>'s memory, uploaded on the first call and reused after.</summary>
+    public DeviceLayerWeights OnDevice(ILGPU.Runtime.Accelerator accelerator)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        return _onDevice.GetValue(accelerator, a => new DeviceLayerWeights(a, this));
     }
 
     /// <summary>The int8 weights, or an <see cref="ArgumentException"/> naming the kernel that needed them.</summary>

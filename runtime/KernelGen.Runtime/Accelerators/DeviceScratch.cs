@@ -1,0 +1,24 @@
+using System.Runtime.CompilerServices;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace KernelGen.Accelerators;
+
+/// <summary>
+/// One-element buffers per accelerator that stand in for the views a launch does not use (ILGPU kernels take every
+/// view argument; a kernel reads one only when the call's flags say so).
+/// </summary>
+internal static class DeviceScratch
+{
+    private sealed class Buffers(Accelerator accelerator)
+    {
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> Floats = accelerator.Allocate1D<float>(1);
+        public readonly MemoryBuffer1D<sbyte, Stride1D.Dense> Bytes = accelerator.Allocate1D<sbyte>(1);
+    }
+
+    private static readonly ConditionalWeakTable<Accelerator, Buffers> ByAccelerator = new();
+
+    public static ArrayView<float> Floats(Accelerator accelerator) => ByAccelerator.GetValue(accelerator, a => new Buffers(a)).Floats.View;
+
+    public static ArrayView<sbyte> Bytes(Accelerator accelerator) => ByAccelerator.GetValue(accelerator, a => new Buffers(a)).Bytes.View;
+}

@@ -1,0 +1,57 @@
+using System.Runtime.CompilerServices;
+using ILGPU;
+using ILGPU.Runtime;
+using KernelGen.Kernels;
+
+namespace KernelGen.Quantization;
+
+/// <summary>
+/// Per-channel max |x| of device-resident features [N, C], for dynamic W8A8 quantization without bringing the
+/// activations to the host: one grid-stride pass with an atomic max per element on the IEEE bits of |x| (for
+/// non-negative floats the bit patterns order like the values), then C values copied back. The same maxima as
+/// <see cref="LayerQuantizer.ChannelMaxima"/> on the host, so both give the same scales.
+/// </summary>
+public sealed class DeviceChannelMaxima
+{
+    private static readonly ConditionalWeakTable<Accelerator, DeviceChannelMaxima> ByAccelerator = new();
+    private readonly Accelerator _accelerator;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, int, int> _kernel;
+
+    private DeviceChannelMaxima(Accelerator accelerator)
+    {
+        _accelerator = accelerator;
+        _kernel = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, int, int>(Kernel);
+    }
+
+    /// <summary>The reducer for <paramref name="accelerator"/> (its kernel compiled once).</summary>
+    public static DeviceChannelMaxima For(Accelerator accelerator) =>
+        ByAccelerator.GetValue(accelerator ?? throw new ArgumentNullException(nameof(accelerator)), a => new DeviceChannelMaxima(a));
+
+    /// <summary>max |x| of each of <paramref name="channels"/> channels of <paramref name="features"/>; waits for the stream.</summary>
+    public float[] Compute(AcceleratorStream stream, ArrayView<float> features, int channels)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
+        using var maxima = _accelerator.Allocate1D<int>(channels);
+        maxima.MemSetToZero(stream);
+        int elements = checked((int)features.Length);
+        int width = GridStride.Width(_accelerator, elements);
+        if (elements > 0)
+        {
+            _kernel(stream, width, features, maxima.View, elements, width);
+        }
+        var bits = new int[channels];
+        maxima.View.CopyToCPU(stream, bits);
+        stream.Synchronize();
+        return bits.Select(BitConverter.Int32BitsToSingle).ToArray();
+    }
+
+    private static void Kernel(Index1D thread, ArrayView<float> features, ArrayView<int> maxima, int elements, int width)
+    {
+        int channels = (int)maxima.Length;
+        for (int i = thread; i < elements; i += width)
+        {
+            Atomic.Max(ref maxima[i % channels], (int)Interop.FloatAsInt(Math.Abs(features[i])));
+        }
+    }
+}
