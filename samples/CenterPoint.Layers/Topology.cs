@@ -39,4 +39,30 @@ public static class CenterPointLayers
     /// <summary>The convs in order.</summary>
     public static IReadOnlyList<Layer> All { get; } =
         Network.Network.Nodes.Zip(Network.Layers, (node, layer) => new Layer(node.Name, layer, node.IndiceKey, node.Residual)).ToList();
+
+    /// <summary>
+    /// The backbone's output scattered to a dense BEV-like grid [C · D, H, W] of batch item 0 (zeros where no site), for
+    /// comparing runs as the detection head would see them.
+    /// </summary>
+    public static float[] Bev(KernelGen.Tensors.SparseTensor output, out int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var s = output.SpatialShape;
+        int c = output.Channels;
+        shape = [c * s.Depth, s.Height, s.Width];
+        var bev = new float[(long)c * s.Depth * s.Height * s.Width];
+        for (int row = 0; row < output.Count; row++)
+        {
+            if (output.Coordinates[row * 4] != 0)
+            {
+                continue;
+            }
+            int z = output.Coordinates[row * 4 + 1], y = output.Coordinates[row * 4 + 2], x = output.Coordinates[row * 4 + 3];
+            for (int channel = 0; channel < c; channel++)
+            {
+                bev[(((long)channel * s.Depth + z) * s.Height + y) * s.Width + x] = output.Features[row * c + channel];
+            }
+        }
+        return bev;
+    }
 }

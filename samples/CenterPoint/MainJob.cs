@@ -33,165 +33,144 @@ internal static class MainJob
         var total = Stopwatch.StartNew();
         void Step(string text) => output.WriteLine($"[{total.Elapsed.TotalSeconds,6:F1} s] {text}");
 
-        // 1. Scan → voxels → kernel maps.
+        // 1. Scan → voxels → the network's plan (kernel maps by indice key) through the one runner.
+        var network = CenterPointLayers.Network;
         var cloud = inputPath is null ? ShippedScan() : ScanReader.Read(inputPath);
         var voxels = Voxelizer.Voxelize(cloud, config).Tensor;
         Step($"scan {cloud.Source}: {cloud.Count} points → {voxels.Count} voxels in {voxels.SpatialShape} ({config.Name})");
-        var weights = weightsPath is null ? NetworkWeights.Synthetic(CenterPointLayers.Network) : NetworkWeights.FromSafeTensors(CenterPointLayers.Network, weightsPath);
+        var weights = weightsPath is null ? NetworkWeights.Synthetic(network) : NetworkWeights.FromSafeTensors(network, weightsPath);
         using var session = AcceleratorSession.Open(choice);
-        var maps = new KernelMapCache(new CpuKernelMapBuilder());
-        var clock = Stopwatch.StartNew();
-        var plans = CenterPointBackbone.Plan(voxels, weights, maps);
-        double mapsMs = clock.Elapsed.TotalMilliseconds;
-        Step($"kernel maps: {maps.Builds} built for {plans.Count} convs in {mapsMs:F0} ms; device {session.Description}");
+        var runner = new NetworkRunner(session.Accelerator);
+        var plan = runner.Plan(network, voxels, new KernelMapCache(new CpuKernelMapBuilder()));
+        Step($"kernel maps: {plan.MapsBuilt} built for {plan.Nodes.Count} convs in {plan.MapsMs:F0} ms; device {session.Description}");
 
-        // 2. Tune every layer group (or reuse the cache).
+        // 2. Tune every node group, fp32 and W8A8 (or reuse the cache).
         var cache = new TuningCache(TuningCache.DefaultPath());
         foreach (var warning in cache.Warnings)
         {
             Step($"warning: {warning}");
         }
         var tuner = new LayerTuner(session.Accelerator, cache);
-        var groups = CenterPointTuning.Groups(voxels, maps);
-        var winners = new Dictionary<(string, Precision, bool), IConvKernel>();
-        int fromCache = 0;
-        clock.Restart();
+        int tunings = 0, fromCache = 0;
+        var clock = Stopwatch.StartNew();
+        IReadOnlyList<IConvKernel> fp32Kernels = [], int8Kernels = [];
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
         console.Progress().AutoClear(true).Start(progress =>
         {
-            var bar = progress.AddTask("tuning", maxValue: groups.Count);
-            foreach (var group in groups)
+            var bar = progress.AddTask("tuning", maxValue: 2 * plan.Nodes.Count);
+            void Tuned(PlannedNode node, KernelChoice choice)
             {
-                bar.Description = $"tuning {group.Label} {group.Precision}";
-                var choice = tuner.Tune(group.Generated, group.Needs, group.Input, group.Map);
+                bar.Description = $"tuning {node.Node.Name}";
+                tunings++;
+                fromCache += choice.Result.FromCache ? 1 : 0;
                 if (choice.Warning is { } warning)
                 {
                     console.MarkupLineInterpolated($"warning: {warning}");
                 }
-                winners[(group.Generated.Name, group.Precision, group.Residual)] = choice.Kernel;
-                fromCache += choice.Result.FromCache ? 1 : 0;
-                bar.Increment(1);
             }
+            fp32Kernels = runner.Tune(plan, NetworkPrecision.Fp32, tuner, Tuned, _ => bar.Increment(1));
+            int8Kernels = runner.Tune(plan, NetworkPrecision.W8A8Smooth, tuner, Tuned, _ => bar.Increment(1));
         });
         double tuneSeconds = clock.Elapsed.TotalSeconds;
-        Step(fromCache == groups.Count
-            ? $"tuning: all {groups.Count} choices from the cache {cache.Path}"
-            : $"tuning: {groups.Count - fromCache} of {groups.Count} layer groups tuned in {tuneSeconds:F0} s (cache {cache.Path})");
-        foreach (var plan in plans)
-        {
-            var generated = plan.Layer.Generated;
-            plan.Fp32 = winners[(generated.Name, Precision.F32, plan.Layer.AddsResidual)];
-            plan.Int8 = winners.GetValueOrDefault((generated.Name, Precision.W8A8, plan.Layer.AddsResidual));
-        }
+        Step(fromCache == tunings
+            ? $"tuning: all {tunings} choices from the cache {cache.Path}"
+            : $"tuning: {tunings - fromCache} of {tunings} node groups tuned in {tuneSeconds:F0} s (cache {cache.Path})");
 
-        // 3. Calibrate on the scan: the fp32 run gives every layer's input; per layer naive W8A8, SmoothQuant alpha search,
-        //    and the mixed-precision decision.
-        var backbone = new CenterPointBackbone(session.Accelerator);
-        var fp32 = backbone.Run(voxels, plans, int8: false);
-        var naive = new Dictionary<string, W8A8LayerWeights>();
+        // 3. Calibrate on the scan: the fp32 run gives every node's input; per int8-capable node naive W8A8, the
+        //    SmoothQuant alpha search and the mixed-precision decision, each against the node's own fp32 output.
+        var fp32 = runner.Run(plan, weights, fp32Kernels, PrecisionPlan.Fp32, keepOutputs: true);
+        var naive = new Dictionary<string, LayerQuantization>(StringComparer.Ordinal);
+        var smooth = new Dictionary<string, LayerQuantization>(StringComparer.Ordinal);
         var measurements = new List<LayerMeasurement>();
-        var smooth = new Dictionary<string, W8A8LayerWeights>();
-        for (int i = 0; i < plans.Count; i++)
+        for (int i = 0; i < plan.Nodes.Count; i++)
         {
-            var plan = plans[i];
-            if (plan.Layer.Generated.Quantization != QuantMode.W8A8)
+            var node = plan.Nodes[i];
+            if (node.Layer.Quantization != QuantMode.W8A8)
             {
                 continue;
             }
-            var input = i == 0 ? voxels : fp32.Outputs[i - 1];
-            var reference = new float[plan.Map.OutputCount * plan.Layer.OutChannels];
-            backbone.RunLayer(plan, input, reference, residual: null, int8: false);
+            var conv = weights[node.Node.Name];
+            var input = node.Node.From == SparseNetwork.InputName ? plan.Input : fp32.Outputs[node.Node.From];
+            var prepared = new LayerWeights(conv);
+            var reference = RunNode(session, fp32Kernels[i], node.Map, prepared, input);
             var referenceWide = Array.ConvertAll(reference, v => (double)v);
             var maxima = LayerQuantizer.ChannelMaxima(input.Features, input.Channels);
-            // Naive W8A8 through the layer's SmoothQuant kernels: unit factors are exactly no smoothing.
-            naive[plan.Layer.Name] = plan.Layer.Generated.SmoothQuant
-                ? W8A8LayerWeights.Create(plan.Weights, LayerQuantizer.ScaleOf(maxima, null), Enumerable.Repeat(1f, plan.Layer.InChannels).ToArray())
-                : LayerQuantizer.Quantize(plan.Weights, maxima, QuantMethod.W8A8);
-            plan.Quantized = naive[plan.Layer.Name];
-            plan.Method = QuantMethod.W8A8;
-            var naiveOut = new float[reference.Length];
-            backbone.RunLayer(plan, input, naiveOut, null, int8: true);
+
+            naive[node.Node.Name] = LayerQuantization.Calibrate(conv, maxima, smoothQuant: false);
+            var naiveOut = RunNode(session, int8Kernels[i], node.Map, prepared.Quantized(PrecisionPlan.ForKernelsOf(node.Layer, naive[node.Node.Name])), input);
             var naiveError = ErrorMetrics.Compare(naiveOut, referenceWide);
-            var search = AlphaSearch.Search((sample, q, o) =>
+            if (!node.Layer.SmoothQuant)
             {
-                var sampled = new LayerPlan(plan.Layer, sample, plan.Weights) { Int8 = plan.Int8, Quantized = q, Method = QuantMethod.W8A8Smooth };
-                backbone.RunLayer(sampled, input, o, null, int8: true);
-            }, input, plan.Map, plan.Weights, referenceWide);
-            smooth[plan.Layer.Name] = LayerQuantizer.Quantize(plan.Weights, maxima, QuantMethod.W8A8Smooth, search.BestAlpha);
-            plan.Quantized = smooth[plan.Layer.Name];
-            plan.Method = QuantMethod.W8A8Smooth;
-            var smoothOut = new float[reference.Length];
-            backbone.RunLayer(plan, input, smoothOut, null, int8: true);
+                measurements.Add(new LayerMeasurement(node.Node.Name, QuantMethod.W8A8, 0, naiveError));
+                continue;
+            }
+            var search = AlphaSearch.Search((sample, q, o) => RunNode(session, int8Kernels[i], sample, prepared.Quantized(q), input, o),
+                input, node.Map, conv, referenceWide);
+            smooth[node.Node.Name] = LayerQuantization.Calibrate(conv, maxima, smoothQuant: true, search.BestAlpha);
+            var smoothOut = RunNode(session, int8Kernels[i], node.Map, prepared.Quantized(smooth[node.Node.Name]), input);
             var smoothError = ErrorMetrics.Compare(smoothOut, referenceWide);
             measurements.Add(smoothError.RelativeL2 < naiveError.RelativeL2
-                ? new LayerMeasurement(plan.Layer.Name, QuantMethod.W8A8Smooth, search.BestAlpha, smoothError)
-                : new LayerMeasurement(plan.Layer.Name, QuantMethod.W8A8, 0, naiveError));
+                ? new LayerMeasurement(node.Node.Name, QuantMethod.W8A8Smooth, search.BestAlpha, smoothError)
+                : new LayerMeasurement(node.Node.Name, QuantMethod.W8A8, 0, naiveError));
         }
         var decisions = MixedPrecisionPolicy.Decide(measurements, budget).ToDictionary(d => d.Layer);
-        Step($"calibrated on the scan: {decisions.Values.Count(d => d.Method != QuantMethod.Fp32)} of {plans.Count} layers int8 within the {budget:P1} per-layer budget");
+        Step($"calibrated on the scan: {decisions.Values.Count(d => d.Method != QuantMethod.Fp32)} of {plan.Nodes.Count} layers int8 within the {budget:P1} per-layer budget");
 
-        // 4. The three runs (warm; median of three per layer).
-        void UseNaive()
+        // 4. The three runs through the runner with static scales (warm; median of three per node).
+        var naivePlan = PrecisionPlan.Static(naive);
+        var policyPlan = PrecisionPlan.Static(decisions.Values.Where(d => d.Method != QuantMethod.Fp32)
+            .ToDictionary(d => d.Layer, d => d.Method == QuantMethod.W8A8Smooth ? smooth[d.Layer] : naive[d.Layer]));
+        IReadOnlyList<IConvKernel> KernelsFor(PrecisionPlan precision) =>
+            plan.Nodes.Select((node, i) => precision.IsInt8(node) ? int8Kernels[i] : fp32Kernels[i]).ToList();
+        (NetworkRun Run, double[] Ms) Median(PrecisionPlan precision)
         {
-            foreach (var plan in plans.Where(p => naive.ContainsKey(p.Layer.Name)))
-            {
-                (plan.Quantized, plan.Method, plan.Alpha) = (naive[plan.Layer.Name], QuantMethod.W8A8, 0);
-            }
-        }
-        void UsePolicy()
-        {
-            foreach (var plan in plans)
-            {
-                if (decisions.TryGetValue(plan.Layer.Name, out var d) && d.Method != QuantMethod.Fp32)
-                {
-                    (plan.Quantized, plan.Method, plan.Alpha) = (d.Method == QuantMethod.W8A8Smooth ? smooth[plan.Layer.Name] : naive[plan.Layer.Name], d.Method, d.Alpha);
-                }
-                else
-                {
-                    (plan.Quantized, plan.Method, plan.Alpha) = (null, QuantMethod.Fp32, 0);
-                }
-            }
-        }
-        BackboneRun Median(bool int8)
-        {
+            var kernels = KernelsFor(precision);
             var runs = Enumerable.Range(0, 3).Select(_ =>
             {
-                // Each run allocates every layer's output: collect the previous run's first, so no layer pays for it.
+                // Each run allocates its outputs: collect the previous run's first, so no node pays for it.
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
-                return backbone.Run(voxels, plans, int8);
+                return runner.Run(plan, weights, kernels, precision, keepOutputs: true);
             }).ToList();
-            var ms = Enumerable.Range(0, plans.Count).Select(i => runs.Select(r => r.LayerMs[i]).Order().ElementAt(1)).ToList();
-            return new BackboneRun(runs[^1].Outputs, ms);
+            var ms = Enumerable.Range(0, plan.Nodes.Count).Select(i => runs.Select(r => r.Nodes[i].Ms).Order().ElementAt(1)).ToArray();
+            return (runs[^1], ms);
         }
-        var fp32Timed = Median(int8: false);
-        UseNaive();
-        var naiveRun = Median(int8: true);
-        UsePolicy();
-        var int8Run = Median(int8: true);
-        Step($"runs: fp32 {fp32Timed.TotalMs:F0} ms, naive W8A8 {naiveRun.TotalMs:F0} ms, W8A8 + SmoothQuant (policy) {int8Run.TotalMs:F0} ms");
+        var fp32Timed = Median(PrecisionPlan.Fp32);
+        var naiveRun = Median(naivePlan);
+        var int8Run = Median(policyPlan);
+        Step($"runs: fp32 {fp32Timed.Ms.Sum():F0} ms, naive W8A8 {naiveRun.Ms.Sum():F0} ms, W8A8 + SmoothQuant (policy) {int8Run.Ms.Sum():F0} ms");
 
-        // 5. Per layer and BEV comparisons against fp32.
+        // 5. Per node and BEV comparisons against fp32.
         var rows = new List<LayerRow>();
-        for (int i = 0; i < plans.Count; i++)
+        for (int i = 0; i < plan.Nodes.Count; i++)
         {
-            var plan = plans[i];
-            var reference = fp32.Outputs[i].Features;
-            string decision = decisions.TryGetValue(plan.Layer.Name, out var d) ? d.Reason : "fp32 — no W8A8 kernels (5 input channels)";
-            rows.Add(new LayerRow(plan.Layer.Name, plan.Layer.Geometry.Kind == ConvKind.SubManifold ? "SubM" : "Sparse",
-                plan.Layer.InChannels, plan.Layer.OutChannels, i == 0 ? voxels.Count : fp32.Outputs[i - 1].Count, plan.Map.OutputCount,
-                plan.VariantName(false), plan.Method == QuantMethod.Fp32 ? "—" : plan.VariantName(true),
-                MixedPrecisionPolicy.Describe(plan.Method, plan.Alpha), decision, fp32Timed.LayerMs[i], naiveRun.LayerMs[i], int8Run.LayerMs[i],
-                ErrorMetrics.Compare(naiveRun.Outputs[i].Features, reference), ErrorMetrics.Compare(int8Run.Outputs[i].Features, reference)));
+            var node = plan.Nodes[i];
+            string name = node.Node.Name;
+            var reference = fp32.Outputs[name].Features;
+            string decision = decisions.TryGetValue(name, out var d) ? d.Reason : $"fp32 — no W8A8 kernels ({node.Layer.InChannels} input channels)";
+            var method = d?.Method ?? QuantMethod.Fp32;
+            rows.Add(new LayerRow(name, node.Layer.Geometry.Kind == ConvKind.SubManifold ? "SubM" : "Sparse",
+                node.Layer.InChannels, node.Layer.OutChannels, node.InputSites.Count, node.Map.OutputCount,
+                fp32Kernels[i].Name, method == QuantMethod.Fp32 ? "—" : int8Kernels[i].Name,
+                MixedPrecisionPolicy.Describe(method, d?.Alpha ?? 0), decision, fp32Timed.Ms[i], naiveRun.Ms[i], int8Run.Ms[i],
+                ErrorMetrics.Compare(naiveRun.Run.Outputs[name].Features, reference), ErrorMetrics.Compare(int8Run.Run.Outputs[name].Features, reference)));
         }
-        var bev = CenterPointBackbone.Bev(fp32.Outputs[^1], out var bevShape);
-        var bevNaive = ErrorMetrics.Compare(CenterPointBackbone.Bev(naiveRun.Outputs[^1], out _), bev);
-        var bevInt8 = ErrorMetrics.Compare(CenterPointBackbone.Bev(int8Run.Outputs[^1], out _), bev);
-        var result = new MainJobResult(cloud.Source, config.Name, session.Description, voxels.Count, mapsMs, tuneSeconds, fromCache, groups.Count,
-            rows, fp32Timed.TotalMs, naiveRun.TotalMs, int8Run.TotalMs, bevNaive, bevInt8, bevShape, budget,
+        var bev = CenterPointLayers.Bev(fp32.Output, out var bevShape);
+        var bevNaive = ErrorMetrics.Compare(CenterPointLayers.Bev(naiveRun.Run.Output, out _), bev);
+        var bevInt8 = ErrorMetrics.Compare(CenterPointLayers.Bev(int8Run.Run.Output, out _), bev);
+        var result = new MainJobResult(cloud.Source, config.Name, session.Description, voxels.Count, plan.MapsMs, tuneSeconds, fromCache, tunings,
+            rows, fp32Timed.Ms.Sum(), naiveRun.Ms.Sum(), int8Run.Ms.Sum(), bevNaive, bevInt8, bevShape, budget,
             weightsPath is null ? "synthetic (deterministic, fan-in scaled, BN folded, outlier channels)" : Path.GetFileName(weightsPath));
         Step("done");
         return (result, bev);
+    }
+
+    /// <summary>One node's conv on its own (no residual: calibration measures each conv's own error) through the contract.</summary>
+    private static float[] RunNode(AcceleratorSession session, IConvKernel kernel, KernelMap map, LayerWeights weights, SparseTensor input, float[]? output = null)
+    {
+        output ??= new float[map.OutputCount * weights.OutChannels];
+        kernel.Run(session.Accelerator, new ConvCall { Map = map, Weights = weights, Input = input.Features, Output = output });
+        return output;
     }
 
     private static PointCloud ShippedScan()

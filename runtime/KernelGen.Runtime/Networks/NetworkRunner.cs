@@ -102,16 +102,23 @@ public sealed class NetworkRunner(Accelerator accelerator)
     /// </summary>
     public IReadOnlyList<IConvKernel> Tune(
         NetworkPlan plan, NetworkPrecision precision, LayerTuner tuner, Action<PlannedNode, KernelChoice>? onTuned = null,
+        Action<PlannedNode>? onNode = null, bool forceRetune = false) =>
+        Tune(plan, PrecisionPlan.Dynamic(precision), tuner, onTuned, onNode, forceRetune);
+
+    /// <summary>The same for a per-node <see cref="PrecisionPlan"/>.</summary>
+    public IReadOnlyList<IConvKernel> Tune(
+        NetworkPlan plan, PrecisionPlan precision, LayerTuner tuner, Action<PlannedNode, KernelChoice>? onTuned = null,
         Action<PlannedNode>? onNode = null, bool forceRetune = false)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(precision);
         ArgumentNullException.ThrowIfNull(tuner);
         var random = new Random(3);
         var chosen = new Dictionary<(string, string, KernelNeeds), IConvKernel>();
         var kernels = new List<IConvKernel>();
         foreach (var node in plan.Nodes)
         {
-            var needs = NeedsOf(node, precision);
+            var needs = precision.NeedsOf(node);
             var key = (node.Layer.Name, node.Node.IndiceKey, needs);
             if (!chosen.TryGetValue(key, out var kernel))
             {
@@ -133,15 +140,19 @@ public sealed class NetworkRunner(Accelerator accelerator)
     }
 
     /// <summary>The default kernel of every node (no tuning): <see cref="DefaultVariantChoice"/>.</summary>
-    public IReadOnlyList<IConvKernel> Defaults(NetworkPlan plan, NetworkPrecision precision)
+    public IReadOnlyList<IConvKernel> Defaults(NetworkPlan plan, NetworkPrecision precision) => Defaults(plan, PrecisionPlan.Dynamic(precision));
+
+    /// <summary>The same for a per-node <see cref="PrecisionPlan"/>.</summary>
+    public IReadOnlyList<IConvKernel> Defaults(NetworkPlan plan, PrecisionPlan precision)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        return plan.Nodes.Select(n => DefaultVariantChoice.Pick(n.Layer, NeedsOf(n, precision), Accelerator)).ToList();
+        ArgumentNullException.ThrowIfNull(precision);
+        return plan.Nodes.Select(n => DefaultVariantChoice.Pick(n.Layer, precision.NeedsOf(n), Accelerator)).ToList();
     }
 
     /// <summary>
     /// Runs the planned network with <paramref name="weights"/> (by node name) on <paramref name="kernels"/> (one per node,
-    /// from <see cref="Tune"/> or <see cref="Defaults"/>). W8A8 nodes take their scales from their own input (dynamic
+    /// from <c>Tune</c> or <c>Defaults</c>). W8A8 nodes take their scales from their own input (dynamic
     /// quantization: the int8 weights are made per run, outside the node times). A kernel that lacks what its node
     /// needs (its precision, a residual) is refused, naming the node, the kernel and the feature.
     /// </summary>
@@ -155,9 +166,19 @@ public sealed class NetworkRunner(Accelerator accelerator)
     /// </remarks>
     public NetworkRun Run(
         NetworkPlan plan, IReadOnlyDictionary<string, ConvWeights> weights, IReadOnlyList<IConvKernel> kernels, NetworkPrecision precision,
+        bool keepOutputs = false, bool? deviceResident = null) =>
+        Run(plan, weights, kernels, PrecisionPlan.Dynamic(precision), keepOutputs, deviceResident);
+
+    /// <summary>
+    /// The same for a per-node <see cref="PrecisionPlan"/>: static scales (calibrated once) or dynamic ones, fp32 for
+    /// every node the plan does not make int8.
+    /// </summary>
+    public NetworkRun Run(
+        NetworkPlan plan, IReadOnlyDictionary<string, ConvWeights> weights, IReadOnlyList<IConvKernel> kernels, PrecisionPlan precision,
         bool keepOutputs = false, bool? deviceResident = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(precision);
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(kernels);
         if (kernels.Count != plan.Nodes.Count)
@@ -184,7 +205,7 @@ public sealed class NetworkRunner(Accelerator accelerator)
         {
             var (node, layer, map, _) = plan.Nodes[i];
             var kernel = kernels[i];
-            var needs = NeedsOf(plan.Nodes[i], precision);
+            var needs = precision.NeedsOf(plan.Nodes[i]);
             // The contract refuses a missing residual or int8 feature itself; the precision a node should run at is
             // the one need a call cannot show, so it is checked here.
             if (!kernel.Capabilities.Covers(needs, out var missing))
@@ -199,7 +220,7 @@ public sealed class NetworkRunner(Accelerator accelerator)
             var prepared = _prepared.GetValue(conv, w => new LayerWeights(w));
             if (needs.Precision == Precision.W8A8)
             {
-                prepared = prepared.Quantized(QuantizationOf(conv, LayerQuantizer.ChannelMaxima(input.Features, layer.InChannels), layer, precision));
+                prepared = prepared.Quantized(precision.QuantizationOf(plan.Nodes[i], conv, () => LayerQuantizer.ChannelMaxima(input.Features, layer.InChannels)));
             }
             var output = GC.AllocateUninitializedArray<float>(map.OutputCount * layer.OutChannels);
             long start = Stopwatch.GetTimestamp();
@@ -224,7 +245,7 @@ public sealed class NetworkRunner(Accelerator accelerator)
     }
 
     private NetworkRun RunResident(
-        NetworkPlan plan, IReadOnlyDictionary<string, ConvWeights> weights, IReadOnlyList<IConvKernel> kernels, NetworkPrecision precision, bool keepOutputs)
+        NetworkPlan plan, IReadOnlyDictionary<string, ConvWeights> weights, IReadOnlyList<IConvKernel> kernels, PrecisionPlan precision, bool keepOutputs)
     {
         var stream = Accelerator.DefaultStream;
         var lastUse = LastUses(plan);
@@ -243,7 +264,7 @@ public sealed class NetworkRunner(Accelerator accelerator)
             {
                 var (node, layer, map, _) = plan.Nodes[i];
                 var kernel = kernels[i];
-                var needs = NeedsOf(plan.Nodes[i], precision);
+                var needs = precision.NeedsOf(plan.Nodes[i]);
                 if (!kernel.Capabilities.Covers(needs, out var missing))
                 {
                     throw new ArgumentException($"node {node.Name}: kernel {kernel.Name} does not support {missing}");
@@ -257,8 +278,9 @@ public sealed class NetworkRunner(Accelerator accelerator)
                 if (needs.Precision == Precision.W8A8)
                 {
                     // Dynamic scales from this input's per-channel maxima, reduced on the device: Cin floats come back.
-                    var maxima = map.InputCount == 0 ? new float[layer.InChannels] : DeviceChannelMaxima.For(Accelerator).Compute(stream, input, layer.InChannels);
-                    prepared = prepared.Quantized(QuantizationOf(conv, maxima, layer, precision));
+                    prepared = prepared.Quantized(precision.QuantizationOf(plan.Nodes[i], conv, () => map.InputCount == 0
+                        ? new float[layer.InChannels]
+                        : DeviceChannelMaxima.For(Accelerator).Compute(stream, input, layer.InChannels)));
                 }
                 prepared.OnDevice(Accelerator); // uploaded outside the node's time, as the host path quantizes outside it
                 if (!outIns.TryGetValue(map, out var outIn))
@@ -310,19 +332,6 @@ public sealed class NetworkRunner(Accelerator accelerator)
         return new NetworkRun(last ?? plan.Input, runs, kept);
     }
 
-    /// <summary>
-    /// Dynamic scales for a node from its input's per-channel maxima. Naive W8A8 on a layer whose kernels fuse SmoothQuant
-    /// uses factors of one, which leave activations and weights as they are (x / 1, W · 1): the same numbers as a kernel
-    /// without the smoothing prologue.
-    /// </summary>
-    private static LayerQuantization QuantizationOf(ConvWeights conv, ReadOnlySpan<float> maxima, LayerDescriptor layer, NetworkPrecision precision)
-    {
-        var quantization = LayerQuantization.Calibrate(conv, maxima, precision == NetworkPrecision.W8A8Smooth && layer.SmoothQuant, layer.Alpha);
-        return layer.SmoothQuant && quantization.Smoothing is null
-            ? quantization with { Smoothing = Enumerable.Repeat(1f, conv.InChannels).ToArray() }
-            : quantization;
-    }
-
     /// <summary>For each output name, the index of the last node that reads it (as input or residual).</summary>
     private static Dictionary<string, int> LastUses(NetworkPlan plan)
     {
@@ -337,10 +346,6 @@ public sealed class NetworkRunner(Accelerator accelerator)
         }
         return lastUse;
     }
-
-    private static KernelNeeds NeedsOf(PlannedNode node, NetworkPrecision precision) => new(
-        precision != NetworkPrecision.Fp32 && node.Layer.Quantization == QuantMode.W8A8 ? Precision.W8A8 : Precision.F32,
-        Residual: node.Node.Residual is not null);
 
     private static SparseTensor Sites(SparseTensor input) =>
         new(new float[input.Count], input.Coordinates, 1, input.SpatialShape, input.BatchSize);

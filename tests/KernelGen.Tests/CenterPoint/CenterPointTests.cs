@@ -34,13 +34,14 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
         Assert.Equal(8, layers.Select(l => l.IndiceKey).Distinct().Count());
 
         var voxels = ShippedVoxels();
-        var plans = CenterPointBackbone.Plan(voxels, NetworkWeights.Synthetic(CenterPointLayers.Network), new KernelMapCache(new CpuKernelMapBuilder()));
+        var runner = new NetworkRunner(fixture.Session.Accelerator);
+        var plan = runner.Plan(CenterPointLayers.Network, voxels);
         Assert.Equal(new SpatialShape(41, 1440, 1440), voxels.SpatialShape);
         Assert.Equal(
             [new SpatialShape(21, 720, 720), new SpatialShape(11, 360, 360), new SpatialShape(5, 180, 180), new SpatialShape(2, 180, 180)],
-            plans.Where(p => p.Layer.Geometry.Kind == ConvKind.Sparse).Select(p => p.Map.OutputShape));
-        var run = new CenterPointBackbone(fixture.Session.Accelerator).Run(voxels, Default(plans), int8: false);
-        var bev = CenterPointBackbone.Bev(run.Outputs[^1], out var shape);
+            plan.Nodes.Where(n => n.Layer.Geometry.Kind == ConvKind.Sparse).Select(n => n.Map.OutputShape));
+        var run = runner.Run(plan, NetworkWeights.Synthetic(CenterPointLayers.Network), runner.Defaults(plan, NetworkPrecision.Fp32), NetworkPrecision.Fp32);
+        var bev = CenterPointLayers.Bev(run.Output, out var shape);
         Assert.Equal([256, 180, 180], shape);
         Assert.Equal(256 * 180 * 180, bev.Length);
         Assert.Contains(bev, v => v != 0);
@@ -51,21 +52,16 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
     {
         var voxels = Crop(ShippedVoxels(), 3000);
         var weights = NetworkWeights.Synthetic(CenterPointLayers.Network, 7);
-        var maps = new KernelMapCache(new CpuKernelMapBuilder());
-        var generated = Default(CenterPointBackbone.Plan(voxels, weights, maps));
-        var generic = CenterPointBackbone.Plan(voxels, weights, maps);
-        foreach (var plan in generic)
+        var runner = new NetworkRunner(fixture.Session.Accelerator);
+        var plan = runner.Plan(CenterPointLayers.Network, voxels);
+        var defaults = runner.Defaults(plan, NetworkPrecision.Fp32);
+        Assert.All(defaults, k => Assert.Equal(KernelShape.CpuSimd, k.Shape)); // the CPU SIMD variants run without a tuning cache
+        var a = runner.Run(plan, weights, defaults, NetworkPrecision.Fp32, keepOutputs: true);
+        var b = runner.Run(plan, weights, plan.Nodes.Select(n => n.Layer.GenericKernel(Precision.F32)).ToList(), NetworkPrecision.Fp32, keepOutputs: true);
+        foreach (var node in plan.Nodes)
         {
-            plan.Fp32 = plan.Layer.Generated.GenericKernel(Precision.F32);
-        }
-        Assert.All(generated, p => Assert.IsType<CpuF32Variant>(p.Fp32));
-        var backbone = new CenterPointBackbone(fixture.Session.Accelerator);
-        var a = backbone.Run(voxels, generated, int8: false);
-        var b = backbone.Run(voxels, generic, int8: false);
-        for (int i = 0; i < a.Outputs.Count; i++)
-        {
-            var error = ErrorMetrics.Compare(a.Outputs[i].Features, b.Outputs[i].Features);
-            Assert.True(error.RelativeL2 <= 1e-5, $"{generated[i].Layer.Name}: relative L2 {error.RelativeL2} between the CPU SIMD and generic paths");
+            var error = ErrorMetrics.Compare(a.Outputs[node.Node.Name].Features, b.Outputs[node.Node.Name].Features);
+            Assert.True(error.RelativeL2 <= 1e-5, $"{node.Node.Name}: relative L2 {error.RelativeL2} between the CPU SIMD and generic paths");
         }
     }
 
@@ -73,32 +69,40 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
     public void W8A8_with_smoothquant_on_every_layer_stays_within_cosine_0_995_of_fp32_on_the_shipped_scan()
     {
         var voxels = ShippedVoxels();
-        var plans = Default(CenterPointBackbone.Plan(voxels, NetworkWeights.Synthetic(CenterPointLayers.Network), new KernelMapCache(new CpuKernelMapBuilder())));
-        var backbone = new CenterPointBackbone(fixture.Session.Accelerator);
-        var fp32 = backbone.Run(voxels, plans, int8: false);
-        for (int i = 0; i < plans.Count; i++)
+        var network = CenterPointLayers.Network;
+        var weights = NetworkWeights.Synthetic(network);
+        var runner = new NetworkRunner(fixture.Session.Accelerator);
+        var plan = runner.Plan(network, voxels);
+        var fp32Kernels = runner.Defaults(plan, NetworkPrecision.Fp32);
+        var int8Kernels = runner.Defaults(plan, NetworkPrecision.W8A8Smooth);
+        var fp32 = runner.Run(plan, weights, fp32Kernels, NetworkPrecision.Fp32, keepOutputs: true);
+        var scales = new Dictionary<string, LayerQuantization>();
+        for (int i = 0; i < plan.Nodes.Count; i++)
         {
-            if (plans[i].Int8 is null)
+            var node = plan.Nodes[i];
+            if (node.Layer.Quantization != QuantMode.W8A8)
             {
                 continue;
             }
-            // As the main job calibrates: the layer's fp32 input from the fp32 run, then the per-layer alpha search.
-            var plan = plans[i];
-            var input = i == 0 ? voxels : fp32.Outputs[i - 1];
-            var reference = new float[plan.Map.OutputCount * plan.Layer.OutChannels];
-            backbone.RunLayer(plan, input, reference, residual: null, int8: false);
-            var search = AlphaSearch.Search((sample, q, o) => backbone.RunLayer(
-                new LayerPlan(plan.Layer, sample, plan.Weights) { Int8 = plan.Int8, Quantized = q, Method = QuantMethod.W8A8Smooth }, input, o, null, int8: true),
-                input, plan.Map, plan.Weights, Array.ConvertAll(reference, v => (double)v));
-            plan.Quantized = LayerQuantizer.Quantize(plan.Weights, LayerQuantizer.ChannelMaxima(input.Features, input.Channels), QuantMethod.W8A8Smooth, search.BestAlpha);
-            plan.Method = QuantMethod.W8A8Smooth;
+            // As the main job calibrates: the node's fp32 input from the fp32 run, then the per-layer alpha search.
+            var conv = weights[node.Node.Name];
+            var input = node.Node.From == SparseNetwork.InputName ? plan.Input : fp32.Outputs[node.Node.From];
+            var prepared = new LayerWeights(conv);
+            var reference = new float[node.Map.OutputCount * node.Layer.OutChannels];
+            fp32Kernels[i].Run(fixture.Session.Accelerator, new ConvCall { Map = node.Map, Weights = prepared, Input = input.Features, Output = reference });
+            var kernel = int8Kernels[i];
+            var search = AlphaSearch.Search((sample, q, o) => kernel.Run(fixture.Session.Accelerator,
+                    new ConvCall { Map = sample, Weights = prepared.Quantized(q), Input = input.Features, Output = o }),
+                input, node.Map, conv, Array.ConvertAll(reference, v => (double)v));
+            scales[node.Node.Name] = LayerQuantization.Calibrate(conv, LayerQuantizer.ChannelMaxima(input.Features, input.Channels), smoothQuant: true, search.BestAlpha);
         }
-        var int8 = backbone.Run(voxels, plans, int8: true);
-        var error = ErrorMetrics.Compare(CenterPointBackbone.Bev(int8.Outputs[^1], out _), CenterPointBackbone.Bev(fp32.Outputs[^1], out _));
+        var precision = PrecisionPlan.Static(scales);
+        var int8 = runner.Run(plan, weights, plan.Nodes.Select((n, i) => precision.IsInt8(n) ? int8Kernels[i] : fp32Kernels[i]).ToList(), precision);
+        var error = ErrorMetrics.Compare(CenterPointLayers.Bev(int8.Output, out _), CenterPointLayers.Bev(fp32.Output, out _));
         // Measured here: cosine 0.9969, SQNR 21.9 dB with all 20 layers int8 (the main job's policy keeps layers over its
         // budget in fp32 and does better); the bound leaves room for other machines' rounding of the alpha search.
         Assert.True(error.Cosine >= 0.995, $"BEV cosine {error.Cosine}, SQNR {error.SqnrDb} dB");
-        Assert.Equal(20, plans.Count(p => p.Method == QuantMethod.W8A8Smooth)); // every layer but conv_input ran int8
+        Assert.Equal(20, int8.Nodes.Count(n => n.Precision == Precision.W8A8)); // every layer but conv_input ran int8
     }
 
     [Fact]
@@ -184,19 +188,6 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
             BitConverter.GetBytes((Half)(-2f)).CopyTo(bytes, 8 + header.Length + 2);
             return bytes;
         }
-    }
-
-    /// <summary>The default variant choice for every layer (what runs without a tuning cache).</summary>
-    private List<LayerPlan> Default(List<LayerPlan> plans)
-    {
-        foreach (var plan in plans)
-        {
-            plan.Fp32 = DefaultVariantChoice.Pick(plan.Layer.Generated, Precision.F32, fixture.Session.Accelerator);
-            plan.Int8 = plan.Layer.Generated.Quantization == QuantMode.W8A8
-                ? DefaultVariantChoice.Pick(plan.Layer.Generated, Precision.W8A8, fixture.Session.Accelerator)
-                : null;
-        }
-        return plans;
     }
 
     /// <summary>The first <paramref name="count"/> voxels (sorted by z, y, x: a contiguous slab of the scan).</summary>

@@ -1,0 +1,94 @@
+using KernelGen.Kernels;
+using KernelGen.Variants;
+
+namespace KernelGen.Networks;
+
+/// <summary>
+/// What each node of a network runs at: fp32, or W8A8 with scales that are either <b>static</b> (given per node, e.g.
+/// calibrated once on a calibration set: the deployable form) or <b>dynamic</b> (taken from each node's own input on
+/// every run, as <c>kernelgen run --quant</c> does). The runner, the tuner and the defaults read it node by node.
+/// </summary>
+public sealed class PrecisionPlan
+{
+    private readonly IReadOnlyDictionary<string, LayerQuantization>? _static;
+    private readonly NetworkPrecision _dynamic;
+
+    private PrecisionPlan(IReadOnlyDictionary<string, LayerQuantization>? staticScales, NetworkPrecision dynamic)
+    {
+        _static = staticScales;
+        _dynamic = dynamic;
+    }
+
+    /// <summary>Every node in fp32.</summary>
+    public static PrecisionPlan Fp32 { get; } = new(null, NetworkPrecision.Fp32);
+
+    /// <summary>Every node whose layer has W8A8 kernels in W8A8, scales from its own input on every run.</summary>
+    public static PrecisionPlan Dynamic(NetworkPrecision precision) => precision == NetworkPrecision.Fp32 ? Fp32 : new(null, precision);
+
+    /// <summary>
+    /// The nodes named in <paramref name="int8Nodes"/> in W8A8 with those static scales (naive: no smoothing factors;
+    /// SmoothQuant: the factors), every other node in fp32.
+    /// </summary>
+    public static PrecisionPlan Static(IReadOnlyDictionary<string, LayerQuantization> int8Nodes)
+    {
+        ArgumentNullException.ThrowIfNull(int8Nodes);
+        return new(new Dictionary<string, LayerQuantization>(int8Nodes, StringComparer.Ordinal), NetworkPrecision.Fp32);
+    }
+
+    /// <summary>Whether <paramref name="node"/> runs in W8A8.</summary>
+    public bool IsInt8(PlannedNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return _static is null
+            ? _dynamic != NetworkPrecision.Fp32 && node.Layer.Quantization == QuantMode.W8A8
+            : _static.ContainsKey(node.Node.Name);
+    }
+
+    /// <summary>What <paramref name="node"/> needs of its kernel under this plan.</summary>
+    public KernelNeeds NeedsOf(PlannedNode node) => new(IsInt8(node) ? Precision.W8A8 : Precision.F32, Residual: node.Node.Residual is not null);
+
+    /// <summary>
+    /// The scales of an int8 node: the static ones, or, dynamic, from <paramref name="channelMaxima"/> of its input
+    /// (called only then). Naive W8A8 on a layer whose kernels fuse SmoothQuant gets factors of one, which leave
+    /// activations and weights as they are (x / 1, W · 1): the same numbers as a kernel without the smoothing prologue.
+    /// </summary>
+    public LayerQuantization QuantizationOf(PlannedNode node, ConvWeights weights, Func<float[]> channelMaxima)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(channelMaxima);
+        var layer = node.Layer;
+        LayerQuantization quantization;
+        if (_static is null)
+        {
+            quantization = LayerQuantization.Calibrate(weights, channelMaxima(), _dynamic == NetworkPrecision.W8A8Smooth && layer.SmoothQuant, layer.Alpha);
+        }
+        else
+        {
+            quantization = _static.TryGetValue(node.Node.Name, out var given) ? given
+                : throw new ArgumentException($"node {node.Node.Name}: the precision plan gives it no int8 scales");
+            if (layer.Quantization != QuantMode.W8A8)
+            {
+                throw new ArgumentException($"node {node.Node.Name}: the precision plan makes it int8 but {layer.Name} has no W8A8 kernels");
+            }
+            if (quantization.Smoothing is not null && !layer.SmoothQuant)
+            {
+                throw new ArgumentException($"node {node.Node.Name}: the precision plan gives SmoothQuant factors but {layer.Name} has no SmoothQuant kernels");
+            }
+        }
+        return ForKernelsOf(layer, quantization);
+    }
+
+    /// <summary>
+    /// <paramref name="quantization"/> in the form <paramref name="layer"/>'s kernels take: naive scales on a layer whose
+    /// kernels fuse SmoothQuant get factors of one (the same numbers as no smoothing).
+    /// </summary>
+    public static LayerQuantization ForKernelsOf(LayerDescriptor layer, LayerQuantization quantization)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(quantization);
+        return layer.SmoothQuant && quantization.Smoothing is null
+            ? quantization with { Smoothing = Enumerable.Repeat(1f, layer.InChannels).ToArray() }
+            : quantization;
+    }
+}
