@@ -70,5 +70,9 @@ public class BackboneBenchmarks
     public int RunBackbone() => _runner.Run(_plan, _weights, _kernels, _precision).Output.Count;
 
     [GlobalCleanup]
-    public void Cleanup() => _session.Dispose();
+    public void Cleanup()
+    {
+        _runner.Dispose();
+        _session.Dispose();
+    }
 }

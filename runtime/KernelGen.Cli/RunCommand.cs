@@ -48,7 +48,7 @@ internal static class RunCommand
                 ? NetworkWeights.FromSafeTensors(network, checkpoint)
                 : NetworkWeights.Synthetic(network);
             using var session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(parse.GetValue(accelerator)!));
-            var runner = new NetworkRunner(session.Accelerator);
+            using var runner = new NetworkRunner(session.Accelerator);
             var cache = new TuningCache(parse.GetValue(cachePath) ?? TuningCache.DefaultPath());
 
             var frame = Stopwatch.StartNew();

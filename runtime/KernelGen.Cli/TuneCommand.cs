@@ -50,7 +50,7 @@ internal static class TuneCommand
             {
                 output.WriteLine($"warning: {warning}");
             }
-            var runner = new NetworkRunner(session.Accelerator);
+            using var runner = new NetworkRunner(session.Accelerator);
             var plan = runner.Plan(network, voxels, new KernelMapCache(new CpuKernelMapBuilder()));
             // fp32 for every node; W8A8 where the network has int8 layers (the precisions `kernelgen run --quant` uses).
             var precisions = network.Layers.Any(l => l.Quantization == QuantMode.W8A8)

@@ -40,7 +40,7 @@ internal static class MainJob
         Step($"scan {cloud.Source}: {cloud.Count} points → {voxels.Count} voxels in {voxels.SpatialShape} ({config.Name})");
         var weights = weightsPath is null ? NetworkWeights.Synthetic(network) : NetworkWeights.FromSafeTensors(network, weightsPath);
         using var session = AcceleratorSession.Open(choice);
-        var runner = new NetworkRunner(session.Accelerator);
+        using var runner = new NetworkRunner(session.Accelerator);
         var plan = runner.Plan(network, voxels, new KernelMapCache(new CpuKernelMapBuilder()));
         Step($"kernel maps: {plan.MapsBuilt} built for {plan.Nodes.Count} convs in {plan.MapsMs:F0} ms; device {session.Description}");
 

@@ -18,7 +18,7 @@ var cloud = args.Length > 0 ? ScanReader.Read(args[0]) : SyntheticScan();
 var voxels = Voxelizer.Voxelize(cloud, network.Voxels).Tensor;
 
 using var session = AcceleratorSession.Open(AcceleratorChoice.Auto);
-var runner = new NetworkRunner(session.Accelerator);
+using var runner = new NetworkRunner(session.Accelerator);
 var plan = runner.Plan(network, voxels);
 var tuner = new LayerTuner(session.Accelerator, new TuningCache(TuningCache.DefaultPath()));
 Console.WriteLine($"{network.Network.Name}: {cloud.Count} points → {voxels.Count} voxels, {session.Description}");

@@ -58,8 +58,11 @@ public sealed record NodeRun(string Node, string Kernel, Precision Precision, do
 /// A run keeps only the outputs a later node still reads (a residual source), so memory stays at a few layers'
 /// activations; <c>keepOutputs</c> keeps them all for reports.
 /// </summary>
-public sealed class NetworkRunner(Accelerator accelerator)
+public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
 {
+    // Device-resident runs take their activation and rulebook buffers from here, so frames after the first reuse them.
+    private readonly Accelerators.DeviceBufferPool<float> _activations = new(accelerator);
+    private readonly Accelerators.DeviceBufferPool<int> _rulebooks = new(accelerator);
     // Each ConvWeights is packed for the kernels once, not once per frame.
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<ConvWeights, LayerWeights> _prepared = new();
 
@@ -251,10 +254,9 @@ public sealed class NetworkRunner(Accelerator accelerator)
         var lastUse = LastUses(plan);
         // The rulebooks travel once per kernel map (nodes sharing an indice key share the map).
         var outIns = new Dictionary<KernelMap, MemoryBuffer1D<int, Stride1D.Dense>>(ReferenceEqualityComparer.Instance);
-        var live = new Dictionary<string, MemoryBuffer1D<float, Stride1D.Dense>>(StringComparer.Ordinal)
-        {
-            [SparseNetwork.InputName] = Accelerator.Allocate1D(plan.Input.Features.Length == 0 ? new float[1] : plan.Input.Features),
-        };
+        var inputBuffer = _activations.Rent(plan.Input.Features.Length);
+        inputBuffer.View.SubView(0, plan.Input.Features.Length).CopyFromCPU(stream, plan.Input.Features);
+        var live = new Dictionary<string, MemoryBuffer1D<float, Stride1D.Dense>>(StringComparer.Ordinal) { [SparseNetwork.InputName] = inputBuffer };
         var kept = new Dictionary<string, SparseTensor>(StringComparer.Ordinal);
         var runs = new List<NodeRun>();
         SparseTensor? last = null;
@@ -285,10 +287,11 @@ public sealed class NetworkRunner(Accelerator accelerator)
                 prepared.OnDevice(Accelerator); // uploaded outside the node's time, as the host path quantizes outside it
                 if (!outIns.TryGetValue(map, out var outIn))
                 {
-                    outIn = outIns[map] = Accelerator.Allocate1D(map.OutIn.Length == 0 ? new int[1] : map.OutIn);
+                    outIn = outIns[map] = _rulebooks.Rent(map.OutIn.Length);
+                    outIn.View.SubView(0, map.OutIn.Length).CopyFromCPU(stream, map.OutIn);
                 }
                 int elements = map.OutputCount * layer.OutChannels;
-                var output = Accelerator.Allocate1D<float>(Math.Max(1, elements));
+                var output = _activations.Rent(elements);
                 live[node.Name] = output;
                 stream.Synchronize();
                 long start = Stopwatch.GetTimestamp();
@@ -317,19 +320,34 @@ public sealed class NetworkRunner(Accelerator accelerator)
                 }
                 foreach (var name in live.Keys.Where(n => n != node.Name && lastUse.GetValueOrDefault(n, -1) <= i).ToList())
                 {
-                    live[name].Dispose();
+                    _activations.Return(live[name]);
                     live.Remove(name);
                 }
             }
         }
         finally
         {
-            foreach (var buffer in live.Values.Cast<MemoryBuffer>().Concat(outIns.Values))
+            stream.Synchronize(); // nothing may still read a buffer that the next frame takes
+            foreach (var buffer in live.Values)
             {
-                buffer.Dispose();
+                _activations.Return(buffer);
+            }
+            foreach (var buffer in outIns.Values)
+            {
+                _rulebooks.Return(buffer);
             }
         }
         return new NetworkRun(last ?? plan.Input, runs, kept);
+    }
+
+    /// <summary>Device buffers the device-resident runs keep for later frames (activations and rulebooks).</summary>
+    public int DeviceBuffersAllocated => _activations.Allocated + _rulebooks.Allocated;
+
+    /// <summary>Frees the device buffers kept for later frames.</summary>
+    public void Dispose()
+    {
+        _activations.Dispose();
+        _rulebooks.Dispose();
     }
 
     /// <summary>For each output name, the index of the last node that reads it (as input or residual).</summary>

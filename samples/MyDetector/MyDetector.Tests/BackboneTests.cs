@@ -29,7 +29,7 @@ public sealed class BackboneTests
         })).ToArray();
         var voxels = Voxelizer.Voxelize(new PointCloud(points, "test"), network.Voxels).Tensor;
         using var session = AcceleratorSession.Open(AcceleratorChoice.Cpu);
-        var runner = new NetworkRunner(session.Accelerator);
+        using var runner = new NetworkRunner(session.Accelerator);
         var plan = runner.Plan(network, voxels);
         var weights = NetworkWeights.Synthetic(network);
 

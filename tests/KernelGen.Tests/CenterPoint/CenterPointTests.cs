@@ -34,7 +34,7 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
         Assert.Equal(8, layers.Select(l => l.IndiceKey).Distinct().Count());
 
         var voxels = ShippedVoxels();
-        var runner = new NetworkRunner(fixture.Session.Accelerator);
+        using var runner = new NetworkRunner(fixture.Session.Accelerator);
         var plan = runner.Plan(CenterPointLayers.Network, voxels);
         Assert.Equal(new SpatialShape(41, 1440, 1440), voxels.SpatialShape);
         Assert.Equal(
@@ -52,7 +52,7 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
     {
         var voxels = Crop(ShippedVoxels(), 3000);
         var weights = NetworkWeights.Synthetic(CenterPointLayers.Network, 7);
-        var runner = new NetworkRunner(fixture.Session.Accelerator);
+        using var runner = new NetworkRunner(fixture.Session.Accelerator);
         var plan = runner.Plan(CenterPointLayers.Network, voxels);
         var defaults = runner.Defaults(plan, NetworkPrecision.Fp32);
         Assert.All(defaults, k => Assert.Equal(KernelShape.CpuSimd, k.Shape)); // the CPU SIMD variants run without a tuning cache
@@ -71,7 +71,7 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
         var voxels = ShippedVoxels();
         var network = CenterPointLayers.Network;
         var weights = NetworkWeights.Synthetic(network);
-        var runner = new NetworkRunner(fixture.Session.Accelerator);
+        using var runner = new NetworkRunner(fixture.Session.Accelerator);
         var plan = runner.Plan(network, voxels);
         var fp32Kernels = runner.Defaults(plan, NetworkPrecision.Fp32);
         var int8Kernels = runner.Defaults(plan, NetworkPrecision.W8A8Smooth);

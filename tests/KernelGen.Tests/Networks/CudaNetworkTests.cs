@@ -32,11 +32,11 @@ public sealed class CudaNetworkTests(CudaAcceleratorFixture fixture) : IDisposab
         var voxels = new RandomSparse().Tensor(new SpatialShape(41, 160, 160), 5, density: 0.002);
         var weights = NetworkWeights.Synthetic(network);
         using var cpu = KernelGen.Accelerators.AcceleratorSession.Open(KernelGen.Accelerators.AcceleratorChoice.Cpu);
-        var cpuRunner = new NetworkRunner(cpu.Accelerator);
+        using var cpuRunner = new NetworkRunner(cpu.Accelerator);
         var cpuPlan = cpuRunner.Plan(network, voxels);
         var reference = cpuRunner.Run(cpuPlan, weights, cpuPlan.Nodes.Select(n => n.Layer.GenericKernel(Precision.F32)).ToList(), NetworkPrecision.Fp32, keepOutputs: true);
 
-        var runner = new NetworkRunner(fixture.Session!.Accelerator);
+        using var runner = new NetworkRunner(fixture.Session!.Accelerator);
         var plan = runner.Plan(network, voxels);
         var tuner = new LayerTuner(fixture.Session.Accelerator, new TuningCache(Path.Combine(_folder, "tuning.json")), options: new TuningOptions(Warmup: 1, Repeats: 3));
         foreach (var precision in new[] { NetworkPrecision.Fp32, NetworkPrecision.W8A8Smooth })

@@ -1,3 +1,4 @@
+using KernelGen.Points;
 using KernelGen.IO;
 using KernelGen.Kernels;
 using KernelGen.Models;
@@ -128,7 +129,7 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
     {
         var network = BuiltInModels.Load(model);
         var accelerator = fixture.Session.Accelerator;
-        var runner = new NetworkRunner(accelerator);
+        using var runner = new NetworkRunner(accelerator);
         // A few hundred voxels in a small grid whose depth matches the model's (41), so every stride leaves sites.
         var voxels = new RandomSparse().Tensor(new SpatialShape(41, 40, 40), 5, density: 0.01);
         var plan = runner.Plan(network, voxels);
@@ -171,7 +172,7 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
         // The same accelerator kernels (barrier-free, and the generic ones where a use has no generated kernel), once with
         // the activations kept on the device from node to node and W8A8 scales reduced there, once through host arrays.
         var network = BuiltInModels.Load(model);
-        var runner = new NetworkRunner(fixture.Session.Accelerator);
+        using var runner = new NetworkRunner(fixture.Session.Accelerator);
         var plan = runner.Plan(network, new RandomSparse().Tensor(new SpatialShape(41, 24, 24), 5, density: 0.01));
         var weights = NetworkWeights.Synthetic(network);
         var kernels = runner.Defaults(plan, precision).Select((chosen, i) =>
@@ -190,8 +191,59 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
         }
         Assert.Equal(host.Output.Features, resident.Output.Features);
 
+        // A second frame reuses the first one's device buffers.
+        int allocated = runner.DeviceBuffersAllocated;
+        Assert.True(allocated > 0);
+        var again = runner.Run(plan, weights, kernels, precision, deviceResident: true);
+        Assert.Equal(allocated, runner.DeviceBuffersAllocated);
+        Assert.Equal(resident.Output.Features, again.Output.Features);
+
         // Host kernels cannot keep activations on the device: asked to, the runner names the node.
         var e = Assert.Throws<ArgumentException>(() => runner.Run(plan, weights, runner.Defaults(plan, precision), precision, deviceResident: true));
         Assert.Contains("runs on the host, so the activations cannot stay on the device", e.Message);
+    }
+
+    [Fact]
+    public void A_batch_of_two_scans_gives_each_scan_what_it_gives_alone()
+    {
+        // spconv's batching: several scans in one tensor by batch index; sites of different scans never meet.
+        var network = BuiltInModels.Load("centerpoint");
+        using var runner = new NetworkRunner(fixture.Session.Accelerator);
+        var weights = NetworkWeights.Synthetic(network);
+        PointCloud Scan(int seed)
+        {
+            var random = new Random(seed);
+            var points = new float[2500 * 4];
+            for (int i = 0; i < 2500; i++)
+            {
+                points[i * 4] = (float)(random.NextDouble() * 6 - 3);
+                points[i * 4 + 1] = (float)(random.NextDouble() * 6 - 3);
+                points[i * 4 + 2] = (float)(random.NextDouble() * 2 - 1);
+                points[i * 4 + 3] = (float)random.NextDouble();
+            }
+            return new PointCloud(points, $"scan {seed}");
+        }
+        var (a, b) = (Scan(1), Scan(2));
+        NetworkRun Run(params PointCloud[] clouds)
+        {
+            var plan = runner.Plan(network, Voxelizer.Voxelize(clouds, network.Voxels).Tensor);
+            return runner.Run(plan, weights, runner.Defaults(plan, NetworkPrecision.Fp32), NetworkPrecision.Fp32);
+        }
+        var batch = Run(a, b);
+        Assert.Equal(2, batch.Output.BatchSize);
+        foreach (var (alone, index) in new[] { (Run(a).Output, 0), (Run(b).Output, 1) })
+        {
+            var rows = Enumerable.Range(0, batch.Output.Count).Where(r => batch.Output.Coordinates[r * 4] == index).ToList();
+            Assert.True(alone.Count > 0, $"batch item {index}: the network leaves no output sites");
+            Assert.Equal(alone.Count, rows.Count);
+            var byCoordinate = rows.ToDictionary(r => (batch.Output.Coordinates[r * 4 + 1], batch.Output.Coordinates[r * 4 + 2], batch.Output.Coordinates[r * 4 + 3]));
+            for (int row = 0; row < alone.Count; row++)
+            {
+                int other = byCoordinate[(alone.Coordinates[row * 4 + 1], alone.Coordinates[row * 4 + 2], alone.Coordinates[row * 4 + 3])];
+                var expected = alone.Features.AsSpan(row * alone.Channels, alone.Channels);
+                var actual = batch.Output.Features.AsSpan(other * alone.Channels, alone.Channels);
+                Assert.True(expected.SequenceEqual(actual), $"batch item {index}, site {row}: the batched output differs from the scan run alone");
+            }
+        }
     }
 }
