@@ -74,6 +74,9 @@ public sealed partial class ConvKernelGenerator
         var context = new TemplateContext
         {
             StrictVariables = true,
+            // A member the model does not have (a misspelt `v.some_flag`) is an error, not a silent null that picks
+            // another template branch.
+            EnableRelaxedMemberAccess = false,
             LoopLimit = 0,
             MemberRenamer = member => SnakeCase(member.Name),
             TemplateLoader = EmbeddedTemplateLoader.Instance,

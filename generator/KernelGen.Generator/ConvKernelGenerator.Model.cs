@@ -300,7 +300,8 @@ public sealed partial class ConvKernelGenerator
 
     /// <summary>
     /// CPU SIMD variants, one per distinct (BlockM, BlockN) of the tiles and per instruction set: fp32 with Vector512,
-    /// Vector256 and a portable scalar fallback; W8A8 with 256-bit VNNI and a portable fallback.
+    /// Vector256 and a portable scalar fallback; W8A8 with 256-bit VNNI (u8 × s8 bytes), AVX-512BW and AVX2 (exact
+    /// multiply-add of sign-extended int16 pairs, for CPUs without VNNI) and a portable fallback.
     /// </summary>
     private static List<CpuVariantModel> CpuVariants(ConvModel conv, QuantModel quant, List<VariantModel> gpuVariants)
     {
@@ -316,6 +317,8 @@ public sealed partial class ConvKernelGenerator
             {
                 string smooth = quant.SmoothQuant ? "_Smooth" : "";
                 cpu.Add(Cpu($"CpuW8A8_Vnni256_{tile}{smooth}", true, quant.SmoothQuant, "AvxVnni256", "Vector256", 8, conv, m, n));
+                cpu.Add(Cpu($"CpuW8A8_Avx512BW_{tile}{smooth}", true, quant.SmoothQuant, "Avx512BW", "Vector512", 16, conv, m, n));
+                cpu.Add(Cpu($"CpuW8A8_Avx2_{tile}{smooth}", true, quant.SmoothQuant, "Avx2", "Vector256", 8, conv, m, n));
                 cpu.Add(Cpu($"CpuW8A8_Portable_{tile}{smooth}", true, quant.SmoothQuant, "Portable", "", 8, conv, m, n));
             }
         }

@@ -45,7 +45,7 @@ public sealed class SnapshotTests
     public void Fp32_subm_layer_with_two_tiles() => VerifyEach(Fp32Subm, 3 + 6); // layer, 2 GPU tiles, 2 × 3 CPU fp32
 
     [Fact]
-    public void W8A8_smoothquant_strided_layer_with_kernel_3_1_1() => VerifyEach(W8A8SmoothStrided, 3 + 5); // layer, 2 GPU, 3 CPU fp32 + 2 CPU W8A8
+    public void W8A8_smoothquant_strided_layer_with_kernel_3_1_1() => VerifyEach(W8A8SmoothStrided, 3 + 7); // layer, 2 GPU, 3 CPU fp32 + 4 CPU W8A8
 
     [Theory]
     [InlineData(Fp32Subm)]

@@ -39,6 +39,15 @@ internal sealed record CpuVariantModel(
     /// <summary>Whether this is the scalar fallback.</summary>
     public bool Portable => VectorType.Length == 0;
 
+    /// <summary>
+    /// W8A8 without VNNI: activations and weights as sign-extended int16 pairs, multiplied and pair-summed into int32 by
+    /// <c>vpmaddwd</c> (exact for any int8 values: no shift, no Σw correction).
+    /// </summary>
+    public bool WidensToInt16 => W8A8 && InstructionSet is "Avx2" or "Avx512BW";
+
+    /// <summary>The int16-pair multiply-add of <see cref="InstructionSet"/> (empty for the other kernels).</summary>
+    public string MultiplyAdd => WidensToInt16 ? $"global::System.Runtime.Intrinsics.X86.{InstructionSet}.MultiplyAddAdjacent" : "";
+
     /// <summary>Register rows 0..3 for the templates' unrolled loops.</summary>
     public EquatableArray<int> Rows => new(Enumerable.Range(0, 4));
 

@@ -80,6 +80,38 @@ public static class Int8Prologue
         return shifted;
     }
 
+    /// <summary>
+    /// The int16-pair operand of the AVX-512BW / AVX2 kernels from the shifted bytes: each byte b becomes the int16 b − 128
+    /// (= q), two consecutive channels per int (little-endian: the even channel in the low half).
+    /// </summary>
+    public static int[] WidenToPairs(byte[] shifted)
+    {
+        ArgumentNullException.ThrowIfNull(shifted);
+        if (shifted.Length % 2 != 0)
+        {
+            throw new ArgumentException($"{shifted.Length} bytes do not make whole int16 pairs");
+        }
+        var pairs = GC.AllocateUninitializedArray<int>(shifted.Length / 2);
+        var values = MemoryMarshal.Cast<int, short>(pairs.AsSpan());
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var shift = Vector256.Create((short)128);
+            for (; i + 32 <= shifted.Length; i += 32)
+            {
+                var bytes = Vector256.LoadUnsafe(ref shifted[i]);
+                var (lower, upper) = Vector256.Widen(bytes);
+                (lower.AsInt16() - shift).StoreUnsafe(ref values[i]);
+                (upper.AsInt16() - shift).StoreUnsafe(ref values[i + 16]);
+            }
+        }
+        for (; i < shifted.Length; i++)
+        {
+            values[i] = (short)(shifted[i] - 128);
+        }
+        return pairs;
+    }
+
     private static void QuantizeRowVector(ReadOnlySpan<float> source, float[] multipliers, Span<byte> target)
     {
         ref float x = ref MemoryMarshal.GetReference(source);

@@ -109,6 +109,36 @@ public sealed class W8A8LayerWeights
         return new CpuPacking(weights, sums, dequantize, bias);
     });
 
+    /// <summary>The int16-pair CPU kernels' weights (AVX-512BW, AVX2).</summary>
+    /// <param name="Weights">[K, Words · 2, CoutPadded] ints, each the sign-extended int16 weights of input channels 2p (low half) and 2p + 1.</param>
+    /// <param name="DequantizeScales">[CoutPadded].</param>
+    /// <param name="Bias">[CoutPadded].</param>
+    public sealed record CpuPairPacking(int[] Weights, float[] DequantizeScales, float[] Bias);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, CpuPairPacking> _pairs = new();
+
+    /// <summary>Weights as int16 pairs, Cout zero-padded to a multiple of <paramref name="lanes"/> (computed once per width).</summary>
+    public CpuPairPacking PairsForLanes(int lanes) => _pairs.GetOrAdd(lanes, width =>
+    {
+        var bytes = PaddedForLanes(width);
+        int padded = (OutChannels + width - 1) / width * width, pairs = InChannelWords * 2;
+        var weights = new int[KernelVolume * pairs * padded];
+        for (int k = 0; k < KernelVolume; k++)
+        {
+            for (int pair = 0; pair < pairs; pair++)
+            {
+                for (int n = 0; n < OutChannels; n++)
+                {
+                    int c = 2 * pair;
+                    int low = c < InChannels ? Quantized[(n * KernelVolume + k) * InChannels + c] : 0;
+                    int high = c + 1 < InChannels ? Quantized[(n * KernelVolume + k) * InChannels + c + 1] : 0;
+                    weights[(k * pairs + pair) * padded + n] = (low & 0xFFFF) | (high << 16);
+                }
+            }
+        }
+        return new CpuPairPacking(weights, bytes.DequantizeScales, bytes.Bias);
+    });
+
     /// <summary>Quantizes and packs spconv-layout weights for activation scale <paramref name="activationScale"/>.</summary>
     public static W8A8LayerWeights Create(ConvWeights weights, float activationScale, float[]? smoothing = null)
     {

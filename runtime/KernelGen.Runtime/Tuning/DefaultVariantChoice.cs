@@ -36,12 +36,12 @@ public static class DefaultVariantChoice
     public static IConvKernel Pick(LayerDescriptor layer, Precision precision, Accelerator accelerator) =>
         Pick(layer, new KernelNeeds(precision), accelerator);
 
-    // Wider instructions first; the portable path last.
+    // More work per instruction first (VNNI: four int8 products per lane; 512-bit: twice the lanes); the portable path last.
     private static int Rank(CpuInstructionSet? set) => set switch
     {
-        CpuInstructionSet.Vector512Fma => 3,
-        CpuInstructionSet.AvxVnni256 => 3,
-        CpuInstructionSet.Vector256Fma => 2,
+        CpuInstructionSet.AvxVnni256 => 4,
+        CpuInstructionSet.Vector512Fma or CpuInstructionSet.Avx512BW => 3,
+        CpuInstructionSet.Vector256Fma or CpuInstructionSet.Avx2 => 2,
         CpuInstructionSet.Portable or null => 0,
         _ => 1,
     };

@@ -26,6 +26,8 @@ public static class CpuFeatures
         CpuInstructionSet.Vector256Fma => Vector256.IsHardwareAccelerated && Fma.IsSupported,
         CpuInstructionSet.Vector512Fma => Vector512.IsHardwareAccelerated && Avx512F.IsSupported,
         CpuInstructionSet.AvxVnni256 => AvxVnni.IsSupported,
+        CpuInstructionSet.Avx512BW => Vector512.IsHardwareAccelerated && Avx512BW.IsSupported,
+        CpuInstructionSet.Avx2 => Avx2.IsSupported,
         _ => false,
     };
 

@@ -17,4 +17,10 @@ public enum CpuInstructionSet
 
     /// <summary>256-bit int8 dot products: <c>AvxVnni.MultiplyWideningAndAdd</c> (VPDPBUSD).</summary>
     AvxVnni256,
+
+    /// <summary>int8 without VNNI at 512 bits: sign-extended int16 pairs by <c>Avx512BW.MultiplyAddAdjacent</c> (VPMADDWD).</summary>
+    Avx512BW,
+
+    /// <summary>int8 without VNNI at 256 bits (every x86-64-v3 CPU): int16 pairs by <c>Avx2.MultiplyAddAdjacent</c> (VPMADDWD).</summary>
+    Avx2,
 }

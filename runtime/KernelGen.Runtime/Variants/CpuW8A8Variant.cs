@@ -12,20 +12,29 @@ namespace KernelGen.Variants;
 /// </summary>
 public sealed class CpuW8A8Call
 {
-    /// <summary>Quantized input [N, Words · 4] as unsigned bytes q + 128 (VPDPBUSD multiplies unsigned × signed).</summary>
-    public required byte[] Activations { get; init; }
+    /// <summary>VNNI and portable kernels: quantized input [N, Words · 4] as unsigned bytes q + 128 (VPDPBUSD multiplies unsigned × signed).</summary>
+    public byte[] Activations { get; init; } = [];
 
     /// <summary>One row of 128s (q = 0): what a missing neighbour reads.</summary>
-    public required byte[] ZeroRow { get; init; }
+    public byte[] ZeroRow { get; init; } = [];
+
+    /// <summary>int16-pair kernels: quantized input [N, Words · 2] ints, each two sign-extended int16 channels (low: even).</summary>
+    public int[] ActivationPairs { get; init; } = [];
+
+    /// <summary>One row of zero pairs: what a missing neighbour reads.</summary>
+    public int[] ZeroPairs { get; init; } = [];
+
+    /// <summary>int16-pair kernels: weights [K, Words · 2, CoutPadded], each int two sign-extended int16 input channels.</summary>
+    public int[] WeightPairs { get; init; } = [];
 
     /// <summary>The kernel map [M, K].</summary>
     public required int[] OutIn { get; init; }
 
-    /// <summary>Packed int8 weights [K, Words, CoutPadded] (four input channels per int).</summary>
-    public required int[] Weights { get; init; }
+    /// <summary>VNNI and portable kernels: packed int8 weights [K, Words, CoutPadded] (four input channels per int).</summary>
+    public int[] Weights { get; init; } = [];
 
     /// <summary>Σ_c W[n, k, c] [K, CoutPadded]: 128 × these undo the +128 shift of the activations.</summary>
-    public required int[] WeightSums { get; init; }
+    public int[] WeightSums { get; init; } = [];
 
     /// <summary>Output rows M.</summary>
     public required int Rows { get; init; }
@@ -59,10 +68,11 @@ public sealed class CpuW8A8Call
 }
 
 /// <summary>
-/// A generated W8A8 CPU SIMD variant: the prologue quantizes (and smooths) every input row once into unsigned bytes,
-/// the GEMM accumulates with 256-bit VNNI (<c>AvxVnni.MultiplyWideningAndAdd</c>, or the portable scalar fallback) in
-/// register tiles of 4 rows × a block of output channels, and the epilogue removes the +128 shift, dequantizes, adds
-/// bias and residual and applies the activation.
+/// A generated W8A8 CPU SIMD variant: the prologue quantizes (and smooths) every input row once, the GEMM accumulates
+/// int32 sums in register tiles of 4 rows × a block of output channels — 256-bit VNNI on unsigned bytes q + 128
+/// (<c>AvxVnni.MultiplyWideningAndAdd</c>; the epilogue removes the shift), or, on CPUs without VNNI, AVX-512BW / AVX2
+/// <c>MultiplyAddAdjacent</c> on sign-extended int16 pairs (exact), or the portable scalar fallback — and the shared
+/// epilogue dequantizes, adds bias and residual, applies the activation and writes fp32 or requantized int8.
 /// </summary>
 public sealed class CpuW8A8Variant : CpuSimdVariant
 {
@@ -89,24 +99,28 @@ public sealed class CpuW8A8Variant : CpuSimdVariant
     {
         EnsureSupported();
         var weights = call.Weights.Int8!;
-        var padded = weights.PaddedForLanes(Lanes);
         int words = weights.InChannelWords;
-        var zeroRow = new byte[words * 4];
-        Array.Fill(zeroRow, (byte)128);
+        // The prologue: fp32 input quantized (and smoothed) once per row; int8 input from the previous layer's epilogue
+        // only shifted to the unsigned operand VPDPBUSD reads. The int16-pair kernels read the same values widened.
+        var shifted = call.InputInt8 is { } int8
+            ? Int8Prologue.Shift(int8, weights.InChannels, words)
+            : Int8Prologue.QuantizeShifted(call.Input!, weights.ActivationMultipliers, words);
+        bool pairs = Int16Pairs;
+        var bytePacking = pairs ? null : weights.PaddedForLanes(Lanes);
+        var pairPacking = pairs ? weights.PairsForLanes(Lanes) : null;
         ForEachTask(call.Map.OutputCount, _rowTile, new CpuW8A8Call
         {
-            // The prologue: fp32 input quantized (and smoothed) once per row; int8 input from the previous layer's
-            // epilogue only shifted to the unsigned operand VPDPBUSD reads.
-            Activations = call.InputInt8 is { } int8
-                ? Int8Prologue.Shift(int8, weights.InChannels, words)
-                : Int8Prologue.QuantizeShifted(call.Input!, weights.ActivationMultipliers, words),
-            ZeroRow = zeroRow,
+            Activations = pairs ? [] : shifted,
+            ZeroRow = pairs ? [] : Enumerable.Repeat((byte)128, words * 4).ToArray(),
+            Weights = bytePacking?.Weights ?? [],
+            WeightSums = bytePacking?.WeightSums ?? [],
+            ActivationPairs = pairs ? Int8Prologue.WidenToPairs(shifted) : [],
+            ZeroPairs = pairs ? new int[words * 2] : [],
+            WeightPairs = pairPacking?.Weights ?? [],
             OutIn = call.Map.OutIn,
-            Weights = padded.Weights,
-            WeightSums = padded.WeightSums,
             Rows = call.Map.OutputCount,
-            DequantizeScales = padded.DequantizeScales,
-            Bias = padded.Bias,
+            DequantizeScales = pairPacking?.DequantizeScales ?? bytePacking!.DequantizeScales,
+            Bias = pairPacking?.Bias ?? bytePacking!.Bias,
             Residual = call.Residual ?? [],
             Output = call.Output ?? [],
             OutputInt8 = call.OutputInt8 ?? [],
@@ -114,4 +128,10 @@ public sealed class CpuW8A8Variant : CpuSimdVariant
             Accumulators = call.Accumulators,
         });
     }
+
+    /// <summary>
+    /// Whether the kernel reads sign-extended int16 pairs (VPMADDWD: the AVX-512BW and AVX2 paths) rather than shifted
+    /// bytes (VNNI and portable): declared by its instruction set.
+    /// </summary>
+    public bool Int16Pairs => InstructionSet is CpuInstructionSet.Avx512BW or CpuInstructionSet.Avx2;
 }

@@ -54,6 +54,10 @@ internal partial class ExtraConv
                 global::KernelGen.Variants.CpuInstructionSet.Portable, lanes: 8, CpuF32_Portable_Tile64x64),
             new global::KernelGen.Variants.CpuW8A8Variant("CpuW8A8_Vnni256_Tile64x64_Smooth", new(64, 64, 0), OutChannels, smoothQuant: true,
                 global::KernelGen.Variants.CpuInstructionSet.AvxVnni256, lanes: 8, CpuW8A8_Vnni256_Tile64x64_Smooth),
+            new global::KernelGen.Variants.CpuW8A8Variant("CpuW8A8_Avx512BW_Tile64x64_Smooth", new(64, 64, 0), OutChannels, smoothQuant: true,
+                global::KernelGen.Variants.CpuInstructionSet.Avx512BW, lanes: 16, CpuW8A8_Avx512BW_Tile64x64_Smooth),
+            new global::KernelGen.Variants.CpuW8A8Variant("CpuW8A8_Avx2_Tile64x64_Smooth", new(64, 64, 0), OutChannels, smoothQuant: true,
+                global::KernelGen.Variants.CpuInstructionSet.Avx2, lanes: 8, CpuW8A8_Avx2_Tile64x64_Smooth),
             new global::KernelGen.Variants.CpuW8A8Variant("CpuW8A8_Portable_Tile64x64_Smooth", new(64, 64, 0), OutChannels, smoothQuant: true,
                 global::KernelGen.Variants.CpuInstructionSet.Portable, lanes: 8, CpuW8A8_Portable_Tile64x64_Smooth),
         },
@@ -275,6 +279,34 @@ internal partial class ExtraConv
         }
         value = global::System.Runtime.Intrinsics.Vector256.Max(value, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value, ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.Output), (nuint)(row * OutChannels + col));
+    }
+
+    /// <summary>The W8A8 epilogue of a Vector512 of int32 sums on the host (lane by lane at the Cout edge, for int8 output, and for raw sums).</summary>
+    private static void EpilogueW8A8(
+        global::KernelGen.Variants.CpuW8A8Call p, int row, int col, global::System.Runtime.Intrinsics.Vector512<int> sums, global::System.Span<int> scratch)
+    {
+        if (col + 16 > OutChannels || p.WriteInt8 != 0 || p.Accumulators is not null)
+        {
+            global::System.Runtime.Intrinsics.Vector512.CopyTo(sums, scratch);
+            for (int lane = 0; lane < 16; lane++)
+            {
+                EpilogueW8A8(p, row, col + lane, scratch[lane]);
+            }
+            return;
+        }
+        if (row >= p.Rows)
+        {
+            return;
+        }
+        var value = global::System.Runtime.Intrinsics.Vector512.ConvertToSingle(sums)
+            * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.DequantizeScales), (nuint)col);
+        value += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.Bias), (nuint)col);
+        if (p.HasResidual != 0)
+        {
+            value += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.Residual), (nuint)(row * OutChannels + col));
+        }
+        value = global::System.Runtime.Intrinsics.Vector512.Max(value, global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value, ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.Output), (nuint)(row * OutChannels + col));
     }
 
     /// <summary>

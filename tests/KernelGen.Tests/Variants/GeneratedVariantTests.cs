@@ -97,8 +97,10 @@ public abstract class GeneratedVariantTests
              "W8A8_Tile16x4x4_Smooth_GpuStyle", "W8A8_Tile16x4x4_Smooth_BarrierFree", "W8A8_Tile32x16x8_Smooth_GpuStyle", "W8A8_Tile32x16x8_Smooth_BarrierFree"],
             SubmOddChannels.Layer.Variants.Where(v => v.Shape != KernelShape.CpuSimd).Select(v => v.Name));
         Assert.Equal(
-            ["CpuF32_V512_Tile16x4", "CpuF32_V256_Tile16x4", "CpuF32_Portable_Tile16x4", "CpuW8A8_Vnni256_Tile16x4_Smooth", "CpuW8A8_Portable_Tile16x4_Smooth",
-             "CpuF32_V512_Tile32x16", "CpuF32_V256_Tile32x16", "CpuF32_Portable_Tile32x16", "CpuW8A8_Vnni256_Tile32x16_Smooth", "CpuW8A8_Portable_Tile32x16_Smooth"],
+            ["CpuF32_V512_Tile16x4", "CpuF32_V256_Tile16x4", "CpuF32_Portable_Tile16x4",
+             "CpuW8A8_Vnni256_Tile16x4_Smooth", "CpuW8A8_Avx512BW_Tile16x4_Smooth", "CpuW8A8_Avx2_Tile16x4_Smooth", "CpuW8A8_Portable_Tile16x4_Smooth",
+             "CpuF32_V512_Tile32x16", "CpuF32_V256_Tile32x16", "CpuF32_Portable_Tile32x16",
+             "CpuW8A8_Vnni256_Tile32x16_Smooth", "CpuW8A8_Avx512BW_Tile32x16_Smooth", "CpuW8A8_Avx2_Tile32x16_Smooth", "CpuW8A8_Portable_Tile32x16_Smooth"],
             SubmOddChannels.Layer.Variants.Where(v => v.Shape == KernelShape.CpuSimd).Select(v => v.Name));
         var gpu = SubmOddChannels.Layer.Variants.First(v => v.Name == "F32_Tile32x16x8_GpuStyle");
         Assert.Equal((KernelShape.GpuStyle, 4 * (32 * 8 + 8 * 16)), (gpu.Shape, gpu.SharedMemoryBytes));
