@@ -112,6 +112,42 @@ public static class Int8Prologue
         return pairs;
     }
 
+    /// <summary>
+    /// The unsigned operand of the VPMADDUBSW path: when no shifted byte is below 128 (no q &lt; 0, e.g. an input that
+    /// came out of a ReLU), the bytes q = b − 128 ∈ [0, 127]; false as soon as one q is negative.
+    /// </summary>
+    public static bool TryUnshift(byte[] shifted, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? unsigned)
+    {
+        ArgumentNullException.ThrowIfNull(shifted);
+        var result = GC.AllocateUninitializedArray<byte>(shifted.Length);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var sign = Vector256.Create((byte)0x80);
+            for (; i + 32 <= shifted.Length; i += 32)
+            {
+                var bytes = Vector256.LoadUnsafe(ref shifted[i]);
+                if (!Vector256.EqualsAll(bytes & sign, sign))
+                {
+                    unsigned = null;
+                    return false;
+                }
+                (bytes ^ sign).StoreUnsafe(ref result[i]);
+            }
+        }
+        for (; i < shifted.Length; i++)
+        {
+            if (shifted[i] < 128)
+            {
+                unsigned = null;
+                return false;
+            }
+            result[i] = (byte)(shifted[i] - 128);
+        }
+        unsigned = result;
+        return true;
+    }
+
     private static void QuantizeRowVector(ReadOnlySpan<float> source, float[] multipliers, Span<byte> target)
     {
         ref float x = ref MemoryMarshal.GetReference(source);

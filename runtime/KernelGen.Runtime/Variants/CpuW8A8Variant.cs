@@ -24,6 +24,15 @@ public sealed class CpuW8A8Call
     /// <summary>One row of zero pairs: what a missing neighbour reads.</summary>
     public int[] ZeroPairs { get; init; } = [];
 
+    /// <summary>
+    /// AVX-512BW / AVX2 kernels when no activation is negative (checked per call): input [N, Words · 4] as unsigned bytes
+    /// q ∈ [0, 127] for VPMADDUBSW, with the VNNI packing of the weights; empty otherwise.
+    /// </summary>
+    public byte[] UnsignedActivations { get; init; } = [];
+
+    /// <summary>One row of zero bytes: what a missing neighbour reads on the unsigned path.</summary>
+    public byte[] ZeroUnsigned { get; init; } = [];
+
     /// <summary>int16-pair kernels: weights [K, Words · 2, CoutPadded], each int two sign-extended int16 input channels.</summary>
     public int[] WeightPairs { get; init; } = [];
 
@@ -106,16 +115,21 @@ public sealed class CpuW8A8Variant : CpuSimdVariant
             ? Int8Prologue.Shift(int8, weights.InChannels, words)
             : Int8Prologue.QuantizeShifted(call.Input!, weights.ActivationMultipliers, words);
         bool pairs = Int16Pairs;
-        var bytePacking = pairs ? null : weights.PaddedForLanes(Lanes);
-        var pairPacking = pairs ? weights.PairsForLanes(Lanes) : null;
+        // Without VNNI, a ReLU-fed input (no negative q) takes the unsigned-byte path: twice the int16 path's products
+        // per instruction, still exact. A signed input (e.g. raw x, y, z) takes the int16 pairs.
+        byte[]? unsigned = pairs && Int8Prologue.TryUnshift(shifted, out var u) ? u : null;
+        var bytePacking = pairs && unsigned is null ? null : weights.PaddedForLanes(Lanes);
+        var pairPacking = pairs && unsigned is null ? weights.PairsForLanes(Lanes) : null;
         ForEachTask(call.Map.OutputCount, _rowTile, new CpuW8A8Call
         {
             Activations = pairs ? [] : shifted,
             ZeroRow = pairs ? [] : Enumerable.Repeat((byte)128, words * 4).ToArray(),
+            UnsignedActivations = unsigned ?? [],
+            ZeroUnsigned = unsigned is null ? [] : new byte[words * 4],
             Weights = bytePacking?.Weights ?? [],
             WeightSums = bytePacking?.WeightSums ?? [],
-            ActivationPairs = pairs ? Int8Prologue.WidenToPairs(shifted) : [],
-            ZeroPairs = pairs ? new int[words * 2] : [],
+            ActivationPairs = pairPacking is null ? [] : Int8Prologue.WidenToPairs(shifted),
+            ZeroPairs = pairPacking is null ? [] : new int[words * 2],
             WeightPairs = pairPacking?.Weights ?? [],
             OutIn = call.Map.OutIn,
             Rows = call.Map.OutputCount,

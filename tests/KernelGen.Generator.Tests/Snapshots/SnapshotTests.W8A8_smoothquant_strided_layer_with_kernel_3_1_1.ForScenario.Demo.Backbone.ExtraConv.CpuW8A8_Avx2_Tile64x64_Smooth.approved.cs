@@ -13,6 +13,11 @@ internal partial class ExtraConv
     /// </summary>
     private static void CpuW8A8_Avx2_Tile64x64_Smooth(int task, global::KernelGen.Variants.CpuW8A8Call call)
     {
+        if (call.UnsignedActivations.Length != 0)
+        {
+            CpuW8A8_Avx2_Tile64x64_Smooth_Unsigned(task, call);
+            return;
+        }
         const int TaskRows = 64, Lanes = 8, OutChannelsPadded = 128, Pairs = InChannelWords * 2;
         const int VectorsPerBlock = 4, ChannelBlocks = 4;
         global::System.Span<int> scratch = stackalloc int[Lanes];
@@ -70,6 +75,92 @@ internal partial class ExtraConv
                         acc3_1 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a3, w1);
                         acc3_2 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a3, w2);
                         acc3_3 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a3, w3);
+                    }
+                }
+                EpilogueW8A8(call, row + 0, col + 0 * Lanes, acc0_0, scratch);
+                EpilogueW8A8(call, row + 0, col + 1 * Lanes, acc0_1, scratch);
+                EpilogueW8A8(call, row + 0, col + 2 * Lanes, acc0_2, scratch);
+                EpilogueW8A8(call, row + 0, col + 3 * Lanes, acc0_3, scratch);
+                EpilogueW8A8(call, row + 1, col + 0 * Lanes, acc1_0, scratch);
+                EpilogueW8A8(call, row + 1, col + 1 * Lanes, acc1_1, scratch);
+                EpilogueW8A8(call, row + 1, col + 2 * Lanes, acc1_2, scratch);
+                EpilogueW8A8(call, row + 1, col + 3 * Lanes, acc1_3, scratch);
+                EpilogueW8A8(call, row + 2, col + 0 * Lanes, acc2_0, scratch);
+                EpilogueW8A8(call, row + 2, col + 1 * Lanes, acc2_1, scratch);
+                EpilogueW8A8(call, row + 2, col + 2 * Lanes, acc2_2, scratch);
+                EpilogueW8A8(call, row + 2, col + 3 * Lanes, acc2_3, scratch);
+                EpilogueW8A8(call, row + 3, col + 0 * Lanes, acc3_0, scratch);
+                EpilogueW8A8(call, row + 3, col + 1 * Lanes, acc3_1, scratch);
+                EpilogueW8A8(call, row + 3, col + 2 * Lanes, acc3_2, scratch);
+                EpilogueW8A8(call, row + 3, col + 3 * Lanes, acc3_3, scratch);
+            }
+        }
+    }
+    /// <summary>
+    /// CpuW8A8_Avx2_Tile64x64_Smooth on non-negative activations (every layer fed by a ReLU; the prologue checks each call): unsigned
+    /// bytes q ∈ [0, 127] × signed weights by VPMADDUBSW into int16 pair sums, which cannot saturate (2 · 127 · 127 ≤
+    /// 32767), then VPMADDWD with ones into int32 — four products per lane in two instructions, exact, no shift.
+    /// </summary>
+    private static void CpuW8A8_Avx2_Tile64x64_Smooth_Unsigned(int task, global::KernelGen.Variants.CpuW8A8Call call)
+    {
+        const int TaskRows = 64, Lanes = 8, OutChannelsPadded = 128, RowBytes = InChannelWords * 4;
+        const int VectorsPerBlock = 4, ChannelBlocks = 4;
+        global::System.Span<int> scratch = stackalloc int[Lanes];
+        var ones = global::System.Runtime.Intrinsics.Vector256.Create((short)1);
+        ref byte activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.UnsignedActivations);
+        ref byte zeros = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.ZeroUnsigned);
+        ref int weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Weights);
+        int rowEnd = global::System.Math.Min(call.Rows, (task + 1) * TaskRows);
+        for (int row = task * TaskRows; row < rowEnd; row += 4)
+        {
+            for (int block = 0; block < ChannelBlocks; block++)
+            {
+                int col = block * VectorsPerBlock * Lanes;
+                global::System.Runtime.Intrinsics.Vector256<int> acc0_0 = default, acc0_1 = default, acc0_2 = default, acc0_3 = default;
+                global::System.Runtime.Intrinsics.Vector256<int> acc1_0 = default, acc1_1 = default, acc1_2 = default, acc1_3 = default;
+                global::System.Runtime.Intrinsics.Vector256<int> acc2_0 = default, acc2_1 = default, acc2_2 = default, acc2_3 = default;
+                global::System.Runtime.Intrinsics.Vector256<int> acc3_0 = default, acc3_1 = default, acc3_2 = default, acc3_3 = default;
+                for (int k = 0; k < KernelVolume; k++)
+                {
+                    int source0 = row + 0 < rowEnd ? call.OutIn[(row + 0) * KernelVolume + k] : -1;
+                    int source1 = row + 1 < rowEnd ? call.OutIn[(row + 1) * KernelVolume + k] : -1;
+                    int source2 = row + 2 < rowEnd ? call.OutIn[(row + 2) * KernelVolume + k] : -1;
+                    int source3 = row + 3 < rowEnd ? call.OutIn[(row + 3) * KernelVolume + k] : -1;
+                    if (source0 < 0 && source1 < 0 && source2 < 0 && source3 < 0)
+                    {
+                        continue;
+                    }
+                    ref byte x0 = ref source0 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, source0 * RowBytes) : ref zeros;
+                    ref byte x1 = ref source1 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, source1 * RowBytes) : ref zeros;
+                    ref byte x2 = ref source2 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, source2 * RowBytes) : ref zeros;
+                    ref byte x3 = ref source3 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, source3 * RowBytes) : ref zeros;
+                    ref int w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, k * InChannelWords * OutChannelsPadded + col);
+                    for (int word = 0; word < InChannelWords; word++)
+                    {
+                        var w0 = global::System.Runtime.Intrinsics.Vector256.AsSByte(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(word * OutChannelsPadded + 0 * Lanes)));
+                        var w1 = global::System.Runtime.Intrinsics.Vector256.AsSByte(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(word * OutChannelsPadded + 1 * Lanes)));
+                        var w2 = global::System.Runtime.Intrinsics.Vector256.AsSByte(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(word * OutChannelsPadded + 2 * Lanes)));
+                        var w3 = global::System.Runtime.Intrinsics.Vector256.AsSByte(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(word * OutChannelsPadded + 3 * Lanes)));
+                        var a0 = global::System.Runtime.Intrinsics.Vector256.AsByte(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, word * 4))));
+                        var a1 = global::System.Runtime.Intrinsics.Vector256.AsByte(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, word * 4))));
+                        var a2 = global::System.Runtime.Intrinsics.Vector256.AsByte(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, word * 4))));
+                        var a3 = global::System.Runtime.Intrinsics.Vector256.AsByte(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, word * 4))));
+                        acc0_0 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a0, w0), ones);
+                        acc0_1 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a0, w1), ones);
+                        acc0_2 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a0, w2), ones);
+                        acc0_3 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a0, w3), ones);
+                        acc1_0 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a1, w0), ones);
+                        acc1_1 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a1, w1), ones);
+                        acc1_2 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a1, w2), ones);
+                        acc1_3 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a1, w3), ones);
+                        acc2_0 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a2, w0), ones);
+                        acc2_1 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a2, w1), ones);
+                        acc2_2 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a2, w2), ones);
+                        acc2_3 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a2, w3), ones);
+                        acc3_0 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a3, w0), ones);
+                        acc3_1 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a3, w1), ones);
+                        acc3_2 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a3, w2), ones);
+                        acc3_3 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a3, w3), ones);
                     }
                 }
                 EpilogueW8A8(call, row + 0, col + 0 * Lanes, acc0_0, scratch);

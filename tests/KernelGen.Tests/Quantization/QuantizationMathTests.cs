@@ -132,4 +132,20 @@ public sealed class QuantizationMathTests
         Assert.Equal(QuantMethod.Fp32, decisions[1].Method);
         Assert.StartsWith("fp32 — W8A8: relative L2 3.00 %", decisions[1].Reason);
     }
+
+    [Fact]
+    public void The_cpu_operands_without_vnni_carry_the_same_quantized_values()
+    {
+        // Shifted bytes b = q + 128 of 70 channels (past two 32-byte vectors, so the scalar tail runs too).
+        var q = Enumerable.Range(0, 70).Select(i => (i * 37 % 255) - 127).ToArray();
+        var shifted = q.Select(v => (byte)(v + 128)).ToArray();
+        var pairs = Int8Prologue.WidenToPairs(shifted);
+        Assert.Equal(q, Enumerable.Range(0, 70).Select(i => (int)(short)(pairs[i / 2] >> (16 * (i % 2)))));
+        Assert.False(Int8Prologue.TryUnshift(shifted, out _)); // some q < 0: the int16 path
+        var nonNegative = q.Select(v => (byte)(Math.Abs(v) + 128)).ToArray();
+        Assert.True(Int8Prologue.TryUnshift(nonNegative, out var unsigned));
+        Assert.Equal(q.Select(Math.Abs), unsigned!.Select(b => (int)b));
+        nonNegative[69] = 127; // one q = −1 in the scalar tail
+        Assert.False(Int8Prologue.TryUnshift(nonNegative, out _));
+    }
 }
