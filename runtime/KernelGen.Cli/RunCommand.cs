@@ -78,7 +78,7 @@ internal static class RunCommand
             var warm = runner.Run(warmPlan, weightsByNode, kernels, precision);
             double frameMs = frame.Elapsed.TotalMilliseconds;
 
-            foreach (var warning in cache.Warnings.Concat(warnings))
+            foreach (var warning in cache.Warnings.Concat(warnings).Distinct())
             {
                 output.WriteLine($"warning: {warning}");
             }

@@ -77,7 +77,16 @@ public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = nul
         using var resident = accelerator.AcceleratorType == AcceleratorType.CPU ? null : new DeviceBuffers(accelerator);
         var candidates = Candidates(layer, kernels, needs, input, map, resident);
         var result = _tuner.Tune(key, candidates, options);
-        cache?.Store(result);
+        if (cache is not null)
+        {
+            // A cache that cannot be written says so once, through the choice that found out.
+            int known = cache.Warnings.Count;
+            cache.Store(result);
+            if (cache.Warnings.Count > known)
+            {
+                warning = warning is null ? cache.Warnings[^1] : $"{warning}; {cache.Warnings[^1]}";
+            }
+        }
         return new KernelChoice(kernels.Single(k => k.Name == result.Winner), result, warning);
     }
 

@@ -84,4 +84,66 @@ public sealed class TuningCacheTests : IDisposable
         Assert.All(keys, key => Assert.Equal($"winner{key.SizeBucket}", reopened.Find(key)!.Winner));
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(CachePath)!, "*.tmp"));
     }
+
+    [Fact]
+    public void A_directory_at_the_path_is_a_warning_and_an_in_memory_cache_never_a_crash()
+    {
+        string path = Path.Combine(_folder, "cache-is-a-folder");
+        Directory.CreateDirectory(path);
+        var cache = new TuningCache(path);
+        Assert.True(cache.InMemoryOnly);
+        Assert.Contains($"tuning cache {path} is a directory, not a regular file: keeping tuning choices in memory for this run", cache.Warnings);
+        cache.Store(Result(Key, "A"));
+        Assert.Equal("A", cache.Find(Key)!.Winner); // still a cache for this run
+        Assert.True(Directory.Exists(path));
+        Assert.Empty(Directory.GetFileSystemEntries(_folder, "*.tmp", SearchOption.AllDirectories)); // no temp files left behind
+    }
+
+    [Fact]
+    public void A_fifo_at_the_path_is_never_replaced()
+    {
+        // What KERNELGEN_CACHE=/dev/null once did to the device node, shown safely on a FIFO of our own.
+        string path = Path.Combine(_folder, "pipe");
+        var mkfifo = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mkfifo", path) { RedirectStandardError = true });
+        Assert.SkipWhen(mkfifo is null, "mkfifo is not available here");
+        mkfifo!.WaitForExit();
+        Assert.SkipUnless(mkfifo.ExitCode == 0, "mkfifo could not create a FIFO here");
+        Assert.Equal(KernelGen.IO.FileKind.Special, KernelGen.IO.FileKinds.Of(path));
+        var cache = new TuningCache(path);
+        Assert.Contains("is a device, FIFO or socket, not a regular file", Assert.Single(cache.Warnings));
+        cache.Store(Result(Key, "A"));
+        Assert.Equal(KernelGen.IO.FileKind.Special, KernelGen.IO.FileKinds.Of(path));
+        Assert.Equal(KernelGen.IO.FileKind.Special, KernelGen.IO.FileKinds.Of("/dev/null"));
+    }
+
+    [Fact]
+    public void A_symbolic_link_is_followed_to_its_regular_file_and_stays_a_link()
+    {
+        string target = Path.Combine(_folder, "real-cache.json"), link = Path.Combine(_folder, "link.json");
+        File.CreateSymbolicLink(link, target); // dangling until the first store
+        new TuningCache(link).Store(Result(Key, "A"));
+        Assert.Equal(KernelGen.IO.FileKind.SymbolicLink, KernelGen.IO.FileKinds.Of(link));
+        Assert.Equal(KernelGen.IO.FileKind.Regular, KernelGen.IO.FileKinds.Of(target));
+        Assert.Equal("A", new TuningCache(link).Find(Key)!.Winner);
+        Assert.Equal("A", new TuningCache(target).Find(Key)!.Winner);
+
+        string toFolder = Path.Combine(_folder, "link-to-folder");
+        File.CreateSymbolicLink(toFolder, _folder);
+        Assert.Contains("is a symbolic link to a directory", Assert.Single(new TuningCache(toFolder).Warnings));
+    }
+
+    [Fact]
+    public void A_path_that_cannot_be_written_is_one_warning_then_memory()
+    {
+        // A folder that cannot be created (a file is in the way): as a read-only HOME would be, even for root.
+        string blocker = Path.Combine(_folder, "not-a-folder");
+        File.WriteAllText(blocker, "x");
+        var cache = new TuningCache(Path.Combine(blocker, "kernelgen", "tuning.json"));
+        Assert.Empty(cache.Warnings);
+        cache.Store(Result(Key, "A"));
+        cache.Store(Result(Key with { SizeBucket = 3 }, "B"));
+        Assert.True(cache.InMemoryOnly);
+        Assert.Contains("cannot be written", Assert.Single(cache.Warnings));
+        Assert.Equal("B", cache.Find(Key with { SizeBucket = 3 })!.Winner);
+    }
 }
