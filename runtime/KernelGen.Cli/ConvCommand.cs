@@ -76,6 +76,12 @@ internal static class ConvCommand
             {
                 throw new FormatException("--alpha and --act-scale apply to --quant w8a8 or w8a8-smooth only");
             }
+            if (Path.GetFullPath(parse.GetValue(outCoords)!) == Path.GetFullPath(parse.GetValue(outFeatures)!))
+            {
+                throw new FormatException("--out-coords and --out-features name the same file; the features would overwrite the coordinates");
+            }
+            CliChecks.EnsureFolderExists(parse.GetValue(outCoords), "--out-coords");
+            CliChecks.EnsureFolderExists(parse.GetValue(outFeatures), "--out-features");
 
             var (coordData, coordShape) = Npy.ReadInt32(parse.GetValue(coords)!, 2, "--coords");
             if (coordShape[1] != 4)

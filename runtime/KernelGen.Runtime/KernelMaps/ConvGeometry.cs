@@ -72,16 +72,26 @@ public sealed record ConvGeometry(ConvKind Kind, Triple Kernel, Triple Stride, T
         Span<int> extent = stackalloc int[3];
         for (int axis = 0; axis < 3; axis++)
         {
-            int span = input[axis] + 2 * Padding[axis] - Dilation[axis] * (Kernel[axis] - 1) - 1;
+            // In 64 bits: a large padding or dilation must not wrap around and report the wrong problem.
+            long dilatedKernel = (long)Dilation[axis] * (Kernel[axis] - 1) + 1;
+            long span = input[axis] + 2L * Padding[axis] - dilatedKernel;
             if (span < 0)
             {
                 throw new ArgumentException(
                     $"axis {"zyx"[axis]}: input extent {input[axis]} with padding {Padding[axis]} is smaller than the dilated kernel " +
-                    $"{Dilation[axis] * (Kernel[axis] - 1) + 1}; the output would be empty");
+                    $"{dilatedKernel}; the output would be empty");
             }
-            extent[axis] = span / Stride[axis] + 1;
+            long outputExtent = span / Stride[axis] + 1;
+            if (outputExtent > int.MaxValue)
+            {
+                throw new ArgumentException(
+                    $"axis {"zyx"[axis]}: input extent {input[axis]} with padding {Padding[axis]} gives an output extent of {outputExtent}, more than {int.MaxValue}");
+            }
+            extent[axis] = (int)outputExtent;
         }
-        return new SpatialShape(extent[0], extent[1], extent[2]);
+        var output = new SpatialShape(extent[0], extent[1], extent[2]);
+        output.Validate();
+        return output;
     }
 
     /// <summary>

@@ -29,6 +29,7 @@ public sealed class CpuKernelMapBuilder : IKernelMapBuilder
             throw new ArgumentException("an inverse conv reuses the map of the conv it inverts: call KernelMap.Invert on it");
         }
         var outputShape = geometry.OutputShape(input.SpatialShape);
+        outputShape.Validate(input.BatchSize);
         var index = BuildSiteIndex(input);
         if (geometry.Kind == ConvKind.SubManifold)
         {

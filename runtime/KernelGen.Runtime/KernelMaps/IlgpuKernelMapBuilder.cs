@@ -46,6 +46,7 @@ public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder
             throw new ArgumentException("an inverse conv reuses the map of the conv it inverts: call KernelMap.Invert on it");
         }
         var outputShape = geometry.OutputShape(input.SpatialShape);
+        outputShape.Validate(input.BatchSize);
         int k = geometry.KernelVolume;
         if (input.Count == 0)
         {

@@ -29,6 +29,18 @@ public sealed class ConvWeights
         {
             throw new ArgumentException($"bias has {bias.Length} values but the weight has Cout={outChannels}");
         }
+        // A NaN or infinite weight would not fail loudly everywhere: W8A8 quantization turns it into a silent zero.
+        int bad = Array.FindIndex(data, v => !float.IsFinite(v));
+        if (bad >= 0)
+        {
+            int c = bad % inChannels, rest = bad / inChannels, x = rest % kernel.X, y = rest / kernel.X % kernel.Y;
+            int z = rest / kernel.X / kernel.Y % kernel.Z, n = rest / kernel.Product;
+            throw new ArgumentException($"weight [Cout {n}, kD {z}, kH {y}, kW {x}, Cin {c}] is {data[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)}; weights must be finite");
+        }
+        if (bias is not null && Array.FindIndex(bias, v => !float.IsFinite(v)) is var badBias and >= 0)
+        {
+            throw new ArgumentException($"bias of output channel {badBias} is {bias[badBias].ToString(System.Globalization.CultureInfo.InvariantCulture)}; biases must be finite");
+        }
         Data = data;
         OutChannels = outChannels;
         Kernel = kernel;

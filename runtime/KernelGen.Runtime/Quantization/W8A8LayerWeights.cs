@@ -160,6 +160,18 @@ public sealed class W8A8LayerWeights
                 throw new ArgumentException($"SmoothQuant factor of input channel {bad} is {smoothing[bad]}; factors must be positive and finite", nameof(smoothing));
             }
         }
+        // Activations quantize as x · m_c with m_c = 1 / (s_c · s_x) in fp32: a scale so small that m_c overflows would
+        // send every activation to ±127 or NaN → 0 without a word.
+        for (int c = 0; c < cin; c++)
+        {
+            float multiplier = 1f / ((smoothing?[c] ?? 1f) * activationScale);
+            if (!float.IsFinite(multiplier))
+            {
+                throw new ArgumentException(
+                    $"activation scale s_x = {activationScale}{(smoothing is null ? "" : $" with SmoothQuant factor {smoothing[c]} of input channel {c}")} is too small: its quantize multiplier 1 / (s_c · s_x) overflows float32",
+                    nameof(activationScale));
+            }
+        }
         int words = (cin + 3) / 4;
         long worstCase = (long)QuantMax * QuantMax * k * words * 4;
         if (worstCase > int.MaxValue)

@@ -29,7 +29,7 @@ public sealed class SparseTensor
         {
             throw new ArgumentException($"batch size must be positive, got {batchSize}", nameof(batchSize));
         }
-        spatialShape.Validate();
+        spatialShape.Validate(batchSize);
         if (coordinates.Length % 4 != 0)
         {
             throw new ArgumentException(

@@ -15,12 +15,20 @@ public readonly record struct SpatialShape(int Depth, int Height, int Width)
         _ => throw new ArgumentOutOfRangeException(nameof(axis), axis, "axis must be 0 (z), 1 (y) or 2 (x)"),
     };
 
-    /// <summary>Throws when an extent is not positive.</summary>
-    public void Validate()
+    /// <summary>
+    /// Throws when an extent is not positive, or when <paramref name="batchSize"/> items of this grid have more cells
+    /// than a site key (a 64-bit <see cref="Key"/>) can number — keys would wrap and sites would land elsewhere.
+    /// </summary>
+    public void Validate(int batchSize = 1)
     {
         if (Depth <= 0 || Height <= 0 || Width <= 0)
         {
             throw new ArgumentException($"spatial shape ({Depth}, {Height}, {Width}) must be positive on every axis");
+        }
+        if ((Int128)Math.Max(1, batchSize) * Depth * Height * Width > long.MaxValue)
+        {
+            throw new ArgumentException(
+                $"spatial shape ({Depth}, {Height}, {Width}){(batchSize > 1 ? $" × batch {batchSize}" : "")} has more than 2^63 cells: site keys would overflow");
         }
     }
 

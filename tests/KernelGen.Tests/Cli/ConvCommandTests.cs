@@ -57,6 +57,10 @@ public sealed class ConvCommandTests : IDisposable
         Npy.Write(P("bad-coords.npy"), new[] { 0, 0, 0, 0, 0, 9, 0, 0 }, 2, 4);
         Npy.Write(P("f2.npy"), random.Normal(2 * 3), 2, 3);
         File.WriteAllText(P("text.npy"), "not numpy");
+        var nanWeight = random.Normal(2 * 27 * 3);
+        nanWeight[5] = float.NaN;
+        Npy.Write(P("w-nan.npy"), nanWeight, 2, 3, 3, 3, 3);
+        Npy.Write(P("b-inf.npy"), new[] { 0f, float.PositiveInfinity }, 2);
 
         string[] Args(params (string Option, string Value)[] overrides)
         {
@@ -95,6 +99,15 @@ public sealed class ConvCommandTests : IDisposable
             (Args(("--features", P("text.npy"))), "is not a .npy file"),
             (Args(("--accelerator", "tpu")), "accelerator 'tpu' is not one of auto, cpu, cuda"),
             (Args(("--coords", null!)), "Option '--coords' is required"),
+            // Silent wrong output before (issue #13): NaN weights quantized to zeros, an infinite bias, a scale whose
+            // multiplier overflows, outputs into one file, a site key that wraps past 2^63.
+            (Args(("--weight", P("w-nan.npy")), ("--quant", "w8a8")), "weight [Cout 0, kD 0, kH 0, kW 1, Cin 2] is NaN; weights must be finite"),
+            (Args(("--bias", P("b-inf.npy"))), "bias of output channel 1 is Infinity; biases must be finite"),
+            (Args(("--quant", "w8a8"), ("--act-scale", "1e-45")), "is too small: its quantize multiplier 1 / (s_c · s_x) overflows float32"),
+            (Args(("--out-features", P("oc.npy"))), "--out-coords and --out-features name the same file"),
+            (Args(("--out-features", P("missing-folder/of.npy"))), "--out-features: folder"),
+            (Args(("--kind", "sparse"), ("--stride", "2"), ("--spatial-shape", "2200000,2200000,2200000")), "has more than 2^63 cells: site keys would overflow"),
+            (Args(("--kind", "sparse"), ("--padding", "2000000000")), "gives an output extent of"),
         };
         foreach (var (args, message) in cases)
         {
