@@ -1,8 +1,10 @@
 namespace KernelGen.Points;
 
 /// <summary>
-/// Reads one scan from a file of either supported kind, told apart by content: a libpcap capture (Velodyne
-/// HDL-32E/VLP-16; its first complete revolution) or a KITTI <c>.bin</c> (optionally gzip-compressed).
+/// Reads one scan: a libpcap capture (<c>.pcap</c>: Velodyne HDL-32E/VLP-16, its first complete revolution) or a KITTI
+/// <c>.bin</c> (<c>.bin.gz</c> gzip-compressed). The file's extension chooses the format and its magic number is
+/// checked against it, so a file that is not what its name says is an error naming what was found — never read as the
+/// other format.
 /// </summary>
 public static class ScanReader
 {
@@ -18,7 +20,33 @@ public static class ScanReader
         {
             throw new IOException($"cannot read scan '{path}': {e.Message}", e);
         }
-        return Parse(bytes, Path.GetFileName(path));
+        string name = Path.GetFileName(path);
+        string extension = Path.GetExtension(path).ToLowerInvariant();
+        switch (extension)
+        {
+            case ".pcap":
+                if (!IsPcap(bytes))
+                {
+                    throw new InvalidDataException($"'{name}': {Describe(bytes)}, not a libpcap capture (.pcap)");
+                }
+                return VelodynePcapReader.Decode(bytes, name).FirstCompleteRevolution().Points;
+            case ".gz":
+                if (!IsGzip(bytes))
+                {
+                    throw new InvalidDataException($"'{name}': {Describe(bytes)}, not gzip-compressed as its .gz extension says");
+                }
+                return KittiBinReader.Parse(bytes, name);
+            case ".bin":
+                if (IsPcap(bytes) || IsPcapng(bytes) || IsGzip(bytes))
+                {
+                    throw new InvalidDataException($"'{name}': {Describe(bytes)}, not a raw KITTI .bin scan; name it for what it is");
+                }
+                return KittiBinReader.Parse(bytes, name);
+            case ".pcapng":
+                throw new InvalidDataException($"'{name}': pcapng captures are not read; convert it to libpcap first (editcap -F libpcap {name} scan.pcap)");
+            default:
+                throw new InvalidDataException($"'{name}': unknown scan format '{extension}'; give a KITTI .bin or .bin.gz, or a Velodyne .pcap");
+        }
     }
 
     /// <summary>Parses scan bytes; <paramref name="name"/> names the source.</summary>
@@ -26,6 +54,18 @@ public static class ScanReader
         IsPcap(bytes)
             ? VelodynePcapReader.Decode(bytes, name).FirstCompleteRevolution().Points
             : KittiBinReader.Parse(bytes, name);
+
+    private static bool IsGzip(byte[] bytes) => bytes.Length >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B;
+
+    private static bool IsPcapng(byte[] bytes) => bytes.Length >= 4 && BitConverter.ToUInt32(bytes, 0) == 0x0A0D0D0A;
+
+    /// <summary>What the first bytes say the file is, for messages.</summary>
+    private static string Describe(byte[] bytes) =>
+        bytes.Length == 0 ? "the file is empty"
+        : IsPcapng(bytes) ? "it is a pcapng capture (convert it: editcap -F libpcap in.pcapng out.pcap)"
+        : IsPcap(bytes) ? "it is a libpcap capture"
+        : IsGzip(bytes) ? "it is gzip-compressed"
+        : $"its first bytes are {Convert.ToHexString(bytes, 0, Math.Min(4, bytes.Length))}";
 
     private static bool IsPcap(byte[] bytes) =>
         bytes.Length >= 4 && BitConverter.ToUInt32(bytes, 0) is 0xA1B2C3D4 or 0xA1B23C4D or 0xD4C3B2A1 or 0x4D3CB2A1;
