@@ -36,9 +36,16 @@ internal static class CliApp
         }
         catch (Exception e) when (IsUserError(e))
         {
-            error.WriteLine($"kernelgen {parsed.CommandResult.Command.Name}: error: {e.Message}");
+            error.WriteLine($"kernelgen {parsed.CommandResult.Command.Name}: error: {OneLine(e)}");
             return UsageError;
         }
+    }
+
+    /// <summary>The message for a user: without .NET's " (Parameter 'x')" suffix, on one line.</summary>
+    private static string OneLine(Exception e)
+    {
+        string message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;
+        return message.ReplaceLineEndings(" ");
     }
 
     private static bool IsUserError(Exception e) =>

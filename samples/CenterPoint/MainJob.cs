@@ -76,43 +76,58 @@ internal static class MainJob
             ? $"tuning: all {tunings} choices from the cache {cache.Path}"
             : $"tuning: {tunings - fromCache} of {tunings} node groups tuned in {tuneSeconds:F0} s (cache {cache.Path})");
 
+        // Say it when int8 will run the portable scalar kernel: the int8 numbers would be far slower than they should be.
+        var portable = plan.Nodes.Where((node, i) => node.Layer.Quantization == QuantMode.W8A8 && int8Kernels[i].Capabilities.InstructionSet == CpuInstructionSet.Portable)
+            .Select(node => node.Node.Name).ToList();
+        if (portable.Count > 0)
+        {
+            Step($"warning: int8 runs the portable scalar kernel on {portable.Count} layers ({string.Join(", ", portable.Take(3))}{(portable.Count > 3 ? ", …" : "")}): " +
+                 $"no vector int8 path is available here ({string.Join("; ", new[] { CpuInstructionSet.AvxVnni256, CpuInstructionSet.Avx512BW, CpuInstructionSet.Avx2 }.Select(set => $"{set}: {CpuFeatures.WhyNot(set) ?? "allowed"}"))})");
+        }
+
         // 3. Calibrate on the scan: the fp32 run gives every node's input; per int8-capable node naive W8A8, the
         //    SmoothQuant alpha search and the mixed-precision decision, each against the node's own fp32 output.
         var fp32 = runner.Run(plan, weights, fp32Kernels, PrecisionPlan.Fp32, keepOutputs: true);
         var naive = new Dictionary<string, LayerQuantization>(StringComparer.Ordinal);
         var smooth = new Dictionary<string, LayerQuantization>(StringComparer.Ordinal);
         var measurements = new List<LayerMeasurement>();
-        for (int i = 0; i < plan.Nodes.Count; i++)
+        console.Progress().AutoClear(true).Start(progress =>
         {
-            var node = plan.Nodes[i];
-            if (node.Layer.Quantization != QuantMode.W8A8)
+            var bar = progress.AddTask("calibrating", maxValue: plan.Nodes.Count);
+            for (int i = 0; i < plan.Nodes.Count; i++)
             {
-                continue;
-            }
-            var conv = weights[node.Node.Name];
-            var input = node.Node.From == SparseNetwork.InputName ? plan.Input : fp32.Outputs[node.Node.From];
-            var prepared = new LayerWeights(conv);
-            var reference = RunNode(session, fp32Kernels[i], node.Map, prepared, input);
-            var referenceWide = Array.ConvertAll(reference, v => (double)v);
-            var maxima = LayerQuantizer.ChannelMaxima(input.Features, input.Channels);
+                bar.Increment(1);
+                bar.Description = $"calibrating {plan.Nodes[i].Node.Name}";
+                var node = plan.Nodes[i];
+                if (node.Layer.Quantization != QuantMode.W8A8)
+                {
+                    continue;
+                }
+                var conv = weights[node.Node.Name];
+                var input = node.Node.From == SparseNetwork.InputName ? plan.Input : fp32.Outputs[node.Node.From];
+                var prepared = new LayerWeights(conv);
+                var reference = RunNode(session, fp32Kernels[i], node.Map, prepared, input);
+                var referenceWide = Array.ConvertAll(reference, v => (double)v);
+                var maxima = LayerQuantizer.ChannelMaxima(input.Features, input.Channels);
 
-            naive[node.Node.Name] = LayerQuantization.Calibrate(conv, maxima, smoothQuant: false);
-            var naiveOut = RunNode(session, int8Kernels[i], node.Map, prepared.Quantized(PrecisionPlan.ForKernelsOf(node.Layer, naive[node.Node.Name])), input);
-            var naiveError = ErrorMetrics.Compare(naiveOut, referenceWide);
-            if (!node.Layer.SmoothQuant)
-            {
-                measurements.Add(new LayerMeasurement(node.Node.Name, QuantMethod.W8A8, 0, naiveError));
-                continue;
+                naive[node.Node.Name] = LayerQuantization.Calibrate(conv, maxima, smoothQuant: false);
+                var naiveOut = RunNode(session, int8Kernels[i], node.Map, prepared.Quantized(PrecisionPlan.ForKernelsOf(node.Layer, naive[node.Node.Name])), input);
+                var naiveError = ErrorMetrics.Compare(naiveOut, referenceWide);
+                if (!node.Layer.SmoothQuant)
+                {
+                    measurements.Add(new LayerMeasurement(node.Node.Name, QuantMethod.W8A8, 0, naiveError));
+                    continue;
+                }
+                var search = AlphaSearch.Search((sample, q, o) => RunNode(session, int8Kernels[i], sample, prepared.Quantized(q), input, o),
+                    input, node.Map, conv, referenceWide);
+                smooth[node.Node.Name] = LayerQuantization.Calibrate(conv, maxima, smoothQuant: true, search.BestAlpha);
+                var smoothOut = RunNode(session, int8Kernels[i], node.Map, prepared.Quantized(smooth[node.Node.Name]), input);
+                var smoothError = ErrorMetrics.Compare(smoothOut, referenceWide);
+                measurements.Add(smoothError.RelativeL2 < naiveError.RelativeL2
+                    ? new LayerMeasurement(node.Node.Name, QuantMethod.W8A8Smooth, search.BestAlpha, smoothError)
+                    : new LayerMeasurement(node.Node.Name, QuantMethod.W8A8, 0, naiveError));
             }
-            var search = AlphaSearch.Search((sample, q, o) => RunNode(session, int8Kernels[i], sample, prepared.Quantized(q), input, o),
-                input, node.Map, conv, referenceWide);
-            smooth[node.Node.Name] = LayerQuantization.Calibrate(conv, maxima, smoothQuant: true, search.BestAlpha);
-            var smoothOut = RunNode(session, int8Kernels[i], node.Map, prepared.Quantized(smooth[node.Node.Name]), input);
-            var smoothError = ErrorMetrics.Compare(smoothOut, referenceWide);
-            measurements.Add(smoothError.RelativeL2 < naiveError.RelativeL2
-                ? new LayerMeasurement(node.Node.Name, QuantMethod.W8A8Smooth, search.BestAlpha, smoothError)
-                : new LayerMeasurement(node.Node.Name, QuantMethod.W8A8, 0, naiveError));
-        }
+        });
         var decisions = MixedPrecisionPolicy.Decide(measurements, budget).ToDictionary(d => d.Layer);
         Step($"calibrated on the scan: {decisions.Values.Count(d => d.Method != QuantMethod.Fp32)} of {plan.Nodes.Count} layers int8 within the {budget:P1} per-layer budget");
 

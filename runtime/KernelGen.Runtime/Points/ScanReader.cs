@@ -11,6 +11,10 @@ public static class ScanReader
     /// <summary>Reads the scan at <paramref name="path"/>.</summary>
     public static PointCloud Read(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw new IOException($"cannot read scan '{path}': it is a directory, not a scan file");
+        }
         byte[] bytes;
         try
         {

@@ -108,6 +108,7 @@ public sealed class ConvCommandTests : IDisposable
             (Args(("--out-features", P("missing-folder/of.npy"))), "--out-features: folder"),
             (Args(("--kind", "sparse"), ("--stride", "2"), ("--spatial-shape", "2200000,2200000,2200000")), "has more than 2^63 cells: site keys would overflow"),
             (Args(("--kind", "sparse"), ("--padding", "2000000000")), "gives an output extent of"),
+            (Args(("--batch-size", "0")), "batch size must be positive, got 0"),
         };
         foreach (var (args, message) in cases)
         {
@@ -116,6 +117,7 @@ public sealed class ConvCommandTests : IDisposable
             Assert.Single(result.ErrorLines);
             Assert.Contains(message, result.Error);
             Assert.StartsWith("kernelgen", result.Error);
+            Assert.DoesNotContain("(Parameter '", result.Error); // .NET's parameter-name suffix is not for users
         }
     }
 

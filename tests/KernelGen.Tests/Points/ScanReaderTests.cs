@@ -47,4 +47,8 @@ public sealed class ScanReaderTests : IDisposable
         var e = Assert.Throws<InvalidDataException>(() => ScanReader.Read(Write(name, bytes)));
         Assert.Contains(expected, e.Message);
     }
+
+    [Fact]
+    public void A_directory_is_not_a_scan() =>
+        Assert.Contains("it is a directory, not a scan file", Assert.Throws<IOException>(() => ScanReader.Read(_folder)).Message);
 }
