@@ -37,6 +37,11 @@ internal static class MainJob
         var network = CenterPointLayers.Network;
         var cloud = inputPath is null ? ShippedScan() : ScanReader.Read(inputPath);
         var voxels = Voxelizer.Voxelize(cloud, config).Tensor;
+        if (voxels.Count == 0)
+        {
+            // Nothing to measure: a cosine of 1 and an infinite SQNR over zero sites would be a lie.
+            throw new ArgumentException($"{cloud.Source}: no point of the scan lies in the {config.Name} voxel range ({cloud.Count} points read)");
+        }
         Step($"scan {cloud.Source}: {cloud.Count} points → {voxels.Count} voxels in {voxels.SpatialShape} ({config.Name})");
         var weights = weightsPath is null ? NetworkWeights.Synthetic(network) : NetworkWeights.FromSafeTensors(network, weightsPath);
         using var session = AcceleratorSession.Open(choice);
