@@ -20,18 +20,11 @@ internal static class RunCommand
 {
     public static Command Create(TextWriter output)
     {
-        var model = new Option<string>("--model") { Description = "built-in model (centerpoint, second) or a description .json", DefaultValueFactory = _ => "centerpoint" };
-        var layers = new Option<string?>("--layers") { Description = "assembly with the description's annotated layer classes (a user's model)" };
+        var options = new NetworkOptions();
         var weights = new Option<string?>("--weights") { Description = "safetensors checkpoint with the description's tensor names (default: synthetic weights)" };
-        var input = new Option<string?>("--input") { Description = "scan: KITTI .bin(.gz) or Velodyne .pcap (default: the shipped HDL-32E capture)" };
         var quant = new Option<string>("--quant") { Description = "fp32, w8a8 or w8a8-smooth (scales from the input itself)", DefaultValueFactory = _ => "fp32" };
-        var accelerator = new Option<string>("--accelerator") { Description = "auto, cpu or cuda (default auto)", DefaultValueFactory = _ => "auto" };
-        var json = new Option<string?>("--json") { Description = "also write the results as JSON to this file" };
-        var cachePath = new Option<string?>("--cache") { Description = "tuning cache file (default $KERNELGEN_CACHE or ~/.cache/kernelgen/tuning.json)" };
-        var command = new Command("run", "Run a sparse network (built-in or your own description) on a scan with tuned kernels.")
-        {
-            model, layers, weights, input, quant, accelerator, json, cachePath,
-        };
+        var command = new Command("run", "Run a sparse network (built-in or your own description) on a scan with tuned kernels.") { weights, quant };
+        options.AddTo(command);
         command.SetAction(parse =>
         {
             var precision = parse.GetValue(quant) switch
@@ -41,24 +34,18 @@ internal static class RunCommand
                 "w8a8-smooth" => NetworkPrecision.W8A8Smooth,
                 var other => throw new ArgumentException($"--quant must be fp32, w8a8 or w8a8-smooth, got '{other}'"),
             };
-            string? jsonPath = parse.GetValue(json);
-            CliChecks.EnsureFolderExists(jsonPath, "--json");
-            var network = ModelSource.Load(parse.GetValue(model)!, parse.GetValue(layers));
+            string? jsonPath = options.JsonPath(parse);
+            var network = options.Network(parse);
             var weightsByNode = parse.GetValue(weights) is { } checkpoint
                 ? NetworkWeights.FromSafeTensors(network, checkpoint)
                 : NetworkWeights.Synthetic(network);
-            using var session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(parse.GetValue(accelerator)!));
+            using var session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(parse.GetValue(options.Accelerator)!));
             using var runner = new NetworkRunner(session.Accelerator);
-            var cache = new TuningCache(parse.GetValue(cachePath) ?? TuningCache.DefaultPath());
+            var cache = options.OpenCache(parse);
 
             var frame = Stopwatch.StartNew();
-            string? path = parse.GetValue(input);
-            var cloud = path is null ? ShippedScan.Read() : ScanReader.Read(path);
-            var voxels = Voxelizer.Voxelize(cloud, network.Voxels).Tensor;
-            if (voxels.Count == 0)
-            {
-                throw new ArgumentException($"{cloud.Source}: no point of the scan lies in the {network.Voxels.Name} voxel range");
-            }
+            var cloud = options.Scan(parse);
+            var voxels = NetworkOptions.Voxels(cloud, network);
             double voxelizeMs = frame.Elapsed.TotalMilliseconds;
             var plan = runner.Plan(network, voxels, new KernelMapCache(new CpuKernelMapBuilder()));
             var tuner = new LayerTuner(session.Accelerator, cache);

@@ -21,31 +21,18 @@ internal static class TuneCommand
 {
     public static Command Create(TextWriter output)
     {
-        var model = new Option<string>("--model") { Description = "built-in model (centerpoint, second) or a description .json", DefaultValueFactory = _ => "centerpoint" };
-        var layers = new Option<string?>("--layers") { Description = "assembly with the description's annotated layer classes (a user's model)" };
-        var input = new Option<string?>("--input") { Description = "scan to tune on: KITTI .bin(.gz) or Velodyne .pcap (default: the shipped HDL-32E capture)" };
-        var accelerator = new Option<string>("--accelerator") { Description = "auto, cpu or cuda (default auto)", DefaultValueFactory = _ => "auto" };
+        var options = new NetworkOptions();
         var force = new Option<bool>("--force-retune") { Description = "measure again even when the cache has the key" };
-        var json = new Option<string?>("--json") { Description = "also write the results as JSON to this file" };
-        var cachePath = new Option<string?>("--cache") { Description = "tuning cache file (default $KERNELGEN_CACHE or ~/.cache/kernelgen/tuning.json)" };
-        var command = new Command("tune", "Tune every node of a network (built-in or your own description) on this device and cache the choices.")
-        {
-            model, layers, input, accelerator, force, json, cachePath,
-        };
+        var command = new Command("tune", "Tune every node of a network (built-in or your own description) on this device and cache the choices.") { force };
+        options.AddTo(command);
         command.SetAction(parse =>
         {
-            string? jsonPath = parse.GetValue(json);
-            CliChecks.EnsureFolderExists(jsonPath, "--json");
-            var network = ModelSource.Load(parse.GetValue(model)!, parse.GetValue(layers));
-            string? path = parse.GetValue(input);
-            var cloud = path is null ? ShippedScan.Read() : ScanReader.Read(path);
-            var voxels = Voxelizer.Voxelize(cloud, network.Voxels).Tensor;
-            if (voxels.Count == 0)
-            {
-                throw new ArgumentException($"{cloud.Source}: no point of the scan lies in the {network.Voxels.Name} voxel range");
-            }
-            using var session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(parse.GetValue(accelerator)!));
-            var cache = new TuningCache(parse.GetValue(cachePath) ?? TuningCache.DefaultPath());
+            string? jsonPath = options.JsonPath(parse);
+            var network = options.Network(parse);
+            var cloud = options.Scan(parse);
+            var voxels = NetworkOptions.Voxels(cloud, network);
+            using var session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(parse.GetValue(options.Accelerator)!));
+            var cache = options.OpenCache(parse);
             foreach (var warning in cache.Warnings)
             {
                 output.WriteLine($"warning: {warning}");

@@ -21,12 +21,8 @@ public sealed class PackageTests : IDisposable
     [Fact]
     public void Packed_runtime_brings_the_generator_to_a_fresh_console_project()
     {
-        string root = RepositoryRoot();
-        // A version of its own, so no package cached by an earlier run can stand in for this build.
-        string version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
-        string feed = Path.Combine(_work, "feed"), consumer = Path.Combine(_work, "consumer");
-        Run(root, "dotnet", "pack", Path.Combine(root, "runtime", "KernelGen.Runtime", "KernelGen.Runtime.csproj"),
-            "-c", Configuration, "--no-build", "-o", feed, $"-p:Version={version}");
+        var (feed, version) = PackRuntime();
+        string consumer = Path.Combine(_work, "consumer");
 
         Directory.CreateDirectory(consumer);
         File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), $"""
@@ -73,12 +69,9 @@ public sealed class PackageTests : IDisposable
     public void The_worked_example_builds_runs_and_passes_its_tests_from_the_packed_output()
     {
         // samples/MyDetector as a user has it: a copy outside the repository whose only KernelGen is the package.
-        string root = RepositoryRoot();
-        string version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
-        string feed = Path.Combine(_work, "feed"), sample = Path.Combine(_work, "MyDetector");
-        Run(root, "dotnet", "pack", Path.Combine(root, "runtime", "KernelGen.Runtime", "KernelGen.Runtime.csproj"),
-            "-c", Configuration, "--no-build", "-o", feed, $"-p:Version={version}");
-        CopySample(Path.Combine(root, "samples", "MyDetector"), sample);
+        var (feed, version) = PackRuntime();
+        string sample = Path.Combine(_work, "MyDetector");
+        CopySample(Path.Combine(RepositoryRoot(), "samples", "MyDetector"), sample);
         File.WriteAllText(Path.Combine(sample, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
@@ -94,6 +87,19 @@ public sealed class PackageTests : IDisposable
         Assert.Contains("mydetector: 20000 points", output);
         Assert.Contains("block.conv2", output);
         Assert.Matches(@"cosine vs fp32: 0\.99\d+", output);
+    }
+
+    /// <summary>
+    /// Packs the built runtime into a feed folder, with a version of its own so that no package cached by an earlier
+    /// run can stand in for this build.
+    /// </summary>
+    private (string Feed, string Version) PackRuntime()
+    {
+        string root = RepositoryRoot(), feed = Path.Combine(_work, "feed");
+        string version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
+        Run(root, "dotnet", "pack", Path.Combine(root, "runtime", "KernelGen.Runtime", "KernelGen.Runtime.csproj"),
+            "-c", Configuration, "--no-build", "-o", feed, $"-p:Version={version}");
+        return (feed, version);
     }
 
     private static void CopySample(string from, string to)

@@ -208,23 +208,8 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
         {
             var (node, layer, map, _) = plan.Nodes[i];
             var kernel = kernels[i];
-            var needs = precision.NeedsOf(plan.Nodes[i]);
-            // The contract refuses a missing residual or int8 feature itself; the precision a node should run at is
-            // the one need a call cannot show, so it is checked here.
-            if (!kernel.Capabilities.Covers(needs, out var missing))
-            {
-                throw new ArgumentException($"node {node.Name}: kernel {kernel.Name} does not support {missing}");
-            }
-            if (!weights.TryGetValue(node.Name, out var conv))
-            {
-                throw new ArgumentException($"node {node.Name}: no weights");
-            }
             var input = live[node.From];
-            var prepared = _prepared.GetValue(conv, w => new LayerWeights(w));
-            if (needs.Precision == Precision.W8A8)
-            {
-                prepared = prepared.Quantized(precision.QuantizationOf(plan.Nodes[i], conv, () => LayerQuantizer.ChannelMaxima(input.Features, layer.InChannels)));
-            }
+            var (needs, prepared) = Prepare(plan.Nodes[i], kernel, weights, precision, () => LayerQuantizer.ChannelMaxima(input.Features, layer.InChannels));
             var output = GC.AllocateUninitializedArray<float>(map.OutputCount * layer.OutChannels);
             long start = Stopwatch.GetTimestamp();
             kernel.Run(Accelerator, new ConvCall
@@ -266,24 +251,11 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
             {
                 var (node, layer, map, _) = plan.Nodes[i];
                 var kernel = kernels[i];
-                var needs = precision.NeedsOf(plan.Nodes[i]);
-                if (!kernel.Capabilities.Covers(needs, out var missing))
-                {
-                    throw new ArgumentException($"node {node.Name}: kernel {kernel.Name} does not support {missing}");
-                }
-                if (!weights.TryGetValue(node.Name, out var conv))
-                {
-                    throw new ArgumentException($"node {node.Name}: no weights");
-                }
                 ArrayView<float> input = live[node.From].View.SubView(0, Math.Max(1, (long)map.InputCount * layer.InChannels));
-                var prepared = _prepared.GetValue(conv, w => new LayerWeights(w));
-                if (needs.Precision == Precision.W8A8)
-                {
-                    // Dynamic scales from this input's per-channel maxima, reduced on the device: Cin floats come back.
-                    prepared = prepared.Quantized(precision.QuantizationOf(plan.Nodes[i], conv, () => map.InputCount == 0
-                        ? new float[layer.InChannels]
-                        : DeviceChannelMaxima.For(Accelerator).Compute(stream, input, layer.InChannels)));
-                }
+                // Dynamic scales from this input's per-channel maxima, reduced on the device: Cin floats come back.
+                var (needs, prepared) = Prepare(plan.Nodes[i], kernel, weights, precision, () => map.InputCount == 0
+                    ? new float[layer.InChannels]
+                    : DeviceChannelMaxima.For(Accelerator).Compute(stream, input, layer.InChannels));
                 prepared.OnDevice(Accelerator); // uploaded outside the node's time, as the host path quantizes outside it
                 if (!outIns.TryGetValue(map, out var outIn))
                 {
@@ -338,6 +310,28 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
             }
         }
         return new NetworkRun(last ?? plan.Input, runs, kept);
+    }
+
+    /// <summary>
+    /// What both run paths do before a node's kernel runs: check that the kernel covers the node's needs (the precision
+    /// a node runs at is the one need a call cannot show; the contract refuses a missing residual itself), find its
+    /// weights, and quantize them when the node runs int8 (its input's <paramref name="channelMaxima"/> only for
+    /// dynamic scales).
+    /// </summary>
+    private (KernelNeeds Needs, LayerWeights Prepared) Prepare(
+        PlannedNode node, IConvKernel kernel, IReadOnlyDictionary<string, ConvWeights> weights, PrecisionPlan precision, Func<float[]> channelMaxima)
+    {
+        var needs = precision.NeedsOf(node);
+        if (!kernel.Capabilities.Covers(needs, out var missing))
+        {
+            throw new ArgumentException($"node {node.Node.Name}: kernel {kernel.Name} does not support {missing}");
+        }
+        if (!weights.TryGetValue(node.Node.Name, out var conv))
+        {
+            throw new ArgumentException($"node {node.Node.Name}: no weights");
+        }
+        var prepared = _prepared.GetValue(conv, w => new LayerWeights(w));
+        return (needs, needs.Precision == Precision.W8A8 ? prepared.Quantized(precision.QuantizationOf(node, conv, channelMaxima)) : prepared);
     }
 
     /// <summary>Device buffers the device-resident runs keep for later frames (activations and rulebooks).</summary>

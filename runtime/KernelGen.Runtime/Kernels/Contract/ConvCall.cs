@@ -47,53 +47,16 @@ public sealed class ConvCall
     {
         ArgumentNullException.ThrowIfNull(Map);
         ArgumentNullException.ThrowIfNull(Weights);
-        if (!Map.Geometry.SameConvolutionAs(layerGeometry))
-        {
-            throw new ArgumentException($"{kernelName}: the kernel map was built for {Map.Geometry} but the layer is {layerGeometry}");
-        }
-        if ((Input is null) == (InputInt8 is null))
-        {
-            throw new ArgumentException($"{kernelName}: give exactly one input, fp32 or int8");
-        }
-        if ((Output is null) == (OutputInt8 is null))
-        {
-            throw new ArgumentException($"{kernelName}: give exactly one output, fp32 or int8");
-        }
-        int cin = Weights.InChannels, cout = Weights.OutChannels;
-        long inputLength = Input?.LongLength ?? InputInt8!.LongLength;
-        if (inputLength != (long)Map.InputCount * cin)
-        {
-            throw new ArgumentException($"{kernelName}: input must hold [N={Map.InputCount}, Cin={cin}] values (the kernel map's input rows), got {inputLength}");
-        }
-        long elements = (long)Map.OutputCount * cout;
-        long outputLength = Output?.LongLength ?? OutputInt8!.LongLength;
-        if (outputLength != elements)
-        {
-            throw new ArgumentException($"{kernelName}: output must hold [M={Map.OutputCount}, Cout={cout}] values, got {outputLength}");
-        }
-        if (Residual is not null && Residual.LongLength != elements)
-        {
-            throw new ArgumentException($"{kernelName}: residual must hold [M={Map.OutputCount}, Cout={cout}] values, got {Residual.LongLength}");
-        }
+        ConvCallShape.Check(kernelName, layerGeometry, Map, Weights, Input?.LongLength, InputInt8?.LongLength, Output?.LongLength,
+            OutputInt8?.LongLength, Residual?.LongLength, OutputMultipliers?.LongLength);
+        long elements = (long)Map.OutputCount * Weights.OutChannels;
         if (Accumulators is not null && Accumulators.LongLength != elements)
         {
-            throw new ArgumentException($"{kernelName}: accumulators must hold [M={Map.OutputCount}, Cout={cout}] values, got {Accumulators.LongLength}");
+            throw new ArgumentException($"{kernelName}: accumulators must hold [M={Map.OutputCount}, Cout={Weights.OutChannels}] values, got {Accumulators.LongLength}");
         }
-        if (OutputInt8 is not null)
+        if (OutputMultipliers is not null && Array.FindIndex(OutputMultipliers, m => !(m > 0) || !float.IsFinite(m)) is var bad and >= 0)
         {
-            if (OutputMultipliers is null || OutputMultipliers.Length != cout)
-            {
-                throw new ArgumentException($"{kernelName}: int8 output needs {cout} per-channel output multipliers, got {OutputMultipliers?.Length.ToString() ?? "none"}");
-            }
-            int bad = Array.FindIndex(OutputMultipliers, m => !(m > 0) || !float.IsFinite(m));
-            if (bad >= 0)
-            {
-                throw new ArgumentException($"{kernelName}: output multiplier of channel {bad} is {OutputMultipliers[bad]}; multipliers must be positive and finite");
-            }
-        }
-        else if (OutputMultipliers is not null)
-        {
-            throw new ArgumentException($"{kernelName}: output multipliers are given but the output is fp32");
+            throw new ArgumentException($"{kernelName}: output multiplier of channel {bad} is {OutputMultipliers[bad]}; multipliers must be positive and finite");
         }
     }
 }

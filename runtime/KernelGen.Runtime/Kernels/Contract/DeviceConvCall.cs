@@ -41,51 +41,17 @@ public sealed class DeviceConvCall
     /// <summary>What the call needs of a kernel at <paramref name="precision"/>.</summary>
     public KernelNeeds Needs(Variants.Precision precision) => new(precision, Residual is not null, InputInt8 is not null, OutputInt8 is not null);
 
-    /// <summary>The same checks as <see cref="ConvCall.Validate"/>, on the views' lengths.</summary>
+    /// <summary>The same checks as <see cref="ConvCall.Validate"/>, on the views' lengths, and the rulebook's length.</summary>
     public void Validate(ConvGeometry layerGeometry, string kernelName)
     {
         ArgumentNullException.ThrowIfNull(Map);
         ArgumentNullException.ThrowIfNull(Weights);
-        if (!Map.Geometry.SameConvolutionAs(layerGeometry))
+        ConvCallShape.Check(kernelName, layerGeometry, Map, Weights, Input?.Length, InputInt8?.Length, Output?.Length,
+            OutputInt8?.Length, Residual?.Length, OutputMultipliers?.Length, deviceViews: true);
+        long entries = (long)Map.OutputCount * Map.KernelVolume;
+        if (OutIn.Length != entries && !(entries == 0 && OutIn.Length == 1))
         {
-            throw new ArgumentException($"{kernelName}: the kernel map was built for {Map.Geometry} but the layer is {layerGeometry}");
-        }
-        if ((Input is null) == (InputInt8 is null))
-        {
-            throw new ArgumentException($"{kernelName}: give exactly one input, fp32 or int8");
-        }
-        if ((Output is null) == (OutputInt8 is null))
-        {
-            throw new ArgumentException($"{kernelName}: give exactly one output, fp32 or int8");
-        }
-        int cin = Weights.InChannels, cout = Weights.OutChannels;
-        long elements = (long)Map.OutputCount * cout;
-        Check(OutIn.Length, (long)Map.OutputCount * Map.KernelVolume, $"the kernel map's rulebook must hold [M={Map.OutputCount}, K={Map.KernelVolume}] entries");
-        Check(Input?.Length ?? InputInt8!.Value.Length, (long)Map.InputCount * cin, $"input must hold [N={Map.InputCount}, Cin={cin}] values (the kernel map's input rows)");
-        Check(Output?.Length ?? OutputInt8!.Value.Length, elements, $"output must hold [M={Map.OutputCount}, Cout={cout}] values");
-        if (Residual is { } residual)
-        {
-            Check(residual.Length, elements, $"residual must hold [M={Map.OutputCount}, Cout={cout}] values");
-        }
-        if (OutputInt8 is not null)
-        {
-            if (OutputMultipliers is not { } multipliers || multipliers.Length != cout)
-            {
-                throw new ArgumentException($"{kernelName}: int8 output needs {cout} per-channel output multipliers, got {OutputMultipliers?.Length.ToString() ?? "none"}");
-            }
-        }
-        else if (OutputMultipliers is not null)
-        {
-            throw new ArgumentException($"{kernelName}: output multipliers are given but the output is fp32");
-        }
-
-        void Check(long length, long expected, string what)
-        {
-            // A view of the right size or larger-by-padding is not accepted: lengths say exactly what is read and written.
-            if (length != expected && !(expected == 0 && length == 1))
-            {
-                throw new ArgumentException($"{kernelName}: {what}, got {length}");
-            }
+            throw new ArgumentException($"{kernelName}: the kernel map's rulebook must hold [M={Map.OutputCount}, K={Map.KernelVolume}] entries, got {OutIn.Length}");
         }
     }
 }

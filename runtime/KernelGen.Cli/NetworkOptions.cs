@@ -1,0 +1,59 @@
+using System.CommandLine;
+using KernelGen.Networks;
+using KernelGen.Points;
+using KernelGen.Tuning;
+
+namespace KernelGen.Cli;
+
+/// <summary>
+/// The options every whole-network command shares (<c>run</c>, <c>tune</c>): which network (<c>--model</c>,
+/// <c>--layers</c>), which scan, which accelerator, the JSON report and the tuning cache — declared once, read once.
+/// </summary>
+internal sealed class NetworkOptions
+{
+    public Option<string> Model { get; } = new("--model") { Description = "built-in model (centerpoint, second) or a description .json", DefaultValueFactory = _ => "centerpoint" };
+
+    public Option<string?> Layers { get; } = new("--layers") { Description = "assembly with the description's annotated layer classes (a user's model)" };
+
+    public Option<string?> Input { get; } = new("--input") { Description = "scan: KITTI .bin(.gz) or Velodyne .pcap (default: the shipped HDL-32E capture)" };
+
+    public Option<string> Accelerator { get; } = new("--accelerator") { Description = "auto, cpu or cuda (default auto)", DefaultValueFactory = _ => "auto" };
+
+    public Option<string?> Json { get; } = new("--json") { Description = "also write the results as JSON to this file" };
+
+    public Option<string?> Cache { get; } = new("--cache") { Description = "tuning cache file (default $KERNELGEN_CACHE or ~/.cache/kernelgen/tuning.json)" };
+
+    /// <summary>Adds the options to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Model, Layers, Input, Accelerator, Json, Cache })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>The <c>--json</c> path, its folder checked before any work.</summary>
+    public string? JsonPath(ParseResult parse)
+    {
+        string? path = parse.GetValue(Json);
+        CliChecks.EnsureFolderExists(path, "--json");
+        return path;
+    }
+
+    /// <summary>The network <c>--model</c> and <c>--layers</c> name.</summary>
+    public ValidatedNetwork Network(ParseResult parse) => ModelSource.Load(parse.GetValue(Model)!, parse.GetValue(Layers));
+
+    /// <summary>The scan (default: the shipped capture).</summary>
+    public PointCloud Scan(ParseResult parse) => parse.GetValue(Input) is { } path ? ScanReader.Read(path) : ShippedScan.Read();
+
+    /// <summary>The scan's voxels for <paramref name="network"/>; a scan with none in the network's range is an error.</summary>
+    public static Tensors.SparseTensor Voxels(PointCloud cloud, ValidatedNetwork network)
+    {
+        var voxels = Voxelizer.Voxelize(cloud, network.Voxels).Tensor;
+        return voxels.Count > 0 ? voxels
+            : throw new ArgumentException($"{cloud.Source}: no point of the scan lies in the {network.Voxels.Name} voxel range");
+    }
+
+    /// <summary>The tuning cache <c>--cache</c> names (default: <see cref="TuningCache.DefaultPath"/>).</summary>
+    public TuningCache OpenCache(ParseResult parse) => new(parse.GetValue(Cache) ?? TuningCache.DefaultPath());
+}
