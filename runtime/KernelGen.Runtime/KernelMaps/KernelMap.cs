@@ -92,15 +92,36 @@ public sealed class KernelMap
         return new KernelMap(Geometry, InputShape, OutputShape, BatchSize, InputCount, coordinates, outIn);
     }
 
-    /// <summary>Evenly spaced output rows, at most <paramref name="maxRows"/> (all rows when there are fewer).</summary>
-    public int[] SampleRows(int maxRows)
+    /// <summary>
+    /// At most <paramref name="maxRows"/> output rows (all rows when there are fewer), in evenly spaced runs of
+    /// <paramref name="runLength"/> consecutive rows. Runs keep what consecutive rows share in the full map — nearby sites,
+    /// so the kernel offsets a register tile computes and the inputs it gathers — which is what a kernel is timed on when
+    /// tuning; single rows (run length 1) spread a sample over the whole input, as calibration wants.
+    /// </summary>
+    public int[] SampleRows(int maxRows, int runLength = 1)
     {
         if (maxRows <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(maxRows), maxRows, "the sample needs at least one row");
         }
+        if (runLength <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(runLength), runLength, "a run needs at least one row");
+        }
         int count = Math.Min(maxRows, OutputCount);
-        return Enumerable.Range(0, count).Select(i => (int)((long)i * OutputCount / count)).ToArray();
+        int length = Math.Min(runLength, count);
+        int runs = length == 0 ? 0 : count / length;
+        // Run i starts at ⌊i · M / runs⌋; runs · length ≤ M, so a run ends before the next one starts.
+        var rows = new int[runs * length];
+        for (int run = 0; run < runs; run++)
+        {
+            int start = (int)((long)run * OutputCount / runs);
+            for (int i = 0; i < length; i++)
+            {
+                rows[run * length + i] = start + i;
+            }
+        }
+        return rows;
     }
 
     /// <summary>

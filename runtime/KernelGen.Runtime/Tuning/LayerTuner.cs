@@ -13,13 +13,20 @@ namespace KernelGen.Tuning;
 /// Tunes generated layers on an accelerator with their real inputs (sites and kernel map), through the cache: every
 /// kernel of the layer that declares what the use needs (<see cref="KernelNeeds"/>) — generated variants of every family
 /// and the generic kernel, all through <see cref="IConvKernel.Run"/> — and hands back the winning kernel. Big inputs are
-/// tuned on an evenly spaced sample of output rows (<see cref="TuneRows"/>), probes on a smaller one
-/// (<see cref="ProbeRows"/>). A cached winner that is not a kernel of the layer any more, or whose candidate set has
+/// tuned on a sample of output rows in evenly spaced runs of consecutive rows (<see cref="TuneRows"/>,
+/// <see cref="SampleRunRows"/>), probes on a smaller one (<see cref="ProbeRows"/>). A cached winner that is not a kernel of the layer any more, or whose candidate set has
 /// changed, is re-tuned with a warning, never silently replaced.
 /// </summary>
 public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = null, ITuningTimer? timer = null, TuningOptions? options = null)
 {
     private readonly Autotuner _tuner = new(timer);
+
+    /// <summary>
+    /// Consecutive output rows per run of the timing samples: runs keep the neighbourhood structure of the full map
+    /// (rows of a register tile share offsets and gather nearby inputs), so a sample costs what the same rows cost in
+    /// the full run.
+    /// </summary>
+    public int SampleRunRows { get; init; } = 64;
 
     /// <summary>Output rows the candidates are timed on (at most).</summary>
     public int TuneRows { get; init; } = 4096;
@@ -115,9 +122,9 @@ public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = nul
             OutputInt8 = needs.Int8Output ? new sbyte[rows.OutputCount * cout] : null,
             OutputMultipliers = multipliers,
         };
-        var warm = Call(map.SelectRows(map.SampleRows(WarmRows)));
-        var probe = Call(map.SelectRows(map.SampleRows(ProbeRows)));
-        var tune = Call(map.SelectRows(map.SampleRows(TuneRows)));
+        var warm = Call(map.SelectRows(map.SampleRows(WarmRows, SampleRunRows)));
+        var probe = Call(map.SelectRows(map.SampleRows(ProbeRows, Math.Clamp(ProbeRows / 4, 1, SampleRunRows))));
+        var tune = Call(map.SelectRows(map.SampleRows(TuneRows, SampleRunRows)));
         var (warmOnDevice, probeOnDevice, tuneOnDevice) = resident is null ? default : (OnDevice(warm, resident), OnDevice(probe, resident), OnDevice(tune, resident));
         return kernels
             .OrderBy(Order)

@@ -6,29 +6,30 @@ internal partial class ExtraConv
 {
     /// <summary>
     /// CpuF32_V256_Tile64x64: fp32 with Vector256 FMA. Each task computes 64 output rows in register tiles of
-    /// 4 rows × 4 vector(s) of 8 output channels: per kernel offset (skipped when none of the 4 rows
-    /// has a neighbour; a missing neighbour reads a zero row, so the inner loop has no branch) and input channel, one
-    /// weight load per vector serves 4 rows, one broadcast per row serves every vector.
+    /// 4 rows × 4 vector(s) of 8 output channels, kernel offset by kernel offset (templates/shared/cpu_tiles):
+    /// per input channel, one weight load per vector serves 4 rows and one broadcast per row serves every vector.
     /// </summary>
     private static void CpuF32_V256_Tile64x64(int task, global::KernelGen.Variants.CpuF32Call call)
     {
         const int TaskRows = 64, Lanes = 8, OutChannelsPadded = 128;
-        const int VectorsPerBlock = 4, ChannelBlocks = 4;
+        const int VectorsPerBlock = 4, ChannelBlocks = 4, BlockWidth = VectorsPerBlock * Lanes;
+        const int RowLength = InChannels, Steps = InChannels;
         global::System.Span<float> scratch = stackalloc float[Lanes];
-        ref float features = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Features);
+        global::System.Span<float> taskSums = stackalloc float[TaskRows * BlockWidth];
+        ref float sums = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(taskSums);
+        ref float operands = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Features);
         ref float zeros = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.ZeroRow);
         ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Weights);
-        int rowEnd = global::System.Math.Min(call.Rows, (task + 1) * TaskRows);
-        for (int row = task * TaskRows; row < rowEnd; row += 4)
+        int rowStart = task * TaskRows;
+        int rowEnd = global::System.Math.Min(call.Rows, rowStart + TaskRows);
+        for (int block = 0; block < ChannelBlocks; block++)
         {
-            for (int block = 0; block < ChannelBlocks; block++)
+            int col = block * BlockWidth;
+            taskSums.Clear();
+            for (int k = 0; k < KernelVolume; k++)
             {
-                int col = block * VectorsPerBlock * Lanes;
-                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = default, acc0_1 = default, acc0_2 = default, acc0_3 = default;
-                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = default, acc1_1 = default, acc1_2 = default, acc1_3 = default;
-                global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = default, acc2_1 = default, acc2_2 = default, acc2_3 = default;
-                global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = default, acc3_1 = default, acc3_2 = default, acc3_3 = default;
-                for (int k = 0; k < KernelVolume; k++)
+                ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, k * Steps * OutChannelsPadded + col);
+                for (int row = rowStart; row < rowEnd; row += 4)
                 {
                     int source0 = row + 0 < rowEnd ? call.OutIn[(row + 0) * KernelVolume + k] : -1;
                     int source1 = row + 1 < rowEnd ? call.OutIn[(row + 1) * KernelVolume + k] : -1;
@@ -38,21 +39,37 @@ internal partial class ExtraConv
                     {
                         continue;
                     }
-                    ref float x0 = ref source0 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref features, source0 * InChannels) : ref zeros;
-                    ref float x1 = ref source1 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref features, source1 * InChannels) : ref zeros;
-                    ref float x2 = ref source2 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref features, source2 * InChannels) : ref zeros;
-                    ref float x3 = ref source3 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref features, source3 * InChannels) : ref zeros;
-                    ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, k * InChannels * OutChannelsPadded + col);
-                    for (int c = 0; c < InChannels; c++)
+                    ref float x0 = ref source0 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source0 * RowLength) : ref zeros;
+                    ref float x1 = ref source1 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source1 * RowLength) : ref zeros;
+                    ref float x2 = ref source2 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source2 * RowLength) : ref zeros;
+                    ref float x3 = ref source3 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source3 * RowLength) : ref zeros;
+                    ref float tile = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sums, (row - rowStart) * BlockWidth);
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 0 * Lanes));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 1 * Lanes));
+                    var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 2 * Lanes));
+                    var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 3 * Lanes));
+                    var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 0 * Lanes));
+                    var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 1 * Lanes));
+                    var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 2 * Lanes));
+                    var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 3 * Lanes));
+                    var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 0 * Lanes));
+                    var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 1 * Lanes));
+                    var acc2_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 2 * Lanes));
+                    var acc2_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 3 * Lanes));
+                    var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 0 * Lanes));
+                    var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 1 * Lanes));
+                    var acc3_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 2 * Lanes));
+                    var acc3_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 3 * Lanes));
+                    for (int step = 0; step < Steps; step++)
                     {
-                        var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(c * OutChannelsPadded + 0 * Lanes));
-                        var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(c * OutChannelsPadded + 1 * Lanes));
-                        var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(c * OutChannelsPadded + 2 * Lanes));
-                        var w3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(c * OutChannelsPadded + 3 * Lanes));
-                        var a0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, c));
-                        var a1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, c));
-                        var a2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, c));
-                        var a3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, c));
+                        var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 0 * Lanes));
+                        var w1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 1 * Lanes));
+                        var w2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 2 * Lanes));
+                        var w3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 3 * Lanes));
+                        var a0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, step));
+                        var a1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, step));
+                        var a2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, step));
+                        var a3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, step));
                         acc0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a0, w0, acc0_0);
                         acc0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a0, w1, acc0_1);
                         acc0_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a0, w2, acc0_2);
@@ -70,23 +87,43 @@ internal partial class ExtraConv
                         acc3_2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a3, w2, acc3_2);
                         acc3_3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(a3, w3, acc3_3);
                     }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref tile, (nuint)(0 * BlockWidth + 0 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref tile, (nuint)(0 * BlockWidth + 1 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref tile, (nuint)(0 * BlockWidth + 2 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref tile, (nuint)(0 * BlockWidth + 3 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref tile, (nuint)(1 * BlockWidth + 0 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref tile, (nuint)(1 * BlockWidth + 1 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref tile, (nuint)(1 * BlockWidth + 2 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref tile, (nuint)(1 * BlockWidth + 3 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref tile, (nuint)(2 * BlockWidth + 0 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref tile, (nuint)(2 * BlockWidth + 1 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_2, ref tile, (nuint)(2 * BlockWidth + 2 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_3, ref tile, (nuint)(2 * BlockWidth + 3 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref tile, (nuint)(3 * BlockWidth + 0 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref tile, (nuint)(3 * BlockWidth + 1 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_2, ref tile, (nuint)(3 * BlockWidth + 2 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_3, ref tile, (nuint)(3 * BlockWidth + 3 * Lanes));
                 }
-                Epilogue(call, row + 0, col + 0 * Lanes, acc0_0, scratch);
-                Epilogue(call, row + 0, col + 1 * Lanes, acc0_1, scratch);
-                Epilogue(call, row + 0, col + 2 * Lanes, acc0_2, scratch);
-                Epilogue(call, row + 0, col + 3 * Lanes, acc0_3, scratch);
-                Epilogue(call, row + 1, col + 0 * Lanes, acc1_0, scratch);
-                Epilogue(call, row + 1, col + 1 * Lanes, acc1_1, scratch);
-                Epilogue(call, row + 1, col + 2 * Lanes, acc1_2, scratch);
-                Epilogue(call, row + 1, col + 3 * Lanes, acc1_3, scratch);
-                Epilogue(call, row + 2, col + 0 * Lanes, acc2_0, scratch);
-                Epilogue(call, row + 2, col + 1 * Lanes, acc2_1, scratch);
-                Epilogue(call, row + 2, col + 2 * Lanes, acc2_2, scratch);
-                Epilogue(call, row + 2, col + 3 * Lanes, acc2_3, scratch);
-                Epilogue(call, row + 3, col + 0 * Lanes, acc3_0, scratch);
-                Epilogue(call, row + 3, col + 1 * Lanes, acc3_1, scratch);
-                Epilogue(call, row + 3, col + 2 * Lanes, acc3_2, scratch);
-                Epilogue(call, row + 3, col + 3 * Lanes, acc3_3, scratch);
+            }
+            for (int row = rowStart; row < rowEnd; row += 4)
+            {
+                ref float tile = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sums, (row - rowStart) * BlockWidth);
+                Epilogue(call, row + 0, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 0 * Lanes)), scratch);
+                Epilogue(call, row + 0, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 1 * Lanes)), scratch);
+                Epilogue(call, row + 0, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 2 * Lanes)), scratch);
+                Epilogue(call, row + 0, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 3 * Lanes)), scratch);
+                Epilogue(call, row + 1, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 0 * Lanes)), scratch);
+                Epilogue(call, row + 1, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 1 * Lanes)), scratch);
+                Epilogue(call, row + 1, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 2 * Lanes)), scratch);
+                Epilogue(call, row + 1, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 3 * Lanes)), scratch);
+                Epilogue(call, row + 2, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 0 * Lanes)), scratch);
+                Epilogue(call, row + 2, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 1 * Lanes)), scratch);
+                Epilogue(call, row + 2, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 2 * Lanes)), scratch);
+                Epilogue(call, row + 2, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 3 * Lanes)), scratch);
+                Epilogue(call, row + 3, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 0 * Lanes)), scratch);
+                Epilogue(call, row + 3, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 1 * Lanes)), scratch);
+                Epilogue(call, row + 3, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 2 * Lanes)), scratch);
+                Epilogue(call, row + 3, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 3 * Lanes)), scratch);
             }
         }
     }

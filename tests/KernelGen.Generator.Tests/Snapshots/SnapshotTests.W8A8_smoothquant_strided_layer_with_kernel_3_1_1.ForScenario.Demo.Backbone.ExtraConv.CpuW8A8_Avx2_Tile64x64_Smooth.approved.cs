@@ -5,11 +5,11 @@ namespace Demo.Backbone;
 internal partial class ExtraConv
 {
     /// <summary>
-    /// CpuW8A8_Avx2_Tile64x64_Smooth: W8A8 without VNNI, Avx2 Vector256. Each task computes 64 output rows in register
-    /// tiles of 4 rows × 4 vector(s) of 8 output channels: per kernel offset (skipped when none of the 4 rows
-    /// has a neighbour; a missing neighbour reads a row of zeros) and pair of input channels, one weight load per vector
-    /// serves 4 rows and one broadcast pair per row serves every vector; VPMADDWD multiplies the sign-extended int16
-    /// pairs and adds each pair into int32 — exact for every int8 value (|sum of two products| ≤ 2 · 128 · 128).
+    /// CpuW8A8_Avx2_Tile64x64_Smooth: W8A8 without VNNI, Avx2 Vector256, on sign-extended int16 pairs. Each task computes
+    /// 64 output rows in register tiles of 4 rows × 4 vector(s) of 8 output channels, kernel offset by
+    /// kernel offset (templates/shared/cpu_tiles; a missing neighbour reads a row of zeros): per pair of input channels,
+    /// one weight load per vector serves 4 rows and one broadcast pair per row serves every vector; VPMADDWD multiplies
+    /// the pairs and adds each pair into int32 — exact for every int8 value (|sum of two products| ≤ 2 · 128 · 128).
     /// </summary>
     private static void CpuW8A8_Avx2_Tile64x64_Smooth(int task, global::KernelGen.Variants.CpuW8A8Call call)
     {
@@ -18,23 +18,25 @@ internal partial class ExtraConv
             CpuW8A8_Avx2_Tile64x64_Smooth_Unsigned(task, call);
             return;
         }
-        const int TaskRows = 64, Lanes = 8, OutChannelsPadded = 128, Pairs = InChannelWords * 2;
-        const int VectorsPerBlock = 4, ChannelBlocks = 4;
+        const int TaskRows = 64, Lanes = 8, OutChannelsPadded = 128;
+        const int VectorsPerBlock = 4, ChannelBlocks = 4, BlockWidth = VectorsPerBlock * Lanes;
+        const int RowLength = InChannelWords * 2, Steps = InChannelWords * 2;
         global::System.Span<int> scratch = stackalloc int[Lanes];
-        ref int activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.ActivationPairs);
+        global::System.Span<int> taskSums = stackalloc int[TaskRows * BlockWidth];
+        ref int sums = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(taskSums);
+        ref int operands = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.ActivationPairs);
         ref int zeros = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.ZeroPairs);
         ref int weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.WeightPairs);
-        int rowEnd = global::System.Math.Min(call.Rows, (task + 1) * TaskRows);
-        for (int row = task * TaskRows; row < rowEnd; row += 4)
+        int rowStart = task * TaskRows;
+        int rowEnd = global::System.Math.Min(call.Rows, rowStart + TaskRows);
+        for (int block = 0; block < ChannelBlocks; block++)
         {
-            for (int block = 0; block < ChannelBlocks; block++)
+            int col = block * BlockWidth;
+            taskSums.Clear();
+            for (int k = 0; k < KernelVolume; k++)
             {
-                int col = block * VectorsPerBlock * Lanes;
-                global::System.Runtime.Intrinsics.Vector256<int> acc0_0 = default, acc0_1 = default, acc0_2 = default, acc0_3 = default;
-                global::System.Runtime.Intrinsics.Vector256<int> acc1_0 = default, acc1_1 = default, acc1_2 = default, acc1_3 = default;
-                global::System.Runtime.Intrinsics.Vector256<int> acc2_0 = default, acc2_1 = default, acc2_2 = default, acc2_3 = default;
-                global::System.Runtime.Intrinsics.Vector256<int> acc3_0 = default, acc3_1 = default, acc3_2 = default, acc3_3 = default;
-                for (int k = 0; k < KernelVolume; k++)
+                ref int w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, k * Steps * OutChannelsPadded + col);
+                for (int row = rowStart; row < rowEnd; row += 4)
                 {
                     int source0 = row + 0 < rowEnd ? call.OutIn[(row + 0) * KernelVolume + k] : -1;
                     int source1 = row + 1 < rowEnd ? call.OutIn[(row + 1) * KernelVolume + k] : -1;
@@ -44,21 +46,37 @@ internal partial class ExtraConv
                     {
                         continue;
                     }
-                    ref int x0 = ref source0 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, source0 * Pairs) : ref zeros;
-                    ref int x1 = ref source1 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, source1 * Pairs) : ref zeros;
-                    ref int x2 = ref source2 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, source2 * Pairs) : ref zeros;
-                    ref int x3 = ref source3 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, source3 * Pairs) : ref zeros;
-                    ref int w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, k * Pairs * OutChannelsPadded + col);
-                    for (int pair = 0; pair < Pairs; pair++)
+                    ref int x0 = ref source0 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source0 * RowLength) : ref zeros;
+                    ref int x1 = ref source1 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source1 * RowLength) : ref zeros;
+                    ref int x2 = ref source2 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source2 * RowLength) : ref zeros;
+                    ref int x3 = ref source3 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source3 * RowLength) : ref zeros;
+                    ref int tile = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sums, (row - rowStart) * BlockWidth);
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 0 * Lanes));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 1 * Lanes));
+                    var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 2 * Lanes));
+                    var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 3 * Lanes));
+                    var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 0 * Lanes));
+                    var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 1 * Lanes));
+                    var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 2 * Lanes));
+                    var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 3 * Lanes));
+                    var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 0 * Lanes));
+                    var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 1 * Lanes));
+                    var acc2_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 2 * Lanes));
+                    var acc2_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 3 * Lanes));
+                    var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 0 * Lanes));
+                    var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 1 * Lanes));
+                    var acc3_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 2 * Lanes));
+                    var acc3_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 3 * Lanes));
+                    for (int step = 0; step < Steps; step++)
                     {
-                        var w0 = global::System.Runtime.Intrinsics.Vector256.AsInt16(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(pair * OutChannelsPadded + 0 * Lanes)));
-                        var w1 = global::System.Runtime.Intrinsics.Vector256.AsInt16(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(pair * OutChannelsPadded + 1 * Lanes)));
-                        var w2 = global::System.Runtime.Intrinsics.Vector256.AsInt16(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(pair * OutChannelsPadded + 2 * Lanes)));
-                        var w3 = global::System.Runtime.Intrinsics.Vector256.AsInt16(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(pair * OutChannelsPadded + 3 * Lanes)));
-                        var a0 = global::System.Runtime.Intrinsics.Vector256.AsInt16(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, pair)));
-                        var a1 = global::System.Runtime.Intrinsics.Vector256.AsInt16(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, pair)));
-                        var a2 = global::System.Runtime.Intrinsics.Vector256.AsInt16(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, pair)));
-                        var a3 = global::System.Runtime.Intrinsics.Vector256.AsInt16(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, pair)));
+                        var w0 = global::System.Runtime.Intrinsics.Vector256.AsInt16(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 0 * Lanes)));
+                        var w1 = global::System.Runtime.Intrinsics.Vector256.AsInt16(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 1 * Lanes)));
+                        var w2 = global::System.Runtime.Intrinsics.Vector256.AsInt16(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 2 * Lanes)));
+                        var w3 = global::System.Runtime.Intrinsics.Vector256.AsInt16(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 3 * Lanes)));
+                        var a0 = global::System.Runtime.Intrinsics.Vector256.AsInt16(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, step)));
+                        var a1 = global::System.Runtime.Intrinsics.Vector256.AsInt16(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, step)));
+                        var a2 = global::System.Runtime.Intrinsics.Vector256.AsInt16(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, step)));
+                        var a3 = global::System.Runtime.Intrinsics.Vector256.AsInt16(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, step)));
                         acc0_0 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a0, w0);
                         acc0_1 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a0, w1);
                         acc0_2 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a0, w2);
@@ -76,26 +94,47 @@ internal partial class ExtraConv
                         acc3_2 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a3, w2);
                         acc3_3 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a3, w3);
                     }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref tile, (nuint)(0 * BlockWidth + 0 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref tile, (nuint)(0 * BlockWidth + 1 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref tile, (nuint)(0 * BlockWidth + 2 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref tile, (nuint)(0 * BlockWidth + 3 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref tile, (nuint)(1 * BlockWidth + 0 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref tile, (nuint)(1 * BlockWidth + 1 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref tile, (nuint)(1 * BlockWidth + 2 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref tile, (nuint)(1 * BlockWidth + 3 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref tile, (nuint)(2 * BlockWidth + 0 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref tile, (nuint)(2 * BlockWidth + 1 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_2, ref tile, (nuint)(2 * BlockWidth + 2 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_3, ref tile, (nuint)(2 * BlockWidth + 3 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref tile, (nuint)(3 * BlockWidth + 0 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref tile, (nuint)(3 * BlockWidth + 1 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_2, ref tile, (nuint)(3 * BlockWidth + 2 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_3, ref tile, (nuint)(3 * BlockWidth + 3 * Lanes));
                 }
-                EpilogueW8A8(call, row + 0, col + 0 * Lanes, acc0_0, scratch);
-                EpilogueW8A8(call, row + 0, col + 1 * Lanes, acc0_1, scratch);
-                EpilogueW8A8(call, row + 0, col + 2 * Lanes, acc0_2, scratch);
-                EpilogueW8A8(call, row + 0, col + 3 * Lanes, acc0_3, scratch);
-                EpilogueW8A8(call, row + 1, col + 0 * Lanes, acc1_0, scratch);
-                EpilogueW8A8(call, row + 1, col + 1 * Lanes, acc1_1, scratch);
-                EpilogueW8A8(call, row + 1, col + 2 * Lanes, acc1_2, scratch);
-                EpilogueW8A8(call, row + 1, col + 3 * Lanes, acc1_3, scratch);
-                EpilogueW8A8(call, row + 2, col + 0 * Lanes, acc2_0, scratch);
-                EpilogueW8A8(call, row + 2, col + 1 * Lanes, acc2_1, scratch);
-                EpilogueW8A8(call, row + 2, col + 2 * Lanes, acc2_2, scratch);
-                EpilogueW8A8(call, row + 2, col + 3 * Lanes, acc2_3, scratch);
-                EpilogueW8A8(call, row + 3, col + 0 * Lanes, acc3_0, scratch);
-                EpilogueW8A8(call, row + 3, col + 1 * Lanes, acc3_1, scratch);
-                EpilogueW8A8(call, row + 3, col + 2 * Lanes, acc3_2, scratch);
-                EpilogueW8A8(call, row + 3, col + 3 * Lanes, acc3_3, scratch);
+            }
+            for (int row = rowStart; row < rowEnd; row += 4)
+            {
+                ref int tile = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sums, (row - rowStart) * BlockWidth);
+                EpilogueW8A8(call, row + 0, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 0 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 0, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 1 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 0, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 2 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 0, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 3 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 1, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 0 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 1, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 1 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 1, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 2 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 1, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 3 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 2, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 0 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 2, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 1 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 2, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 2 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 2, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 3 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 3, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 0 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 3, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 1 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 3, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 2 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 3, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 3 * Lanes)), scratch);
             }
         }
     }
+
     /// <summary>
     /// CpuW8A8_Avx2_Tile64x64_Smooth on non-negative activations (every layer fed by a ReLU; the prologue checks each call): unsigned
     /// bytes q ∈ [0, 127] × signed weights by VPMADDUBSW into int16 pair sums, which cannot saturate (2 · 127 · 127 ≤
@@ -103,24 +142,26 @@ internal partial class ExtraConv
     /// </summary>
     private static void CpuW8A8_Avx2_Tile64x64_Smooth_Unsigned(int task, global::KernelGen.Variants.CpuW8A8Call call)
     {
-        const int TaskRows = 64, Lanes = 8, OutChannelsPadded = 128, RowBytes = InChannelWords * 4;
-        const int VectorsPerBlock = 4, ChannelBlocks = 4;
+        const int TaskRows = 64, Lanes = 8, OutChannelsPadded = 128;
+        const int VectorsPerBlock = 4, ChannelBlocks = 4, BlockWidth = VectorsPerBlock * Lanes;
+        const int RowLength = InChannelWords * 4, Steps = InChannelWords;
         global::System.Span<int> scratch = stackalloc int[Lanes];
-        var ones = global::System.Runtime.Intrinsics.Vector256.Create((short)1);
-        ref byte activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.UnsignedActivations);
+        global::System.Span<int> taskSums = stackalloc int[TaskRows * BlockWidth];
+        ref int sums = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(taskSums);
+        ref byte operands = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.UnsignedActivations);
         ref byte zeros = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.ZeroUnsigned);
         ref int weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Weights);
-        int rowEnd = global::System.Math.Min(call.Rows, (task + 1) * TaskRows);
-        for (int row = task * TaskRows; row < rowEnd; row += 4)
+        var ones = global::System.Runtime.Intrinsics.Vector256.Create((short)1);
+        int rowStart = task * TaskRows;
+        int rowEnd = global::System.Math.Min(call.Rows, rowStart + TaskRows);
+        for (int block = 0; block < ChannelBlocks; block++)
         {
-            for (int block = 0; block < ChannelBlocks; block++)
+            int col = block * BlockWidth;
+            taskSums.Clear();
+            for (int k = 0; k < KernelVolume; k++)
             {
-                int col = block * VectorsPerBlock * Lanes;
-                global::System.Runtime.Intrinsics.Vector256<int> acc0_0 = default, acc0_1 = default, acc0_2 = default, acc0_3 = default;
-                global::System.Runtime.Intrinsics.Vector256<int> acc1_0 = default, acc1_1 = default, acc1_2 = default, acc1_3 = default;
-                global::System.Runtime.Intrinsics.Vector256<int> acc2_0 = default, acc2_1 = default, acc2_2 = default, acc2_3 = default;
-                global::System.Runtime.Intrinsics.Vector256<int> acc3_0 = default, acc3_1 = default, acc3_2 = default, acc3_3 = default;
-                for (int k = 0; k < KernelVolume; k++)
+                ref int w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, k * Steps * OutChannelsPadded + col);
+                for (int row = rowStart; row < rowEnd; row += 4)
                 {
                     int source0 = row + 0 < rowEnd ? call.OutIn[(row + 0) * KernelVolume + k] : -1;
                     int source1 = row + 1 < rowEnd ? call.OutIn[(row + 1) * KernelVolume + k] : -1;
@@ -130,21 +171,37 @@ internal partial class ExtraConv
                     {
                         continue;
                     }
-                    ref byte x0 = ref source0 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, source0 * RowBytes) : ref zeros;
-                    ref byte x1 = ref source1 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, source1 * RowBytes) : ref zeros;
-                    ref byte x2 = ref source2 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, source2 * RowBytes) : ref zeros;
-                    ref byte x3 = ref source3 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, source3 * RowBytes) : ref zeros;
-                    ref int w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, k * InChannelWords * OutChannelsPadded + col);
-                    for (int word = 0; word < InChannelWords; word++)
+                    ref byte x0 = ref source0 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source0 * RowLength) : ref zeros;
+                    ref byte x1 = ref source1 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source1 * RowLength) : ref zeros;
+                    ref byte x2 = ref source2 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source2 * RowLength) : ref zeros;
+                    ref byte x3 = ref source3 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source3 * RowLength) : ref zeros;
+                    ref int tile = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sums, (row - rowStart) * BlockWidth);
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 0 * Lanes));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 1 * Lanes));
+                    var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 2 * Lanes));
+                    var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 3 * Lanes));
+                    var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 0 * Lanes));
+                    var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 1 * Lanes));
+                    var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 2 * Lanes));
+                    var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 3 * Lanes));
+                    var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 0 * Lanes));
+                    var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 1 * Lanes));
+                    var acc2_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 2 * Lanes));
+                    var acc2_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 3 * Lanes));
+                    var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 0 * Lanes));
+                    var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 1 * Lanes));
+                    var acc3_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 2 * Lanes));
+                    var acc3_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 3 * Lanes));
+                    for (int step = 0; step < Steps; step++)
                     {
-                        var w0 = global::System.Runtime.Intrinsics.Vector256.AsSByte(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(word * OutChannelsPadded + 0 * Lanes)));
-                        var w1 = global::System.Runtime.Intrinsics.Vector256.AsSByte(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(word * OutChannelsPadded + 1 * Lanes)));
-                        var w2 = global::System.Runtime.Intrinsics.Vector256.AsSByte(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(word * OutChannelsPadded + 2 * Lanes)));
-                        var w3 = global::System.Runtime.Intrinsics.Vector256.AsSByte(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(word * OutChannelsPadded + 3 * Lanes)));
-                        var a0 = global::System.Runtime.Intrinsics.Vector256.AsByte(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, word * 4))));
-                        var a1 = global::System.Runtime.Intrinsics.Vector256.AsByte(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, word * 4))));
-                        var a2 = global::System.Runtime.Intrinsics.Vector256.AsByte(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, word * 4))));
-                        var a3 = global::System.Runtime.Intrinsics.Vector256.AsByte(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, word * 4))));
+                        var w0 = global::System.Runtime.Intrinsics.Vector256.AsSByte(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 0 * Lanes)));
+                        var w1 = global::System.Runtime.Intrinsics.Vector256.AsSByte(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 1 * Lanes)));
+                        var w2 = global::System.Runtime.Intrinsics.Vector256.AsSByte(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 2 * Lanes)));
+                        var w3 = global::System.Runtime.Intrinsics.Vector256.AsSByte(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 3 * Lanes)));
+                        var a0 = global::System.Runtime.Intrinsics.Vector256.AsByte(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, step * 4))));
+                        var a1 = global::System.Runtime.Intrinsics.Vector256.AsByte(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, step * 4))));
+                        var a2 = global::System.Runtime.Intrinsics.Vector256.AsByte(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, step * 4))));
+                        var a3 = global::System.Runtime.Intrinsics.Vector256.AsByte(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, step * 4))));
                         acc0_0 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a0, w0), ones);
                         acc0_1 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a0, w1), ones);
                         acc0_2 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a0, w2), ones);
@@ -162,23 +219,43 @@ internal partial class ExtraConv
                         acc3_2 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a3, w2), ones);
                         acc3_3 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a3, w3), ones);
                     }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref tile, (nuint)(0 * BlockWidth + 0 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref tile, (nuint)(0 * BlockWidth + 1 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref tile, (nuint)(0 * BlockWidth + 2 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref tile, (nuint)(0 * BlockWidth + 3 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref tile, (nuint)(1 * BlockWidth + 0 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref tile, (nuint)(1 * BlockWidth + 1 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref tile, (nuint)(1 * BlockWidth + 2 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref tile, (nuint)(1 * BlockWidth + 3 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref tile, (nuint)(2 * BlockWidth + 0 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref tile, (nuint)(2 * BlockWidth + 1 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_2, ref tile, (nuint)(2 * BlockWidth + 2 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_3, ref tile, (nuint)(2 * BlockWidth + 3 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref tile, (nuint)(3 * BlockWidth + 0 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref tile, (nuint)(3 * BlockWidth + 1 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_2, ref tile, (nuint)(3 * BlockWidth + 2 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_3, ref tile, (nuint)(3 * BlockWidth + 3 * Lanes));
                 }
-                EpilogueW8A8(call, row + 0, col + 0 * Lanes, acc0_0, scratch);
-                EpilogueW8A8(call, row + 0, col + 1 * Lanes, acc0_1, scratch);
-                EpilogueW8A8(call, row + 0, col + 2 * Lanes, acc0_2, scratch);
-                EpilogueW8A8(call, row + 0, col + 3 * Lanes, acc0_3, scratch);
-                EpilogueW8A8(call, row + 1, col + 0 * Lanes, acc1_0, scratch);
-                EpilogueW8A8(call, row + 1, col + 1 * Lanes, acc1_1, scratch);
-                EpilogueW8A8(call, row + 1, col + 2 * Lanes, acc1_2, scratch);
-                EpilogueW8A8(call, row + 1, col + 3 * Lanes, acc1_3, scratch);
-                EpilogueW8A8(call, row + 2, col + 0 * Lanes, acc2_0, scratch);
-                EpilogueW8A8(call, row + 2, col + 1 * Lanes, acc2_1, scratch);
-                EpilogueW8A8(call, row + 2, col + 2 * Lanes, acc2_2, scratch);
-                EpilogueW8A8(call, row + 2, col + 3 * Lanes, acc2_3, scratch);
-                EpilogueW8A8(call, row + 3, col + 0 * Lanes, acc3_0, scratch);
-                EpilogueW8A8(call, row + 3, col + 1 * Lanes, acc3_1, scratch);
-                EpilogueW8A8(call, row + 3, col + 2 * Lanes, acc3_2, scratch);
-                EpilogueW8A8(call, row + 3, col + 3 * Lanes, acc3_3, scratch);
+            }
+            for (int row = rowStart; row < rowEnd; row += 4)
+            {
+                ref int tile = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sums, (row - rowStart) * BlockWidth);
+                EpilogueW8A8(call, row + 0, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 0 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 0, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 1 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 0, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 2 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 0, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 3 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 1, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 0 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 1, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 1 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 1, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 2 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 1, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 3 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 2, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 0 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 2, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 1 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 2, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 2 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 2, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 3 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 3, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 0 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 3, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 1 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 3, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 2 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 3, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 3 * Lanes)), scratch);
             }
         }
     }

@@ -6,32 +6,37 @@ internal partial class ExtraConv
 {
     /// <summary>
     /// CpuW8A8_Vnni256_Tile64x64_Smooth: W8A8 with 256-bit VNNI. Each task computes 64 output rows in register tiles of 4 rows ×
-    /// 4 vector(s) of 8 output channels: per kernel offset (skipped when none of the 4 rows has a neighbour; a missing
-    /// neighbour reads a row of 128s, q = 0) and word of four input channels, one packed weight load per vector serves
-    /// 4 rows and one broadcast word per row serves every vector, accumulated by VPDPBUSD (unsigned q + 128 × signed
-    /// weights). The +128 shift is removed in the epilogue: acc − 128 · Σ_k Σ_c w over the offsets processed.
+    /// 4 vector(s) of 8 output channels, kernel offset by kernel offset (templates/shared/cpu_tiles; a missing neighbour
+    /// reads a row of 128s, q = 0): per word of four input channels, one packed weight load per vector serves 4 rows and
+    /// one broadcast word per row serves every vector, accumulated by VPDPBUSD (unsigned q + 128 × signed weights). The
+    /// +128 shift is removed as each tile finishes an offset: − 128 · Σ_c w[n, k, c].
     /// </summary>
     private static void CpuW8A8_Vnni256_Tile64x64_Smooth(int task, global::KernelGen.Variants.CpuW8A8Call call)
     {
-        const int TaskRows = 64, Lanes = 8, OutChannelsPadded = 128, RowBytes = InChannelWords * 4;
-        const int VectorsPerBlock = 4, ChannelBlocks = 4;
+        const int TaskRows = 64, Lanes = 8, OutChannelsPadded = 128;
+        const int VectorsPerBlock = 4, ChannelBlocks = 4, BlockWidth = VectorsPerBlock * Lanes;
+        const int RowLength = InChannelWords * 4, Steps = InChannelWords;
         global::System.Span<int> scratch = stackalloc int[Lanes];
-        ref byte activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Activations);
+        global::System.Span<int> taskSums = stackalloc int[TaskRows * BlockWidth];
+        ref int sums = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(taskSums);
+        ref byte operands = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Activations);
         ref byte zeros = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.ZeroRow);
         ref int weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Weights);
         ref int weightSums = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.WeightSums);
-        int rowEnd = global::System.Math.Min(call.Rows, (task + 1) * TaskRows);
-        for (int row = task * TaskRows; row < rowEnd; row += 4)
+        int rowStart = task * TaskRows;
+        int rowEnd = global::System.Math.Min(call.Rows, rowStart + TaskRows);
+        for (int block = 0; block < ChannelBlocks; block++)
         {
-            for (int block = 0; block < ChannelBlocks; block++)
+            int col = block * BlockWidth;
+            taskSums.Clear();
+            for (int k = 0; k < KernelVolume; k++)
             {
-                int col = block * VectorsPerBlock * Lanes;
-                global::System.Runtime.Intrinsics.Vector256<int> acc0_0 = default, acc0_1 = default, acc0_2 = default, acc0_3 = default;
-                global::System.Runtime.Intrinsics.Vector256<int> acc1_0 = default, acc1_1 = default, acc1_2 = default, acc1_3 = default;
-                global::System.Runtime.Intrinsics.Vector256<int> acc2_0 = default, acc2_1 = default, acc2_2 = default, acc2_3 = default;
-                global::System.Runtime.Intrinsics.Vector256<int> acc3_0 = default, acc3_1 = default, acc3_2 = default, acc3_3 = default;
-                global::System.Runtime.Intrinsics.Vector256<int> shift0 = default, shift1 = default, shift2 = default, shift3 = default;
-                for (int k = 0; k < KernelVolume; k++)
+                ref int w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, k * Steps * OutChannelsPadded + col);
+                var shift0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weightSums, (nuint)(k * OutChannelsPadded + col + 0 * Lanes)) << 7;
+                var shift1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weightSums, (nuint)(k * OutChannelsPadded + col + 1 * Lanes)) << 7;
+                var shift2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weightSums, (nuint)(k * OutChannelsPadded + col + 2 * Lanes)) << 7;
+                var shift3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weightSums, (nuint)(k * OutChannelsPadded + col + 3 * Lanes)) << 7;
+                for (int row = rowStart; row < rowEnd; row += 4)
                 {
                     int source0 = row + 0 < rowEnd ? call.OutIn[(row + 0) * KernelVolume + k] : -1;
                     int source1 = row + 1 < rowEnd ? call.OutIn[(row + 1) * KernelVolume + k] : -1;
@@ -41,25 +46,37 @@ internal partial class ExtraConv
                     {
                         continue;
                     }
-                    ref byte x0 = ref source0 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, source0 * RowBytes) : ref zeros;
-                    ref byte x1 = ref source1 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, source1 * RowBytes) : ref zeros;
-                    ref byte x2 = ref source2 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, source2 * RowBytes) : ref zeros;
-                    ref byte x3 = ref source3 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, source3 * RowBytes) : ref zeros;
-                    shift0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weightSums, (nuint)(k * OutChannelsPadded + col + 0 * Lanes));
-                    shift1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weightSums, (nuint)(k * OutChannelsPadded + col + 1 * Lanes));
-                    shift2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weightSums, (nuint)(k * OutChannelsPadded + col + 2 * Lanes));
-                    shift3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weightSums, (nuint)(k * OutChannelsPadded + col + 3 * Lanes));
-                    ref int w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, k * InChannelWords * OutChannelsPadded + col);
-                    for (int word = 0; word < InChannelWords; word++)
+                    ref byte x0 = ref source0 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source0 * RowLength) : ref zeros;
+                    ref byte x1 = ref source1 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source1 * RowLength) : ref zeros;
+                    ref byte x2 = ref source2 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source2 * RowLength) : ref zeros;
+                    ref byte x3 = ref source3 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source3 * RowLength) : ref zeros;
+                    ref int tile = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sums, (row - rowStart) * BlockWidth);
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 0 * Lanes));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 1 * Lanes));
+                    var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 2 * Lanes));
+                    var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 3 * Lanes));
+                    var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 0 * Lanes));
+                    var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 1 * Lanes));
+                    var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 2 * Lanes));
+                    var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 3 * Lanes));
+                    var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 0 * Lanes));
+                    var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 1 * Lanes));
+                    var acc2_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 2 * Lanes));
+                    var acc2_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 3 * Lanes));
+                    var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 0 * Lanes));
+                    var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 1 * Lanes));
+                    var acc3_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 2 * Lanes));
+                    var acc3_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 3 * Lanes));
+                    for (int step = 0; step < Steps; step++)
                     {
-                        var w0 = global::System.Runtime.Intrinsics.Vector256.AsSByte(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(word * OutChannelsPadded + 0 * Lanes)));
-                        var w1 = global::System.Runtime.Intrinsics.Vector256.AsSByte(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(word * OutChannelsPadded + 1 * Lanes)));
-                        var w2 = global::System.Runtime.Intrinsics.Vector256.AsSByte(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(word * OutChannelsPadded + 2 * Lanes)));
-                        var w3 = global::System.Runtime.Intrinsics.Vector256.AsSByte(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(word * OutChannelsPadded + 3 * Lanes)));
-                        var a0 = global::System.Runtime.Intrinsics.Vector256.AsByte(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, word * 4))));
-                        var a1 = global::System.Runtime.Intrinsics.Vector256.AsByte(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, word * 4))));
-                        var a2 = global::System.Runtime.Intrinsics.Vector256.AsByte(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, word * 4))));
-                        var a3 = global::System.Runtime.Intrinsics.Vector256.AsByte(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, word * 4))));
+                        var w0 = global::System.Runtime.Intrinsics.Vector256.AsSByte(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 0 * Lanes)));
+                        var w1 = global::System.Runtime.Intrinsics.Vector256.AsSByte(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 1 * Lanes)));
+                        var w2 = global::System.Runtime.Intrinsics.Vector256.AsSByte(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 2 * Lanes)));
+                        var w3 = global::System.Runtime.Intrinsics.Vector256.AsSByte(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 3 * Lanes)));
+                        var a0 = global::System.Runtime.Intrinsics.Vector256.AsByte(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, step * 4))));
+                        var a1 = global::System.Runtime.Intrinsics.Vector256.AsByte(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, step * 4))));
+                        var a2 = global::System.Runtime.Intrinsics.Vector256.AsByte(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, step * 4))));
+                        var a3 = global::System.Runtime.Intrinsics.Vector256.AsByte(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, step * 4))));
                         acc0_0 = global::System.Runtime.Intrinsics.X86.AvxVnni.MultiplyWideningAndAdd(acc0_0, a0, w0);
                         acc0_1 = global::System.Runtime.Intrinsics.X86.AvxVnni.MultiplyWideningAndAdd(acc0_1, a0, w1);
                         acc0_2 = global::System.Runtime.Intrinsics.X86.AvxVnni.MultiplyWideningAndAdd(acc0_2, a0, w2);
@@ -77,23 +94,43 @@ internal partial class ExtraConv
                         acc3_2 = global::System.Runtime.Intrinsics.X86.AvxVnni.MultiplyWideningAndAdd(acc3_2, a3, w2);
                         acc3_3 = global::System.Runtime.Intrinsics.X86.AvxVnni.MultiplyWideningAndAdd(acc3_3, a3, w3);
                     }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0 - shift0, ref tile, (nuint)(0 * BlockWidth + 0 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1 - shift1, ref tile, (nuint)(0 * BlockWidth + 1 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2 - shift2, ref tile, (nuint)(0 * BlockWidth + 2 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3 - shift3, ref tile, (nuint)(0 * BlockWidth + 3 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0 - shift0, ref tile, (nuint)(1 * BlockWidth + 0 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1 - shift1, ref tile, (nuint)(1 * BlockWidth + 1 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2 - shift2, ref tile, (nuint)(1 * BlockWidth + 2 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3 - shift3, ref tile, (nuint)(1 * BlockWidth + 3 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0 - shift0, ref tile, (nuint)(2 * BlockWidth + 0 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1 - shift1, ref tile, (nuint)(2 * BlockWidth + 1 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_2 - shift2, ref tile, (nuint)(2 * BlockWidth + 2 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_3 - shift3, ref tile, (nuint)(2 * BlockWidth + 3 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0 - shift0, ref tile, (nuint)(3 * BlockWidth + 0 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1 - shift1, ref tile, (nuint)(3 * BlockWidth + 1 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_2 - shift2, ref tile, (nuint)(3 * BlockWidth + 2 * Lanes));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_3 - shift3, ref tile, (nuint)(3 * BlockWidth + 3 * Lanes));
                 }
-                EpilogueW8A8(call, row + 0, col + 0 * Lanes, acc0_0 - (shift0 << 7), scratch);
-                EpilogueW8A8(call, row + 0, col + 1 * Lanes, acc0_1 - (shift1 << 7), scratch);
-                EpilogueW8A8(call, row + 0, col + 2 * Lanes, acc0_2 - (shift2 << 7), scratch);
-                EpilogueW8A8(call, row + 0, col + 3 * Lanes, acc0_3 - (shift3 << 7), scratch);
-                EpilogueW8A8(call, row + 1, col + 0 * Lanes, acc1_0 - (shift0 << 7), scratch);
-                EpilogueW8A8(call, row + 1, col + 1 * Lanes, acc1_1 - (shift1 << 7), scratch);
-                EpilogueW8A8(call, row + 1, col + 2 * Lanes, acc1_2 - (shift2 << 7), scratch);
-                EpilogueW8A8(call, row + 1, col + 3 * Lanes, acc1_3 - (shift3 << 7), scratch);
-                EpilogueW8A8(call, row + 2, col + 0 * Lanes, acc2_0 - (shift0 << 7), scratch);
-                EpilogueW8A8(call, row + 2, col + 1 * Lanes, acc2_1 - (shift1 << 7), scratch);
-                EpilogueW8A8(call, row + 2, col + 2 * Lanes, acc2_2 - (shift2 << 7), scratch);
-                EpilogueW8A8(call, row + 2, col + 3 * Lanes, acc2_3 - (shift3 << 7), scratch);
-                EpilogueW8A8(call, row + 3, col + 0 * Lanes, acc3_0 - (shift0 << 7), scratch);
-                EpilogueW8A8(call, row + 3, col + 1 * Lanes, acc3_1 - (shift1 << 7), scratch);
-                EpilogueW8A8(call, row + 3, col + 2 * Lanes, acc3_2 - (shift2 << 7), scratch);
-                EpilogueW8A8(call, row + 3, col + 3 * Lanes, acc3_3 - (shift3 << 7), scratch);
+            }
+            for (int row = rowStart; row < rowEnd; row += 4)
+            {
+                ref int tile = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sums, (row - rowStart) * BlockWidth);
+                EpilogueW8A8(call, row + 0, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 0 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 0, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 1 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 0, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 2 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 0, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 3 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 1, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 0 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 1, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 1 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 1, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 2 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 1, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 3 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 2, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 0 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 2, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 1 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 2, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 2 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 2, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 3 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 3, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 0 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 3, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 1 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 3, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 2 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 3, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 3 * Lanes)), scratch);
             }
         }
     }
