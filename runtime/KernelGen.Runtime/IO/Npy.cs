@@ -48,7 +48,12 @@ public static partial class Npy
                 {
                     throw new InvalidDataException($"'{name}': truncated .npy header");
                 }
-                headerLength = checked((int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8)));
+                uint declared = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
+                if (declared > (uint)(bytes.Length - 12))
+                {
+                    throw new InvalidDataException($"'{name}': truncated .npy header ({declared} bytes declared, {bytes.Length - 12} present)");
+                }
+                headerLength = (int)declared;
                 headerStart = 12;
                 break;
             default:
@@ -61,14 +66,25 @@ public static partial class Npy
         string header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(bytes, headerStart, headerLength);
         var (type, shape) = ParseHeader(header, name);
 
-        long count = shape.Aggregate(1L, (a, b) => a * b);
         int itemSize = type is NpyType.Float32 or NpyType.Int32 ? 4 : 8;
         long dataStart = headerStart + headerLength;
-        long expected = count * itemSize;
-        if (bytes.Length - dataStart < expected)
+        // The element count in checked 64-bit arithmetic: a huge shape is an error, never a wrapped-around small count.
+        long count = 1;
+        foreach (int dimension in shape)
         {
-            throw new InvalidDataException(
-                $"'{name}': shape ({string.Join(", ", shape)}) needs {expected} data bytes but the file has {bytes.Length - dataStart} (truncated)");
+            if (dimension != 0 && count > (bytes.Length - dataStart) / itemSize / dimension)
+            {
+                count = -1;
+                break;
+            }
+            count *= dimension;
+        }
+        long expected = count * itemSize;
+        if (count < 0 || bytes.Length - dataStart < expected)
+        {
+            throw new InvalidDataException(count < 0
+                ? $"'{name}': shape ({string.Join(", ", shape)}) needs more data bytes than the file's {bytes.Length - dataStart} (truncated)"
+                : $"'{name}': shape ({string.Join(", ", shape)}) needs {expected} data bytes but the file has {bytes.Length - dataStart} (truncated)");
         }
         var data = bytes.AsSpan((int)dataStart, (int)expected);
         Array array = type switch
@@ -163,7 +179,7 @@ public static partial class Npy
         var shape = ShapePattern().Match(header);
         if (!descr.Success || !fortran.Success || !shape.Success)
         {
-            throw new InvalidDataException($"'{name}': malformed .npy header {header.Trim()}");
+            throw new InvalidDataException($"'{name}': malformed .npy header {OneLine.Of(header.Trim())}");
         }
         if (fortran.Groups[1].Value == "True")
         {
@@ -176,7 +192,7 @@ public static partial class Npy
             "<i4" => NpyType.Int32,
             "<i8" => NpyType.Int64,
             var other => throw new InvalidDataException(
-                $"'{name}': dtype '{other}' is not supported; use little-endian float32, float64, int32 or int64 ('<f4', '<f8', '<i4', '<i8')"),
+                $"'{name}': dtype '{OneLine.Of(other)}' is not supported; use little-endian float32, float64, int32 or int64 ('<f4', '<f8', '<i4', '<i8')"),
         };
         var dims = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var parsed = new int[dims.Length];
@@ -184,7 +200,7 @@ public static partial class Npy
         {
             if (!int.TryParse(dims[i].TrimEnd('L'), NumberStyles.None, CultureInfo.InvariantCulture, out parsed[i]))
             {
-                throw new InvalidDataException($"'{name}': shape entry '{dims[i]}' is not a non-negative integer");
+                throw new InvalidDataException($"'{name}': shape entry '{OneLine.Of(dims[i])}' is not a non-negative integer");
             }
         }
         return (type, parsed);

@@ -53,32 +53,39 @@ public static class SafeTensors
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"'{name}': the safetensors header is not valid JSON ({e.Message})", e);
+            throw new InvalidDataException($"'{name}': the safetensors header is not valid JSON ({OneLine.Of(e.Message)})", e);
         }
         var tensors = new Dictionary<string, SafeTensor>(StringComparer.Ordinal);
         using (header)
         {
+            if (header.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new InvalidDataException($"'{name}': the safetensors header is a JSON {header.RootElement.ValueKind}, not an object of tensors");
+            }
             foreach (var entry in header.RootElement.EnumerateObject())
             {
                 if (entry.Name == "__metadata__")
                 {
                     continue;
                 }
-                string dtype = entry.Value.GetProperty("dtype").GetString() ?? "";
-                var shape = entry.Value.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray();
-                var offsets = entry.Value.GetProperty("data_offsets").EnumerateArray().Select(o => o.GetInt64()).ToArray();
+                var (dtype, shape, offsets) = Entry(entry, name);
                 int size = dtype switch
                 {
                     "F32" => 4,
                     "F64" => 8,
                     "F16" or "BF16" => 2,
-                    _ => throw new InvalidDataException($"'{name}': tensor '{entry.Name}' has dtype {dtype}; F32, F64, F16 or BF16 is required"),
+                    _ => throw new InvalidDataException($"'{name}': tensor '{OneLine.Of(entry.Name)}' has dtype {OneLine.Of(dtype)}; F32, F64, F16 or BF16 is required"),
                 };
-                long count = shape.Aggregate(1L, (a, b) => a * b);
-                if (offsets.Length != 2 || offsets[1] - offsets[0] != count * size || dataStart + offsets[1] > bytes.Length || offsets[0] < 0)
+                // The element count in checked arithmetic against what the file can hold: a huge shape is an error, not a wrap-around.
+                long available = bytes.Length - dataStart, count = 1;
+                foreach (int dimension in shape)
+                {
+                    count = dimension == 0 || count <= available / size / dimension ? count * dimension : long.MaxValue / size;
+                }
+                if (offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > available || offsets[1] - offsets[0] != count * size)
                 {
                     throw new InvalidDataException(
-                        $"'{name}': tensor '{entry.Name}' {dtype} ({string.Join(", ", shape)}) has byte range [{string.Join(", ", offsets)}] that does not fit its shape or the file (truncated?)");
+                        $"'{name}': tensor '{OneLine.Of(entry.Name)}' {dtype} ({string.Join(", ", shape)}) has byte range [{string.Join(", ", offsets)}] that does not fit its shape or the file (truncated?)");
                 }
                 var data = new float[count];
                 var span = bytes.AsSpan((int)(dataStart + offsets[0]), (int)(count * size));
@@ -96,6 +103,35 @@ public static class SafeTensors
             }
         }
         return tensors;
+    }
+
+    /// <summary>One header entry's dtype, shape and byte range, or an error naming the tensor and the field.</summary>
+    private static (string Dtype, int[] Shape, long[] Offsets) Entry(JsonProperty entry, string name)
+    {
+        string at = $"'{name}': tensor '{OneLine.Of(entry.Name)}'";
+        if (entry.Value.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidDataException($"{at} is a JSON {entry.Value.ValueKind}, not an object with dtype, shape and data_offsets");
+        }
+        JsonElement Field(string field) => entry.Value.TryGetProperty(field, out var value)
+            ? value
+            : throw new InvalidDataException($"{at} has no '{field}'");
+        var dtype = Field("dtype");
+        if (dtype.ValueKind != JsonValueKind.String)
+        {
+            throw new InvalidDataException($"{at}: dtype is a JSON {dtype.ValueKind}, not a string");
+        }
+        var shape = Field("shape");
+        var offsets = Field("data_offsets");
+        if (shape.ValueKind != JsonValueKind.Array || shape.EnumerateArray().Any(d => d.ValueKind != JsonValueKind.Number || !d.TryGetInt32(out int v) || v < 0))
+        {
+            throw new InvalidDataException($"{at}: shape must be an array of non-negative integers, not {shape.GetRawText()}");
+        }
+        if (offsets.ValueKind != JsonValueKind.Array || offsets.GetArrayLength() != 2 || offsets.EnumerateArray().Any(o => o.ValueKind != JsonValueKind.Number || !o.TryGetInt64(out long v) || v < 0))
+        {
+            throw new InvalidDataException($"{at}: data_offsets must be two non-negative integers [begin, end], not {offsets.GetRawText()}");
+        }
+        return (dtype.GetString()!, shape.EnumerateArray().Select(d => d.GetInt32()).ToArray(), offsets.EnumerateArray().Select(o => o.GetInt64()).ToArray());
     }
 
     /// <summary>Writes float32 tensors (for tests and for exporting weights).</summary>

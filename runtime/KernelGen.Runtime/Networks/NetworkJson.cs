@@ -98,4 +98,4 @@ public static class NetworkJson
 }
 
 /// <summary>A network description file that cannot be read as one.</summary>
-public sealed class NetworkFormatException(string message) : Exception(message);
+public sealed class NetworkFormatException(string message) : Exception(KernelGen.IO.OneLine.Of(message, int.MaxValue));

@@ -11,7 +11,7 @@ namespace KernelGen.Networks;
 public sealed record ValidatedNetwork(SparseNetwork Network, IReadOnlyList<LayerDescriptor> Layers, VoxelConfig Voxels, IReadOnlyList<int> FeatureChannels);
 
 /// <summary>A network description that does not make sense; the message names the node.</summary>
-public sealed class NetworkValidationException(string message) : Exception(message);
+public sealed class NetworkValidationException(string message) : Exception(KernelGen.IO.OneLine.Of(message, int.MaxValue));
 
 /// <summary>
 /// Checks a <see cref="SparseNetwork"/> completely before anything runs: input config and features, unique node names,

@@ -64,7 +64,7 @@ public static class KittiBinReader
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"'{name}': gzip stream is corrupt or truncated ({e.Message})", e);
+            throw new InvalidDataException($"'{name}': gzip stream is corrupt or truncated ({KernelGen.IO.OneLine.Of(e.Message)})", e);
         }
         // GZipStream stops quietly at a cut stream; the trailer's ISIZE (length mod 2^32) catches that.
         uint declared = compressed.Length >= 18 ? BinaryPrimitives.ReadUInt32LittleEndian(compressed.AsSpan(compressed.Length - 4)) : uint.MaxValue;

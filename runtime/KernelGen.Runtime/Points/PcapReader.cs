@@ -44,13 +44,14 @@ public static class PcapReader
             {
                 throw new InvalidDataException($"'{name}': record {record} header is truncated at byte {offset}");
             }
-            int included = checked((int)ReadU32(offset + 8));
+            uint claimed = ReadU32(offset + 8);
             offset += 16;
-            if (included < 0 || offset + included > capture.Length)
+            if (claimed > (uint)(capture.Length - offset))
             {
                 throw new InvalidDataException(
-                    $"'{name}': record {record} claims {included} bytes but only {capture.Length - offset} remain (truncated capture)");
+                    $"'{name}': record {record} claims {claimed} bytes but only {capture.Length - offset} remain (truncated capture)");
             }
+            int included = (int)claimed;
             if (TryUdp(capture.AsMemory(offset, included), out var udp))
             {
                 payloads.Add(udp);

@@ -55,7 +55,7 @@ public sealed class VelodyneCalibration
         }
         catch (XmlException e)
         {
-            throw new InvalidDataException($"'{name}': not a Velodyne calibration XML ({e.Message})", e);
+            throw new InvalidDataException($"'{name}': not a Velodyne calibration XML ({KernelGen.IO.OneLine.Of(e.Message)})", e);
         }
         var lsb = document.Descendants("distLSB_").FirstOrDefault()
             ?? throw new InvalidDataException($"'{name}': no <distLSB_> element; not a Velodyne calibration XML");

@@ -46,12 +46,24 @@ public sealed class LayerWeights
     /// <summary>Cout.</summary>
     public int OutChannels => Float.OutChannels;
 
-    /// <summary>The same fp32 weights, also quantized to int8 with <paramref name="quantization"/>.</summary>
+    /// <summary>
+    /// The same fp32 weights, also quantized to int8 with <paramref name="quantization"/>. The last result is kept: with
+    /// static scales every frame asks for the same quantization (equal by value), and gets the same int8 weights — their
+    /// CPU packings and device copies included — instead of quantizing, packing and uploading them again.
+    /// </summary>
     public LayerWeights Quantized(LayerQuantization quantization)
     {
         ArgumentNullException.ThrowIfNull(quantization);
-        return new(this, quantization, W8A8LayerWeights.Create(Float, quantization.ActivationScale, quantization.Smoothing));
+        if (Volatile.Read(ref _lastQuantized) is { } last && quantization.Equals(last.Quantization))
+        {
+            return last;
+        }
+        var quantized = new LayerWeights(this, quantization, W8A8LayerWeights.Create(Float, quantization.ActivationScale, quantization.Smoothing));
+        Volatile.Write(ref _lastQuantized, quantized);
+        return quantized;
     }
+
+    private LayerWeights? _lastQuantized;
 
     /// <summary>The same fp32 weights with int8 weights already quantized from them (e.g. by <see cref="LayerQuantizer"/>).</summary>
     public LayerWeights Quantized(W8A8LayerWeights int8)
