@@ -133,6 +133,7 @@ internal static class ConvCommand
             else
             {
                 var quantized = LayerQuantizer.Quantize(weights, LayerQuantizer.ChannelMaxima(input.Features, input.Channels), method, smoothAlpha, givenScale);
+                map.EnsureOutputFits(weights.OutChannels);
                 var output = new float[(long)map.OutputCount * weights.OutChannels];
                 new GenericW8A8ImplicitGemm(session.Accelerator).Run(input, map, quantized, Activation.None, output);
                 result = new SparseTensor(output, map.OutputCoordinates, weights.OutChannels, map.OutputShape, map.BatchSize);

@@ -64,6 +64,7 @@ public sealed class CpuKernelMapBuilder : IKernelMapBuilder
         var shape = input.SpatialShape;
         var coordinates = input.Coordinates;
         int k = geometry.KernelVolume, centre = k / 2;
+        SiteChecks.EnsureRulebookFits(input.Count, k);
         var outIn = new int[input.Count * k];
         Array.Fill(outIn, -1);
         Parallel.For(0, ChunkCount(input.Count), chunk =>
@@ -157,6 +158,7 @@ public sealed class CpuKernelMapBuilder : IKernelMapBuilder
         }
 
         // 3. Scatter: each (output, offset) has at most one input, so the writes never collide.
+        SiteChecks.EnsureRulebookFits(sorted.Length, k);
         var outIn = new int[sorted.Length * k];
         Array.Fill(outIn, -1);
         Parallel.For(0, chunkKeys.Length, chunk =>

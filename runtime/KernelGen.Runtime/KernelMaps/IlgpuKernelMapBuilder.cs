@@ -85,6 +85,7 @@ public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder
                 outputCoordinates = EnumerateOutputSites(input, geometry, outputShape, coordinates, displacements, out outputCount);
             }
 
+            SiteChecks.EnsureRulebookFits(outputCount, k);
             var outIn = new int[(long)outputCount * k];
             if (outputCount > 0)
             {

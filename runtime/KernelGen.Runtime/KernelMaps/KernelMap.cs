@@ -53,6 +53,12 @@ public sealed class KernelMap
     /// <summary>int32 [M, K]: input row per (output row, offset), -1 when absent.</summary>
     public int[] OutIn { get; }
 
+    /// <summary>
+    /// Checks that this map's output features with <paramref name="channels"/> channels fit one array (an
+    /// <see cref="InvalidDataException"/> naming the sizes otherwise), before anything is allocated or run.
+    /// </summary>
+    public void EnsureOutputFits(int channels) => SiteChecks.EnsureFeaturesFit(OutputCount, channels);
+
     /// <summary>Number of (output, offset) pairs with an input: the work of the implicit GEMM in rows.</summary>
     public long PairCount
     {

@@ -27,6 +27,9 @@ public sealed class GenericImplicitGemm
     /// <summary>Runs the conv and returns the output tensor on the map's output sites.</summary>
     public SparseTensor Run(SparseTensor input, KernelMap map, ConvWeights weights, Activation activation = Activation.None)
     {
+        ArgumentNullException.ThrowIfNull(map);
+        ArgumentNullException.ThrowIfNull(weights);
+        map.EnsureOutputFits(weights.OutChannels);
         var output = new float[(long)map.OutputCount * weights.OutChannels];
         Run(input, map, weights, activation, output);
         return new SparseTensor(output, map.OutputCoordinates, weights.OutChannels, map.OutputShape, map.BatchSize);

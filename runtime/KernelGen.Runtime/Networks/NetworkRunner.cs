@@ -89,6 +89,7 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
             var layer = network.Layers[i];
             var sites = sitesOf[node.From];
             var map = maps.GetOrBuild(node.IndiceKey, sites, layer.Geometry);
+            map.EnsureOutputFits(layer.OutChannels);
             sitesOf[node.Name] = layer.Geometry.Kind == ConvKind.SubManifold
                 ? sites
                 : new SparseTensor(new float[map.OutputCount], map.OutputCoordinates, 1, map.OutputShape, map.BatchSize);
@@ -119,9 +120,9 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
         var random = new Random(3);
         var chosen = new Dictionary<(string, string, KernelNeeds), IConvKernel>();
         var kernels = new List<IConvKernel>();
-        foreach (var node in plan.Nodes)
+        var allNeeds = precision.NeedsOf(plan);
+        foreach (var (node, needs) in plan.Nodes.Zip(allNeeds))
         {
-            var needs = precision.NeedsOf(node);
             var key = (node.Layer.Name, node.Node.IndiceKey, needs);
             if (!chosen.TryGetValue(key, out var kernel))
             {
@@ -150,7 +151,7 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(precision);
-        return plan.Nodes.Select(n => DefaultVariantChoice.Pick(n.Layer, precision.NeedsOf(n), Accelerator)).ToList();
+        return plan.Nodes.Zip(precision.NeedsOf(plan)).Select(n => DefaultVariantChoice.Pick(n.First.Layer, n.Second, Accelerator)).ToList();
     }
 
     /// <summary>
@@ -200,7 +201,10 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
         }
         // The last node that reads each output: after it runs, the output can go.
         var lastUse = LastUses(plan);
+        // Int8 chaining (static scales): a chained node's output stays int8 (reports that keep every output get fp32).
+        var allNeeds = keepOutputs ? plan.Nodes.Select(precision.NeedsOf).ToList() : precision.NeedsOf(plan);
         var live = new Dictionary<string, SparseTensor>(StringComparer.Ordinal) { [SparseNetwork.InputName] = plan.Input };
+        var liveInt8 = new Dictionary<string, sbyte[]>(StringComparer.Ordinal);
         var kept = new Dictionary<string, SparseTensor>(StringComparer.Ordinal);
         var runs = new List<NodeRun>();
         SparseTensor last = plan.Input;
@@ -208,25 +212,42 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
         {
             var (node, layer, map, _) = plan.Nodes[i];
             var kernel = kernels[i];
-            var input = live[node.From];
-            var (needs, prepared) = Prepare(plan.Nodes[i], kernel, weights, precision, () => LayerQuantizer.ChannelMaxima(input.Features, layer.InChannels));
-            var output = GC.AllocateUninitializedArray<float>(map.OutputCount * layer.OutChannels);
+            var needs = allNeeds[i];
+            var input = needs.Int8Input ? null : live[node.From];
+            var prepared = Prepare(plan.Nodes[i], needs, kernel, weights, precision, () => LayerQuantizer.ChannelMaxima(input!.Features, layer.InChannels));
+            // An int8 output is requantized into its readers' domain: any reader's multipliers (they share the scales).
+            var reader = needs.Int8Output ? plan.Nodes.First(n => n.Node.From == node.Name) : null;
+            var readerMultipliers = reader is null ? null
+                : Prepare(reader, precision.NeedsOf(reader), null, weights, precision, () => throw new InvalidOperationException("chaining needs static scales")).Int8!.ActivationMultipliers;
+            int elements = map.OutputCount * layer.OutChannels;
+            var output = needs.Int8Output ? null : GC.AllocateUninitializedArray<float>(elements);
+            var outputInt8 = needs.Int8Output ? GC.AllocateUninitializedArray<sbyte>(elements) : null;
             long start = Stopwatch.GetTimestamp();
             kernel.Run(Accelerator, new ConvCall
             {
-                Map = map, Weights = prepared, Input = input.Features, Output = output,
+                Map = map, Weights = prepared,
+                Input = input?.Features, InputInt8 = needs.Int8Input ? liveInt8[node.From] : null,
+                Output = output, OutputInt8 = outputInt8, OutputMultipliers = readerMultipliers,
                 Residual = node.Residual is { } residual ? live[residual].Features : null,
             });
             runs.Add(new NodeRun(node.Name, kernel.Name, needs.Precision, Stopwatch.GetElapsedTime(start).TotalMilliseconds));
-            last = new SparseTensor(output, map.OutputCoordinates, layer.OutChannels, map.OutputShape, map.BatchSize);
-            live[node.Name] = last;
-            if (keepOutputs)
+            if (outputInt8 is not null)
             {
-                kept[node.Name] = last;
+                liveInt8[node.Name] = outputInt8;
             }
-            foreach (var name in live.Keys.Where(n => n != node.Name && lastUse.GetValueOrDefault(n, -1) <= i).ToList())
+            else
+            {
+                last = new SparseTensor(output!, map.OutputCoordinates, layer.OutChannels, map.OutputShape, map.BatchSize);
+                live[node.Name] = last;
+                if (keepOutputs)
+                {
+                    kept[node.Name] = last;
+                }
+            }
+            foreach (var name in live.Keys.Concat(liveInt8.Keys).Where(n => n != node.Name && lastUse.GetValueOrDefault(n, -1) <= i).ToList())
             {
                 live.Remove(name);
+                liveInt8.Remove(name);
             }
         }
         return new NetworkRun(last, runs, kept);
@@ -253,7 +274,8 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
                 var kernel = kernels[i];
                 ArrayView<float> input = live[node.From].View.SubView(0, Math.Max(1, (long)map.InputCount * layer.InChannels));
                 // Dynamic scales from this input's per-channel maxima, reduced on the device: Cin floats come back.
-                var (needs, prepared) = Prepare(plan.Nodes[i], kernel, weights, precision, () => map.InputCount == 0
+                var needs = precision.NeedsOf(plan.Nodes[i]);
+                var prepared = Prepare(plan.Nodes[i], needs, kernel, weights, precision, () => map.InputCount == 0
                     ? new float[layer.InChannels]
                     : DeviceChannelMaxima.For(Accelerator).Compute(stream, input, layer.InChannels));
                 prepared.OnDevice(Accelerator); // uploaded outside the node's time, as the host path quantizes outside it
@@ -318,11 +340,10 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
     /// weights, and quantize them when the node runs int8 (its input's <paramref name="channelMaxima"/> only for
     /// dynamic scales).
     /// </summary>
-    private (KernelNeeds Needs, LayerWeights Prepared) Prepare(
-        PlannedNode node, IConvKernel kernel, IReadOnlyDictionary<string, ConvWeights> weights, PrecisionPlan precision, Func<float[]> channelMaxima)
+    private LayerWeights Prepare(
+        PlannedNode node, KernelNeeds needs, IConvKernel? kernel, IReadOnlyDictionary<string, ConvWeights> weights, PrecisionPlan precision, Func<float[]> channelMaxima)
     {
-        var needs = precision.NeedsOf(node);
-        if (!kernel.Capabilities.Covers(needs, out var missing))
+        if (kernel is not null && !kernel.Capabilities.Covers(needs, out var missing))
         {
             throw new ArgumentException($"node {node.Node.Name}: kernel {kernel.Name} does not support {missing}");
         }
@@ -331,7 +352,7 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
             throw new ArgumentException($"node {node.Node.Name}: no weights");
         }
         var prepared = _prepared.GetValue(conv, w => new LayerWeights(w));
-        return (needs, needs.Precision == Precision.W8A8 ? prepared.Quantized(precision.QuantizationOf(node, conv, channelMaxima)) : prepared);
+        return needs.Precision == Precision.W8A8 ? prepared.Quantized(precision.QuantizationOf(node, conv, channelMaxima)) : prepared;
     }
 
     /// <summary>Device buffers the device-resident runs keep for later frames (activations and rulebooks).</summary>

@@ -44,8 +44,47 @@ public sealed class PrecisionPlan
             : _static.ContainsKey(node.Node.Name);
     }
 
-    /// <summary>What <paramref name="node"/> needs of its kernel under this plan.</summary>
+    /// <summary>What <paramref name="node"/> needs of its kernel under this plan, on its own (fp32 in and out).</summary>
     public KernelNeeds NeedsOf(PlannedNode node) => new(IsInt8(node) ? Precision.W8A8 : Precision.F32, Residual: node.Node.Residual is not null);
+
+    /// <summary>
+    /// What every node of <paramref name="plan"/> needs of its kernel, int8 chaining included: with static scales, a
+    /// node whose output is read only as the input of int8 nodes with the same scales — not as a residual, not as the
+    /// network's output — writes int8 already quantized into their domain (its epilogue requantizes per channel with
+    /// their multipliers m_c = 1 / (s_c · s_x)), and they read it without a quantize pass. The int8 values are exactly the
+    /// ones the readers' prologue would have made from the fp32 output, so chaining changes no result, only the bytes
+    /// moved. Dynamic scales come from the fp32 input itself, so dynamic plans do not chain.
+    /// </summary>
+    public IReadOnlyList<KernelNeeds> NeedsOf(NetworkPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var needs = plan.Nodes.Select(NeedsOf).ToList();
+        if (_static is null)
+        {
+            return needs;
+        }
+        var nodes = plan.Nodes;
+        for (int i = 0; i < nodes.Count - 1; i++)
+        {
+            string name = nodes[i].Node.Name;
+            var readers = Enumerable.Range(0, nodes.Count).Where(r => nodes[r].Node.From == name).ToList();
+            bool chains = readers.Count > 0
+                && !nodes.Any(n => n.Node.Residual == name)
+                && readers.All(r => IsInt8(nodes[r]))
+                && readers.Select(r => ForKernelsOf(nodes[r].Layer, _static[nodes[r].Node.Name])).Distinct().Count() == 1
+                && nodes[i].Layer.Kernels.Any(k => k.Capabilities.Covers(needs[i] with { Int8Output = true }, out _))
+                && readers.All(r => nodes[r].Layer.Kernels.Any(k => k.Capabilities.Covers(needs[r] with { Int8Input = true }, out _)));
+            if (chains)
+            {
+                needs[i] = needs[i] with { Int8Output = true };
+                foreach (int r in readers)
+                {
+                    needs[r] = needs[r] with { Int8Input = true };
+                }
+            }
+        }
+        return needs;
+    }
 
     /// <summary>
     /// The scales of an int8 node: the static ones, or, dynamic, from <paramref name="channelMaxima"/> of its input

@@ -15,6 +15,29 @@ internal static class SiteChecks
         }
     }
 
+    /// <summary>
+    /// A rulebook of <paramref name="rows"/> × <paramref name="kernelVolume"/> entries must fit one .NET array (and
+    /// int32 indices): about 79 million sites for a 3×3×3 kernel. Beyond that, an error instead of an overflow.
+    /// </summary>
+    public static void EnsureRulebookFits(long rows, int kernelVolume)
+    {
+        if (rows * kernelVolume > Array.MaxLength)
+        {
+            throw new InvalidDataException(
+                $"{rows} output sites × {kernelVolume} kernel offsets = {rows * kernelVolume} rulebook entries, more than the {Array.MaxLength} one map can hold; split the input into smaller scans or batches");
+        }
+    }
+
+    /// <summary>Features of <paramref name="rows"/> sites × <paramref name="channels"/> must fit one .NET array.</summary>
+    public static void EnsureFeaturesFit(long rows, int channels)
+    {
+        if (rows * channels > Array.MaxLength)
+        {
+            throw new InvalidDataException(
+                $"{rows} output sites × {channels} channels = {rows * channels} features, more than the {Array.MaxLength} one tensor can hold; split the input into smaller scans or batches");
+        }
+    }
+
     public static InvalidDataException Duplicate(int row, int firstRow, int b, int z, int y, int x) =>
         new($"row {row}: duplicate coordinate (batch={b}, z={z}, y={y}, x={x}), first seen at row {firstRow}");
 }

@@ -203,6 +203,52 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
         Assert.Contains("runs on the host, so the activations cannot stay on the device", e.Message);
     }
 
+    [Theory]
+    [InlineData(CpuInstructionSet.AvxVnni256)]
+    [InlineData(CpuInstructionSet.Avx512BW)]
+    [InlineData(CpuInstructionSet.Avx2)]
+    [InlineData(CpuInstructionSet.Portable)]
+    public void Static_int8_chaining_gives_exactly_the_unchained_results(CpuInstructionSet path)
+    {
+        // With static scales, each block's first conv writes int8 straight into its second conv's domain; the int8 values
+        // are the ones that conv's prologue would make from fp32, so the network output is bit-identical.
+        Assert.SkipUnless(CpuFeatures.HardwareSupports(path), $"this CPU lacks {path}");
+        using var only = CpuFeatures.Restrict(path, CpuInstructionSet.Portable);
+        var network = BuiltInModels.Load("centerpoint");
+        using var runner = new NetworkRunner(fixture.Session.Accelerator);
+        var plan = runner.Plan(network, new RandomSparse().Tensor(new SpatialShape(41, 24, 24), 5, density: 0.02));
+        var weights = NetworkWeights.Synthetic(network);
+        var fp32 = runner.Run(plan, weights, runner.Defaults(plan, NetworkPrecision.Fp32), NetworkPrecision.Fp32, keepOutputs: true);
+        var scales = plan.Nodes.Where(n => n.Layer.Quantization == QuantMode.W8A8).ToDictionary(n => n.Node.Name, n =>
+        {
+            var input = n.Node.From == SparseNetwork.InputName ? plan.Input : fp32.Outputs[n.Node.From];
+            return LayerQuantization.Calibrate(weights[n.Node.Name], LayerQuantizer.ChannelMaxima(input.Features, input.Channels), n.Layer.SmoothQuant, 0.5);
+        });
+        var precision = PrecisionPlan.Static(scales);
+
+        var needs = precision.NeedsOf(plan);
+        var chained = plan.Nodes.Where((n, i) => needs[i].Int8Output).Select(n => n.Node.Name).ToList();
+        // Chained: a block's first conv (read only by its second) and each stage's last conv (read only by the next
+        // stage's strided conv, or extra_conv); a block input that is also a residual stays fp32.
+        Assert.Equal(
+        [
+            "conv1.0.conv1", "conv1.1.conv1", "conv1.1.conv2", "conv2.0.conv1", "conv2.1.conv1", "conv2.1.conv2",
+            "conv3.0.conv1", "conv3.1.conv1", "conv3.1.conv2", "conv4.0.conv1", "conv4.1.conv1", "conv4.1.conv2",
+        ], chained);
+        Assert.Equal(
+        [
+            "conv1.0.conv2", "conv1.1.conv2", "conv2.down", "conv2.0.conv2", "conv2.1.conv2", "conv3.down",
+            "conv3.0.conv2", "conv3.1.conv2", "conv4.down", "conv4.0.conv2", "conv4.1.conv2", "extra_conv",
+        ], plan.Nodes.Where((n, i) => needs[i].Int8Input).Select(n => n.Node.Name));
+
+        var kernels = runner.Defaults(plan, precision);
+        var together = runner.Run(plan, weights, kernels, precision);
+        var apart = runner.Run(plan, weights, kernels, precision, keepOutputs: true); // reports keep fp32 outputs: no chaining
+        Assert.Contains(kernels, k => k.Capabilities.Precision == Precision.W8A8 && k.Capabilities.InstructionSet == path);
+        Assert.True(together.Output.Features.AsSpan().SequenceEqual(apart.Output.Features), $"{path}: chained and unchained outputs differ");
+        Assert.Equal(apart.Output.Coordinates, together.Output.Coordinates);
+    }
+
     [Fact]
     public void A_batch_of_two_scans_gives_each_scan_what_it_gives_alone()
     {
