@@ -202,7 +202,7 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
         // The last node that reads each output: after it runs, the output can go.
         var lastUse = LastUses(plan);
         // Int8 chaining (static scales): a chained node's output stays int8 (reports that keep every output get fp32).
-        var allNeeds = keepOutputs ? plan.Nodes.Select(precision.NeedsOf).ToList() : precision.NeedsOf(plan);
+        var allNeeds = keepOutputs ? plan.Nodes.Select(precision.NeedsOf).ToList() : ChainedWhereTheKernelsCan(plan, kernels, precision.NeedsOf(plan));
         var live = new Dictionary<string, SparseTensor>(StringComparer.Ordinal) { [SparseNetwork.InputName] = plan.Input };
         var liveInt8 = new Dictionary<string, sbyte[]>(StringComparer.Ordinal);
         var kept = new Dictionary<string, SparseTensor>(StringComparer.Ordinal);
@@ -353,6 +353,35 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
         }
         var prepared = _prepared.GetValue(conv, w => new LayerWeights(w));
         return needs.Precision == Precision.W8A8 ? prepared.Quantized(precision.QuantizationOf(node, conv, channelMaxima)) : prepared;
+    }
+
+    /// <summary>
+    /// The plan's chaining, kept only where the given kernels can do it: a producer whose kernel writes no int8, or with a
+    /// reader whose kernel reads none (e.g. the generic fp32 kernel, or kernels tuned for unchained use), hands its
+    /// readers fp32 as before.
+    /// </summary>
+    private static List<KernelNeeds> ChainedWhereTheKernelsCan(NetworkPlan plan, IReadOnlyList<IConvKernel> kernels, IReadOnlyList<KernelNeeds> chained)
+    {
+        var needs = chained.ToList();
+        for (int i = 0; i < needs.Count; i++)
+        {
+            if (!needs[i].Int8Output)
+            {
+                continue;
+            }
+            var readers = Enumerable.Range(0, needs.Count).Where(r => plan.Nodes[r].Node.From == plan.Nodes[i].Node.Name).ToList();
+            bool writes = kernels[i].Capabilities.Covers(new KernelNeeds(needs[i].Precision, needs[i].Residual, Int8Output: true), out _);
+            bool read = readers.All(r => kernels[r].Capabilities.Covers(new KernelNeeds(needs[r].Precision, needs[r].Residual, Int8Input: true), out _));
+            if (!writes || !read)
+            {
+                needs[i] = needs[i] with { Int8Output = false };
+                foreach (int r in readers)
+                {
+                    needs[r] = needs[r] with { Int8Input = false };
+                }
+            }
+        }
+        return needs;
     }
 
     /// <summary>Device buffers the device-resident runs keep for later frames (activations and rulebooks).</summary>

@@ -132,7 +132,7 @@ public partial class SubmBlock
     private static void Epilogue(
         global::KernelGen.Variants.CpuF32Call p, int row, int col, global::System.Runtime.Intrinsics.Vector256<float> sums, global::System.Span<float> scratch)
     {
-        if (col + 8 > OutChannels || p.WriteInt8 != 0)
+        if (col + 8 > OutChannels)
         {
             global::System.Runtime.Intrinsics.Vector256.CopyTo(sums, scratch);
             for (int lane = 0; lane < 8; lane++)
@@ -152,6 +152,19 @@ public partial class SubmBlock
             value += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.Residual), (nuint)(row * OutChannels + col));
         }
         value = global::System.Runtime.Intrinsics.Vector256.Max(value, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+        if (p.WriteInt8 != 0)
+        {
+            // Int8Math.Quantize on every lane: NaN → 0, round half to even, clamp to ±127 (the scalar path's clamp to
+            // ±128 before rounding cannot change a result clamped to ±127 after it); the lanes narrowed to bytes.
+            var scaled = value * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.OutputMultipliers), (nuint)col);
+            scaled = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.Equals(scaled, scaled), scaled, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+            var limit = global::System.Runtime.Intrinsics.Vector256.Create(127f);
+            var q = global::System.Runtime.Intrinsics.Vector256.ConvertToInt32(global::System.Runtime.Intrinsics.Vector256.Min(global::System.Runtime.Intrinsics.Vector256.Max(global::System.Runtime.Intrinsics.Vector256.Round(scaled), -limit), limit));
+            var halves = global::System.Runtime.Intrinsics.Vector256.Narrow(q, q);
+            var bytes = global::System.Runtime.Intrinsics.Vector256.Narrow(halves, halves);
+            global::System.Runtime.CompilerServices.Unsafe.WriteUnaligned(ref global::System.Runtime.CompilerServices.Unsafe.As<sbyte, byte>(ref p.OutputInt8[row * OutChannels + col]), global::System.Runtime.Intrinsics.Vector256.GetElement(global::System.Runtime.Intrinsics.Vector256.AsUInt64(bytes), 0));
+            return;
+        }
         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value, ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.Output), (nuint)(row * OutChannels + col));
     }
 
@@ -159,7 +172,7 @@ public partial class SubmBlock
     private static void Epilogue(
         global::KernelGen.Variants.CpuF32Call p, int row, int col, global::System.Runtime.Intrinsics.Vector512<float> sums, global::System.Span<float> scratch)
     {
-        if (col + 16 > OutChannels || p.WriteInt8 != 0)
+        if (col + 16 > OutChannels)
         {
             global::System.Runtime.Intrinsics.Vector512.CopyTo(sums, scratch);
             for (int lane = 0; lane < 16; lane++)
@@ -179,6 +192,19 @@ public partial class SubmBlock
             value += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.Residual), (nuint)(row * OutChannels + col));
         }
         value = global::System.Runtime.Intrinsics.Vector512.Max(value, global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+        if (p.WriteInt8 != 0)
+        {
+            // Int8Math.Quantize on every lane: NaN → 0, round half to even, clamp to ±127 (the scalar path's clamp to
+            // ±128 before rounding cannot change a result clamped to ±127 after it); the lanes narrowed to bytes.
+            var scaled = value * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.OutputMultipliers), (nuint)col);
+            scaled = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.Equals(scaled, scaled), scaled, global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+            var limit = global::System.Runtime.Intrinsics.Vector512.Create(127f);
+            var q = global::System.Runtime.Intrinsics.Vector512.ConvertToInt32(global::System.Runtime.Intrinsics.Vector512.Min(global::System.Runtime.Intrinsics.Vector512.Max(global::System.Runtime.Intrinsics.Vector512.Round(scaled), -limit), limit));
+            var halves = global::System.Runtime.Intrinsics.Vector512.Narrow(q, q);
+            var bytes = global::System.Runtime.Intrinsics.Vector512.Narrow(halves, halves);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.GetLower(global::System.Runtime.Intrinsics.Vector512.GetLower(bytes)), ref p.OutputInt8[row * OutChannels + col]);
+            return;
+        }
         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value, ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.Output), (nuint)(row * OutChannels + col));
     }
 

@@ -247,6 +247,14 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
         Assert.Contains(kernels, k => k.Capabilities.Precision == Precision.W8A8 && k.Capabilities.InstructionSet == path);
         Assert.True(together.Output.Features.AsSpan().SequenceEqual(apart.Output.Features), $"{path}: chained and unchained outputs differ");
         Assert.Equal(apart.Output.Coordinates, together.Output.Coordinates);
+
+        // A producer left fp32 on a kernel that writes no int8 (the generic fp32 kernel) hands its reader fp32: same bits.
+        var mixed = PrecisionPlan.Static(scales.Where(p => p.Key != "conv1.0.conv1").ToDictionary());
+        Assert.True(mixed.NeedsOf(plan)[plan.Nodes.ToList().FindIndex(n => n.Node.Name == "conv1.0.conv1")].Int8Output);
+        var withGeneric = runner.Defaults(plan, mixed).Select((k, i) => plan.Nodes[i].Node.Name == "conv1.0.conv1" ? plan.Nodes[i].Layer.GenericKernel(Precision.F32) : k).ToList();
+        var fallback = runner.Run(plan, weights, withGeneric, mixed);
+        var plain = runner.Run(plan, weights, withGeneric, mixed, keepOutputs: true);
+        Assert.True(fallback.Output.Features.AsSpan().SequenceEqual(plain.Output.Features), $"{path}: the unchained fallback differs");
     }
 
     [Fact]
