@@ -19,6 +19,7 @@ internal static class CliApp
         root.Subcommands.Add(QuantReport.QuantReportCommand.Create(output));
         root.Subcommands.Add(TuneCommand.Create(output));
         root.Subcommands.Add(RunCommand.Create(output));
+        root.Subcommands.Add(CalibrateCommand.Create(output));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

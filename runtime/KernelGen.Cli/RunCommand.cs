@@ -23,22 +23,32 @@ internal static class RunCommand
         var options = new NetworkOptions();
         var weights = new Option<string?>("--weights") { Description = "safetensors checkpoint with the description's tensor names (default: synthetic weights)" };
         var quant = new Option<string>("--quant") { Description = "fp32, w8a8 or w8a8-smooth (scales from the input itself)", DefaultValueFactory = _ => "fp32" };
-        var command = new Command("run", "Run a sparse network (built-in or your own description) on a scan with tuned kernels.") { weights, quant };
+        var profile = new Option<string?>("--profile") { Description = "quantization profile from `kernelgen calibrate`: static scales and per-layer precision (instead of --quant)" };
+        var command = new Command("run", "Run a sparse network (built-in or your own description) on a scan with tuned kernels.") { weights, quant, profile };
         options.AddTo(command);
         command.SetAction(parse =>
         {
-            var precision = parse.GetValue(quant) switch
+            var dynamic = parse.GetValue(quant) switch
             {
                 "fp32" => NetworkPrecision.Fp32,
                 "w8a8" => NetworkPrecision.W8A8,
                 "w8a8-smooth" => NetworkPrecision.W8A8Smooth,
                 var other => throw new ArgumentException($"--quant must be fp32, w8a8 or w8a8-smooth, got '{other}'"),
             };
+            string? profilePath = parse.GetValue(profile);
+            if (profilePath is not null && dynamic != NetworkPrecision.Fp32)
+            {
+                throw new ArgumentException("give --quant (scales from each scan) or --profile (calibrated static scales), not both");
+            }
+            var loadedProfile = profilePath is null ? null : Profiles.QuantizationProfile.Load(profilePath);
             string? jsonPath = options.JsonPath(parse);
             var network = options.Network(parse);
             var weightsByNode = parse.GetValue(weights) is { } checkpoint
                 ? NetworkWeights.FromSafeTensors(network, checkpoint)
                 : NetworkWeights.Synthetic(network);
+            // The profile is checked against this network and these weights before any work.
+            var precision = loadedProfile?.PlanFor(network, weightsByNode) ?? PrecisionPlan.Dynamic(dynamic);
+            string precisionText = profilePath is null ? parse.GetValue(quant)! : $"profile {Path.GetFileName(profilePath)} ({loadedProfile!.Layers.Count(l => l.Int8)} int8 nodes, static scales)";
             using var session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(parse.GetValue(options.Accelerator)!));
             using var runner = new NetworkRunner(session.Accelerator);
             var cache = options.OpenCache(parse);
@@ -70,7 +80,7 @@ internal static class RunCommand
                 output.WriteLine($"warning: {warning}");
             }
             output.WriteLine($"{network.Network.Name} on {cloud.Source}: {cloud.Count} points → {voxels.Count} voxels ({network.Voxels.Name}, {voxelizeMs:F0} ms), " +
-                             $"{plan.MapsBuilt} kernel maps ({plan.MapsMs:F0} ms), {session.Description}, {parse.GetValue(quant)}");
+                             $"{plan.MapsBuilt} kernel maps ({plan.MapsMs:F0} ms), {session.Description}, {precisionText}");
             output.WriteLine($"{"node",-16} {"kernel",-36} {"precision",-9} {"sites out",10} {"ms",9}");
             for (int i = 0; i < plan.Nodes.Count; i++)
             {
@@ -82,7 +92,7 @@ internal static class RunCommand
             {
                 File.WriteAllText(jsonPath, JsonSerializer.Serialize(new
                 {
-                    model = network.Network.Name, scan = cloud.Source, voxels = voxels.Count, device = session.Description, quant = parse.GetValue(quant),
+                    model = network.Network.Name, scan = cloud.Source, voxels = voxels.Count, device = session.Description, quant = profilePath is null ? parse.GetValue(quant) : "profile", profile = profilePath,
                     networkMs = warm.TotalMs, frameMs, outputSites = warm.Output.Count, outputChannels = warm.Output.Channels,
                     nodes = warm.Nodes.Select(n => new { node = n.Node, kernel = n.Kernel, precision = n.Precision.ToString(), ms = n.Ms }),
                     firstRunMs = run.TotalMs,

@@ -1,0 +1,223 @@
+using KernelGen.Kernels;
+using KernelGen.Networks;
+using KernelGen.Quantization;
+using KernelGen.Tensors;
+using KernelGen.Tuning;
+using KernelGen.Variants;
+
+namespace KernelGen.Profiles;
+
+/// <summary>What the network's output must keep of fp32 on every calibration sample scan: a cosine, or an SQNR in dB.</summary>
+public sealed record CalibrationTarget(double? Cosine = 0.999, double? SqnrDb = null)
+{
+    /// <summary>Whether <paramref name="agreement"/> meets the target on its worst scan.</summary>
+    public bool MetBy(OutputAgreement agreement) =>
+        (Cosine is not { } c || agreement.WorstCosine >= c) && (SqnrDb is not { } s || agreement.WorstSqnrDb >= s);
+
+    /// <summary>e.g. "cosine ≥ 0.999".</summary>
+    public override string ToString() => string.Join(" and ",
+        new[] { Cosine is { } c ? $"cosine ≥ {c}" : null, SqnrDb is { } s ? $"SQNR ≥ {s} dB" : null }.Where(t => t is not null));
+}
+
+/// <summary>
+/// Calibration of a whole network, in two steps that scale differently:
+/// <list type="number">
+/// <item><see cref="Observe"/> streams calibration scans through fp32 runs and keeps only per-node
+/// <see cref="ActivationStatistics"/> (split across machines by scan; shards merge exactly);</item>
+/// <item><see cref="Decide"/> turns merged statistics into a <see cref="QuantizationProfile"/> on a bounded sample of
+/// the scans: per layer the observer (with <see cref="ScaleObserver.Auto"/>) and the SmoothQuant strength with the
+/// smallest layer output error over the sample, then the precision policy — every int8-capable layer int8, and, while
+/// the network output misses the target on the worst sample scan, the most sensitive layer (largest output error when
+/// it alone runs int8) back to fp32.</item>
+/// </list>
+/// Every run uses the default kernels (<see cref="DefaultVariantChoice"/>), not tuned ones, so the profile does not
+/// depend on a tuning cache; int8 kernels give the same integer sums on every instruction set.
+/// </summary>
+public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, IReadOnlyDictionary<string, ConvWeights> weights)
+{
+    /// <summary>SmoothQuant strengths tried per layer (besides no smoothing).</summary>
+    public static IReadOnlyList<double> Alphas { get; } = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
+
+    private readonly NetworkRunner _runner = runner ?? throw new ArgumentNullException(nameof(runner));
+    private readonly ValidatedNetwork _network = network ?? throw new ArgumentNullException(nameof(network));
+    private readonly IReadOnlyDictionary<string, ConvWeights> _weights = weights ?? throw new ArgumentNullException(nameof(weights));
+
+    /// <summary>Empty statistics for every node whose layer has W8A8 kernels.</summary>
+    public CalibrationStatistics NewStatistics() => new(
+        _network.Network.Name, ProfileHashes.Network(_network), ProfileHashes.Weights(_network, _weights),
+        _network.Network.Nodes.Select((n, i) => (n, _network.Layers[i])).Where(p => p.Item2.Quantization == QuantMode.W8A8)
+            .Select(p => (p.n.Name, p.Item2.InChannels)));
+
+    /// <summary>Runs <paramref name="voxels"/> in fp32 and adds every int8-capable node's input to <paramref name="statistics"/>.</summary>
+    public void Observe(CalibrationStatistics statistics, CalibrationScan scan, SparseTensor voxels)
+    {
+        ArgumentNullException.ThrowIfNull(statistics);
+        var (plan, fp32) = Fp32Run(voxels);
+        statistics.Add(scan, node => InputOf(plan, fp32, node).Features);
+    }
+
+    /// <summary>The profile from merged <paramref name="statistics"/>, deciding on the <paramref name="sample"/> scans.</summary>
+    public QuantizationProfile Decide(
+        CalibrationStatistics statistics, IReadOnlyList<(string Name, SparseTensor Voxels)> sample, ScaleObserver observer, CalibrationTarget target,
+        Action<string>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(statistics);
+        ArgumentNullException.ThrowIfNull(target);
+        if (sample.Count == 0)
+        {
+            throw new ArgumentException("the calibration sample has no scan");
+        }
+        if (statistics.NetworkHash != ProfileHashes.Network(_network) || statistics.WeightsHash != ProfileHashes.Weights(_network, _weights))
+        {
+            throw new InvalidDataException($"the statistics were gathered for another network or other weights ({statistics.Network}); gather them again");
+        }
+        if (statistics.Scans.Count == 0)
+        {
+            throw new InvalidDataException("the statistics hold no scan");
+        }
+        var runs = sample.Select(s => Fp32Run(s.Voxels)).ToList();
+
+        // 1. Per int8-capable node: the observer and SmoothQuant strength with the smallest layer error over the sample.
+        var chosen = new Dictionary<string, (LayerQuantization Quantization, ScaleObserver Observer, double RelativeL2)>(StringComparer.Ordinal);
+        var observers = observer == ScaleObserver.Auto ? [ScaleObserver.Max, ScaleObserver.Percentile, ScaleObserver.Mse] : new[] { observer };
+        foreach (var (name, nodeStatistics) in statistics.Nodes)
+        {
+            progress?.Invoke($"choosing scales for {name}");
+            int index = IndexOf(name);
+            var layer = _network.Layers[index];
+            var conv = _weights[name];
+            var candidates = new List<(LayerQuantization, ScaleObserver)>();
+            foreach (double? alpha in layer.SmoothQuant ? Alphas.Select(a => (double?)a).Prepend(null) : [null])
+            {
+                float[]? factors = alpha is { } a ? SmoothQuant.Factors(nodeStatistics.Maxima, conv, a) : null;
+                foreach (var o in observers)
+                {
+                    float threshold = ScaleObservers.Threshold(nodeStatistics, factors, o);
+                    candidates.Add((PrecisionPlan.ForKernelsOf(layer, new LayerQuantization(threshold / W8A8LayerWeights.QuantMax, factors, alpha)), o));
+                }
+            }
+            var best = candidates.Select(c => (c.Item1, c.Item2, LayerError(runs, index, c.Item1))).MinBy(c => c.Item3);
+            chosen[name] = best;
+        }
+
+        // 2. The precision policy: all int8, then demote the most sensitive layer while the target is missed.
+        progress?.Invoke("measuring the network output");
+        var int8 = chosen.Keys.ToHashSet(StringComparer.Ordinal);
+        OutputAgreement Agreement(IEnumerable<string> nodes) =>
+            NetworkAgreement(runs, PrecisionPlan.Static(nodes.ToDictionary(n => n, n => chosen[n].Quantization, StringComparer.Ordinal)));
+        var agreement = Agreement(int8);
+        var curve = new List<PolicyStep> { new(int8.Count, null, agreement) };
+        var sensitivity = new Dictionary<string, double>(StringComparer.Ordinal);
+        if (!target.MetBy(agreement))
+        {
+            foreach (var name in int8)
+            {
+                progress?.Invoke($"sensitivity of {name}");
+                var alone = Agreement([name]);
+                sensitivity[name] = target.Cosine is not null ? 1 - alone.WorstCosine : -alone.WorstSqnrDb;
+            }
+            foreach (var name in sensitivity.OrderByDescending(s => s.Value).ThenBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key))
+            {
+                if (target.MetBy(agreement))
+                {
+                    break;
+                }
+                int8.Remove(name);
+                progress?.Invoke($"{name} back to fp32 ({int8.Count} int8 layers left)");
+                agreement = Agreement(int8);
+                curve.Add(new PolicyStep(int8.Count, name, agreement));
+            }
+        }
+
+        // 3. The entries, with the int8 output multipliers of the nodes whose readers take int8 straight from them.
+        var precision = PrecisionPlan.Static(int8.ToDictionary(n => n, n => chosen[n].Quantization, StringComparer.Ordinal));
+        var needs = precision.NeedsOf(runs[0].Plan);
+        var layers = _network.Network.Nodes.Select((node, i) =>
+        {
+            chosen.TryGetValue(node.Name, out var c);
+            double? error = chosen.ContainsKey(node.Name) ? c.RelativeL2 : null;
+            double? sensitive = sensitivity.TryGetValue(node.Name, out var s) ? s : null;
+            if (!int8.Contains(node.Name))
+            {
+                return new LayerProfile(node.Name, false, LayerRelativeL2: error, Sensitivity: sensitive);
+            }
+            float[]? multipliers = null;
+            if (needs[i].Int8Output)
+            {
+                var reader = _network.Network.Nodes.First(n => n.From == node.Name);
+                multipliers = new LayerWeights(_weights[reader.Name]).Quantized(chosen[reader.Name].Quantization).Int8!.ActivationMultipliers;
+            }
+            return new LayerProfile(node.Name, true, c.Quantization.ActivationScale, c.Observer, c.Quantization.Alpha, c.Quantization.Smoothing,
+                multipliers, error, sensitive);
+        }).ToList();
+        return new QuantizationProfile(
+            statistics.Network, statistics.NetworkHash, statistics.WeightsHash, statistics.Scans.Select(s => s.Name).ToList(), sample.Select(s => s.Name).ToList(),
+            observer, target.ToString(), agreement, curve, layers);
+    }
+
+    /// <summary>The network output's agreement with fp32 on <paramref name="scans"/> under <paramref name="precision"/>.</summary>
+    public OutputAgreement Agreement(IReadOnlyList<SparseTensor> scans, PrecisionPlan precision) =>
+        NetworkAgreement(scans.Select(Fp32Run).ToList(), precision);
+
+    private OutputAgreement NetworkAgreement(List<(NetworkPlan Plan, NetworkRun Fp32)> runs, PrecisionPlan precision)
+    {
+        var metrics = runs.Select(run =>
+        {
+            var result = _runner.Run(run.Plan, _weights, _runner.Defaults(run.Plan, precision), precision);
+            return ErrorMetrics.Compare(result.Output.Features, run.Fp32.Output.Features);
+        }).ToList();
+        return new OutputAgreement(metrics.Min(m => m.Cosine), metrics.Average(m => m.Cosine), metrics.Min(m => m.SqnrDb), metrics.Average(m => m.SqnrDb));
+    }
+
+    /// <summary>Pooled relative L2 of node <paramref name="index"/>'s int8 output against its fp32 output over the sample.</summary>
+    private double LayerError(List<(NetworkPlan Plan, NetworkRun Fp32)> runs, int index, LayerQuantization quantization)
+    {
+        var name = _network.Network.Nodes[index].Name;
+        var layer = _network.Layers[index];
+        var prepared = new LayerWeights(_weights[name]).Quantized(quantization);
+        double error = 0, reference = 0;
+        foreach (var (plan, fp32) in runs)
+        {
+            var node = plan.Nodes[index];
+            var kernel = DefaultVariantChoice.Pick(layer, new KernelNeeds(Precision.W8A8, Residual: node.Node.Residual is not null), _runner.Accelerator);
+            var output = new float[node.Map.OutputCount * layer.OutChannels];
+            kernel.Run(_runner.Accelerator, new ConvCall
+            {
+                Map = node.Map, Weights = prepared, Input = InputOf(plan, fp32, name).Features, Output = output,
+                Residual = node.Node.Residual is { } residual ? fp32.Outputs[residual].Features : null,
+            });
+            var expected = fp32.Outputs[name].Features;
+            for (int i = 0; i < output.Length; i++)
+            {
+                double d = output[i] - (double)expected[i];
+                error += d * d;
+                reference += (double)expected[i] * expected[i];
+            }
+        }
+        return reference > 0 ? Math.Sqrt(error / reference) : Math.Sqrt(error);
+    }
+
+    private (NetworkPlan Plan, NetworkRun Fp32) Fp32Run(SparseTensor voxels)
+    {
+        var plan = _runner.Plan(_network, voxels);
+        return (plan, _runner.Run(plan, _weights, _runner.Defaults(plan, PrecisionPlan.Fp32), PrecisionPlan.Fp32, keepOutputs: true));
+    }
+
+    private static SparseTensor InputOf(NetworkPlan plan, NetworkRun fp32, string node)
+    {
+        var from = plan.Nodes.First(n => n.Node.Name == node).Node.From;
+        return from == SparseNetwork.InputName ? plan.Input : fp32.Outputs[from];
+    }
+
+    private int IndexOf(string node)
+    {
+        for (int i = 0; i < _network.Network.Nodes.Count; i++)
+        {
+            if (_network.Network.Nodes[i].Name == node)
+            {
+                return i;
+            }
+        }
+        throw new InvalidDataException($"the statistics name node {node}, which this network does not have");
+    }
+}

@@ -1,0 +1,230 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KernelGen.Kernels;
+using KernelGen.Networks;
+using KernelGen.Variants;
+
+namespace KernelGen.Profiles;
+
+/// <summary>
+/// One node's entry in a <see cref="QuantizationProfile"/>: int8 with its static activation scale, the observer that
+/// produced it, the SmoothQuant strength and factors, and — when its output feeds int8 readers directly — the
+/// requantization multipliers of its int8 output; or fp32.
+/// </summary>
+public sealed record LayerProfile(
+    string Node, bool Int8, float? ActivationScale = null, ScaleObserver? Observer = null, double? Alpha = null, float[]? Smoothing = null,
+    float[]? OutputMultipliers = null, double? LayerRelativeL2 = null, double? Sensitivity = null)
+{
+    /// <summary>The scales the kernels take, or null for an fp32 node.</summary>
+    public LayerQuantization? Quantization => Int8 ? new LayerQuantization(ActivationScale!.Value, Smoothing, Alpha) : null;
+
+    /// <summary>Value equality including the arrays' contents.</summary>
+    public bool Equals(LayerProfile? other) =>
+        other is not null && Node == other.Node && Int8 == other.Int8 && ActivationScale == other.ActivationScale && Observer == other.Observer
+        && Alpha == other.Alpha && Same(Smoothing, other.Smoothing) && Same(OutputMultipliers, other.OutputMultipliers)
+        && LayerRelativeL2 == other.LayerRelativeL2 && Sensitivity == other.Sensitivity;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Node, Int8, ActivationScale, Alpha);
+
+    private static bool Same(float[]? a, float[]? b) => a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b);
+}
+
+/// <summary>The network output's agreement with fp32 on a set of scans: the worst scan and the mean.</summary>
+public sealed record OutputAgreement(double WorstCosine, double MeanCosine, double WorstSqnrDb, double MeanSqnrDb);
+
+/// <summary>One step of the precision policy: how many layers ran int8 and how the output agreed with fp32.</summary>
+public sealed record PolicyStep(int Int8Layers, string? Demoted, OutputAgreement Agreement);
+
+/// <summary>
+/// A deployable quantization of one network with one set of weights: per node its precision and static scales,
+/// calibrated once on a calibration set and loaded by every run path instead of being computed per scan. Versioned,
+/// human-readable JSON, keyed by <see cref="ProfileHashes"/> of the description and the weights: a profile is refused,
+/// with the reason, for any other network or weights.
+/// </summary>
+public sealed record QuantizationProfile(
+    string Network, string NetworkHash, string WeightsHash, IReadOnlyList<string> Scans, IReadOnlyList<string> Sample, ScaleObserver Observer,
+    string Target, OutputAgreement Calibration, IReadOnlyList<PolicyStep> Curve, IReadOnlyList<LayerProfile> Layers)
+{
+    /// <summary>The profile format this version writes and reads.</summary>
+    public const int Format = 1;
+
+    private const string Kind = "kernelgen-quantization-profile";
+
+    /// <summary>Value equality including the lists' contents.</summary>
+    public bool Equals(QuantizationProfile? other) =>
+        other is not null && Network == other.Network && NetworkHash == other.NetworkHash && WeightsHash == other.WeightsHash
+        && Scans.SequenceEqual(other.Scans) && Sample.SequenceEqual(other.Sample) && Observer == other.Observer && Target == other.Target
+        && Calibration == other.Calibration && Curve.SequenceEqual(other.Curve) && Layers.SequenceEqual(other.Layers);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(NetworkHash, WeightsHash, Layers.Count);
+
+    /// <summary>
+    /// The precision plan for <paramref name="network"/> with <paramref name="weights"/>: the profile's int8 nodes with
+    /// their static scales, fp32 elsewhere. Refused, naming what differs, for another description or other weights, and
+    /// for entries that do not fit the network (a missing node, factors of the wrong length, int8 on a layer without
+    /// W8A8 kernels).
+    /// </summary>
+    public PrecisionPlan PlanFor(ValidatedNetwork network, IReadOnlyDictionary<string, ConvWeights> weights)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(weights);
+        string networkHash = ProfileHashes.Network(network), weightsHash = ProfileHashes.Weights(network, weights);
+        if (networkHash != NetworkHash)
+        {
+            throw new InvalidDataException(
+                $"the profile was calibrated for network '{Network}' ({NetworkHash[..19]}…), not for this description of '{network.Network.Name}' ({networkHash[..19]}…); recalibrate");
+        }
+        if (weightsHash != WeightsHash)
+        {
+            throw new InvalidDataException($"the profile was calibrated with other weights ({WeightsHash[..19]}…, these are {weightsHash[..19]}…); recalibrate");
+        }
+        var int8 = new Dictionary<string, LayerQuantization>(StringComparer.Ordinal);
+        for (int i = 0; i < network.Network.Nodes.Count; i++)
+        {
+            var node = network.Network.Nodes[i];
+            var layer = network.Layers[i];
+            var entry = Layers.FirstOrDefault(l => l.Node == node.Name) ?? throw new InvalidDataException($"the profile has no entry for node {node.Name}");
+            if (!entry.Int8)
+            {
+                continue;
+            }
+            if (layer.Quantization != QuantMode.W8A8)
+            {
+                throw new InvalidDataException($"the profile makes node {node.Name} int8 but {layer.Name} has no W8A8 kernels");
+            }
+            if (entry.Smoothing is { } s && (s.Length != layer.InChannels || s.Any(f => !float.IsFinite(f) || f <= 0)))
+            {
+                throw new InvalidDataException($"node {node.Name}: {s.Length} SmoothQuant factors for Cin={layer.InChannels}, or a factor that is not positive and finite");
+            }
+            int8[node.Name] = entry.Quantization!;
+        }
+        return PrecisionPlan.Static(int8);
+    }
+
+    /// <summary>Writes the profile (indented JSON, floats as their shortest round-trip text).</summary>
+    public void Save(string path)
+    {
+        static JsonArray Floats(IEnumerable<float> values) => new(values.Select(v => (JsonNode)v).ToArray());
+        static JsonObject Agreement(OutputAgreement a) => new()
+        {
+            // JSON has no infinity: an exact match (SQNR +∞) is written as null.
+            ["worstCosine"] = Finite(a.WorstCosine), ["meanCosine"] = Finite(a.MeanCosine), ["worstSqnrDb"] = Finite(a.WorstSqnrDb), ["meanSqnrDb"] = Finite(a.MeanSqnrDb),
+        };
+        var root = new JsonObject
+        {
+            ["format"] = Format,
+            ["kind"] = Kind,
+            ["network"] = Network,
+            ["networkHash"] = NetworkHash,
+            ["weightsHash"] = WeightsHash,
+            ["calibration"] = new JsonObject
+            {
+                ["scans"] = new JsonArray(Scans.Select(s => (JsonNode)s).ToArray()),
+                ["sample"] = new JsonArray(Sample.Select(s => (JsonNode)s).ToArray()),
+                ["observer"] = Observer.ToString().ToLowerInvariant(),
+                ["target"] = Target,
+                ["agreement"] = Agreement(Calibration),
+                ["curve"] = new JsonArray(Curve.Select(step => (JsonNode)new JsonObject
+                {
+                    ["int8Layers"] = step.Int8Layers, ["demoted"] = step.Demoted, ["agreement"] = Agreement(step.Agreement),
+                }).ToArray()),
+            },
+            ["layers"] = new JsonArray(Layers.Select(l =>
+            {
+                var entry = new JsonObject { ["node"] = l.Node, ["precision"] = l.Int8 ? "int8" : "fp32" };
+                if (l.Int8)
+                {
+                    entry["activationScale"] = l.ActivationScale;
+                    entry["observer"] = l.Observer?.ToString().ToLowerInvariant();
+                    entry["alpha"] = l.Alpha;
+                    entry["smoothing"] = l.Smoothing is null ? null : Floats(l.Smoothing);
+                    entry["outputMultipliers"] = l.OutputMultipliers is null ? null : Floats(l.OutputMultipliers);
+                }
+                entry["layerRelativeL2"] = Finite(l.LayerRelativeL2);
+                entry["sensitivity"] = Finite(l.Sensitivity);
+                return (JsonNode)entry;
+            }).ToArray()),
+        };
+        File.WriteAllText(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    }
+
+    private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
+
+    /// <summary>Reads a profile; a corrupt file, another kind or another format version is an error naming it.</summary>
+    public static QuantizationProfile Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"cannot read quantization profile '{path}': {e.Message}", e);
+        }
+        return Parse(text, path);
+    }
+
+    /// <summary>Parses a profile's text; <paramref name="source"/> names it in errors.</summary>
+    public static QuantizationProfile Parse(string text, string source)
+    {
+        var root = ProfileJson.Root(text, source, Kind, Format);
+        var calibration = ProfileJson.Object(root, "calibration", source);
+        string at = $"{source}: calibration";
+        OutputAgreement Agreement(JsonObject obj, string where) => new(
+            ProfileJson.OptionalDouble(obj, "worstCosine", where) ?? throw new InvalidDataException($"{where}: 'worstCosine' is missing"),
+            ProfileJson.OptionalDouble(obj, "meanCosine", where) ?? throw new InvalidDataException($"{where}: 'meanCosine' is missing"),
+            ProfileJson.OptionalDouble(obj, "worstSqnrDb", where) ?? double.PositiveInfinity,
+            ProfileJson.OptionalDouble(obj, "meanSqnrDb", where) ?? double.PositiveInfinity);
+        var layers = ProfileJson.Array(root, "layers", source).Select((node, i) =>
+        {
+            string where = $"{source}: layers[{i}]";
+            var entry = node as JsonObject ?? throw new InvalidDataException($"{where} is not an object");
+            string name = ProfileJson.String(entry, "node", where);
+            where = $"{source}: layer {name}";
+            string precision = ProfileJson.String(entry, "precision", where);
+            double? layerError = ProfileJson.OptionalDouble(entry, "layerRelativeL2", where), sensitivity = ProfileJson.OptionalDouble(entry, "sensitivity", where);
+            if (precision == "fp32")
+            {
+                return new LayerProfile(name, false, LayerRelativeL2: layerError, Sensitivity: sensitivity);
+            }
+            if (precision != "int8")
+            {
+                throw new InvalidDataException($"{where}: precision '{KernelGen.IO.OneLine.Of(precision)}' is neither int8 nor fp32");
+            }
+            float scale = ProfileJson.Float(entry, "activationScale", where);
+            if (!(scale > 0) || !float.IsFinite(1f / scale))
+            {
+                throw new InvalidDataException($"{where}: activation scale {scale} is not a positive number whose inverse fits float32");
+            }
+            string? observer = ProfileJson.OptionalString(entry, "observer", where);
+            return new LayerProfile(name, true, scale,
+                observer is null ? null : Enum.TryParse<ScaleObserver>(observer, ignoreCase: true, out var o) && o != ScaleObserver.Auto ? o
+                    : throw new InvalidDataException($"{where}: unknown observer '{KernelGen.IO.OneLine.Of(observer)}'"),
+                ProfileJson.OptionalDouble(entry, "alpha", where), ProfileJson.OptionalFloats(entry, "smoothing", where),
+                ProfileJson.OptionalFloats(entry, "outputMultipliers", where), layerError, sensitivity);
+        }).ToList();
+        if (layers.Select(l => l.Node).Distinct().Count() != layers.Count)
+        {
+            throw new InvalidDataException($"{source}: a node is listed twice");
+        }
+        string observerText = ProfileJson.String(calibration, "observer", at);
+        return new QuantizationProfile(
+            ProfileJson.String(root, "network", source), ProfileJson.String(root, "networkHash", source), ProfileJson.String(root, "weightsHash", source),
+            ProfileJson.Array(calibration, "scans", at).Select((s, i) => s is JsonValue v && v.TryGetValue(out string? t) ? t : throw new InvalidDataException($"{at}: scans[{i}] is not a string")).ToList(),
+            ProfileJson.Array(calibration, "sample", at).Select((s, i) => s is JsonValue v && v.TryGetValue(out string? t) ? t : throw new InvalidDataException($"{at}: sample[{i}] is not a string")).ToList(),
+            Enum.TryParse<ScaleObserver>(observerText, ignoreCase: true, out var chosen) ? chosen : throw new InvalidDataException($"{at}: unknown observer '{KernelGen.IO.OneLine.Of(observerText)}'"),
+            ProfileJson.String(calibration, "target", at),
+            Agreement(ProfileJson.Object(calibration, "agreement", at), $"{at}: agreement"),
+            ProfileJson.Array(calibration, "curve", at).Select((s, i) =>
+            {
+                string where = $"{at}: curve[{i}]";
+                var step = s as JsonObject ?? throw new InvalidDataException($"{where} is not an object");
+                return new PolicyStep((int)ProfileJson.Long(step, "int8Layers", where), ProfileJson.OptionalString(step, "demoted", where),
+                    Agreement(ProfileJson.Object(step, "agreement", where), where));
+            }).ToList(),
+            layers);
+    }
+}

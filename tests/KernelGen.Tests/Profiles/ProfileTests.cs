@@ -1,0 +1,227 @@
+using System.Text.Json.Nodes;
+using KernelGen.Cli;
+using KernelGen.IO;
+using KernelGen.Kernels;
+using KernelGen.Models;
+using KernelGen.Networks;
+using KernelGen.Points;
+using KernelGen.Profiles;
+using KernelGen.Quantization;
+using KernelGen.Tests.Cli;
+using KernelGen.Tests.Support;
+
+namespace KernelGen.Tests.Profiles;
+
+/// <summary>
+/// Deployable quantization: statistics that merge exactly, a profile that round-trips and is refused for anything it
+/// was not made for, the targeted precision policy, static scales on scans outside the calibrated range, and
+/// <c>kernelgen calibrate</c> (sharded or not) feeding <c>kernelgen run --profile</c>.
+/// </summary>
+[Collection(CpuAcceleratorCollection.Name)]
+public sealed class ProfileTests(CpuAcceleratorFixture fixture) : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("kernelgen-profile-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private string P(string name) => Path.Combine(_folder, name);
+
+    /// <summary>A few thousand points in front of a KITTI sensor: enough voxels for every SECOND stage.</summary>
+    private static PointCloud Scan(int seed, float spread = 1f)
+    {
+        var random = new Random(seed);
+        var points = new float[3000 * 4];
+        for (int i = 0; i < 3000; i++)
+        {
+            points[i * 4] = (float)(5 + random.NextDouble() * 20);
+            points[i * 4 + 1] = (float)((random.NextDouble() - 0.5) * 20);
+            points[i * 4 + 2] = (float)(random.NextDouble() * 2.5 - 2);
+            points[i * 4 + 3] = (float)random.NextDouble() * spread;
+        }
+        return new PointCloud(points, $"scan{seed}");
+    }
+
+    private void WriteScans(int count, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        for (int i = 0; i < count; i++)
+        {
+            var cloud = Scan(i + 1);
+            var bytes = new byte[cloud.Xyzi.Length * 4];
+            Buffer.BlockCopy(cloud.Xyzi, 0, bytes, 0, bytes.Length);
+            File.WriteAllBytes(Path.Combine(folder, $"{i:D3}.bin"), bytes);
+        }
+    }
+
+    [Fact]
+    public void Statistics_of_shards_merge_to_exactly_the_statistics_of_one_run()
+    {
+        var network = BuiltInModels.Load("second");
+        var weights = NetworkWeights.Synthetic(network);
+        using var runner = new NetworkRunner(fixture.Session.Accelerator);
+        var calibrator = new Calibrator(runner, network, weights);
+        var scans = Enumerable.Range(0, 4).Select(i => (Scan: new CalibrationScan(i, $"s{i}"), Voxels: Voxelizer.Voxelize(Scan(i + 1), network.Voxels).Tensor)).ToList();
+
+        var whole = calibrator.NewStatistics();
+        foreach (var (scan, voxels) in scans)
+        {
+            calibrator.Observe(whole, scan, voxels);
+        }
+        var shards = new[] { calibrator.NewStatistics(), calibrator.NewStatistics() };
+        foreach (var (scan, voxels) in scans)
+        {
+            calibrator.Observe(shards[scan.Index % 2], scan, voxels);
+        }
+        // Written, read back and merged in either order: the same numbers as one run.
+        shards[0].Save(P("s0.json"));
+        shards[1].Save(P("s1.json"));
+        foreach (var (first, second) in new[] { ("s0.json", "s1.json"), ("s1.json", "s0.json") })
+        {
+            var merged = CalibrationStatistics.Load(P(first));
+            merged.Merge(CalibrationStatistics.Load(P(second)));
+            Assert.Equal(whole.Scans, merged.Scans);
+            foreach (var (node, statistics) in whole.Nodes)
+            {
+                Assert.True(statistics.SameAs(merged.Nodes[node]), $"{node}: merged statistics differ");
+                Assert.True(statistics.Rows > 0);
+            }
+        }
+        var again = CalibrationStatistics.Load(P("s0.json"));
+        Assert.Contains("is in both shards", Assert.Throws<InvalidDataException>(() => again.Merge(CalibrationStatistics.Load(P("s0.json")))).Message);
+    }
+
+    [Fact]
+    public void The_targeted_policy_meets_its_target_and_demotes_monotonically()
+    {
+        var network = BuiltInModels.Load("second");
+        var weights = NetworkWeights.Synthetic(network);
+        using var runner = new NetworkRunner(fixture.Session.Accelerator);
+        var calibrator = new Calibrator(runner, network, weights);
+        var statistics = calibrator.NewStatistics();
+        for (int i = 0; i < 3; i++)
+        {
+            calibrator.Observe(statistics, new CalibrationScan(i, $"s{i}"), Voxelizer.Voxelize(Scan(i + 1), network.Voxels).Tensor);
+        }
+        var sample = new[] { ("s0", Voxelizer.Voxelize(Scan(1), network.Voxels).Tensor) };
+        foreach (var target in new[] { new CalibrationTarget(Cosine: 0.9), new CalibrationTarget(Cosine: 0.99999), new CalibrationTarget(Cosine: null, SqnrDb: 35) })
+        {
+            var profile = calibrator.Decide(statistics, sample, ScaleObserver.Auto, target);
+            Assert.Equal(network.Network.Nodes.Select(n => n.Name), profile.Layers.Select(l => l.Node));
+            // Each step demotes one layer; the last step meets the target unless nothing is left to demote.
+            Assert.Equal(Enumerable.Range(0, profile.Curve.Count).Select(i => profile.Curve[0].Int8Layers - i), profile.Curve.Select(s => s.Int8Layers));
+            Assert.True(target.MetBy(profile.Curve[^1].Agreement) || profile.Curve[^1].Int8Layers == 0, $"{target}: missed with {profile.Curve[^1].Int8Layers} int8 layers");
+            Assert.All(profile.Curve.SkipLast(1), step => Assert.False(target.MetBy(step.Agreement), $"{target}: demoted past a step that met it"));
+            Assert.Equal(profile.Curve[^1].Int8Layers, profile.Layers.Count(l => l.Int8));
+            Assert.Equal(profile.Calibration, profile.Curve[^1].Agreement);
+            // What the profile claims is what a run with it gives.
+            var measured = calibrator.Agreement([sample[0].Item2], profile.PlanFor(network, weights));
+            Assert.Equal(profile.Calibration.WorstCosine, measured.WorstCosine, 12);
+        }
+    }
+
+    [Fact]
+    public void A_profile_round_trips_and_is_refused_for_other_networks_weights_versions_and_corrupt_files()
+    {
+        var network = BuiltInModels.Load("second");
+        var weights = NetworkWeights.Synthetic(network);
+        using var runner = new NetworkRunner(fixture.Session.Accelerator);
+        var calibrator = new Calibrator(runner, network, weights);
+        var statistics = calibrator.NewStatistics();
+        calibrator.Observe(statistics, new CalibrationScan(0, "s0"), Voxelizer.Voxelize(Scan(1), network.Voxels).Tensor);
+        var profile = calibrator.Decide(statistics, [("s0", Voxelizer.Voxelize(Scan(1), network.Voxels).Tensor)], ScaleObserver.Percentile, new CalibrationTarget());
+        profile.Save(P("p.json"));
+        var loaded = QuantizationProfile.Load(P("p.json"));
+        Assert.Equal(profile, loaded);
+        Assert.Contains(loaded.Layers, l => l.Int8 && l.Observer == ScaleObserver.Percentile);
+        var plan = loaded.PlanFor(network, weights);
+        Assert.All(network.Network.Nodes, n => Assert.Equal(loaded.Layers.Single(l => l.Node == n.Name).Int8, plan.IsInt8(new PlannedNode(n, network.Layers[network.Network.Nodes.ToList().IndexOf(n)], null!, null!))));
+
+        // Another network, other weights.
+        var other = BuiltInModels.Load("centerpoint");
+        Assert.Contains("calibrated for network 'second'", Assert.Throws<InvalidDataException>(() => loaded.PlanFor(other, NetworkWeights.Synthetic(other))).Message);
+        var changed = weights.ToDictionary(p => p.Key, p => p.Value);
+        var first = changed.First();
+        var data = (float[])first.Value.Data.Clone();
+        data[0] += 1e-3f;
+        changed[first.Key] = new ConvWeights(data, first.Value.OutChannels, first.Value.Kernel, first.Value.InChannels, first.Value.Bias);
+        Assert.Contains("calibrated with other weights", Assert.Throws<InvalidDataException>(() => loaded.PlanFor(network, changed)).Message);
+
+        // Another version, another kind, corrupt text, a bad scale.
+        var json = JsonNode.Parse(File.ReadAllText(P("p.json")))!.AsObject();
+        void Refused(Action<JsonObject> edit, string expected)
+        {
+            var copy = JsonNode.Parse(json.ToJsonString())!.AsObject();
+            edit(copy);
+            File.WriteAllText(P("bad.json"), copy.ToJsonString());
+            var e = Assert.Throws<InvalidDataException>(() => QuantizationProfile.Load(P("bad.json")));
+            Assert.Contains(expected, e.Message);
+            Assert.DoesNotContain('\n', e.Message);
+        }
+        Refused(o => o["format"] = 2, "format 2 is not supported");
+        Refused(o => o["kind"] = "kernelgen-calibration-statistics", "not a kernelgen-quantization-profile file");
+        Refused(o => o["layers"]!.AsArray().First(l => (string)l!["precision"]! == "int8")!["activationScale"] = -1, "is not a positive number");
+        Refused(o => o["layers"]!.AsArray()[0]!["precision"] = "int4", "is neither int8 nor fp32");
+        Refused(o => o.Remove("weightsHash"), "'weightsHash' is missing");
+        File.WriteAllText(P("cut.json"), File.ReadAllText(P("p.json"))[..200]);
+        Assert.Contains("not valid JSON", Assert.Throws<InvalidDataException>(() => QuantizationProfile.Load(P("cut.json"))).Message);
+    }
+
+    [Fact]
+    public void Static_scales_on_a_scan_beyond_the_calibrated_range_saturate_without_overflow_or_nan()
+    {
+        var network = BuiltInModels.Load("second");
+        var weights = NetworkWeights.Synthetic(network);
+        using var runner = new NetworkRunner(fixture.Session.Accelerator);
+        var calibrator = new Calibrator(runner, network, weights);
+        var statistics = calibrator.NewStatistics();
+        calibrator.Observe(statistics, new CalibrationScan(0, "s0"), Voxelizer.Voxelize(Scan(1, spread: 0.01f), network.Voxels).Tensor);
+        var profile = calibrator.Decide(statistics, [("s0", Voxelizer.Voxelize(Scan(1, spread: 0.01f), network.Voxels).Tensor)], ScaleObserver.Max, new CalibrationTarget(Cosine: -0.5));
+        // A scan with 100× the intensity the calibration saw: the first layer's quantized input saturates at ±127.
+        var loud = Voxelizer.Voxelize(Scan(2, spread: 1f), network.Voxels).Tensor;
+        var plan = runner.Plan(network, loud);
+        var precision = profile.PlanFor(network, weights);
+        Assert.True(precision.IsInt8(plan.Nodes[0]));
+        var first = profile.Layers[0].Quantization!;
+        var quantized = Int8Prologue.QuantizeShifted(plan.Input.Features, new LayerWeights(weights[plan.Nodes[0].Node.Name]).Quantized(PrecisionPlan.ForKernelsOf(plan.Nodes[0].Layer, first)).Int8!.ActivationMultipliers, (plan.Nodes[0].Layer.InChannels + 3) / 4);
+        Assert.Contains(quantized, b => b == 128 + 127);
+        Assert.All(quantized, b => Assert.InRange(b, 1, 255));
+        var run = runner.Run(plan, weights, runner.Defaults(plan, precision), precision);
+        Assert.All(run.Output.Features, v => Assert.True(float.IsFinite(v)));
+    }
+
+    [Fact]
+    public void Calibrate_sharded_or_not_writes_the_same_profile_and_run_uses_it()
+    {
+        WriteScans(4, P("scans"));
+        string[] Common(string output) =>
+            ["--model", "second", "--inputs", P("scans"), "--sample", "2", "--observer", "max", "--accelerator", "cpu", "--out", output];
+        var whole = CliRunner.Run(["calibrate", .. Common(P("whole.json"))]);
+        Assert.True(whole.ExitCode == 0, whole.Error);
+        Assert.Contains("profile written to", whole.Output);
+        foreach (int shard in new[] { 1, 0 })
+        {
+            var part = CliRunner.Run(["calibrate", .. Common(P($"shard{shard}.json")), "--shard", $"{shard}/2"]);
+            Assert.True(part.ExitCode == 0, part.Error);
+        }
+        var merged = CliRunner.Run(["calibrate", "merge", P("shard1.json"), P("shard0.json"), .. Common(P("merged.json"))]);
+        Assert.True(merged.ExitCode == 0, merged.Error);
+        Assert.Equal(QuantizationProfile.Load(P("whole.json")), QuantizationProfile.Load(P("merged.json")));
+
+        // A missing shard, a bad shard spec: one line, exit 2.
+        var missing = CliRunner.Run(["calibrate", "merge", P("shard0.json"), .. Common(P("m2.json"))]);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("do not cover the calibration set", missing.Error);
+        Assert.Equal(2, CliRunner.Run(["calibrate", .. Common(P("x.json")), "--shard", "2/2"]).ExitCode);
+
+        // kernelgen run with the profile: static scales, the profile's int8 nodes.
+        var bin = Path.Combine(P("scans"), "000.bin");
+        var run = CliRunner.Run("run", "--model", "second", "--input", bin, "--accelerator", "cpu", "--profile", P("whole.json"), "--cache", P("cache.json"));
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("static scales", run.Output);
+        var conflict = CliRunner.Run("run", "--model", "second", "--input", bin, "--accelerator", "cpu", "--profile", P("whole.json"), "--quant", "w8a8");
+        Assert.Equal(2, conflict.ExitCode);
+        var wrongModel = CliRunner.Run("run", "--model", "centerpoint", "--input", bin, "--accelerator", "cpu", "--profile", P("whole.json"), "--cache", P("cache.json"));
+        Assert.Equal(2, wrongModel.ExitCode);
+        Assert.Contains("calibrated for network 'second'", wrongModel.Error);
+    }
+}
