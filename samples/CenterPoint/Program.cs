@@ -9,34 +9,40 @@ using KernelGen.Samples.CenterPoint.App;
 using ScottPlot;
 
 // dotnet run -c Release --project samples/CenterPoint [-- --input FILE.bin|FILE.pcap] [--config nusc|kitti]
-//   [--accelerator auto|cpu|cuda] [--weights W.safetensors] [--json PATH] [--out DIR] [--budget 0.02]
-var input = new Option<string?>("--input") { Description = "KITTI .bin(.gz) or Velodyne .pcap (default: the shipped HDL-32E capture, first revolution)" };
+//   [--calibrate SCAN|CAPTURE|FOLDER...] [--profile PROFILE.json] [--target-cosine 0.999 | --target-sqnr 30]
+//   [--accelerator auto|cpu|cuda] [--weights W.safetensors] [--json PATH] [--out DIR]
+var input = new Option<string?>("--input") { Description = "held-out scan: KITTI .bin(.gz) or Velodyne .pcap (default: the shipped HDL-32E capture, first complete revolution)" };
+var calibrate = new Option<string[]>("--calibrate") { Description = "calibration scans, captures or folders (default: the shipped capture's other complete revolutions)", AllowMultipleArgumentsPerToken = true };
+var profile = new Option<string?>("--profile") { Description = "a quantization profile from `kernelgen calibrate` (instead of calibrating here)" };
+var targetCosine = new Option<double?>("--target-cosine") { Description = "BEV cosine to fp32 the precision policy keeps on the worst calibration scan (default 0.999)" };
+var targetSqnr = new Option<double?>("--target-sqnr") { Description = "BEV SQNR to fp32 in dB the precision policy keeps on the worst calibration scan" };
 var config = new Option<string>("--config") { Description = "voxel config: nusc or kitti (default nusc)", DefaultValueFactory = _ => "nusc" };
 var accelerator = new Option<string>("--accelerator") { Description = "auto, cpu or cuda (default auto)", DefaultValueFactory = _ => "auto" };
 var weights = new Option<string?>("--weights") { Description = "CenterPoint checkpoint as safetensors (state-dict names, spconv layout); default: synthetic weights" };
 var json = new Option<string?>("--json") { Description = "also write the results as JSON" };
-var outFolder = new Option<string>("--out") { Description = "folder for report.md, plots and bev.npy (default centerpoint-out)", DefaultValueFactory = _ => "centerpoint-out" };
-var budget = new Option<double>("--budget") { Description = "per-layer relative L2 budget of the mixed-precision policy (default 0.05)", DefaultValueFactory = _ => 0.05 };
-var root = new RootCommand("CenterPoint's sparse 3D backbone (SpMiddleResNetFHD) on a real scan: tuned, fp32, naive W8A8 and W8A8 + SmoothQuant.")
+var outFolder = new Option<string>("--out") { Description = "folder for report.md, profile.json, plots and bev.npy (default centerpoint-out)", DefaultValueFactory = _ => "centerpoint-out" };
+var root = new RootCommand("CenterPoint's sparse 3D backbone (SpMiddleResNetFHD): calibrated on calibration scans, evaluated on a held-out scan, tuned, fp32 against int8.")
 {
-    input, config, accelerator, weights, json, outFolder, budget,
+    input, calibrate, profile, targetCosine, targetSqnr, config, accelerator, weights, json, outFolder,
 };
 root.SetAction(parse =>
 {
     try
     {
-        double errorBudget = parse.GetValue(budget);
-        if (!(errorBudget > 0))
+        double? cosine = parse.GetValue(targetCosine), sqnr = parse.GetValue(targetSqnr);
+        if (cosine is { } c && !(c is > -1 and <= 1))
         {
-            throw new FormatException($"--budget {errorBudget} must be positive");
+            throw new FormatException($"--target-cosine {c} must be in (-1, 1]");
         }
-        var (result, bev) = MainJob.Run(parse.GetValue(input), VoxelConfig.FromName(parse.GetValue(config)!),
-            AcceleratorSession.ParseChoice(parse.GetValue(accelerator)!), parse.GetValue(weights), errorBudget, Console.Out);
+        var target = cosine is null && sqnr is null ? new KernelGen.Profiles.CalibrationTarget() : new KernelGen.Profiles.CalibrationTarget(cosine, sqnr);
         string folder = parse.GetValue(outFolder)!;
         Directory.CreateDirectory(folder);
+        var (result, bev) = MainJob.Run(parse.GetValue(input), parse.GetValue(calibrate), parse.GetValue(profile), VoxelConfig.FromName(parse.GetValue(config)!),
+            AcceleratorSession.ParseChoice(parse.GetValue(accelerator)!), parse.GetValue(weights), target, Path.Combine(folder, "profile.json"), Console.Out);
         Npy.Write(Path.Combine(folder, "bev.npy"), bev, result.BevShape);
         string report = Report.Markdown(result);
         Report.Plot(result, Path.Combine(folder, "layer_times.png"));
+        Report.PlotCurve(result, Path.Combine(folder, "policy_curve.png"));
         File.WriteAllText(Path.Combine(folder, "report.md"), report);
         Console.WriteLine(report);
         if (parse.GetValue(json) is { } path)
@@ -48,7 +54,7 @@ root.SetAction(parse =>
     }
     catch (Exception e) when (e is ArgumentException or FormatException or InvalidDataException or IOException or KeyNotFoundException or InvalidOperationException)
     {
-        Console.Error.WriteLine($"centerpoint: error: {e.Message}");
+        Console.Error.WriteLine($"centerpoint: error: {e.Message.ReplaceLineEndings(" ")}");
         return 2;
     }
 });
@@ -60,38 +66,69 @@ internal static class Report
     public static string Markdown(MainJobResult r)
     {
         var md = new StringBuilder();
-        md.AppendLine("# CenterPoint SpMiddleResNetFHD on a real scan");
+        md.AppendLine("# CenterPoint SpMiddleResNetFHD: calibrated once, evaluated on a held-out scan");
         md.AppendLine();
-        md.AppendLine($"{r.Scan}: {r.Voxels} voxels ({r.Config} config) on {r.Device}. Weights: {r.Weights}. Kernel maps {r.MapsMs:F0} ms; tuning " +
+        md.AppendLine($"Held-out scan {r.Scan}: {r.Voxels} voxels ({r.Config} config) on {r.Device}. Weights: {r.Weights}. " +
+                      (r.ProfileLoaded ? $"Profile loaded from {r.Profile}" : $"Calibrated on {r.CalibrationScans.Count} other scans ({string.Join(", ", r.CalibrationScans.Take(4))}{(r.CalibrationScans.Count > 4 ? ", …" : "")}); profile written to {r.Profile}") +
+                      $". Kernel maps {r.MapsMs:F0} ms; tuning " +
                       (r.TunedFromCache == r.Tunings ? $"from the cache ({r.Tunings} choices)" : $"{r.TuneSeconds:F0} s ({r.Tunings - r.TunedFromCache} of {r.Tunings} measured)") +
-                      $". Times are the median of three warm runs. Errors are against the fp32 run, layer by layer (accumulated through the chain).");
+                      ". Times are the median of three warm runs on the held-out scan.");
         md.AppendLine();
-        md.AppendLine("| layer | kind | Cin→Cout | sites in→out | fp32 variant | int8 variant | precision | fp32 ms | naive W8A8 ms | int8 ms | naive rel. L2 | rel. L2 | cosine |");
-        md.AppendLine("|---|---|---|---|---|---|---|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("## BEV output against fp32: calibration scans and the held-out scan");
+        md.AppendLine();
+        md.AppendLine("| plan | int8 layers | calibration worst cosine | calibration mean cosine | calibration worst SQNR | held-out cosine | held-out SQNR | held-out ms |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var p in r.Plans)
+        {
+            md.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {p.Plan} | {p.Int8Layers} | {p.CalibrationWorstCosine:F5} | {p.CalibrationMeanCosine:F5} | {Db(p.CalibrationWorstSqnrDb)} | {p.HeldOut.Cosine:F5} | {Db(p.HeldOut.SqnrDb)} | {p.Ms:F0} |"));
+        }
+        md.AppendLine();
+        md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Speed on the held-out scan: the policy's int8 {r.Fp32Ms / r.Int8Ms:F2}× the fp32 run; naive W8A8 {r.Fp32Ms / r.NaiveMs:F2}×."));
+        md.AppendLine();
+        md.AppendLine($"## Precision policy ({r.Target} on the worst calibration sample scan)");
+        md.AppendLine();
+        md.AppendLine("| int8 layers | demoted | worst cosine | mean cosine | worst SQNR | mean SQNR |");
+        md.AppendLine("|---:|---|---:|---:|---:|---:|");
+        foreach (var step in r.Curve)
+        {
+            md.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {step.Int8Layers} | {step.Demoted ?? "—"} | {step.Agreement.WorstCosine:F5} | {step.Agreement.MeanCosine:F5} | {Db(step.Agreement.WorstSqnrDb)} | {Db(step.Agreement.MeanSqnrDb)} |"));
+        }
+        md.AppendLine();
+        md.AppendLine("![policy curve](policy_curve.png)");
+        md.AppendLine();
+        md.AppendLine("## Per layer (held-out scan; input statistics from the calibration set)");
+        md.AppendLine();
+        md.AppendLine("| layer | kind | Cin→Cout | sites in→out | input max abs | outlier ratio (max / median channel max) | fp32 variant | int8 variant | precision | fp32 ms | naive ms | int8 ms | naive rel. L2 | rel. L2 | decision |");
+        md.AppendLine("|---|---|---|---|---:|---:|---|---|---|---:|---:|---:|---:|---:|---|");
         foreach (var l in r.Layers)
         {
             md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {l.Name} | {l.Kind} | {l.InChannels}→{l.OutChannels} | {l.SitesIn}→{l.SitesOut} | {l.Fp32Variant} | {l.Int8Variant} | {l.Precision} | {l.Fp32Ms:F1} | {l.NaiveMs:F1} | {l.Int8Ms:F1} | {l.NaiveError.RelativeL2:P2} | {l.Int8Error.RelativeL2:P2} | {l.Int8Error.Cosine:F5} |"));
+                $"| {l.Name} | {l.Kind} | {l.InChannels}→{l.OutChannels} | {l.SitesIn}→{l.SitesOut} | {(l.InputMax > 0 ? l.InputMax.ToString("G4", CultureInfo.InvariantCulture) : "")} | {(l.OutlierRatio > 0 ? l.OutlierRatio.ToString("F1", CultureInfo.InvariantCulture) : "")} | {l.Fp32Variant} | {l.Int8Variant} | {l.Precision} | {l.Fp32Ms:F1} | {l.NaiveMs:F1} | {l.Int8Ms:F1} | {l.NaiveError.RelativeL2:P2} | {l.Int8Error.RelativeL2:P2} | {l.Decision} |"));
         }
         md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"| **total** | | | | | | | **{r.Fp32Ms:F0}** | **{r.NaiveMs:F0}** | **{r.Int8Ms:F0}** | | | |"));
-        md.AppendLine();
-        md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"BEV output {string.Join(" × ", r.BevShape)}: W8A8 + SmoothQuant (policy) cosine {r.BevInt8.Cosine:F5}, SQNR {r.BevInt8.SqnrDb:F1} dB, relative L2 {r.BevInt8.RelativeL2:P2}; naive W8A8 on every int8-capable layer: cosine {r.BevNaive.Cosine:F5}, SQNR {r.BevNaive.SqnrDb:F1} dB."));
-        md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"Speed: int8 {r.Fp32Ms / r.Int8Ms:F2}× the fp32 run; naive W8A8 {r.Fp32Ms / r.NaiveMs:F2}×."));
-        md.AppendLine();
-        md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"## Mixed-precision decisions (budget: relative L2 ≤ {r.Budget:P1} per layer, measured on this scan)"));
-        md.AppendLine();
-        md.AppendLine("| layer | decision |");
-        md.AppendLine("|---|---|");
-        foreach (var l in r.Layers)
-        {
-            md.AppendLine($"| {l.Name} | {l.Decision} |");
-        }
+            $"| **total** | | | | | | | | | **{r.Fp32Ms:F0}** | **{r.NaiveMs:F0}** | **{r.Int8Ms:F0}** | | | |"));
         md.AppendLine();
         md.AppendLine("![per-layer times](layer_times.png)");
         return md.ToString();
+    }
+
+    private static string Db(double db) => double.IsFinite(db) ? db.ToString("F1", CultureInfo.InvariantCulture) + " dB" : "∞";
+
+    public static void PlotCurve(MainJobResult r, string path)
+    {
+        var plot = new Plot();
+        var xs = r.Curve.Select(s => (double)s.Int8Layers).ToArray();
+        var worst = plot.Add.Scatter(xs, r.Curve.Select(s => s.Agreement.WorstCosine).ToArray());
+        worst.LegendText = "worst calibration scan";
+        var mean = plot.Add.Scatter(xs, r.Curve.Select(s => s.Agreement.MeanCosine).ToArray());
+        mean.LegendText = "mean";
+        plot.ShowLegend(Alignment.LowerLeft);
+        plot.Title($"Precision policy: BEV cosine to fp32 ({r.Target})");
+        plot.XLabel("int8 layers");
+        plot.YLabel("cosine");
+        plot.SavePng(path, 800, 480);
     }
 
     public static void Plot(MainJobResult r, string path)

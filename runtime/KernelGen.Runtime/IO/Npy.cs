@@ -69,10 +69,10 @@ public static partial class Npy
         int itemSize = type is NpyType.Float32 or NpyType.Int32 ? 4 : 8;
         long dataStart = headerStart + headerLength;
         // The element count in checked 64-bit arithmetic: a huge shape is an error, never a wrapped-around small count.
-        long count = 1;
-        foreach (int dimension in shape)
+        long count = shape.Contains(0) ? 0 : 1;
+        foreach (int dimension in count == 0 ? [] : shape)
         {
-            if (dimension != 0 && count > (bytes.Length - dataStart) / itemSize / dimension)
+            if (count > long.MaxValue / itemSize / dimension)
             {
                 count = -1;
                 break;

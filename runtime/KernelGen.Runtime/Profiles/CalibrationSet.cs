@@ -61,6 +61,18 @@ public sealed class CalibrationSet
         return set;
     }
 
+    /// <summary>A set of scans already in memory (e.g. the revolutions of an embedded capture), in the order given.</summary>
+    public static CalibrationSet Of(IEnumerable<(string Name, PointCloud Cloud)> scans)
+    {
+        ArgumentNullException.ThrowIfNull(scans);
+        var set = new CalibrationSet();
+        foreach (var (name, cloud) in scans)
+        {
+            set.Add(name, () => cloud);
+        }
+        return set._scans.Count > 0 ? set : throw new ArgumentException("the calibration set is empty");
+    }
+
     private void Add(string name, Func<PointCloud> read) => _scans.Add((new CalibrationScan(_scans.Count, name), read));
 
     /// <summary>Every scan, numbered from 0.</summary>

@@ -137,9 +137,16 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
             chosen.TryGetValue(node.Name, out var c);
             double? error = chosen.ContainsKey(node.Name) ? c.RelativeL2 : null;
             double? sensitive = sensitivity.TryGetValue(node.Name, out var s) ? s : null;
+            float? naive = statistics.Nodes.TryGetValue(node.Name, out var observed)
+                ? ScaleObservers.Threshold(observed, null, ScaleObserver.Max) / W8A8LayerWeights.QuantMax : null;
+            if (!chosen.ContainsKey(node.Name))
+            {
+                return new LayerProfile(node.Name, false);
+            }
             if (!int8.Contains(node.Name))
             {
-                return new LayerProfile(node.Name, false, LayerRelativeL2: error, Sensitivity: sensitive);
+                return new LayerProfile(node.Name, false, c.Quantization.ActivationScale, c.Observer, c.Quantization.Alpha, c.Quantization.Smoothing,
+                    null, error, sensitive, naive);
             }
             float[]? multipliers = null;
             if (needs[i].Int8Output)
@@ -148,7 +155,7 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
                 multipliers = new LayerWeights(_weights[reader.Name]).Quantized(chosen[reader.Name].Quantization).Int8!.ActivationMultipliers;
             }
             return new LayerProfile(node.Name, true, c.Quantization.ActivationScale, c.Observer, c.Quantization.Alpha, c.Quantization.Smoothing,
-                multipliers, error, sensitive);
+                multipliers, error, sensitive, naive);
         }).ToList();
         return new QuantizationProfile(
             statistics.Network, statistics.NetworkHash, statistics.WeightsHash, statistics.Scans.Select(s => s.Name).ToList(), sample.Select(s => s.Name).ToList(),

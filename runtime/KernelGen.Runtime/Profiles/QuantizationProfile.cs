@@ -11,23 +11,44 @@ namespace KernelGen.Profiles;
 /// produced it, the SmoothQuant strength and factors, and — when its output feeds int8 readers directly — the
 /// requantization multipliers of its int8 output; or fp32.
 /// </summary>
+/// <remarks>
+/// A layer the policy kept in fp32 keeps the scales it would run int8 with (<see cref="Quantization"/>), so a report can
+/// show what all-int8 would do and a user can promote it again; <see cref="NaiveScale"/> is naive W8A8's s_x (max |x| /
+/// 127, no smoothing) for comparison.
+/// </remarks>
 public sealed record LayerProfile(
     string Node, bool Int8, float? ActivationScale = null, ScaleObserver? Observer = null, double? Alpha = null, float[]? Smoothing = null,
-    float[]? OutputMultipliers = null, double? LayerRelativeL2 = null, double? Sensitivity = null)
+    float[]? OutputMultipliers = null, double? LayerRelativeL2 = null, double? Sensitivity = null, float? NaiveScale = null)
 {
-    /// <summary>The scales the kernels take, or null for an fp32 node.</summary>
-    public LayerQuantization? Quantization => Int8 ? new LayerQuantization(ActivationScale!.Value, Smoothing, Alpha) : null;
+    /// <summary>The scales the node runs int8 with (or would, if the policy kept it fp32); null for a layer without W8A8 kernels.</summary>
+    public LayerQuantization? Quantization => ActivationScale is { } scale ? new LayerQuantization(scale, Smoothing, Alpha) : null;
+
+    /// <summary>Naive W8A8's scales (no smoothing), or null for a layer without W8A8 kernels.</summary>
+    public LayerQuantization? Naive => NaiveScale is { } scale ? new LayerQuantization(scale) : null;
 
     /// <summary>Value equality including the arrays' contents.</summary>
     public bool Equals(LayerProfile? other) =>
         other is not null && Node == other.Node && Int8 == other.Int8 && ActivationScale == other.ActivationScale && Observer == other.Observer
         && Alpha == other.Alpha && Same(Smoothing, other.Smoothing) && Same(OutputMultipliers, other.OutputMultipliers)
-        && LayerRelativeL2 == other.LayerRelativeL2 && Sensitivity == other.Sensitivity;
+        && LayerRelativeL2 == other.LayerRelativeL2 && Sensitivity == other.Sensitivity && NaiveScale == other.NaiveScale;
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Node, Int8, ActivationScale, Alpha);
 
     private static bool Same(float[]? a, float[]? b) => a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b);
+}
+
+/// <summary>Which precision plan of a profile: the policy's, or every int8-capable layer int8 (profile or naive scales).</summary>
+public enum ProfilePlan
+{
+    /// <summary>The precision policy's plan (what the profile deploys).</summary>
+    Policy,
+
+    /// <summary>Every int8-capable layer int8 with the profile's scales.</summary>
+    AllInt8,
+
+    /// <summary>Every int8-capable layer int8 with naive W8A8 scales (max |x| / 127, no SmoothQuant).</summary>
+    NaiveAllInt8,
 }
 
 /// <summary>The network output's agreement with fp32 on a set of scans: the worst scan and the mean.</summary>
@@ -66,7 +87,14 @@ public sealed record QuantizationProfile(
     /// for entries that do not fit the network (a missing node, factors of the wrong length, int8 on a layer without
     /// W8A8 kernels).
     /// </summary>
-    public PrecisionPlan PlanFor(ValidatedNetwork network, IReadOnlyDictionary<string, ConvWeights> weights)
+    public PrecisionPlan PlanFor(ValidatedNetwork network, IReadOnlyDictionary<string, ConvWeights> weights) =>
+        PlanFor(network, weights, ProfilePlan.Policy);
+
+    /// <summary>
+    /// The same for <paramref name="which"/> plan: the policy's, every int8-capable layer int8 with the profile's
+    /// scales, or every one with naive W8A8 scales (for comparisons).
+    /// </summary>
+    public PrecisionPlan PlanFor(ValidatedNetwork network, IReadOnlyDictionary<string, ConvWeights> weights, ProfilePlan which)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(weights);
@@ -74,11 +102,11 @@ public sealed record QuantizationProfile(
         if (networkHash != NetworkHash)
         {
             throw new InvalidDataException(
-                $"the profile was calibrated for network '{Network}' ({NetworkHash[..19]}…), not for this description of '{network.Network.Name}' ({networkHash[..19]}…); recalibrate");
+                $"the profile was calibrated for network '{KernelGen.IO.OneLine.Of(Network)}' ({Short(NetworkHash)}), not for this description of '{network.Network.Name}' ({Short(networkHash)}); recalibrate");
         }
         if (weightsHash != WeightsHash)
         {
-            throw new InvalidDataException($"the profile was calibrated with other weights ({WeightsHash[..19]}…, these are {weightsHash[..19]}…); recalibrate");
+            throw new InvalidDataException($"the profile was calibrated with other weights ({Short(WeightsHash)}, these are {Short(weightsHash)}); recalibrate");
         }
         var int8 = new Dictionary<string, LayerQuantization>(StringComparer.Ordinal);
         for (int i = 0; i < network.Network.Nodes.Count; i++)
@@ -86,7 +114,13 @@ public sealed record QuantizationProfile(
             var node = network.Network.Nodes[i];
             var layer = network.Layers[i];
             var entry = Layers.FirstOrDefault(l => l.Node == node.Name) ?? throw new InvalidDataException($"the profile has no entry for node {node.Name}");
-            if (!entry.Int8)
+            var quantization = which switch
+            {
+                ProfilePlan.Policy => entry.Int8 ? entry.Quantization : null,
+                ProfilePlan.AllInt8 => entry.Quantization,
+                _ => entry.Naive,
+            };
+            if (quantization is null)
             {
                 continue;
             }
@@ -98,7 +132,7 @@ public sealed record QuantizationProfile(
             {
                 throw new InvalidDataException($"node {node.Name}: {s.Length} SmoothQuant factors for Cin={layer.InChannels}, or a factor that is not positive and finite");
             }
-            int8[node.Name] = entry.Quantization!;
+            int8[node.Name] = quantization;
         }
         return PrecisionPlan.Static(int8);
     }
@@ -134,7 +168,7 @@ public sealed record QuantizationProfile(
             ["layers"] = new JsonArray(Layers.Select(l =>
             {
                 var entry = new JsonObject { ["node"] = l.Node, ["precision"] = l.Int8 ? "int8" : "fp32" };
-                if (l.Int8)
+                if (l.ActivationScale is not null)
                 {
                     entry["activationScale"] = l.ActivationScale;
                     entry["observer"] = l.Observer?.ToString().ToLowerInvariant();
@@ -142,13 +176,19 @@ public sealed record QuantizationProfile(
                     entry["smoothing"] = l.Smoothing is null ? null : Floats(l.Smoothing);
                     entry["outputMultipliers"] = l.OutputMultipliers is null ? null : Floats(l.OutputMultipliers);
                 }
+                entry["naiveScale"] = l.NaiveScale;
                 entry["layerRelativeL2"] = Finite(l.LayerRelativeL2);
                 entry["sensitivity"] = Finite(l.Sensitivity);
                 return (JsonNode)entry;
             }).ToArray()),
         };
-        File.WriteAllText(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.WriteAllText(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
     }
+
+    private static string Short(string hash) => hash.Length > 19 ? hash[..19] + "…" : KernelGen.IO.OneLine.Of(hash);
+
+    private static float Scale(float scale, string where) => scale > 0 && float.IsFinite(1f / scale)
+        ? scale : throw new InvalidDataException($"{where}: activation scale {scale} is not a positive number whose inverse fits float32");
 
     private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
 
@@ -186,25 +226,22 @@ public sealed record QuantizationProfile(
             where = $"{source}: layer {name}";
             string precision = ProfileJson.String(entry, "precision", where);
             double? layerError = ProfileJson.OptionalDouble(entry, "layerRelativeL2", where), sensitivity = ProfileJson.OptionalDouble(entry, "sensitivity", where);
-            if (precision == "fp32")
-            {
-                return new LayerProfile(name, false, LayerRelativeL2: layerError, Sensitivity: sensitivity);
-            }
-            if (precision != "int8")
+            float? naive = entry["naiveScale"] is null ? null : Scale(ProfileJson.Float(entry, "naiveScale", where), where);
+            if (precision is not ("int8" or "fp32"))
             {
                 throw new InvalidDataException($"{where}: precision '{KernelGen.IO.OneLine.Of(precision)}' is neither int8 nor fp32");
             }
-            float scale = ProfileJson.Float(entry, "activationScale", where);
-            if (!(scale > 0) || !float.IsFinite(1f / scale))
+            if (precision == "fp32" && entry["activationScale"] is null)
             {
-                throw new InvalidDataException($"{where}: activation scale {scale} is not a positive number whose inverse fits float32");
+                return new LayerProfile(name, false, LayerRelativeL2: layerError, Sensitivity: sensitivity, NaiveScale: naive);
             }
+            float scale = Scale(ProfileJson.Float(entry, "activationScale", where), where);
             string? observer = ProfileJson.OptionalString(entry, "observer", where);
-            return new LayerProfile(name, true, scale,
+            return new LayerProfile(name, precision == "int8", scale,
                 observer is null ? null : Enum.TryParse<ScaleObserver>(observer, ignoreCase: true, out var o) && o != ScaleObserver.Auto ? o
                     : throw new InvalidDataException($"{where}: unknown observer '{KernelGen.IO.OneLine.Of(observer)}'"),
                 ProfileJson.OptionalDouble(entry, "alpha", where), ProfileJson.OptionalFloats(entry, "smoothing", where),
-                ProfileJson.OptionalFloats(entry, "outputMultipliers", where), layerError, sensitivity);
+                ProfileJson.OptionalFloats(entry, "outputMultipliers", where), layerError, sensitivity, naive);
         }).ToList();
         if (layers.Select(l => l.Node).Distinct().Count() != layers.Count)
         {
