@@ -182,7 +182,7 @@ public sealed partial class ConvKernelGenerator
         var attribute = symbol.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == QuantizeAttribute);
         if (attribute is null)
         {
-            return new QuantModel(false, false, 0.5);
+            return new QuantModel(false, false, 0.5, false);
         }
         int mode = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is int m ? m : 0;
         if (mode < 0 || mode >= QuantModes.Length)
@@ -193,6 +193,7 @@ public sealed partial class ConvKernelGenerator
         var args = attribute.NamedArguments.ToDictionary(a => a.Key, a => a.Value);
         bool smooth = args.TryGetValue("SmoothQuant", out var s) && s.Value is true;
         double alpha = args.TryGetValue("Alpha", out var a) && a.Value is double d ? d : 0.5;
+        bool acceptPadding = args.TryGetValue("AcceptChannelPadding", out var p) && p.Value is true;
         if (smooth && mode != 1)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SmoothQuantWithoutW8A8, location, name, "QuantMode." + QuantModes[mode]));
@@ -201,7 +202,7 @@ public sealed partial class ConvKernelGenerator
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AlphaOutOfRange, location, name, alpha.ToString(CultureInfo.InvariantCulture)));
         }
-        return new QuantModel(mode == 1, smooth && mode == 1, alpha);
+        return new QuantModel(mode == 1, smooth && mode == 1, alpha, acceptPadding);
     }
 
     private static List<VariantModel> ReadVariants(
@@ -255,7 +256,7 @@ public sealed partial class ConvKernelGenerator
         if (quant.W8A8)
         {
             int padded = conv.InChannelWords * 4;
-            if (padded != conv.InChannels)
+            if (padded != conv.InChannels && !quant.AcceptChannelPadding)
             {
                 int waste = (int)Math.Round(100.0 * (padded - conv.InChannels) / padded);
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.W8A8ChannelPadding, location, name, conv.InChannels, padded, waste));

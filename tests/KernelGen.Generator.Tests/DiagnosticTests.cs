@@ -41,7 +41,7 @@ public sealed class DiagnosticTests
         { Layer($"[SparseConv3d(InChannels = 8, OutChannels = 8)] {Tile} {Tile}"), "KGEN0012",
           "[Tile(BlockM = 32, BlockN = 16, BlockK = 16)] on 'L' appears more than once" },
         { Layer($"[SparseConv3d(InChannels = 5, OutChannels = 8)] {Tile} [Quantize(QuantMode.W8A8)]"), "KGEN0013",
-          "[Quantize(QuantMode.W8A8)] on 'L': int8 kernels pack input channels in groups of 4, so InChannels = 5 is zero-padded to 8 and 38% of the int8 work is padding; give the layer 8 input channels or keep it fp32" },
+          "[Quantize(QuantMode.W8A8)] on 'L': int8 kernels pack input channels in groups of 4, so InChannels = 5 is zero-padded to 8 and 38% of the int8 work is padding; give the layer 8 input channels, keep it fp32, or accept it with [Quantize(..., AcceptChannelPadding = true)]" },
         { Layer($"[SparseConv3d(InChannels = 8, OutChannels = 8)] {Tile} [Quantize(QuantMode.None, SmoothQuant = true)]"), "KGEN0014",
           "[Quantize] on 'L': SmoothQuant = true needs QuantMode.W8A8, but the mode is QuantMode.None" },
         { Layer($"[SparseConv3d(InChannels = 8, OutChannels = 8)] {Tile} [Quantize(QuantMode.W8A8, SmoothQuant = true, Alpha = 1.5)]"), "KGEN0015",
@@ -69,6 +69,14 @@ public sealed class DiagnosticTests
         {
             Assert.Empty(result.GeneratedSources); // an invalid layer generates nothing rather than broken code
         }
+    }
+
+    [Fact]
+    public void Padding_accepted_on_the_layer_is_not_a_warning_and_the_layer_still_gets_int8_kernels()
+    {
+        var (result, output) = GeneratorHarness.Run(Layer($"[SparseConv3d(InChannels = 5, OutChannels = 8)] {Tile} [Quantize(QuantMode.W8A8, AcceptChannelPadding = true)]"));
+        Assert.Empty(GeneratorHarness.AllDiagnostics(result, output));
+        Assert.Contains(result.GeneratedSources, s => s.HintName.Contains("CpuW8A8_", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -62,7 +62,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor W8A8ChannelPadding = Warning("KGEN0013",
         "W8A8 input channels are padded",
-        "[Quantize(QuantMode.W8A8)] on '{0}': int8 kernels pack input channels in groups of 4, so InChannels = {1} is zero-padded to {2} and {3}% of the int8 work is padding; give the layer {2} input channels or keep it fp32");
+        "[Quantize(QuantMode.W8A8)] on '{0}': int8 kernels pack input channels in groups of 4, so InChannels = {1} is zero-padded to {2} and {3}% of the int8 work is padding; give the layer {2} input channels, keep it fp32, or accept it with [Quantize(..., AcceptChannelPadding = true)]");
 
     public static readonly DiagnosticDescriptor SmoothQuantWithoutW8A8 = Error("KGEN0014",
         "SmoothQuant needs W8A8",

@@ -52,4 +52,4 @@ internal sealed record AxesModel(int Z, int Y, int X)
 }
 
 /// <summary>Quantization: fp32 only or W8A8, SmoothQuant and its alpha.</summary>
-internal sealed record QuantModel(bool W8A8, bool SmoothQuant, double Alpha);
+internal sealed record QuantModel(bool W8A8, bool SmoothQuant, double Alpha, bool AcceptChannelPadding);

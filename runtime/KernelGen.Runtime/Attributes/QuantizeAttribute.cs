@@ -18,4 +18,10 @@ public sealed class QuantizeAttribute : Attribute
 
     /// <summary>The SmoothQuant migration strength α in [0, 1] used when the layer is calibrated. Default 0.5.</summary>
     public double Alpha { get; set; } = 0.5;
+
+    /// <summary>
+    /// Accept that int8 pads the input channels to a multiple of 4 (e.g. a first layer's 5 voxel features to 8): no
+    /// KGEN0013 warning for this layer. Say it where the padding is deliberate; everywhere else the warning stays.
+    /// </summary>
+    public bool AcceptChannelPadding { get; set; }
 }
