@@ -74,7 +74,7 @@ internal static class CalibrateCommand
         command.SetAction(parse =>
         {
             var (shardIndex, shardCount) = ParseShard(parse.GetValue(shard));
-            var job = Job.Open(options, parse);
+            using var job = Job.Open(options, parse);
             var scans = shardCount > 1 ? job.Set.Shard(shardIndex, shardCount) : job.Set.Scans;
             var statistics = job.Calibrator.NewStatistics();
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
@@ -104,7 +104,7 @@ internal static class CalibrateCommand
         mergeOptions.AddTo(merge);
         merge.SetAction(parse =>
         {
-            var job = Job.Open(mergeOptions, parse);
+            using var job = Job.Open(mergeOptions, parse);
             var paths = parse.GetValue(files)!;
             var statistics = CalibrationStatistics.Load(paths[0]);
             foreach (var path in paths.Skip(1))
@@ -130,8 +130,14 @@ internal static class CalibrateCommand
     /// <summary>What both forms share: the network, weights, calibration set, runner and where the results go.</summary>
     private sealed class Job(
         ValidatedNetwork network, CalibrationSet set, Calibrator calibrator, NetworkRunner runner, AcceleratorSession session,
-        ScaleObserver observer, CalibrationTarget target, int sampleSize, string outPath, string? jsonPath)
+        ScaleObserver observer, CalibrationTarget target, int sampleSize, string outPath, string? jsonPath) : IDisposable
     {
+        public void Dispose()
+        {
+            runner.Dispose();
+            session.Dispose();
+        }
+
         public CalibrationSet Set => set;
         public Calibrator Calibrator => calibrator;
         public string OutPath => outPath;
@@ -148,7 +154,6 @@ internal static class CalibrateCommand
             var network = ModelSource.Load(parse.GetValue(options.Model)!, parse.GetValue(options.Layers));
             var weights = parse.GetValue(options.Weights) is { } checkpoint ? NetworkWeights.FromSafeTensors(network, checkpoint) : NetworkWeights.Synthetic(network);
             var set = CalibrationSet.From(parse.GetValue(options.Inputs)!);
-            // The session and runner live as long as the process: the command ends right after the job.
             var session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(parse.GetValue(options.Accelerator)!));
             var runner = new NetworkRunner(session.Accelerator);
             return new Job(network, set, new Calibrator(runner, network, weights), runner, session, observer, target, sampleSize, outPath, jsonPath);
@@ -162,19 +167,11 @@ internal static class CalibrateCommand
 
         public void Decide(CalibrationStatistics statistics, TextWriter output, IAnsiConsole console)
         {
-            try
-            {
-                var sample = set.Sample(sampleSize).Select(s => (s.Name, Voxels(s))).ToList();
-                QuantizationProfile profile = null!;
-                console.Status().Start("deciding", status => profile = calibrator.Decide(statistics, sample, observer, target, text => status.Status(text)));
-                profile.Save(outPath);
-                Report(profile, output);
-            }
-            finally
-            {
-                runner.Dispose();
-                session.Dispose();
-            }
+            var sample = set.Sample(sampleSize).Select(s => (s.Name, Voxels(s))).ToList();
+            QuantizationProfile profile = null!;
+            console.Status().Start("deciding", status => profile = calibrator.Decide(statistics, sample, observer, target, text => status.Status(text)));
+            profile.Save(outPath);
+            Report(profile, output);
         }
 
         private void Report(QuantizationProfile profile, TextWriter output)
