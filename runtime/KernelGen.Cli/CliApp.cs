@@ -37,9 +37,20 @@ internal static class CliApp
         }
         catch (Exception e) when (IsUserError(e))
         {
-            error.WriteLine($"kernelgen {parsed.CommandResult.Command.Name}: error: {OneLine(e)}");
+            error.WriteLine($"kernelgen {CommandPath(parsed.CommandResult)}: error: {OneLine(e)}");
             return UsageError;
         }
+    }
+
+    /// <summary>The command as typed, below the root: "run", "calibrate merge".</summary>
+    private static string CommandPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new List<string>();
+        for (var command = result; command.Parent is System.CommandLine.Parsing.CommandResult parent; command = parent)
+        {
+            names.Insert(0, command.Command.Name);
+        }
+        return string.Join(' ', names);
     }
 
     /// <summary>The message for a user: without .NET's " (Parameter 'x')" suffix, on one line.</summary>
