@@ -13,7 +13,7 @@ namespace KernelGen.Cli;
 /// <c>kernelgen calibrate</c>: calibrates a network once on a calibration set and writes a
 /// <see cref="QuantizationProfile"/> that <c>kernelgen run --profile</c> and the main job load. With <c>--shard i/n</c>
 /// it writes the shard's statistics instead; <c>kernelgen calibrate merge</c> combines shard files (exactly, in any
-/// order) and makes the profile from them — the same profile as one machine calibrating on every scan.
+/// order) and makes the profile from them — the same scales and decisions as one machine calibrating on every scan.
 /// </summary>
 internal static class CalibrateCommand
 {
@@ -184,10 +184,10 @@ internal static class CalibrateCommand
                                  $"{(layer.ActivationScale is { } s ? s.ToString("G4", CultureInfo.InvariantCulture) : ""),10} {(layer.LayerRelativeL2 is { } e ? e.ToString("P2", CultureInfo.InvariantCulture) : ""),12} " +
                                  $"{(layer.Sensitivity is { } v ? v.ToString("G3", CultureInfo.InvariantCulture) : ""),11}");
             }
-            output.WriteLine("policy (int8 layers → network output against fp32 on the sample, worst / mean):");
+            output.WriteLine("policy (int8 layers → network output against fp32 on the sample, worst / mean; network time per scan):");
             foreach (var step in profile.Curve)
             {
-                output.WriteLine($"  {step.Int8Layers,3} int8{(step.Demoted is { } d ? $" (demoted {d})" : ""),-26} cosine {step.Agreement.WorstCosine:F5} / {step.Agreement.MeanCosine:F5}   SQNR {step.Agreement.WorstSqnrDb:F1} / {step.Agreement.MeanSqnrDb:F1} dB");
+                output.WriteLine($"  {step.Int8Layers,3} int8{(step.Demoted is { } d ? $" (demoted {d})" : ""),-26} cosine {step.Agreement.WorstCosine:F5} / {step.Agreement.MeanCosine:F5}   SQNR {step.Agreement.WorstSqnrDb:F1} / {step.Agreement.MeanSqnrDb:F1} dB   {step.NetworkMs,7:F1} ms");
             }
             output.WriteLine($"profile written to {outPath}: {profile.Layers.Count(l => l.Int8)} of {profile.Layers.Count} nodes int8");
             if (jsonPath is not null)
@@ -197,7 +197,7 @@ internal static class CalibrateCommand
                     network = profile.Network, scans = profile.Scans.Count, sample = profile.Sample, observer = profile.Observer.ToString().ToLowerInvariant(), target = profile.Target,
                     int8Layers = profile.Layers.Count(l => l.Int8), worstCosine = profile.Calibration.WorstCosine, meanCosine = profile.Calibration.MeanCosine,
                     worstSqnrDb = double.IsFinite(profile.Calibration.WorstSqnrDb) ? profile.Calibration.WorstSqnrDb : (double?)null,
-                    curve = profile.Curve.Select(c => new { c.Int8Layers, c.Demoted, c.Agreement.WorstCosine, c.Agreement.MeanCosine }),
+                    curve = profile.Curve.Select(c => new { c.Int8Layers, c.Demoted, c.Agreement.WorstCosine, c.Agreement.MeanCosine, c.NetworkMs }),
                     profile = outPath,
                 }, new JsonSerializerOptions { WriteIndented = true }));
             }

@@ -88,12 +88,12 @@ internal static class Report
         md.AppendLine();
         md.AppendLine($"## Precision policy ({r.Target} on the worst calibration sample scan)");
         md.AppendLine();
-        md.AppendLine("| int8 layers | demoted | worst cosine | mean cosine | worst SQNR | mean SQNR |");
-        md.AppendLine("|---:|---|---:|---:|---:|---:|");
+        md.AppendLine("| int8 layers | demoted | worst cosine | mean cosine | worst SQNR | mean SQNR | network ms (sample, default kernels) |");
+        md.AppendLine("|---:|---|---:|---:|---:|---:|---:|");
         foreach (var step in r.Curve)
         {
             md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {step.Int8Layers} | {step.Demoted ?? "—"} | {step.Agreement.WorstCosine:F5} | {step.Agreement.MeanCosine:F5} | {Db(step.Agreement.WorstSqnrDb)} | {Db(step.Agreement.MeanSqnrDb)} |"));
+                $"| {step.Int8Layers} | {step.Demoted ?? "—"} | {step.Agreement.WorstCosine:F5} | {step.Agreement.MeanCosine:F5} | {Db(step.Agreement.WorstSqnrDb)} | {Db(step.Agreement.MeanSqnrDb)} | {step.NetworkMs:F0} |"));
         }
         md.AppendLine();
         md.AppendLine("![policy curve](policy_curve.png)");
@@ -116,17 +116,22 @@ internal static class Report
 
     private static string Db(double db) => double.IsFinite(db) ? db.ToString("F1", CultureInfo.InvariantCulture) + " dB" : "∞";
 
+    /// <summary>The policy's speed/accuracy curve: BEV cosine to fp32 against the network time, one point per step.</summary>
     public static void PlotCurve(MainJobResult r, string path)
     {
         var plot = new Plot();
-        var xs = r.Curve.Select(s => (double)s.Int8Layers).ToArray();
+        var xs = r.Curve.Select(s => s.NetworkMs).ToArray();
         var worst = plot.Add.Scatter(xs, r.Curve.Select(s => s.Agreement.WorstCosine).ToArray());
         worst.LegendText = "worst calibration scan";
         var mean = plot.Add.Scatter(xs, r.Curve.Select(s => s.Agreement.MeanCosine).ToArray());
         mean.LegendText = "mean";
-        plot.ShowLegend(Alignment.LowerLeft);
-        plot.Title($"Precision policy: BEV cosine to fp32 ({r.Target})");
-        plot.XLabel("int8 layers");
+        foreach (var step in r.Curve.Where((_, i) => i == 0 || i == r.Curve.Count - 1))
+        {
+            plot.Add.Text($"{step.Int8Layers} int8", step.NetworkMs, step.Agreement.WorstCosine);
+        }
+        plot.ShowLegend(Alignment.LowerRight);
+        plot.Title($"Precision policy: BEV cosine to fp32 against time ({r.Target})");
+        plot.XLabel("network ms per calibration scan");
         plot.YLabel("cosine");
         plot.SavePng(path, 800, 480);
     }

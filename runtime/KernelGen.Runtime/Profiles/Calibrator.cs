@@ -103,10 +103,11 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
         // 2. The precision policy: all int8, then demote the most sensitive layer while the target is missed.
         progress?.Invoke("measuring the network output");
         var int8 = chosen.Keys.ToHashSet(StringComparer.Ordinal);
-        OutputAgreement Agreement(IEnumerable<string> nodes) =>
+        (OutputAgreement Agreement, double Ms) Measure(IEnumerable<string> nodes) =>
             NetworkAgreement(runs, PrecisionPlan.Static(nodes.ToDictionary(n => n, n => chosen[n].Quantization, StringComparer.Ordinal)));
-        var agreement = Agreement(int8);
-        var curve = new List<PolicyStep> { new(int8.Count, null, agreement) };
+        OutputAgreement Agreement(IEnumerable<string> nodes) => Measure(nodes).Agreement;
+        var (agreement, ms) = Measure(int8);
+        var curve = new List<PolicyStep> { new(int8.Count, null, agreement, ms) };
         var sensitivity = new Dictionary<string, double>(StringComparer.Ordinal);
         if (!target.MetBy(agreement))
         {
@@ -124,8 +125,8 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
                 }
                 int8.Remove(name);
                 progress?.Invoke($"{name} back to fp32 ({int8.Count} int8 layers left)");
-                agreement = Agreement(int8);
-                curve.Add(new PolicyStep(int8.Count, name, agreement));
+                (agreement, ms) = Measure(int8);
+                curve.Add(new PolicyStep(int8.Count, name, agreement, ms));
             }
         }
 
@@ -164,16 +165,19 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
 
     /// <summary>The network output's agreement with fp32 on <paramref name="scans"/> under <paramref name="precision"/>.</summary>
     public OutputAgreement Agreement(IReadOnlyList<SparseTensor> scans, PrecisionPlan precision) =>
-        NetworkAgreement(scans.Select(Fp32Run).ToList(), precision);
+        NetworkAgreement(scans.Select(Fp32Run).ToList(), precision).Agreement;
 
-    private OutputAgreement NetworkAgreement(List<(NetworkPlan Plan, NetworkRun Fp32)> runs, PrecisionPlan precision)
+    /// <summary>The agreement over <paramref name="runs"/>, and the network's mean time per scan.</summary>
+    private (OutputAgreement Agreement, double Ms) NetworkAgreement(List<(NetworkPlan Plan, NetworkRun Fp32)> runs, PrecisionPlan precision)
     {
-        var metrics = runs.Select(run =>
+        var results = runs.Select(run =>
         {
             var result = _runner.Run(run.Plan, _weights, _runner.Defaults(run.Plan, precision), precision);
-            return ErrorMetrics.Compare(result.Output.Features, run.Fp32.Output.Features);
+            return (Metrics: ErrorMetrics.Compare(result.Output.Features, run.Fp32.Output.Features), result.TotalMs);
         }).ToList();
-        return new OutputAgreement(metrics.Min(m => m.Cosine), metrics.Average(m => m.Cosine), metrics.Min(m => m.SqnrDb), metrics.Average(m => m.SqnrDb));
+        var metrics = results.Select(r => r.Metrics).ToList();
+        return (new OutputAgreement(metrics.Min(m => m.Cosine), metrics.Average(m => m.Cosine), metrics.Min(m => m.SqnrDb), metrics.Average(m => m.SqnrDb)),
+            results.Average(r => r.TotalMs));
     }
 
     /// <summary>Pooled relative L2 of node <paramref name="index"/>'s int8 output against its fp32 output over the sample.</summary>

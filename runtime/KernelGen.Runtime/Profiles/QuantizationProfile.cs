@@ -54,8 +54,11 @@ public enum ProfilePlan
 /// <summary>The network output's agreement with fp32 on a set of scans: the worst scan and the mean.</summary>
 public sealed record OutputAgreement(double WorstCosine, double MeanCosine, double WorstSqnrDb, double MeanSqnrDb);
 
-/// <summary>One step of the precision policy: how many layers ran int8 and how the output agreed with fp32.</summary>
-public sealed record PolicyStep(int Int8Layers, string? Demoted, OutputAgreement Agreement);
+/// <summary>
+/// One step of the precision policy: how many layers ran int8, how the output agreed with fp32, and the network's time
+/// on the sample (mean per scan, default kernels on the calibrating machine: the speed side of the curve).
+/// </summary>
+public sealed record PolicyStep(int Int8Layers, string? Demoted, OutputAgreement Agreement, double NetworkMs = 0);
 
 /// <summary>
 /// A deployable quantization of one network with one set of weights: per node its precision and static scales,
@@ -162,7 +165,7 @@ public sealed record QuantizationProfile(
                 ["agreement"] = Agreement(Calibration),
                 ["curve"] = new JsonArray(Curve.Select(step => (JsonNode)new JsonObject
                 {
-                    ["int8Layers"] = step.Int8Layers, ["demoted"] = step.Demoted, ["agreement"] = Agreement(step.Agreement),
+                    ["int8Layers"] = step.Int8Layers, ["demoted"] = step.Demoted, ["agreement"] = Agreement(step.Agreement), ["networkMs"] = step.NetworkMs,
                 }).ToArray()),
             },
             ["layers"] = new JsonArray(Layers.Select(l =>
@@ -260,7 +263,7 @@ public sealed record QuantizationProfile(
                 string where = $"{at}: curve[{i}]";
                 var step = s as JsonObject ?? throw new InvalidDataException($"{where} is not an object");
                 return new PolicyStep((int)ProfileJson.Long(step, "int8Layers", where), ProfileJson.OptionalString(step, "demoted", where),
-                    Agreement(ProfileJson.Object(step, "agreement", where), where));
+                    Agreement(ProfileJson.Object(step, "agreement", where), where), ProfileJson.OptionalDouble(step, "networkMs", where) ?? 0);
             }).ToList(),
             layers);
     }

@@ -20,7 +20,7 @@ public sealed class ProfileFileProperties : IDisposable
     {
         var agreement = new OutputAgreement(0.9991, 0.9993, 27.5, double.PositiveInfinity);
         var profile = new QuantizationProfile("net", "sha256:" + new string('a', 64), "sha256:" + new string('b', 64), ["a.bin", "b.bin"], ["a.bin"],
-            ScaleObserver.Auto, "cosine ≥ 0.999", agreement, [new PolicyStep(2, null, agreement), new PolicyStep(1, "c2", agreement)],
+            ScaleObserver.Auto, "cosine ≥ 0.999", agreement, [new PolicyStep(2, null, agreement, 12.5), new PolicyStep(1, "c2", agreement, 14.25)],
         [
             new LayerProfile("c1", true, 0.02f, ScaleObserver.Percentile, 0.5, [1f, 2f, 0.5f, 1.5f], [3f, 4f], 0.01, 0.001, 0.03f),
             new LayerProfile("c2", false, 0.05f, ScaleObserver.Max, null, null, null, 0.05, 0.01, 0.05f),
