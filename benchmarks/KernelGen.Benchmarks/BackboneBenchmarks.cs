@@ -14,7 +14,7 @@ namespace KernelGen.Benchmarks;
 /// The whole SpMiddleResNetFHD backbone (21 convs, residual blocks) on the KITTI frame (nuScenes config, 59k voxels),
 /// through the <see cref="NetworkRunner"/> with the kernels the autotuner chose on this machine (the tuning cache,
 /// filled by the first setup that needs it): fp32, and W8A8 + SmoothQuant with static scales (α = 0.5, calibrated on
-/// the frame; conv_input, with 5 input channels, stays fp32). Weights: the synthetic ones. Kernel maps and tuning
+/// the frame; every conv, conv_input's 5 signed channels included since session 4). Weights: the synthetic ones. Kernel maps and tuning
 /// happen in the setup (timed apart, see <see cref="KernelMapBenchmarks"/>); the measured run is every conv in
 /// sequence, as PyTorch's gather-GEMM-scatter peer measures it.
 /// </summary>

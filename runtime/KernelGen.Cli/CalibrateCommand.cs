@@ -19,16 +19,16 @@ internal static class CalibrateCommand
 {
     private sealed class Options
     {
-        public Option<string> Model { get; } = new("--model") { Description = "built-in model (centerpoint, second) or a description .json", DefaultValueFactory = _ => "centerpoint" };
-        public Option<string?> Layers { get; } = new("--layers") { Description = "assembly with the description's annotated layer classes (a user's model)" };
-        public Option<string?> Weights { get; } = new("--weights") { Description = "safetensors checkpoint with the description's tensor names (default: synthetic weights)" };
+        public Option<string> Model { get; } = NetworkOptions.NewModel();
+        public Option<string?> Layers { get; } = NetworkOptions.NewLayers();
+        public Option<string?> Weights { get; } = NetworkOptions.NewWeights();
         public Option<string[]> Inputs { get; } = new("--inputs") { Description = "calibration scans: .pcap (every complete revolution), .bin/.bin.gz, or folders of them", Required = true, AllowMultipleArgumentsPerToken = true };
         public Option<string> Out { get; } = new("--out") { Description = "the profile (or, with --shard, the shard's statistics) to write", Required = true };
         public Option<string> Observer { get; } = new("--observer") { Description = "max, percentile, mse or auto (per layer, the best on the sample)", DefaultValueFactory = _ => "auto" };
         public Option<double?> TargetCosine { get; } = new("--target-cosine") { Description = "network output cosine to fp32 on the worst sample scan (default 0.999)" };
         public Option<double?> TargetSqnr { get; } = new("--target-sqnr") { Description = "network output SQNR to fp32 in dB on the worst sample scan" };
         public Option<int> Sample { get; } = new("--sample") { Description = "scans (spread over the set) that the scales and the precision policy are decided on", DefaultValueFactory = _ => 4 };
-        public Option<string> Accelerator { get; } = new("--accelerator") { Description = "auto, cpu or cuda (default auto)", DefaultValueFactory = _ => "auto" };
+        public Option<string> Accelerator { get; } = NetworkOptions.NewAccelerator();
         public Option<string?> Json { get; } = new("--json") { Description = "also write the summary as JSON to this file" };
 
         public void AddTo(Command command)
@@ -48,19 +48,7 @@ internal static class CalibrateCommand
             var other => throw new ArgumentException($"--observer must be max, percentile, mse or auto, got '{other}'"),
         };
 
-        public CalibrationTarget TargetOf(ParseResult parse)
-        {
-            double? cosine = parse.GetValue(TargetCosine), sqnr = parse.GetValue(TargetSqnr);
-            if (cosine is { } c && !(c is > -1 and <= 1))
-            {
-                throw new ArgumentException($"--target-cosine must be in (-1, 1], got {c}");
-            }
-            if (sqnr is { } s && !double.IsFinite(s))
-            {
-                throw new ArgumentException($"--target-sqnr must be a finite number of dB, got {s}");
-            }
-            return cosine is null && sqnr is null ? new CalibrationTarget() : new CalibrationTarget(cosine, sqnr);
-        }
+        public CalibrationTarget TargetOf(ParseResult parse) => CalibrationTarget.Of(parse.GetValue(TargetCosine), parse.GetValue(TargetSqnr));
 
         public int SampleOf(ParseResult parse) => parse.GetValue(Sample) is var n and >= 1 ? n : throw new ArgumentException($"--sample must be at least 1, got {parse.GetValue(Sample)}");
     }
@@ -152,7 +140,7 @@ internal static class CalibrateCommand
             string? jsonPath = parse.GetValue(options.Json);
             CliChecks.EnsureFolderExists(jsonPath, "--json");
             var network = ModelSource.Load(parse.GetValue(options.Model)!, parse.GetValue(options.Layers));
-            var weights = parse.GetValue(options.Weights) is { } checkpoint ? NetworkWeights.FromSafeTensors(network, checkpoint) : NetworkWeights.Synthetic(network);
+            var weights = NetworkOptions.Weights(network, parse.GetValue(options.Weights));
             var set = CalibrationSet.From(parse.GetValue(options.Inputs)!);
             var session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(parse.GetValue(options.Accelerator)!));
             var runner = new NetworkRunner(session.Accelerator);

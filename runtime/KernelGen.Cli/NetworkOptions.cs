@@ -11,17 +11,35 @@ namespace KernelGen.Cli;
 /// </summary>
 internal sealed class NetworkOptions
 {
-    public Option<string> Model { get; } = new("--model") { Description = "built-in model (centerpoint, second) or a description .json", DefaultValueFactory = _ => "centerpoint" };
+    public Option<string> Model { get; } = NewModel();
 
-    public Option<string?> Layers { get; } = new("--layers") { Description = "assembly with the description's annotated layer classes (a user's model)" };
+    public Option<string?> Layers { get; } = NewLayers();
 
     public Option<string?> Input { get; } = new("--input") { Description = "scan: KITTI .bin(.gz) or Velodyne .pcap (default: the shipped HDL-32E capture)" };
 
-    public Option<string> Accelerator { get; } = new("--accelerator") { Description = "auto, cpu or cuda (default auto)", DefaultValueFactory = _ => "auto" };
+    public Option<string> Accelerator { get; } = NewAccelerator();
 
     public Option<string?> Json { get; } = new("--json") { Description = "also write the results as JSON to this file" };
 
     public Option<string?> Cache { get; } = new("--cache") { Description = "tuning cache file (default $KERNELGEN_CACHE or ~/.cache/kernelgen/tuning.json)" };
+
+    // The declarations the other network commands (calibrate) share, so each option reads the same everywhere.
+
+    /// <summary><c>--model</c>: built-in name or description file.</summary>
+    public static Option<string> NewModel() => new("--model") { Description = "built-in model (centerpoint, second) or a description .json", DefaultValueFactory = _ => "centerpoint" };
+
+    /// <summary><c>--layers</c>: the assembly of a user's annotated layer classes.</summary>
+    public static Option<string?> NewLayers() => new("--layers") { Description = "assembly with the description's annotated layer classes (a user's model)" };
+
+    /// <summary><c>--weights</c>: a safetensors checkpoint (default: synthetic weights).</summary>
+    public static Option<string?> NewWeights() => new("--weights") { Description = "safetensors checkpoint with the description's tensor names (default: synthetic weights)" };
+
+    /// <summary><c>--accelerator</c>.</summary>
+    public static Option<string> NewAccelerator() => new("--accelerator") { Description = "auto, cpu or cuda (default auto)", DefaultValueFactory = _ => "auto" };
+
+    /// <summary>The weights <c>--weights</c> names for <paramref name="network"/>, or its synthetic ones.</summary>
+    public static IReadOnlyDictionary<string, Kernels.ConvWeights> Weights(ValidatedNetwork network, string? checkpoint) =>
+        checkpoint is null ? NetworkWeights.Synthetic(network) : NetworkWeights.FromSafeTensors(network, checkpoint);
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)

@@ -21,7 +21,7 @@ internal static class RunCommand
     public static Command Create(TextWriter output)
     {
         var options = new NetworkOptions();
-        var weights = new Option<string?>("--weights") { Description = "safetensors checkpoint with the description's tensor names (default: synthetic weights)" };
+        var weights = NetworkOptions.NewWeights();
         var quant = new Option<string>("--quant") { Description = "fp32, w8a8 or w8a8-smooth (scales from the input itself)", DefaultValueFactory = _ => "fp32" };
         var profile = new Option<string?>("--profile") { Description = "quantization profile from `kernelgen calibrate`: static scales and per-layer precision (instead of --quant)" };
         var command = new Command("run", "Run a sparse network (built-in or your own description) on a scan with tuned kernels.") { weights, quant, profile };
@@ -43,9 +43,7 @@ internal static class RunCommand
             var loadedProfile = profilePath is null ? null : Profiles.QuantizationProfile.Load(profilePath);
             string? jsonPath = options.JsonPath(parse);
             var network = options.Network(parse);
-            var weightsByNode = parse.GetValue(weights) is { } checkpoint
-                ? NetworkWeights.FromSafeTensors(network, checkpoint)
-                : NetworkWeights.Synthetic(network);
+            var weightsByNode = NetworkOptions.Weights(network, parse.GetValue(weights));
             // The profile is checked against this network and these weights before any work.
             var precision = loadedProfile?.PlanFor(network, weightsByNode) ?? PrecisionPlan.Dynamic(dynamic);
             string precisionText = profilePath is null ? parse.GetValue(quant)! : $"profile {Path.GetFileName(profilePath)} ({loadedProfile!.Layers.Count(l => l.Int8)} int8 nodes, static scales)";

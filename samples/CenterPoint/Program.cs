@@ -29,12 +29,7 @@ root.SetAction(parse =>
 {
     try
     {
-        double? cosine = parse.GetValue(targetCosine), sqnr = parse.GetValue(targetSqnr);
-        if (cosine is { } c && !(c is > -1 and <= 1))
-        {
-            throw new FormatException($"--target-cosine {c} must be in (-1, 1]");
-        }
-        var target = cosine is null && sqnr is null ? new KernelGen.Profiles.CalibrationTarget() : new KernelGen.Profiles.CalibrationTarget(cosine, sqnr);
+        var target = KernelGen.Profiles.CalibrationTarget.Of(parse.GetValue(targetCosine), parse.GetValue(targetSqnr));
         string folder = parse.GetValue(outFolder)!;
         Directory.CreateDirectory(folder);
         var (result, bev) = MainJob.Run(parse.GetValue(input), parse.GetValue(calibrate), parse.GetValue(profile), VoxelConfig.FromName(parse.GetValue(config)!),

@@ -21,11 +21,16 @@ public sealed class CalibrationStatistics
 
     /// <summary>Empty statistics for the given nodes (name → input channels).</summary>
     public CalibrationStatistics(string network, string networkHash, string weightsHash, IEnumerable<(string Node, int Channels)> nodes)
+        : this(network, networkHash, weightsHash, nodes.ToDictionary(n => n.Node, n => new ActivationStatistics(n.Channels), StringComparer.Ordinal))
+    {
+    }
+
+    private CalibrationStatistics(string network, string networkHash, string weightsHash, Dictionary<string, ActivationStatistics> nodes)
     {
         Network = network;
         NetworkHash = networkHash;
         WeightsHash = weightsHash;
-        Nodes = nodes.ToDictionary(n => n.Node, n => new ActivationStatistics(n.Channels), StringComparer.Ordinal);
+        Nodes = nodes;
     }
 
     /// <summary>The network's name.</summary>
@@ -122,26 +127,13 @@ public sealed class CalibrationStatistics
     }
 
     /// <summary>Reads a shard file; anything malformed is an <see cref="InvalidDataException"/> naming the file and the field.</summary>
-    public static CalibrationStatistics Load(string path)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"cannot read calibration statistics '{path}': {e.Message}", e);
-        }
-        return Parse(text, path);
-    }
+    public static CalibrationStatistics Load(string path) =>
+        Parse(ProfileJson.ReadText(path, "calibration statistics"), path);
 
     /// <summary>Parses a shard file's text; <paramref name="source"/> names it in errors.</summary>
     public static CalibrationStatistics Parse(string text, string source)
     {
         var root = ProfileJson.Root(text, source, Kind, Format);
-        var statistics = new CalibrationStatistics(
-            ProfileJson.String(root, "network", source), ProfileJson.String(root, "networkHash", source), ProfileJson.String(root, "weightsHash", source), []);
         var nodes = ProfileJson.Object(root, "nodes", source);
         var parsed = new Dictionary<string, ActivationStatistics>(StringComparer.Ordinal);
         foreach (var (name, value) in nodes)
@@ -175,11 +167,8 @@ public sealed class CalibrationStatistics
             }
             parsed[name] = ActivationStatistics.From(channels.Count, rows, maxima, histograms, at);
         }
-        var result = new CalibrationStatistics(statistics.Network, statistics.NetworkHash, statistics.WeightsHash, parsed.Select(p => (p.Key, p.Value.Channels)));
-        foreach (var (name, value) in parsed)
-        {
-            result.Nodes[name].Merge(value);
-        }
+        var result = new CalibrationStatistics(
+            ProfileJson.String(root, "network", source), ProfileJson.String(root, "networkHash", source), ProfileJson.String(root, "weightsHash", source), parsed);
         foreach (var scan in ProfileJson.Array(root, "scans", source))
         {
             var entry = scan as JsonObject ?? throw new InvalidDataException($"{source}: a scan entry is not an object");

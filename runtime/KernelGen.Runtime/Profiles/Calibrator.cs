@@ -10,6 +10,23 @@ namespace KernelGen.Profiles;
 /// <summary>What the network's output must keep of fp32 on every calibration sample scan: a cosine, or an SQNR in dB.</summary>
 public sealed record CalibrationTarget(double? Cosine = 0.999, double? SqnrDb = null)
 {
+    /// <summary>
+    /// The target a user gave: a cosine in (−1, 1], a finite SQNR, either or both; neither means the default (cosine ≥
+    /// 0.999). Anything else is an <see cref="ArgumentException"/> naming the option.
+    /// </summary>
+    public static CalibrationTarget Of(double? cosine, double? sqnrDb)
+    {
+        if (cosine is { } c && !(c is > -1 and <= 1))
+        {
+            throw new ArgumentException($"--target-cosine must be in (-1, 1], got {c}");
+        }
+        if (sqnrDb is { } s && !double.IsFinite(s))
+        {
+            throw new ArgumentException($"--target-sqnr must be a finite number of dB, got {s}");
+        }
+        return cosine is null && sqnrDb is null ? new CalibrationTarget() : new CalibrationTarget(cosine, sqnrDb);
+    }
+
     /// <summary>Whether <paramref name="agreement"/> meets the target on its worst scan.</summary>
     public bool MetBy(OutputAgreement agreement) =>
         (Cosine is not { } c || agreement.WorstCosine >= c) && (SqnrDb is not { } s || agreement.WorstSqnrDb >= s);

@@ -9,6 +9,19 @@ namespace KernelGen.Profiles;
 /// </summary>
 internal static class ProfileJson
 {
+    /// <summary>The text of <paramref name="path"/>; a file that cannot be read is an <see cref="IOException"/> saying what it was.</summary>
+    public static string ReadText(string path, string what)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"cannot read {what} '{path}': {e.Message}", e);
+        }
+    }
+
     public static JsonObject Root(string text, string source, string kind, int format)
     {
         JsonNode? root;

@@ -196,19 +196,8 @@ public sealed record QuantizationProfile(
     private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
 
     /// <summary>Reads a profile; a corrupt file, another kind or another format version is an error naming it.</summary>
-    public static QuantizationProfile Load(string path)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"cannot read quantization profile '{path}': {e.Message}", e);
-        }
-        return Parse(text, path);
-    }
+    public static QuantizationProfile Load(string path) =>
+        Parse(ProfileJson.ReadText(path, "quantization profile"), path);
 
     /// <summary>Parses a profile's text; <paramref name="source"/> names it in errors.</summary>
     public static QuantizationProfile Parse(string text, string source)

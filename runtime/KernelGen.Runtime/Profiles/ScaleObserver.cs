@@ -6,7 +6,7 @@ public enum ScaleObserver
     /// <summary>T = max over channels of max|x_c| / s_c: nothing saturates.</summary>
     Max,
 
-    /// <summary>T = the 99.99th percentile of |x_c / s_c| over all values: the rarest outliers saturate.</summary>
+    /// <summary>T = the 99.99th percentile of the non-zero |x_c / s_c|: the rarest outliers saturate.</summary>
     Percentile,
 
     /// <summary>T minimizing the expected squared error of clipping plus rounding over the observed distribution.</summary>
@@ -30,6 +30,10 @@ public static class ScaleObservers
     public static float Threshold(ActivationStatistics statistics, float[]? smoothing, ScaleObserver observer)
     {
         ArgumentNullException.ThrowIfNull(statistics);
+        if (observer is not (ScaleObserver.Max or ScaleObserver.Percentile or ScaleObserver.Mse))
+        {
+            throw new ArgumentException($"{observer} is chosen per layer from layer runs, not from statistics alone");
+        }
         if (smoothing is not null && smoothing.Length != statistics.Channels)
         {
             throw new ArgumentException($"{smoothing.Length} smoothing factors for {statistics.Channels} channels");
@@ -48,8 +52,7 @@ public static class ScaleObservers
         {
             ScaleObserver.Max => max,
             ScaleObserver.Percentile => PercentileOf(bins, Percentile, max),
-            ScaleObserver.Mse => MinimumSquaredError(bins, max),
-            _ => throw new ArgumentException($"{observer} is chosen per layer from layer runs, not from statistics alone"),
+            _ => MinimumSquaredError(bins, max),
         };
         return Math.Min(threshold, max);
     }

@@ -7,6 +7,7 @@ using KernelGen.Networks;
 using KernelGen.Points;
 using KernelGen.Profiles;
 using KernelGen.Quantization;
+using KernelGen.Tensors;
 using KernelGen.Tests.Cli;
 using KernelGen.Tests.Support;
 
@@ -18,11 +19,30 @@ namespace KernelGen.Tests.Profiles;
 /// <c>kernelgen calibrate</c> (sharded or not) feeding <c>kernelgen run --profile</c>.
 /// </summary>
 [Collection(CpuAcceleratorCollection.Name)]
-public sealed class ProfileTests(CpuAcceleratorFixture fixture) : IDisposable
+public sealed class ProfileTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("kernelgen-profile-").FullName;
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    // SECOND (12 convs, every one int8-capable) with its synthetic weights: what every test here calibrates.
+    private readonly ValidatedNetwork _network = BuiltInModels.Load("second");
+    private readonly IReadOnlyDictionary<string, ConvWeights> _weights;
+    private readonly NetworkRunner _runner;
+    private readonly Calibrator _calibrator;
+
+    public ProfileTests(CpuAcceleratorFixture fixture)
+    {
+        _weights = NetworkWeights.Synthetic(_network);
+        _runner = new NetworkRunner(fixture.Session.Accelerator);
+        _calibrator = new Calibrator(_runner, _network, _weights);
+    }
+
+    public void Dispose()
+    {
+        _runner.Dispose();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private SparseTensor Voxels(int seed, float spread = 1f) => Voxelizer.Voxelize(Scan(seed, spread), _network.Voxels).Tensor;
 
     private string P(string name) => Path.Combine(_folder, name);
 
@@ -56,21 +76,17 @@ public sealed class ProfileTests(CpuAcceleratorFixture fixture) : IDisposable
     [Fact]
     public void Statistics_of_shards_merge_to_exactly_the_statistics_of_one_run()
     {
-        var network = BuiltInModels.Load("second");
-        var weights = NetworkWeights.Synthetic(network);
-        using var runner = new NetworkRunner(fixture.Session.Accelerator);
-        var calibrator = new Calibrator(runner, network, weights);
-        var scans = Enumerable.Range(0, 4).Select(i => (Scan: new CalibrationScan(i, $"s{i}"), Voxels: Voxelizer.Voxelize(Scan(i + 1), network.Voxels).Tensor)).ToList();
+        var scans = Enumerable.Range(0, 4).Select(i => (Scan: new CalibrationScan(i, $"s{i}"), Voxels: Voxels(i + 1))).ToList();
 
-        var whole = calibrator.NewStatistics();
+        var whole = _calibrator.NewStatistics();
         foreach (var (scan, voxels) in scans)
         {
-            calibrator.Observe(whole, scan, voxels);
+            _calibrator.Observe(whole, scan, voxels);
         }
-        var shards = new[] { calibrator.NewStatistics(), calibrator.NewStatistics() };
+        var shards = new[] { _calibrator.NewStatistics(), _calibrator.NewStatistics() };
         foreach (var (scan, voxels) in scans)
         {
-            calibrator.Observe(shards[scan.Index % 2], scan, voxels);
+            _calibrator.Observe(shards[scan.Index % 2], scan, voxels);
         }
         // Written, read back and merged in either order: the same numbers as one run.
         shards[0].Save(P("s0.json"));
@@ -93,20 +109,16 @@ public sealed class ProfileTests(CpuAcceleratorFixture fixture) : IDisposable
     [Fact]
     public void The_targeted_policy_meets_its_target_and_demotes_monotonically()
     {
-        var network = BuiltInModels.Load("second");
-        var weights = NetworkWeights.Synthetic(network);
-        using var runner = new NetworkRunner(fixture.Session.Accelerator);
-        var calibrator = new Calibrator(runner, network, weights);
-        var statistics = calibrator.NewStatistics();
+        var statistics = _calibrator.NewStatistics();
         for (int i = 0; i < 3; i++)
         {
-            calibrator.Observe(statistics, new CalibrationScan(i, $"s{i}"), Voxelizer.Voxelize(Scan(i + 1), network.Voxels).Tensor);
+            _calibrator.Observe(statistics, new CalibrationScan(i, $"s{i}"), Voxels(i + 1));
         }
-        var sample = new[] { ("s0", Voxelizer.Voxelize(Scan(1), network.Voxels).Tensor) };
+        var sample = new[] { ("s0", Voxels(1)) };
         foreach (var target in new[] { new CalibrationTarget(Cosine: 0.9), new CalibrationTarget(Cosine: 0.99999), new CalibrationTarget(Cosine: null, SqnrDb: 35) })
         {
-            var profile = calibrator.Decide(statistics, sample, ScaleObserver.Auto, target);
-            Assert.Equal(network.Network.Nodes.Select(n => n.Name), profile.Layers.Select(l => l.Node));
+            var profile = _calibrator.Decide(statistics, sample, ScaleObserver.Auto, target);
+            Assert.Equal(_network.Network.Nodes.Select(n => n.Name), profile.Layers.Select(l => l.Node));
             // Each step demotes one layer; the last step meets the target unless nothing is left to demote.
             Assert.Equal(Enumerable.Range(0, profile.Curve.Count).Select(i => profile.Curve[0].Int8Layers - i), profile.Curve.Select(s => s.Int8Layers));
             Assert.True(target.MetBy(profile.Curve[^1].Agreement) || profile.Curve[^1].Int8Layers == 0, $"{target}: missed with {profile.Curve[^1].Int8Layers} int8 layers");
@@ -115,7 +127,7 @@ public sealed class ProfileTests(CpuAcceleratorFixture fixture) : IDisposable
             Assert.Equal(profile.Calibration, profile.Curve[^1].Agreement);
             Assert.All(profile.Curve, step => Assert.True(step.NetworkMs > 0, "each step's network time is measured"));
             // What the profile claims is what a run with it gives.
-            var measured = calibrator.Agreement([sample[0].Item2], profile.PlanFor(network, weights));
+            var measured = _calibrator.Agreement([sample[0].Item2], profile.PlanFor(_network, _weights));
             Assert.Equal(profile.Calibration.WorstCosine, measured.WorstCosine, 12);
         }
     }
@@ -123,29 +135,25 @@ public sealed class ProfileTests(CpuAcceleratorFixture fixture) : IDisposable
     [Fact]
     public void A_profile_round_trips_and_is_refused_for_other_networks_weights_versions_and_corrupt_files()
     {
-        var network = BuiltInModels.Load("second");
-        var weights = NetworkWeights.Synthetic(network);
-        using var runner = new NetworkRunner(fixture.Session.Accelerator);
-        var calibrator = new Calibrator(runner, network, weights);
-        var statistics = calibrator.NewStatistics();
-        calibrator.Observe(statistics, new CalibrationScan(0, "s0"), Voxelizer.Voxelize(Scan(1), network.Voxels).Tensor);
-        var profile = calibrator.Decide(statistics, [("s0", Voxelizer.Voxelize(Scan(1), network.Voxels).Tensor)], ScaleObserver.Percentile, new CalibrationTarget());
+        var statistics = _calibrator.NewStatistics();
+        _calibrator.Observe(statistics, new CalibrationScan(0, "s0"), Voxels(1));
+        var profile = _calibrator.Decide(statistics, [("s0", Voxels(1))], ScaleObserver.Percentile, new CalibrationTarget());
         profile.Save(P("p.json"));
         var loaded = QuantizationProfile.Load(P("p.json"));
         Assert.Equal(profile, loaded);
         Assert.Contains(loaded.Layers, l => l.Int8 && l.Observer == ScaleObserver.Percentile);
-        var plan = loaded.PlanFor(network, weights);
-        Assert.All(network.Network.Nodes, n => Assert.Equal(loaded.Layers.Single(l => l.Node == n.Name).Int8, plan.IsInt8(new PlannedNode(n, network.Layers[network.Network.Nodes.ToList().IndexOf(n)], null!, null!))));
+        var plan = loaded.PlanFor(_network, _weights);
+        Assert.All(_network.Network.Nodes, n => Assert.Equal(loaded.Layers.Single(l => l.Node == n.Name).Int8, plan.IsInt8(new PlannedNode(n, _network.Layers[_network.Network.Nodes.ToList().IndexOf(n)], null!, null!))));
 
         // Another network, other weights.
         var other = BuiltInModels.Load("centerpoint");
         Assert.Contains("calibrated for network 'second'", Assert.Throws<InvalidDataException>(() => loaded.PlanFor(other, NetworkWeights.Synthetic(other))).Message);
-        var changed = weights.ToDictionary(p => p.Key, p => p.Value);
+        var changed = _weights.ToDictionary(p => p.Key, p => p.Value);
         var first = changed.First();
         var data = (float[])first.Value.Data.Clone();
         data[0] += 1e-3f;
         changed[first.Key] = new ConvWeights(data, first.Value.OutChannels, first.Value.Kernel, first.Value.InChannels, first.Value.Bias);
-        Assert.Contains("calibrated with other weights", Assert.Throws<InvalidDataException>(() => loaded.PlanFor(network, changed)).Message);
+        Assert.Contains("calibrated with other weights", Assert.Throws<InvalidDataException>(() => loaded.PlanFor(_network, changed)).Message);
 
         // Another version, another kind, corrupt text, a bad scale.
         var json = JsonNode.Parse(File.ReadAllText(P("p.json")))!.AsObject();
@@ -170,23 +178,19 @@ public sealed class ProfileTests(CpuAcceleratorFixture fixture) : IDisposable
     [Fact]
     public void Static_scales_on_a_scan_beyond_the_calibrated_range_saturate_without_overflow_or_nan()
     {
-        var network = BuiltInModels.Load("second");
-        var weights = NetworkWeights.Synthetic(network);
-        using var runner = new NetworkRunner(fixture.Session.Accelerator);
-        var calibrator = new Calibrator(runner, network, weights);
-        var statistics = calibrator.NewStatistics();
-        calibrator.Observe(statistics, new CalibrationScan(0, "s0"), Voxelizer.Voxelize(Scan(1, spread: 0.01f), network.Voxels).Tensor);
-        var profile = calibrator.Decide(statistics, [("s0", Voxelizer.Voxelize(Scan(1, spread: 0.01f), network.Voxels).Tensor)], ScaleObserver.Max, new CalibrationTarget(Cosine: -0.5));
+        var statistics = _calibrator.NewStatistics();
+        _calibrator.Observe(statistics, new CalibrationScan(0, "s0"), Voxels(1, spread: 0.01f));
+        var profile = _calibrator.Decide(statistics, [("s0", Voxels(1, spread: 0.01f))], ScaleObserver.Max, new CalibrationTarget(Cosine: -0.5));
         // A scan with 100× the intensity the calibration saw: the first layer's quantized input saturates at ±127.
-        var loud = Voxelizer.Voxelize(Scan(2, spread: 1f), network.Voxels).Tensor;
-        var plan = runner.Plan(network, loud);
-        var precision = profile.PlanFor(network, weights);
+        var loud = Voxels(2, spread: 1f);
+        var plan = _runner.Plan(_network, loud);
+        var precision = profile.PlanFor(_network, _weights);
         Assert.True(precision.IsInt8(plan.Nodes[0]));
         var first = profile.Layers[0].Quantization!;
-        var quantized = Int8Prologue.QuantizeShifted(plan.Input.Features, new LayerWeights(weights[plan.Nodes[0].Node.Name]).Quantized(PrecisionPlan.ForKernelsOf(plan.Nodes[0].Layer, first)).Int8!.ActivationMultipliers, (plan.Nodes[0].Layer.InChannels + 3) / 4);
+        var quantized = Int8Prologue.QuantizeShifted(plan.Input.Features, new LayerWeights(_weights[plan.Nodes[0].Node.Name]).Quantized(PrecisionPlan.ForKernelsOf(plan.Nodes[0].Layer, first)).Int8!.ActivationMultipliers, (plan.Nodes[0].Layer.InChannels + 3) / 4);
         Assert.Contains(quantized, b => b == 128 + 127);
         Assert.All(quantized, b => Assert.InRange(b, 1, 255));
-        var run = runner.Run(plan, weights, runner.Defaults(plan, precision), precision);
+        var run = _runner.Run(plan, _weights, _runner.Defaults(plan, precision), precision);
         Assert.All(run.Output.Features, v => Assert.True(float.IsFinite(v)));
     }
 
