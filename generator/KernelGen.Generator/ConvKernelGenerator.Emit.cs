@@ -14,6 +14,7 @@ public sealed partial class ConvKernelGenerator
     private static readonly Lazy<Template> LayerTemplate = new(() => LoadTemplate("layer.sbncs"));
     private static readonly Lazy<Template> F32Template = new(() => LoadTemplate("implicit_gemm_f32.sbncs"));
     private static readonly Lazy<Template> W8A8Template = new(() => LoadTemplate("implicit_gemm_w8a8.sbncs"));
+    private static readonly Lazy<Template> TensorCoreTemplate = new(() => LoadTemplate("tensor_core.sbncs"));
     private static readonly Lazy<Template> CpuF32Template = new(() => LoadTemplate("cpu_f32.sbncs"));
     private static readonly Lazy<Template> CpuW8A8Template = new(() => LoadTemplate("cpu_w8a8.sbncs"));
 
@@ -54,6 +55,10 @@ public sealed partial class ConvKernelGenerator
         {
             var template = variant.W8A8 ? W8A8Template.Value : F32Template.Value;
             yield return ($"{model.HintPrefix}.{variant.Name}.g.cs", Render(template, model, variant));
+        }
+        foreach (var variant in model.TensorCoreVariants)
+        {
+            yield return ($"{model.HintPrefix}.{variant.Name}.g.cs", Render(TensorCoreTemplate.Value, model, variant));
         }
         foreach (var variant in model.CpuVariants)
         {

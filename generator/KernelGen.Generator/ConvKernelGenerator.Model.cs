@@ -24,7 +24,7 @@ public sealed partial class ConvKernelGenerator
     private static readonly (int M, int N, int K) DefaultTile = (64, 32, 16);
     private static readonly string[] ConvKinds = ["SubManifold", "Sparse", "Inverse"];
     private static readonly string[] Activations = ["None", "Relu"];
-    private static readonly string[] QuantModes = ["None", "W8A8"];
+    private static readonly string[] QuantModes = ["None", "W8A8", "Fp16", "W8A8 | QuantMode.Fp16"];
 
     internal static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -79,7 +79,8 @@ public sealed partial class ConvKernelGenerator
             conv,
             quant,
             new EquatableArray<VariantModel>(variants),
-            new EquatableArray<CpuVariantModel>(CpuVariants(conv, quant, variants)));
+            new EquatableArray<CpuVariantModel>(CpuVariants(conv, quant, variants)),
+            new EquatableArray<TensorCoreVariantModel>(TensorCoreVariants(quant, variants)));
         return new ParseResult(model, new EquatableArray<DiagnosticInfo>(diagnostics));
     }
 
@@ -194,7 +195,7 @@ public sealed partial class ConvKernelGenerator
         bool smooth = args.TryGetValue("SmoothQuant", out var s) && s.Value is true;
         double alpha = args.TryGetValue("Alpha", out var a) && a.Value is double d ? d : 0.5;
         bool acceptPadding = args.TryGetValue("AcceptChannelPadding", out var p) && p.Value is true;
-        if (smooth && mode != 1)
+        if (smooth && (mode & 1) == 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SmoothQuantWithoutW8A8, location, name, "QuantMode." + QuantModes[mode]));
         }
@@ -202,7 +203,8 @@ public sealed partial class ConvKernelGenerator
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AlphaOutOfRange, location, name, alpha.ToString(CultureInfo.InvariantCulture)));
         }
-        return new QuantModel(mode == 1, smooth && mode == 1, alpha, acceptPadding);
+        bool w8a8 = (mode & 1) != 0;
+        return new QuantModel(w8a8, smooth && w8a8, alpha, acceptPadding, Fp16: (mode & 2) != 0);
     }
 
     private static List<VariantModel> ReadVariants(
@@ -324,6 +326,34 @@ public sealed partial class ConvKernelGenerator
             }
         }
         return cpu;
+    }
+
+    /// <summary>
+    /// Tensor-core variants, one per distinct (BlockM, BlockN) of the tiles with BlockN ≥ 8 and per precision (W8A8,
+    /// fp16): up to 4 warps, warp tiles at most 32 channels wide, at most 64 accumulators per thread. The K step is the
+    /// instruction's (the tile's BlockK is the CUDA-core kernels').
+    /// </summary>
+    private static List<TensorCoreVariantModel> TensorCoreVariants(QuantModel quant, List<VariantModel> gpuVariants)
+    {
+        var variants = new List<TensorCoreVariantModel>();
+        var tiles = gpuVariants.Select(v => (v.BlockM, v.BlockN)).Distinct().Where(t => t.BlockN >= 8).ToList();
+        foreach (bool w8a8 in new[] { true, false }.Where(w => w ? quant.W8A8 : quant.Fp16))
+        {
+            foreach (var (m, n) in tiles)
+            {
+                int warpN = Math.Min(n, 32), warpsN = n / warpN;
+                int warpsM = Math.Max(1, Math.Min(4 / warpsN, m / 16)), warpM = m / warpsM;
+                if (warpM / 16 * (warpN / 8) * 4 > AccumulatorLimit)
+                {
+                    continue;
+                }
+                int k = w8a8 ? 32 : 16;
+                string name = $"{(w8a8 ? "W8A8" : "F16")}_Tile{m}x{n}x{k}_Warp{warpM}x{warpN}{(w8a8 && quant.SmoothQuant ? "_Smooth" : "")}_TensorCore";
+                int shared = 2 * (m + n) * TensorCoreVariantModel.RowStride * 4;
+                variants.Add(new TensorCoreVariantModel(name, w8a8, w8a8 && quant.SmoothQuant, m, n, k, warpM, warpN, warpsM, warpsN, shared));
+            }
+        }
+        return variants;
     }
 
     private static CpuVariantModel Cpu(string name, bool w8a8, bool smooth, string set, string vectorType, int lanes, ConvModel conv, int m, int n)

@@ -22,7 +22,7 @@ internal static class RunCommand
     {
         var options = new NetworkOptions();
         var weights = NetworkOptions.NewWeights();
-        var quant = new Option<string>("--quant") { Description = "fp32, w8a8 or w8a8-smooth (scales from the input itself)", DefaultValueFactory = _ => "fp32" };
+        var quant = new Option<string>("--quant") { Description = "fp32, fp16, w8a8 or w8a8-smooth (int8 scales from the input itself)", DefaultValueFactory = _ => "fp32" };
         var profile = new Option<string?>("--profile") { Description = "quantization profile from `kernelgen calibrate`: static scales and per-layer precision (instead of --quant)" };
         var command = new Command("run", "Run a sparse network (built-in or your own description) on a scan with tuned kernels.") { weights, quant, profile };
         options.AddTo(command);
@@ -33,7 +33,8 @@ internal static class RunCommand
                 "fp32" => NetworkPrecision.Fp32,
                 "w8a8" => NetworkPrecision.W8A8,
                 "w8a8-smooth" => NetworkPrecision.W8A8Smooth,
-                var other => throw new ArgumentException($"--quant must be fp32, w8a8 or w8a8-smooth, got '{other}'"),
+                "fp16" => NetworkPrecision.Fp16,
+                var other => throw new ArgumentException($"--quant must be fp32, fp16, w8a8 or w8a8-smooth, got '{other}'"),
             };
             string? profilePath = parse.GetValue(profile);
             if (profilePath is not null && dynamic != NetworkPrecision.Fp32)

@@ -39,10 +39,11 @@ internal static class TuneCommand
             }
             using var runner = new NetworkRunner(session.Accelerator);
             var plan = runner.Plan(network, voxels, new KernelMapCache(new CpuKernelMapBuilder()));
-            // fp32 for every node; W8A8 where the network has int8 layers (the precisions `kernelgen run --quant` uses).
-            var precisions = network.Layers.Any(l => l.Quantization == QuantMode.W8A8)
-                ? new[] { NetworkPrecision.Fp32, NetworkPrecision.W8A8 }
-                : [NetworkPrecision.Fp32];
+            // fp32 for every node; W8A8 and fp16 where the network has such layers (the precisions `kernelgen run --quant` uses).
+            var precisions = new[] { NetworkPrecision.Fp32 }
+                .Concat(network.Layers.Any(l => l.HasW8A8) ? [NetworkPrecision.W8A8] : [])
+                .Concat(network.Layers.Any(l => l.HasFp16) ? [NetworkPrecision.Fp16] : [])
+                .ToArray();
             output.WriteLine($"tuning {network.Network.Name} ({plan.Nodes.Count} nodes) on {cloud.Source} ({voxels.Count} voxels), {session.Description}; cache {cache.Path}");
 
             var tuner = new LayerTuner(session.Accelerator, cache);

@@ -30,7 +30,7 @@ foreach (var layer in GeneratedLayers.All)
 
     // Weights packed once; the W8A8 copy takes s_x from the input and SmoothQuant factors from one documented place.
     var f32 = new LayerWeights(weights);
-    var w8a8 = layer.Quantization == QuantMode.W8A8 ? f32.Quantized(LayerQuantization.FromInput(weights, input.Features, layer.SmoothQuant, layer.Alpha)) : null;
+    var w8a8 = layer.HasW8A8 ? f32.Quantized(LayerQuantization.FromInput(weights, input.Features, layer.SmoothQuant, layer.Alpha)) : null;
     foreach (var variant in layer.Kernels)
     {
         var output = new float[expected.Length];

@@ -22,7 +22,8 @@ internal sealed record LayerModel(
     ConvModel Conv,
     QuantModel Quant,
     EquatableArray<VariantModel> Variants,
-    EquatableArray<CpuVariantModel> CpuVariants);
+    EquatableArray<CpuVariantModel> CpuVariants,
+    EquatableArray<TensorCoreVariantModel> TensorCoreVariants);
 
 /// <summary>The convolution: kind, shape and epilogue.</summary>
 internal sealed record ConvModel(
@@ -43,6 +44,12 @@ internal sealed record ConvModel(
 
     /// <summary>Whether the last int8 word holds zero padding (Cin not a multiple of 4): its lanes need guards.</summary>
     public bool PaddedWord => InChannels % 4 != 0;
+
+    /// <summary>Words of two fp16 input channels (fp16 packing).</summary>
+    public int InChannelPairs => (InChannels + 1) / 2;
+
+    /// <summary>Whether the last fp16 word holds a zero (odd Cin).</summary>
+    public bool PaddedPair => InChannels % 2 != 0;
 }
 
 /// <summary>A per-axis (z, y, x) triple.</summary>
@@ -51,5 +58,15 @@ internal sealed record AxesModel(int Z, int Y, int X)
     public override string ToString() => Z == Y && Y == X ? Z.ToString() : $"({Z},{Y},{X})";
 }
 
-/// <summary>Quantization: fp32 only or W8A8, SmoothQuant and its alpha.</summary>
-internal sealed record QuantModel(bool W8A8, bool SmoothQuant, double Alpha, bool AcceptChannelPadding);
+/// <summary>Quantization: the precisions besides fp32 (W8A8, fp16), SmoothQuant and its alpha.</summary>
+internal sealed record QuantModel(bool W8A8, bool SmoothQuant, double Alpha, bool AcceptChannelPadding, bool Fp16 = false)
+{
+    /// <summary>The runtime's QuantMode flags as C#, e.g. <c>global::KernelGen.QuantMode.W8A8 | global::KernelGen.QuantMode.Fp16</c>.</summary>
+    public string ModeExpression => (W8A8, Fp16) switch
+    {
+        (true, true) => "global::KernelGen.QuantMode.W8A8 | global::KernelGen.QuantMode.Fp16",
+        (true, false) => "global::KernelGen.QuantMode.W8A8",
+        (false, true) => "global::KernelGen.QuantMode.Fp16",
+        _ => "global::KernelGen.QuantMode.None",
+    };
+}

@@ -15,10 +15,10 @@ public sealed class AcceleratorSession : IDisposable
     }
 
     /// <summary>Threads per warp of the CPU accelerator.</summary>
-    public const int CpuThreadsPerWarp = 16;
+    public const int CpuThreadsPerWarp = 32;
 
-    /// <summary>Warps per multiprocessor of the CPU accelerator: groups of up to 16 × 16 = 256 threads.</summary>
-    public const int CpuWarpsPerMultiprocessor = 16;
+    /// <summary>Warps per multiprocessor of the CPU accelerator: groups of up to 8 × 32 = 256 threads.</summary>
+    public const int CpuWarpsPerMultiprocessor = 8;
 
     /// <summary>The ILGPU context.</summary>
     public Context Context { get; }
@@ -46,7 +46,7 @@ public sealed class AcceleratorSession : IDisposable
     /// </summary>
     public static AcceleratorSession Open(AcceleratorChoice choice = AcceleratorChoice.Auto)
     {
-        // One multiprocessor per core; 16 warps of 16 threads so GPU-style kernels with groups of up to 256 threads
+        // One multiprocessor per core; 8 warps of 32 threads (the warp the tensor-core emulation needs) so GPU-style kernels with groups of up to 256 threads
         // (every generated tile up to 128 × 64) run on the CPU too. ILGPU backs each group thread with an OS thread.
         var cpu = new CPUDevice(CpuThreadsPerWarp, CpuWarpsPerMultiprocessor, Environment.ProcessorCount);
         var context = Context.Create(builder =>

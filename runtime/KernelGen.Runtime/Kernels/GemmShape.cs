@@ -20,4 +20,7 @@ public struct GemmShape
 
     /// <summary>1 to add a residual [M, Cout] before the activation (spconv's SubM + add + ReLU block).</summary>
     public int HasResidual;
+
+    /// <summary>1 to round every feature and weight to fp16 before it is multiplied (the generic fp16 kernel; fp32 sums).</summary>
+    public int HalfOperands;
 }

@@ -40,7 +40,7 @@ public sealed class GenericImplicitGemm
     /// back, so a poisoned buffer shows any element the kernel failed to write. A <paramref name="residual"/> [M, Cout]
     /// is added before the activation.
     /// </summary>
-    public void Run(SparseTensor input, KernelMap map, ConvWeights weights, Activation activation, float[] output, float[]? residual = null)
+    public void Run(SparseTensor input, KernelMap map, ConvWeights weights, Activation activation, float[] output, float[]? residual = null, bool halfOperands = false)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weights);
@@ -49,11 +49,14 @@ public sealed class GenericImplicitGemm
         {
             throw new ArgumentException($"the kernel map indexes {map.InputCount} input rows but the input has {input.Count}");
         }
-        Run(input.Features, map, weights, activation, output, residual);
+        Run(input.Features, map, weights, activation, output, residual, halfOperands);
     }
 
-    /// <summary>The same on input features [N, Cin] with N the kernel map's input rows.</summary>
-    public void Run(float[] inputFeatures, KernelMap map, ConvWeights weights, Activation activation, float[] output, float[]? residual = null)
+    /// <summary>
+    /// The same on input features [N, Cin] with N the kernel map's input rows; with <paramref name="halfOperands"/>, every
+    /// feature and weight is rounded to fp16 before it is multiplied (fp32 sums): the generic fp16 kernel.
+    /// </summary>
+    public void Run(float[] inputFeatures, KernelMap map, ConvWeights weights, Activation activation, float[] output, float[]? residual = null, bool halfOperands = false)
     {
         ArgumentNullException.ThrowIfNull(inputFeatures);
         ArgumentNullException.ThrowIfNull(output);
@@ -86,6 +89,7 @@ public sealed class GenericImplicitGemm
         using var outputBuffer = _accelerator.Allocate1D(output);
         var shape = ShapeOf(weights, activation);
         shape.HasResidual = residual is null ? 0 : 1;
+        shape.HalfOperands = halfOperands ? 1 : 0;
         Launch(stream, features.View, outIn.View, weightBuffer.View, bias.View, outputBuffer.View, shape, map.OutputCount, residualBuffer.View);
         outputBuffer.CopyToCPU(stream, output);
         stream.Synchronize();
@@ -149,6 +153,14 @@ public sealed class GenericImplicitGemm
             }
             int featureBase = source * shape.InChannels;
             int weightBase = (n * shape.KernelVolume + k) * shape.InChannels;
+            if (shape.HalfOperands != 0)
+            {
+                for (int c = 0; c < shape.InChannels; c++)
+                {
+                    accumulator += TensorCore.RoundToHalf(features[featureBase + c]) * TensorCore.RoundToHalf(weights[weightBase + c]);
+                }
+                continue;
+            }
             for (int c = 0; c < shape.InChannels; c++)
             {
                 accumulator += features[featureBase + c] * weights[weightBase + c];

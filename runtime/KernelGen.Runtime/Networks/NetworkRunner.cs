@@ -21,6 +21,9 @@ public enum NetworkPrecision
 
     /// <summary>As <see cref="W8A8"/>, with SmoothQuant factors where the layer fuses them (at the layer's alpha).</summary>
     W8A8Smooth,
+
+    /// <summary>Every node whose layer has fp16 kernels in fp16 (operands rounded to fp16, fp32 sums and tensors).</summary>
+    Fp16,
 }
 
 /// <summary>One node of a planned network: its layer, kernel map and input sites.</summary>

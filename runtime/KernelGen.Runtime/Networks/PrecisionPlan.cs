@@ -4,9 +4,10 @@ using KernelGen.Variants;
 namespace KernelGen.Networks;
 
 /// <summary>
-/// What each node of a network runs at: fp32, or W8A8 with scales that are either <b>static</b> (given per node, e.g.
-/// calibrated once on a calibration set: the deployable form) or <b>dynamic</b> (taken from each node's own input on
-/// every run, as <c>kernelgen run --quant</c> does). The runner, the tuner and the defaults read it node by node.
+/// What each node of a network runs at: fp32, fp16 (every layer with fp16 kernels), or W8A8 with scales that are either
+/// <b>static</b> (given per node, e.g. calibrated once on a calibration set: the deployable form) or <b>dynamic</b>
+/// (taken from each node's own input on every run, as <c>kernelgen run --quant</c> does). The runner, the tuner and the
+/// defaults read it node by node.
 /// </summary>
 public sealed class PrecisionPlan
 {
@@ -22,7 +23,10 @@ public sealed class PrecisionPlan
     /// <summary>Every node in fp32.</summary>
     public static PrecisionPlan Fp32 { get; } = new(null, NetworkPrecision.Fp32);
 
-    /// <summary>Every node whose layer has W8A8 kernels in W8A8, scales from its own input on every run.</summary>
+    /// <summary>
+    /// Every node whose layer has kernels of <paramref name="precision"/> at it (W8A8: scales from its own input on every
+    /// run; fp16: no scales), the others in fp32.
+    /// </summary>
     public static PrecisionPlan Dynamic(NetworkPrecision precision) => precision == NetworkPrecision.Fp32 ? Fp32 : new(null, precision);
 
     /// <summary>
@@ -40,12 +44,21 @@ public sealed class PrecisionPlan
     {
         ArgumentNullException.ThrowIfNull(node);
         return _static is null
-            ? _dynamic != NetworkPrecision.Fp32 && node.Layer.Quantization == QuantMode.W8A8
+            ? _dynamic is NetworkPrecision.W8A8 or NetworkPrecision.W8A8Smooth && node.Layer.HasW8A8
             : _static.ContainsKey(node.Node.Name);
     }
 
+    /// <summary>The arithmetic <paramref name="node"/> runs at under this plan.</summary>
+    public Precision PrecisionOf(PlannedNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return IsInt8(node) ? Precision.W8A8
+            : _static is null && _dynamic == NetworkPrecision.Fp16 && node.Layer.HasFp16 ? Precision.F16
+            : Precision.F32;
+    }
+
     /// <summary>What <paramref name="node"/> needs of its kernel under this plan, on its own (fp32 in and out).</summary>
-    public KernelNeeds NeedsOf(PlannedNode node) => new(IsInt8(node) ? Precision.W8A8 : Precision.F32, Residual: node.Node.Residual is not null);
+    public KernelNeeds NeedsOf(PlannedNode node) => new(PrecisionOf(node), Residual: node.Node.Residual is not null);
 
     /// <summary>
     /// What every node of <paramref name="plan"/> needs of its kernel, int8 chaining included: with static scales, a
@@ -106,7 +119,7 @@ public sealed class PrecisionPlan
         {
             quantization = _static.TryGetValue(node.Node.Name, out var given) ? given
                 : throw new ArgumentException($"node {node.Node.Name}: the precision plan gives it no int8 scales");
-            if (layer.Quantization != QuantMode.W8A8)
+            if (!layer.HasW8A8)
             {
                 throw new ArgumentException($"node {node.Node.Name}: the precision plan makes it int8 but {layer.Name} has no W8A8 kernels");
             }

@@ -62,7 +62,7 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
     /// <summary>Empty statistics for every node whose layer has W8A8 kernels.</summary>
     public CalibrationStatistics NewStatistics() => new(
         _network.Network.Name, ProfileHashes.Network(_network), ProfileHashes.Weights(_network, _weights),
-        _network.Network.Nodes.Select((n, i) => (n, _network.Layers[i])).Where(p => p.Item2.Quantization == QuantMode.W8A8)
+        _network.Network.Nodes.Select((n, i) => (n, _network.Layers[i])).Where(p => p.Item2.HasW8A8)
             .Select(p => (p.n.Name, p.Item2.InChannels)));
 
     /// <summary>Runs <paramref name="voxels"/> in fp32 and adds every int8-capable node's input to <paramref name="statistics"/>.</summary>

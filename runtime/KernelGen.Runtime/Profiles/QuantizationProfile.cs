@@ -127,7 +127,7 @@ public sealed record QuantizationProfile(
             {
                 continue;
             }
-            if (layer.Quantization != QuantMode.W8A8)
+            if (!layer.HasW8A8)
             {
                 throw new InvalidDataException($"the profile makes node {node.Name} int8 but {layer.Name} has no W8A8 kernels");
             }

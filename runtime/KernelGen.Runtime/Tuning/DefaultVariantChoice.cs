@@ -8,7 +8,8 @@ namespace KernelGen.Tuning;
 /// The kernel a layer uses when the cache has no entry for it (run <c>kernelgen tune</c> to measure instead), among the
 /// kernels that declare what the use needs and can run here: on the CPU accelerator the CPU SIMD variant with the
 /// widest allowed instructions (never the portable one while a vector path runs) and the largest row tile, then a
-/// barrier-free variant; on a GPU the GPU-style variant with the largest tile that fits. The generic kernel of the
+/// barrier-free variant; on a GPU the tensor-core variant with the largest tile that fits (compute capability 8.0 and
+/// later), else the GPU-style one. The generic kernel of the
 /// precision is the last resort, chosen explicitly — it always exists and has the whole epilogue.
 /// </summary>
 public static class DefaultVariantChoice
@@ -27,7 +28,7 @@ public static class DefaultVariantChoice
                 .OrderByDescending(k => Rank(k.Capabilities.InstructionSet))
                 .ThenByDescending(k => k.Tile.BlockM)
                 .FirstOrDefault() ?? Largest(KernelShape.BarrierFree)
-            : Largest(KernelShape.GpuStyle) ?? Largest(KernelShape.BarrierFree);
+            : Largest(KernelShape.TensorCore) ?? Largest(KernelShape.GpuStyle) ?? Largest(KernelShape.BarrierFree);
         return best ?? Largest(KernelShape.Generic)
             ?? throw new ArgumentException($"{layer.Name} has no kernel for {needs.Text} that can run on {accelerator.Name}");
     }

@@ -13,6 +13,11 @@ public enum KernelShape
     /// register tiles, parallel over row tiles. A candidate only on the CPU accelerator.</summary>
     CpuSimd,
 
+    /// <summary>Explicitly grouped like <see cref="GpuStyle"/>, with the multiply-adds on tensor cores: warps issue
+    /// <c>mma.sync</c> on 16 × 8 tiles from double-buffered shared memory (CUDA compute capability 8.0 and later; ILGPU's
+    /// CPU accelerator with 32-thread warps emulates the instruction).</summary>
+    TensorCore,
+
     /// <summary>The generic ILGPU kernels: run-time shapes, one thread per output element, no tile.</summary>
     Generic,
 }

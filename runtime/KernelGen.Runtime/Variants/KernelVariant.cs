@@ -117,10 +117,19 @@ public abstract class KernelVariant : IConvKernel
         return CanRunOn(accelerator, out reason);
     }
 
-    /// <summary>ILGPU kernels: whether the group size and shared memory fit the accelerator.</summary>
+    /// <summary>
+    /// ILGPU kernels: whether the group size and shared memory fit the accelerator; tensor-core kernels also need a CUDA
+    /// GPU of compute capability 8.0 or later (<c>mma.sync</c> m16n8k32 s8 and m16n8k16 f16), or ILGPU's CPU accelerator
+    /// with 32-thread warps (which emulates the instruction).
+    /// </summary>
     protected virtual bool CanRunOn(Accelerator accelerator, out string? reason)
     {
-        if (Shape == KernelShape.GpuStyle && GroupSize > accelerator.MaxNumThreadsPerGroup)
+        if (Shape == KernelShape.TensorCore && TensorCoresMissing(accelerator) is { } missing)
+        {
+            reason = missing;
+            return false;
+        }
+        if (Shape is KernelShape.GpuStyle or KernelShape.TensorCore && GroupSize > accelerator.MaxNumThreadsPerGroup)
         {
             reason = $"{GroupSize} threads per group exceed the device's {accelerator.MaxNumThreadsPerGroup}";
             return false;
@@ -132,6 +141,22 @@ public abstract class KernelVariant : IConvKernel
         }
         reason = null;
         return true;
+    }
+
+    /// <summary>Why tensor-core kernels cannot run on <paramref name="accelerator"/>, or null when they can.</summary>
+    public static string? TensorCoresMissing(Accelerator accelerator)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        return accelerator switch
+        {
+            ILGPU.Runtime.Cuda.CudaAccelerator cuda when cuda.Architecture < ILGPU.Runtime.Cuda.CudaArchitecture.SM_80 =>
+                $"tensor-core mma.sync (m16n8k32 s8, m16n8k16 f16) needs compute capability 8.0 or later; {cuda.Name} has {cuda.Architecture}",
+            ILGPU.Runtime.Cuda.CudaAccelerator => null,
+            { AcceleratorType: AcceleratorType.CPU, WarpSize: 32 } => null,
+            { AcceleratorType: AcceleratorType.CPU } =>
+                $"the CPU accelerator emulates tensor cores only with 32-thread warps; this one has {accelerator.WarpSize}",
+            _ => $"tensor cores need CUDA; this is {accelerator.AcceleratorType}",
+        };
     }
 
     /// <inheritdoc />

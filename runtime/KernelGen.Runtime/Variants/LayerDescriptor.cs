@@ -13,7 +13,7 @@ public sealed record LayerDescriptor
     /// <param name="OutChannels">Cout.</param>
     /// <param name="HasBias">Whether the layer adds a bias.</param>
     /// <param name="Activation">Epilogue activation.</param>
-    /// <param name="Quantization">fp32 only, or W8A8 as well.</param>
+    /// <param name="Quantization">The precisions besides fp32 (flags: W8A8, Fp16).</param>
     /// <param name="SmoothQuant">Whether the W8A8 kernels fuse SmoothQuant factors.</param>
     /// <param name="Alpha">SmoothQuant migration strength declared on the layer.</param>
     /// <param name="Variants">Every generated variant, fp32 first.</param>
@@ -38,9 +38,13 @@ public sealed record LayerDescriptor
             variant.AttachTo(this);
         }
         var kernels = new List<IConvKernel>(Variants) { new GenericConvKernel(this, Precision.F32) };
-        if (Quantization == QuantMode.W8A8)
+        if (HasW8A8)
         {
             kernels.Add(new GenericConvKernel(this, Precision.W8A8));
+        }
+        if (HasFp16)
+        {
+            kernels.Add(new GenericConvKernel(this, Precision.F16));
         }
         Kernels = kernels;
     }
@@ -63,8 +67,22 @@ public sealed record LayerDescriptor
     /// <summary>Epilogue activation.</summary>
     public Activation Activation { get; }
 
-    /// <summary>fp32 only, or W8A8 as well.</summary>
+    /// <summary>The precisions besides fp32 (flags: W8A8, Fp16).</summary>
     public QuantMode Quantization { get; }
+
+    /// <summary>Whether the layer has W8A8 kernels (<c>[Quantize(QuantMode.W8A8)]</c>).</summary>
+    public bool HasW8A8 => Quantization.HasFlag(QuantMode.W8A8);
+
+    /// <summary>Whether the layer has fp16 kernels (<c>[Quantize(QuantMode.Fp16)]</c>).</summary>
+    public bool HasFp16 => Quantization.HasFlag(QuantMode.Fp16);
+
+    /// <summary>Whether the layer has kernels at <paramref name="precision"/> (fp32: always).</summary>
+    public bool Has(Precision precision) => precision switch
+    {
+        Precision.W8A8 => HasW8A8,
+        Precision.F16 => HasFp16,
+        _ => true,
+    };
 
     /// <summary>Whether the W8A8 kernels fuse SmoothQuant factors.</summary>
     public bool SmoothQuant { get; }
@@ -90,7 +108,7 @@ public sealed record LayerDescriptor
     /// <summary>The generic kernel at <paramref name="precision"/>: it has the whole epilogue and runs on every accelerator.</summary>
     public IConvKernel GenericKernel(Precision precision) =>
         Kernels.FirstOrDefault(k => k.Shape == KernelShape.Generic && k.Capabilities.Precision == precision)
-        ?? throw new ArgumentException($"{Name} has no {precision} kernels (no [Quantize(QuantMode.W8A8)])");
+        ?? throw new ArgumentException($"{Name} has no {precision} kernels (no [Quantize(QuantMode.{(precision == Precision.F16 ? "Fp16" : "W8A8")})])");
 
     /// <summary>The kernel named <paramref name="name"/> (as the tuning cache stores it), or null.</summary>
     public IConvKernel? FindKernel(string name) => Kernels.FirstOrDefault(k => k.Name == name);
@@ -103,6 +121,9 @@ public sealed record LayerDescriptor
 
     /// <summary>The W8A8 ILGPU variants.</summary>
     public IEnumerable<W8A8Variant> W8A8Variants => Variants.OfType<W8A8Variant>();
+
+    /// <summary>The fp16 ILGPU variants.</summary>
+    public IEnumerable<F16Variant> F16Variants => Variants.OfType<F16Variant>();
 
     /// <summary>Value equality on the declaration (the variants are the generated code's; their names identify them).</summary>
     public bool Equals(LayerDescriptor? other) =>

@@ -8,18 +8,23 @@ namespace KernelGen.Variants;
 /// <summary>
 /// A generated W8A8 implicit-GEMM variant (ILGPU): activations are (smoothed and) quantized to int8 as they are gathered,
 /// or read as int8 from the previous layer's int8 epilogue; weights are pre-quantized per output channel and packed
-/// four channels to a word; products accumulate in int32 (<c>dp4a</c> on CUDA); then the shared epilogue.
+/// four channels to a word; products accumulate in int32 (<c>dp4a</c>, or <c>mma.sync</c> on tensor cores, on CUDA); then
+/// the shared epilogue.
 /// </summary>
 public sealed class W8A8Variant : KernelVariant
 {
     private readonly Action<ArrayView<float>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, GpuEpilogue, TileLaunch>? _grouped;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, GpuEpilogue, TileLaunch>? _barrierFree;
 
-    /// <summary>A GPU-style variant around an explicitly grouped kernel.</summary>
+    /// <summary>
+    /// A GPU-style variant around an explicitly grouped kernel, or, with <paramref name="shape"/>
+    /// <see cref="KernelShape.TensorCore"/>, a tensor-core one (the same arguments: int8 words in, the shared epilogue).
+    /// </summary>
     public W8A8Variant(
         string name, TileShape tile, int outChannels, bool smoothQuant, int groupSize, int sharedMemoryBytes,
-        Action<ArrayView<float>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, GpuEpilogue, TileLaunch> kernel)
-        : base(name, tile, Precision.W8A8, KernelShape.GpuStyle, outChannels, groupSize, sharedMemoryBytes, 1, 1)
+        Action<ArrayView<float>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, GpuEpilogue, TileLaunch> kernel,
+        KernelShape shape = KernelShape.GpuStyle)
+        : base(name, tile, Precision.W8A8, shape, outChannels, groupSize, sharedMemoryBytes, 1, 1)
     {
         SmoothQuant = smoothQuant;
         _grouped = kernel;

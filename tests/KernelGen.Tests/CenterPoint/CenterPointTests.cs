@@ -80,7 +80,7 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
         for (int i = 0; i < plan.Nodes.Count; i++)
         {
             var node = plan.Nodes[i];
-            if (node.Layer.Quantization != QuantMode.W8A8)
+            if (!node.Layer.HasW8A8)
             {
                 continue;
             }

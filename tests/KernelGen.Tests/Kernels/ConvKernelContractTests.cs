@@ -49,7 +49,7 @@ public abstract class ConvKernelContractTests
 
         LayerWeights prepared = new(weights);
         Int8Reference.Result? int8 = null;
-        if (layer.Quantization == QuantMode.W8A8)
+        if (layer.HasW8A8)
         {
             float scale = input.Features.Max(Math.Abs) / 127f * 0.8f;
             float[]? smoothing = layer.SmoothQuant
@@ -170,7 +170,7 @@ public abstract class ConvKernelContractTests
         var inputInt8 = Enumerable.Range(0, input.Features.Length).Select(_ => (sbyte)random.Random.Next(-127, 128)).ToArray();
         var multipliers = Enumerable.Range(0, layer.OutChannels).Select(_ => (float)(0.5 + random.Random.NextDouble() * 4)).ToArray();
         var fp32 = new LayerWeights(weights);
-        var int8 = layer.Quantization == QuantMode.W8A8
+        var int8 = layer.HasW8A8
             ? fp32.Quantized(LayerQuantization.FromInput(weights, input.Features, layer.SmoothQuant, layer.Alpha))
             : null;
 
@@ -292,7 +292,7 @@ public abstract class ConvKernelContractTests
             Assert.Equal(layer.Kernels.Count, layer.Kernels.Select(k => k.Name).Distinct().Count());
             Assert.All(layer.Variants, v => Assert.Contains(v, layer.Kernels));
             Assert.Contains(layer.Kernels, k => k.Name == GenericConvKernel.F32Name);
-            Assert.Equal(layer.Quantization == QuantMode.W8A8, layer.Kernels.Any(k => k.Name == GenericConvKernel.W8A8Name));
+            Assert.Equal(layer.HasW8A8, layer.Kernels.Any(k => k.Name == GenericConvKernel.W8A8Name));
             Assert.Contains(layer.Kernels, k => k.Capabilities.Device == KernelDevice.Host); // CPU SIMD variants are kernels too
             // What the default choice and the tuner read is declared, not found by type: shape, tile, instruction set.
             Assert.Equal(KernelShape.Generic, layer.GenericKernel(Precision.F32).Shape);

@@ -219,7 +219,7 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
         var plan = runner.Plan(network, new RandomSparse().Tensor(new SpatialShape(41, 24, 24), 5, density: 0.02));
         var weights = NetworkWeights.Synthetic(network);
         var fp32 = runner.Run(plan, weights, runner.Defaults(plan, NetworkPrecision.Fp32), NetworkPrecision.Fp32, keepOutputs: true);
-        var scales = plan.Nodes.Where(n => n.Layer.Quantization == QuantMode.W8A8).ToDictionary(n => n.Node.Name, n =>
+        var scales = plan.Nodes.Where(n => n.Layer.HasW8A8).ToDictionary(n => n.Node.Name, n =>
         {
             var input = n.Node.From == SparseNetwork.InputName ? plan.Input : fp32.Outputs[n.Node.From];
             return LayerQuantization.Calibrate(weights[n.Node.Name], LayerQuantizer.ChannelMaxima(input.Features, input.Channels), n.Layer.SmoothQuant, 0.5);

@@ -154,7 +154,7 @@ public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
         // W8A8 on signed input, and on non-negative input (what a ReLU feeds: the AVX-512BW / AVX2 kernels take their
         // unsigned-byte path then), each bit-exact against the integer reference.
         var nonNegative = new SparseTensor(input.Features.Select(Math.Abs).ToArray(), input.Coordinates, input.Channels, input.SpatialShape, input.BatchSize);
-        foreach (var (x, sign) in layer.Quantization == QuantMode.W8A8 ? [(input, "signed"), (nonNegative, "non-negative")] : Array.Empty<(SparseTensor, string)>())
+        foreach (var (x, sign) in layer.HasW8A8 ? [(input, "signed"), (nonNegative, "non-negative")] : Array.Empty<(SparseTensor, string)>())
         {
             string where = $"{layer.Name} {sign} input (seed {random.Seed})";
             float scale = x.Features.Max(Math.Abs) / 127f * 0.8f;

@@ -20,7 +20,7 @@ public abstract class GeneratedVariantTests
     public static TheoryData<string> Layers() => new(TestLayers.Select(layer => layer.Name));
 
     public static TheoryData<string> W8A8Layers() =>
-        new(TestLayers.Where(layer => layer.Quantization == QuantMode.W8A8).Select(layer => layer.Name));
+        new(TestLayers.Where(layer => layer.HasW8A8).Select(layer => layer.Name));
 
     // Touching the classes runs their registration; GeneratedLayers.Find then sees them.
     private static readonly LayerDescriptor[] TestLayers =
@@ -55,7 +55,7 @@ public abstract class GeneratedVariantTests
     {
         Assert.SkipWhen(Accelerator is null, "no CUDA device on this machine");
         var layer = GeneratedLayers.Find(layerName);
-        Assert.Equal(QuantMode.W8A8, layer.Quantization);
+        Assert.True(layer.HasW8A8);
         var (input, map, weights, random) = Inputs(layer);
         // Outliers in a few channels, as real LiDAR features have, so clamping and smoothing both matter.
         for (int i = 0; i < input.Features.Length; i += 3 * input.Channels + 1)
@@ -89,13 +89,67 @@ public abstract class GeneratedVariantTests
         }
     }
 
+    public static TheoryData<string> Fp16Layers() =>
+        new(TestLayers.Where(layer => layer.HasFp16).Select(layer => layer.Name));
+
+    [Theory]
+    [MemberData(nameof(Fp16Layers))]
+    public void Fp16_variants_match_the_dense_conv3d_of_the_fp16_rounded_operands(string layerName)
+    {
+        Assert.SkipWhen(Accelerator is null, "no CUDA device on this machine");
+        var layer = GeneratedLayers.Find(layerName);
+        var (input, map, weights, random) = Inputs(layer);
+        // The reference: fp16 operands (System.Half rounds to nearest even), products and sums in double.
+        static float[] Rounded(float[] values) => values.Select(v => (float)(Half)v).ToArray();
+        var roundedInput = new SparseTensor(Rounded(input.Features), input.Coordinates, input.Channels, input.SpatialShape, input.BatchSize);
+        var expected = DenseConv3dOracle.Forward(roundedInput, Rounded(weights.Data), layer.OutChannels, layer.Geometry, weights.Bias, layer.Activation == Activation.Relu);
+        var fp32 = DenseConv3dOracle.Forward(input, weights.Data, layer.OutChannels, layer.Geometry, weights.Bias, layer.Activation == Activation.Relu);
+        var kernels = layer.F16Variants.Cast<IConvKernel>().Append(layer.GenericKernel(Precision.F16)).ToList();
+        Assert.Contains(kernels, k => k.Shape == KernelShape.TensorCore);
+        foreach (var kernel in kernels)
+        {
+            Assert.SkipUnless(kernel.CanRun(Accelerator!, out var reason), $"{kernel.Name}: {reason}");
+            Assert.Equal(Precision.F16, kernel.Capabilities.Precision);
+            var output = Poison.Floats(map.OutputCount * layer.OutChannels);
+            kernel.Run(Accelerator!, new ConvCall { Map = map, Weights = new LayerWeights(weights), Input = input.Features, Output = output });
+            string context = $"{layer.Name} {kernel.Name} (seed {random.Seed})";
+            var actual = new SparseTensor(output, map.OutputCoordinates, layer.OutChannels, map.OutputShape, map.BatchSize);
+            OracleAssert.Matches(actual, expected, context);
+            // And fp16's own rounding error against fp32 operands: present, and of fp16's size.
+            double error = RelativeL2(actual, fp32);
+            Assert.True(error > 0 && error < 5e-3, $"{context}: relative L2 {error} against the fp32 operands");
+        }
+    }
+
+    private static double RelativeL2(SparseTensor actual, DenseConv3dOracle.Result expected)
+    {
+        double diff = 0, reference = 0;
+        for (int row = 0; row < actual.Count; row++)
+        {
+            int oracleRow = expected.Rows[(actual.Coordinates[row * 4], actual.Coordinates[row * 4 + 1], actual.Coordinates[row * 4 + 2], actual.Coordinates[row * 4 + 3])];
+            for (int n = 0; n < actual.Channels; n++)
+            {
+                double e = expected.Values[oracleRow * expected.Channels + n], a = actual.Features[row * actual.Channels + n];
+                diff += (a - e) * (a - e);
+                reference += e * e;
+            }
+        }
+        return Math.Sqrt(diff / reference);
+    }
+
     [Fact]
     public void Variant_table_lists_every_tile_in_both_shapes_with_visible_names()
     {
         Assert.Equal(
             ["F32_Tile16x4x4_GpuStyle", "F32_Tile16x4x4_BarrierFree", "F32_Tile32x16x8_GpuStyle", "F32_Tile32x16x8_BarrierFree",
-             "W8A8_Tile16x4x4_Smooth_GpuStyle", "W8A8_Tile16x4x4_Smooth_BarrierFree", "W8A8_Tile32x16x8_Smooth_GpuStyle", "W8A8_Tile32x16x8_Smooth_BarrierFree"],
+             "W8A8_Tile16x4x4_Smooth_GpuStyle", "W8A8_Tile16x4x4_Smooth_BarrierFree", "W8A8_Tile32x16x8_Smooth_GpuStyle", "W8A8_Tile32x16x8_Smooth_BarrierFree",
+             "W8A8_Tile32x16x32_Warp16x16_Smooth_TensorCore", "F16_Tile32x16x16_Warp16x16_TensorCore"],
             SubmOddChannels.Layer.Variants.Where(v => v.Shape != KernelShape.CpuSimd).Select(v => v.Name));
+        // BlockN 4 is narrower than an mma tile: no tensor-core variant for it; 32 × 16 gets two warps of 16 × 16.
+        var tensorCore = SubmOddChannels.Layer.Variants.First(v => v.Name == "F16_Tile32x16x16_Warp16x16_TensorCore");
+        Assert.Equal((KernelShape.TensorCore, 64, 2 * (32 + 16) * 12 * 4), (tensorCore.Shape, tensorCore.GroupSize, tensorCore.SharedMemoryBytes));
+        Assert.Equal(QuantMode.W8A8 | QuantMode.Fp16, SubmOddChannels.Layer.Quantization);
+        Assert.Equal(QuantMode.Fp16, DownPadding011.Layer.Quantization);
         Assert.Equal(
             ["CpuF32_V512_Tile16x4", "CpuF32_V256_Tile16x4", "CpuF32_Portable_Tile16x4",
              "CpuW8A8_Vnni256_Tile16x4_Smooth", "CpuW8A8_Avx512BW_Tile16x4_Smooth", "CpuW8A8_Avx2_Tile16x4_Smooth", "CpuW8A8_Portable_Tile16x4_Smooth",

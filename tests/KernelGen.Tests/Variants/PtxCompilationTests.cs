@@ -46,8 +46,28 @@ public sealed class PtxCompilationTests : IDisposable
     {
         var variant = Find(id);
         string ptx = Compile(variant);
+        // On the GPU machine, benchmarks/gpu/run-on-device.sh sets this and runs ptxas on every file.
+        if (Environment.GetEnvironmentVariable("KERNELGEN_PTX_OUT") is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+            File.WriteAllText(Path.Combine(folder, id.Replace('/', '.') + ".ptx"), ptx);
+        }
         Assert.Contains(".entry", ptx);
-        if (variant.Shape == KernelShape.GpuStyle)
+        if (variant.Shape == KernelShape.TensorCore)
+        {
+            Assert.Contains("bar.sync", ptx);
+            Assert.Contains(".shared", ptx);
+            // The warp-level tensor-core instruction. The CPU accelerator's emulation (warp shuffles) stays in the PTX
+            // behind a constant-true branch that ptxas removes: run-on-device.sh checks the SASS (IMMA/HMMA, no SHFL).
+            Assert.Contains(variant.Precision == Precision.W8A8
+                ? "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32"
+                : "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32", ptx);
+            if (variant.Precision == Precision.F16)
+            {
+                Assert.Contains("cvt.rn.f16x2.f32", ptx); // two gathered fp32 features to one fp16 operand word
+            }
+        }
+        else if (variant.Shape == KernelShape.GpuStyle)
         {
             Assert.Contains("bar.sync", ptx);  // Group.Barrier
             Assert.Contains(".shared", ptx);   // the input and weight tiles
@@ -92,7 +112,7 @@ public sealed class PtxCompilationTests : IDisposable
 
     private string Compile(KernelVariant variant)
     {
-        var entry = variant.Shape == KernelShape.GpuStyle
+        var entry = variant.Shape is KernelShape.GpuStyle or KernelShape.TensorCore
             ? EntryPointDescription.FromExplicitlyGroupedKernel(variant.KernelMethod)
             : EntryPointDescription.FromImplicitlyGroupedKernel(variant.KernelMethod);
         var compiled = (PTXCompiledKernel)_backend.Compile(entry, KernelSpecialization.Empty);

@@ -6,7 +6,7 @@ namespace KernelGen.Kernels;
 /// <summary>
 /// A <see cref="LayerWeights"/> in one accelerator's memory, uploaded once: the fp32 weights in both layouts the kernels
 /// read (packed [K, Cin, Cout] for the generated kernels, spconv's [Cout, K, Cin] for the generic one) and the bias,
-/// and for a quantized layer the packed int8 weights, the quantize multipliers, the dequantize scales and the bias.
+/// and for a quantized layer the packed int8 weights, the quantize multipliers, the dequantize scales and the bias (and, on first use, the fp16 packing).
 /// The buffers live as long as the <see cref="LayerWeights"/> (or the accelerator).
 /// </summary>
 public sealed class DeviceLayerWeights
@@ -14,9 +14,12 @@ public sealed class DeviceLayerWeights
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _packed, _spconv, _bias;
     private readonly MemoryBuffer1D<int, Stride1D.Dense>? _int8Packed;
     private readonly MemoryBuffer1D<float, Stride1D.Dense>? _multipliers, _dequantize, _int8Bias;
+    private readonly Lazy<MemoryBuffer1D<int, Stride1D.Dense>> _halfPacked;
 
     internal DeviceLayerWeights(Accelerator accelerator, LayerWeights weights)
     {
+        // fp16 weights only for layers that run fp16: uploaded on first use.
+        _halfPacked = new(() => accelerator.Allocate1D(weights.Half.Packed));
         _packed = accelerator.Allocate1D(weights.Packed.Packed);
         _spconv = accelerator.Allocate1D(weights.Float.Data);
         _bias = accelerator.Allocate1D(weights.Packed.Bias);
@@ -37,6 +40,9 @@ public sealed class DeviceLayerWeights
 
     /// <summary>fp32 bias [Cout] (zeros when the layer has none).</summary>
     public ArrayView<float> Bias => _bias.View;
+
+    /// <summary>fp16 weights packed two input channels to a word [K · Pairs, Cout].</summary>
+    public ArrayView<int> HalfPacked => _halfPacked.Value.View;
 
     /// <summary>int8 weights packed four input channels to a word [K, Words, Cout].</summary>
     public ArrayView<int> Int8Packed => Require(_int8Packed).View;

@@ -6,7 +6,8 @@ namespace KernelGen.Kernels;
 
 /// <summary>
 /// The generic ILGPU kernels (<see cref="GenericImplicitGemm"/>, <see cref="GenericW8A8ImplicitGemm"/>) behind the
-/// kernel contract for one layer: run-time shapes, so they serve any layer; the W8A8 one has the whole epilogue
+/// kernel contract for one layer: run-time shapes, so they serve any layer (the fp16 one is the fp32 kernel with its
+/// operands rounded to fp16); the W8A8 one has the whole epilogue
 /// (residual, int8 input, int8 output with per-channel requantization). A candidate like any other in the tuner.
 /// </summary>
 public sealed class GenericConvKernel : IConvKernel
@@ -20,7 +21,7 @@ public sealed class GenericConvKernel : IConvKernel
     {
         _layer = layer ?? throw new ArgumentNullException(nameof(layer));
         bool w8a8 = precision == Precision.W8A8;
-        Name = w8a8 ? W8A8Name : F32Name;
+        Name = precision switch { Precision.W8A8 => W8A8Name, Precision.F16 => F16Name, _ => F32Name };
         Capabilities = new KernelCapabilities(
             KernelDevice.AnyAccelerator, precision, layer.Activation, SmoothQuant: w8a8 && layer.SmoothQuant, Residual: true,
             Int8Input: w8a8, Int8Output: w8a8);
@@ -28,6 +29,9 @@ public sealed class GenericConvKernel : IConvKernel
 
     /// <summary>Name of the generic fp32 kernel among a layer's kernels.</summary>
     public const string F32Name = "Generic_F32";
+
+    /// <summary>Name of the generic fp16 kernel (fp16-rounded operands, fp32 sums) among a layer's kernels.</summary>
+    public const string F16Name = "Generic_F16";
 
     /// <summary>Name of the generic W8A8 kernel among a layer's kernels.</summary>
     public const string W8A8Name = "Generic_W8A8";
@@ -57,10 +61,10 @@ public sealed class GenericConvKernel : IConvKernel
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ConvKernelGuard.Validate(this, _layer, call);
-        if (Capabilities.Precision == Precision.F32)
+        if (Capabilities.Precision != Precision.W8A8)
         {
             F32Kernels.GetValue(accelerator, a => new GenericImplicitGemm(a))
-                .Run(call.Input!, call.Map, call.Weights.Float, _layer.Activation, call.Output!, call.Residual);
+                .Run(call.Input!, call.Map, call.Weights.Float, _layer.Activation, call.Output!, call.Residual, halfOperands: Capabilities.Precision == Precision.F16);
             return;
         }
         W8A8Kernels.GetValue(accelerator, a => new GenericW8A8ImplicitGemm(a)).Execute(
@@ -77,10 +81,11 @@ public sealed class GenericConvKernel : IConvKernel
         var weights = call.Weights.OnDevice(accelerator);
         var floats = Accelerators.DeviceScratch.Floats(accelerator);
         int rows = call.Map.OutputCount;
-        if (Capabilities.Precision == Precision.F32)
+        if (Capabilities.Precision != Precision.W8A8)
         {
             var shape = GenericImplicitGemm.ShapeOf(call.Weights.Float, _layer.Activation);
             shape.HasResidual = call.Residual is null ? 0 : 1;
+            shape.HalfOperands = Capabilities.Precision == Precision.F16 ? 1 : 0;
             F32Kernels.GetValue(accelerator, a => new GenericImplicitGemm(a))
                 .Launch(stream, call.Input!.Value, call.OutIn, weights.Spconv, weights.Bias, call.Output!.Value, shape, rows, call.Residual ?? default);
             return;

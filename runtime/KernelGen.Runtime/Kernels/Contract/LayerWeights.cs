@@ -10,6 +10,7 @@ namespace KernelGen.Kernels;
 public sealed class LayerWeights
 {
     private readonly Lazy<F32LayerWeights> _packed;
+    private readonly Lazy<F16LayerWeights> _half;
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<ILGPU.Runtime.Accelerator, DeviceLayerWeights> _onDevice = new();
 
     /// <summary>fp32 weights only.</summary>
@@ -17,6 +18,7 @@ public sealed class LayerWeights
     {
         Float = weights ?? throw new ArgumentNullException(nameof(weights));
         _packed = new(() => F32LayerWeights.From(weights));
+        _half = new(() => F16LayerWeights.From(weights));
     }
 
     // The quantized copies share the fp32 packing: it is made once however often a layer is re-quantized.
@@ -24,6 +26,7 @@ public sealed class LayerWeights
     {
         Float = fp32.Float;
         _packed = fp32._packed;
+        _half = fp32._half;
         Quantization = quantization;
         Int8 = int8;
     }
@@ -33,6 +36,9 @@ public sealed class LayerWeights
 
     /// <summary>The fp32 weights packed [K, Cin, Cout] for the generated kernels (packed on first use).</summary>
     public F32LayerWeights Packed => _packed.Value;
+
+    /// <summary>The weights rounded to fp16 and packed for the fp16 kernels (on first use).</summary>
+    public F16LayerWeights Half => _half.Value;
 
     /// <summary>The scales the int8 weights were made with, or null for an fp32-only layer.</summary>
     public LayerQuantization? Quantization { get; }

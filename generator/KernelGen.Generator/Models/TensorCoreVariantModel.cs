@@ -1,0 +1,63 @@
+namespace KernelGen.Generator.Models;
+
+/// <summary>
+/// One tensor-core variant: a group of <see cref="WarpsM"/> × <see cref="WarpsN"/> warps computes a BlockM × BlockN
+/// output tile; each warp a <see cref="WarpM"/> × <see cref="WarpN"/> warp tile of 16 × 8 mma tiles (CUTLASS's
+/// threadblock / warp / instruction levels). The reduction runs over (kernel offset, input-channel word) as one flat
+/// index in steps of one instruction's K (8 words: 32 int8 or 16 fp16 channels), gathered through the kernel map into
+/// double-buffered shared memory.
+/// </summary>
+/// <param name="Name">e.g. W8A8_Tile64x32x32_Warp16x32_Smooth_TensorCore.</param>
+/// <param name="W8A8">int8 mma (m16n8k32, int32 sums) when true, else fp16 mma (m16n8k16, fp32 sums).</param>
+/// <param name="SmoothQuant">W8A8: whether the prologue's multipliers include SmoothQuant factors.</param>
+/// <param name="BlockM">Output rows per group tile.</param>
+/// <param name="BlockN">Output channels per group tile.</param>
+/// <param name="InstructionK">Reduction elements (channels) per step: 32 int8 or 16 fp16.</param>
+/// <param name="WarpM">Output rows per warp tile (a multiple of 16).</param>
+/// <param name="WarpN">Output channels per warp tile (a multiple of 8).</param>
+/// <param name="WarpsM">Warps down the group tile.</param>
+/// <param name="WarpsN">Warps across the group tile.</param>
+/// <param name="SharedMemoryBytes">Two stages of the input and weight tiles.</param>
+internal sealed record TensorCoreVariantModel(
+    string Name,
+    bool W8A8,
+    bool SmoothQuant,
+    int BlockM,
+    int BlockN,
+    int InstructionK,
+    int WarpM,
+    int WarpN,
+    int WarpsM,
+    int WarpsN,
+    int SharedMemoryBytes)
+{
+    /// <summary>32-bit words of the reduction per step (one mma's K): A and B fragments hold words t and 4 + t.</summary>
+    public const int StepWords = 8;
+
+    /// <summary>
+    /// Words per row of a shared tile: the step's 8 plus 4 of padding, so the 32 lanes' fragment loads (row g, word t)
+    /// fall in 32 different banks.
+    /// </summary>
+    public const int RowStride = 12;
+
+    /// <summary>The runtime class wrapping this variant's kernel.</summary>
+    public string RuntimeType => W8A8 ? "W8A8Variant" : "F16Variant";
+
+    /// <summary>The W8A8 constructor's SmoothQuant argument (empty for fp16).</summary>
+    public string SmoothArgument => W8A8 ? $" smoothQuant: {(SmoothQuant ? "true" : "false")}," : "";
+
+    /// <summary>Threads per group.</summary>
+    public int GroupSize => 32 * WarpsM * WarpsN;
+
+    /// <summary>16-row mma tiles down a warp tile.</summary>
+    public EquatableArray<int> MmaRows => new(System.Linq.Enumerable.Range(0, WarpM / 16));
+
+    /// <summary>8-channel mma tiles across a warp tile.</summary>
+    public EquatableArray<int> MmaCols => new(System.Linq.Enumerable.Range(0, WarpN / 8));
+
+    /// <summary>The step's words, for the templates' unrolled fragment loads.</summary>
+    public int StepWordsValue => StepWords;
+
+    /// <summary>See <see cref="RowStride"/>.</summary>
+    public int RowStrideValue => RowStride;
+}

@@ -1,0 +1,61 @@
+using KernelGen.Kernels;
+
+namespace KernelGen.Quantization;
+
+/// <summary>
+/// fp32 weights rounded to fp16 (round to nearest even) and packed for the fp16 tensor-core kernels: two consecutive
+/// input channels per 32-bit word, the lower channel in the low half (the mma operand layout), as [K · Pairs, Cout]
+/// with Pairs = ⌈Cin / 2⌉ (an odd Cin's last word holds a zero) — so a kernel walks the reduction over (offset, pair)
+/// as one flat index. The bias stays fp32 (the epilogue is fp32).
+/// </summary>
+public sealed class F16LayerWeights
+{
+    private F16LayerWeights(int[] packed, float[] bias, int inChannels, int kernelVolume, int outChannels)
+    {
+        Packed = packed;
+        Bias = bias;
+        InChannels = inChannels;
+        KernelVolume = kernelVolume;
+        OutChannels = outChannels;
+    }
+
+    /// <summary>[K · Pairs, Cout] words of two fp16 values.</summary>
+    public int[] Packed { get; }
+
+    /// <summary>[Cout] fp32 (zeros when the layer has none).</summary>
+    public float[] Bias { get; }
+
+    /// <summary>Cin.</summary>
+    public int InChannels { get; }
+
+    /// <summary>K.</summary>
+    public int KernelVolume { get; }
+
+    /// <summary>Cout.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>Words of two input channels per kernel offset.</summary>
+    public int InChannelPairs => (InChannels + 1) / 2;
+
+    /// <summary>Rounds and packs spconv-layout weights [Cout, kD, kH, kW, Cin].</summary>
+    public static F16LayerWeights From(ConvWeights weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        int cout = weights.OutChannels, cin = weights.InChannels, k = weights.Kernel.Product, pairs = (cin + 1) / 2;
+        var packed = new int[k * pairs * cout];
+        for (int n = 0; n < cout; n++)
+        {
+            for (int offset = 0; offset < k; offset++)
+            {
+                int source = (n * k + offset) * cin;
+                for (int pair = 0; pair < pairs; pair++)
+                {
+                    int low = BitConverter.HalfToUInt16Bits((Half)weights.Data[source + 2 * pair]);
+                    int high = 2 * pair + 1 < cin ? BitConverter.HalfToUInt16Bits((Half)weights.Data[source + 2 * pair + 1]) : 0;
+                    packed[(offset * pairs + pair) * cout + n] = low | (high << 16);
+                }
+            }
+        }
+        return new F16LayerWeights(packed, weights.Bias?.ToArray() ?? new float[cout], cin, k, cout);
+    }
+}

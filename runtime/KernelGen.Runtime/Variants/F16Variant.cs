@@ -1,0 +1,66 @@
+using ILGPU;
+using ILGPU.Runtime;
+using KernelGen.Accelerators;
+using KernelGen.Kernels;
+
+namespace KernelGen.Variants;
+
+/// <summary>
+/// A generated fp16 tensor-core variant (ILGPU): activations are rounded to fp16 as they are gathered, two channels to a
+/// word, weights are pre-rounded and packed the same way (<see cref="Quantization.F16LayerWeights"/>), warps multiply on
+/// tensor cores with fp32 accumulation (<c>mma.sync.aligned.m16n8k16</c>), then the shared fp32 epilogue.
+/// </summary>
+public sealed class F16Variant : KernelVariant
+{
+    private readonly Action<ArrayView<float>, ArrayView<int>, ArrayView<int>, GpuEpilogue, TileLaunch> _kernel;
+
+    /// <summary>A tensor-core variant around an explicitly grouped kernel.</summary>
+    public F16Variant(
+        string name, TileShape tile, int outChannels, int groupSize, int sharedMemoryBytes,
+        Action<ArrayView<float>, ArrayView<int>, ArrayView<int>, GpuEpilogue, TileLaunch> kernel)
+        : base(name, tile, Precision.F16, KernelShape.TensorCore, outChannels, groupSize, sharedMemoryBytes, 1, 1) => _kernel = kernel;
+
+    /// <inheritdoc />
+    public override System.Reflection.MethodInfo KernelMethod => _kernel.Method;
+
+    /// <inheritdoc />
+    /// <remarks>The fp32 epilogue with a residual; int8 in and out belong to W8A8.</remarks>
+    protected override KernelCapabilities Declare(LayerDescriptor layer) =>
+        new(KernelDevice.AnyAccelerator, Precision.F16, layer.Activation, SmoothQuant: false, Residual: true, Int8Input: false, Int8Output: false);
+
+    /// <inheritdoc />
+    protected override void RunValidated(Accelerator accelerator, ConvCall call)
+    {
+        if (call.Map.OutputCount == 0)
+        {
+            return;
+        }
+        var weights = call.Weights.Half;
+        using var buffers = new DeviceBuffers(accelerator);
+        var epilogue = HostCallEpilogue.Upload(buffers, call, dequantizeScales: [], weights.Bias, out var download);
+        Launch(accelerator.DefaultStream, buffers.Copy(call.Input!).View, buffers.Copy(call.Map.OutIn).View, buffers.Copy(weights.Packed).View,
+            epilogue, call.Map.OutputCount);
+        download(accelerator.DefaultStream);
+    }
+
+    /// <inheritdoc />
+    protected override void LaunchValidated(AcceleratorStream stream, DeviceConvCall call)
+    {
+        var weights = call.Weights.OnDevice(stream.Accelerator);
+        Launch(stream, call.Input!.Value, call.OutIn, weights.HalfPacked,
+            GpuEpilogue.Of(stream.Accelerator, call, Accelerators.DeviceScratch.Floats(stream.Accelerator), weights.Bias), call.Map.OutputCount);
+    }
+
+    /// <summary>Launches on device-resident buffers (no copies, no synchronisation).</summary>
+    public void Launch(AcceleratorStream stream, ArrayView<float> features, ArrayView<int> outIn, ArrayView<int> packedWeights, GpuEpilogue epilogue, int rows)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (rows == 0)
+        {
+            return;
+        }
+        epilogue.Rows = rows;
+        var kernel = Loaded(stream.Accelerator, a => a.LoadKernel(_kernel));
+        kernel(stream, GroupedConfig(rows), features, outIn, packedWeights, epilogue, new TileLaunch { Rows = rows });
+    }
+}
