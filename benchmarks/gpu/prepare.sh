@@ -2,7 +2,7 @@
 # Prepares everything the GPU machine needs (it has CUDA, PyTorch and Python, but no .NET) in .gpu/ (git-ignored):
 # the runtime test executable (xunit.v3) and the kernelgen CLI, published self-contained into one folder so they share
 # one .NET runtime, packed as .gpu/app.tar.xz; the shared KITTI frame and the PyTorch peer (../shared does not travel).
-# Then: device `run` with carry [".gpu/app.tar.xz", ".gpu/data", "benchmarks/gpu"] and
+# Then: device `run` with carry [".gpu/app.tar.xz", ".gpu/data"] and
 #       command "benchmarks/gpu/run-on-device.sh $OUT".
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -1,37 +1,59 @@
 #!/usr/bin/env bash
 # Runs on the lent GPU machine, from the repository root, after benchmarks/gpu/prepare.sh here:
-#   1. the CUDA test cases (every generated kernel family and the generic kernels on the GPU, against the references);
-#   2. kernelgen run on CUDA: tune and run the CenterPoint backbone on the shared KITTI frame, fp32 and W8A8+SmoothQuant;
-#   3. the PyTorch peer (gather-GEMM-scatter) on the same GPU in fp16.
-# Everything lands in OUTDIR: logs, JSON, and summary.md.
+#   1. the CUDA test cases (every generated kernel family, tensor cores included, and the networks on the GPU, against
+#      the references) and the PTX tests, which also write every test layer's PTX for step 2;
+#   2. ptxas (sm_90) on every PTX file, and the tensor-core kernels' SASS: IMMA/HMMA present, the CPU emulation's SHFL gone;
+#   3. kernelgen run on CUDA: tune and run the CenterPoint backbone on the shared KITTI frame in fp32, fp16 and
+#      W8A8 + SmoothQuant (per-layer kernels and times);
+#   4. the PyTorch peer (gather-GEMM-scatter) on the same GPU in fp16 and fp32;
+#   5. benchmarks/gpu/summarize.py: summary.md and summary.json (per-layer table, totals, tuner choices and speed-ups).
+# OUTDIR gets summary.md, summary.json, tuning.json and logs.tgz (every log, JSON and PTX report).
 set -uo pipefail
 out=${1:?usage: run-on-device.sh OUTDIR}
+work=$(mktemp -d)
 mkdir -p "$out"
 [ -x .gpu/app/kernelgen ] || tar -C .gpu -xJf .gpu/app.tar.xz
-export KERNELGEN_CACHE="$out/tuning.json" DOTNET_CLI_TELEMETRY_OPTOUT=1
-nvidia-smi --query-gpu=name,driver_version,compute_cap,memory.total --format=csv > "$out/gpu.csv" 2>&1
-summary="$out/summary.md"
-echo "# GPU run $(date -u +%F\ %T) UTC" > "$summary"
-cat "$out/gpu.csv" >> "$summary"
+export KERNELGEN_CACHE="$out/tuning.json" DOTNET_CLI_TELEMETRY_OPTOUT=1 KERNELGEN_PTX_OUT="$work/ptx"
+nvidia-smi --query-gpu=name,driver_version,compute_cap,memory.total --format=csv,noheader > "$work/gpu.csv" 2>&1
+: > "$work/steps.tsv"
 
 step() { # name timeout command...
   local name=$1 limit=$2; shift 2
   local start=$SECONDS
-  timeout "$limit" "$@" > "$out/$name.log" 2>&1
+  timeout "$limit" "$@" > "$work/$name.log" 2>&1
   local rc=$?
-  echo "- $name: exit $rc, $((SECONDS - start)) s" >> "$summary"
+  printf '%s\t%s\t%s\n' "$name" "$rc" "$((SECONDS - start))" >> "$work/steps.tsv"
+  echo "$name: exit $rc, $((SECONDS - start)) s"
 }
 
-step cuda-tests 150 .gpu/app/KernelGen.Tests -class "*.Cuda*" -noLogo -noColor -parallelMode none -xml "$out/cuda-tests.xml"
-grep -E "Total:|\[FAIL\]" "$out/cuda-tests.log" >> "$summary"
-for quant in fp32 w8a8-smooth; do
-  step "run-$quant" 100 .gpu/app/kernelgen run --model centerpoint --input .gpu/data/frame.bin.gz --quant "$quant" \
-    --accelerator cuda --json "$out/run-$quant.json"
-  tail -n 40 "$out/run-$quant.log" >> "$summary"
+step cuda-tests 240 .gpu/app/KernelGen.Tests -class "*.Cuda*" -class "*.PtxCompilationTests" -noLogo -noColor -parallelMode none \
+  -xml "$work/cuda-tests.xml"
+grep -E "Total:|\[FAIL\]" "$work/cuda-tests.log"
+
+# ptxas accepts every kernel; the tensor-core kernels' machine code uses the tensor-core instructions.
+printf 'kernel\tptxas\tregisters\tstack_bytes\tspill_bytes\tIMMA\tHMMA\tSHFL\n' > "$work/ptxas.tsv"
+for ptx in "$work"/ptx/*.ptx; do
+  name=$(basename "$ptx" .ptx)
+  if ptxas -arch=sm_90 -v -o "$work/k.cubin" "$ptx" > "$work/ptxas-one.log" 2>&1; then status=ok; else status=FAILED; cat "$work/ptxas-one.log" >> "$work/ptxas-errors.log"; fi
+  regs=$(grep -oE 'Used [0-9]+ registers' "$work/ptxas-one.log" | grep -oE '[0-9]+' | head -1)
+  stack=$(grep -oE '[0-9]+ bytes stack frame' "$work/ptxas-one.log" | grep -oE '^[0-9]+' | head -1)
+  spill=$(grep -oE '[0-9]+ bytes spill stores' "$work/ptxas-one.log" | grep -oE '^[0-9]+' | head -1)
+  sass=$(cuobjdump -sass "$work/k.cubin" 2>/dev/null)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$status" "${regs:-?}" "${stack:-?}" "${spill:-?}" \
+    "$(grep -c 'IMMA' <<< "$sass")" "$(grep -c 'HMMA' <<< "$sass")" "$(grep -c 'SHFL' <<< "$sass")" >> "$work/ptxas.tsv"
 done
-for dtype in fp16; do
-  step "peer-$dtype" 60 python3 .gpu/data/torch_sparse_backbone.py .gpu/data/frame.bin.gz --device cuda --dtype "$dtype" --reps 20 \
-    --json "$out/peer-$dtype.json"
-  tail -n 5 "$out/peer-$dtype.log" >> "$summary"
+echo "ptxas: $(grep -c $'\tok\t' "$work/ptxas.tsv") ok, $(grep -c FAILED "$work/ptxas.tsv") failed"
+
+for quant in fp32 fp16 w8a8-smooth; do
+  step "run-$quant" 150 .gpu/app/kernelgen run --model centerpoint --input .gpu/data/frame.bin.gz --quant "$quant" \
+    --accelerator cuda --json "$work/run-$quant.json"
 done
-cat "$summary"
+for dtype in fp16 fp32; do
+  step "peer-$dtype" 90 python3 .gpu/data/torch_sparse_backbone.py .gpu/data/frame.bin.gz --device cuda --dtype "$dtype" --reps 20 \
+    --json "$work/peer-$dtype.json"
+done
+
+python3 benchmarks/gpu/summarize.py "$work" "$out/tuning.json" > "$out/summary.md"
+cp "$work/summary.json" "$out/" 2>/dev/null
+tar -C "$work" -czf "$out/logs.tgz" --exclude='*.cubin' --exclude=ptx .
+cat "$out/summary.md"

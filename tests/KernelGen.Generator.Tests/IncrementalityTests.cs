@@ -30,7 +30,7 @@ public sealed class IncrementalityTests
         var compilation = GeneratorHarness.Compilation(Layer, Other);
         var driver = GeneratorHarness.Driver().RunGenerators(compilation);
         var first = driver.GetRunResult().Results.Single();
-        Assert.Equal(3 + 7, first.GeneratedSources.Length); // layer, fp32 and W8A8 GPU kernels, 7 CPU variants (3 fp32, 4 W8A8)
+        Assert.Equal(4 + 7, first.GeneratedSources.Length); // layer, fp32 and W8A8 GPU kernels, the W8A8 tensor-core kernel, 7 CPU variants (3 fp32, 4 W8A8)
 
         var tree = compilation.SyntaxTrees.ElementAt(treeIndex);
         var edited = compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(newText, GeneratorHarness.ParseOptions, tree.FilePath));

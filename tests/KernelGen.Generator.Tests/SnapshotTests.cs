@@ -35,7 +35,7 @@ public sealed class SnapshotTests
         [SparseConv3d(InChannels = 128, OutChannels = 128, Kind = ConvKind.Sparse, KernelPerAxis = new[] { 3, 1, 1 },
                       StridePerAxis = new[] { 2, 1, 1 }, Bias = true, Activation = Activation.Relu)]
         [Tile(BlockM = 64, BlockN = 64, BlockK = 32)]
-        [Quantize(QuantMode.W8A8, SmoothQuant = true, Alpha = 0.5)]
+        [Quantize(QuantMode.W8A8 | QuantMode.Fp16, SmoothQuant = true, Alpha = 0.5)]
         internal partial class ExtraConv
         {
         }
@@ -45,7 +45,7 @@ public sealed class SnapshotTests
     public void Fp32_subm_layer_with_two_tiles() => VerifyEach(Fp32Subm, 3 + 6); // layer, 2 GPU tiles, 2 × 3 CPU fp32
 
     [Fact]
-    public void W8A8_smoothquant_strided_layer_with_kernel_3_1_1() => VerifyEach(W8A8SmoothStrided, 3 + 7); // layer, 2 GPU, 3 CPU fp32 + 4 CPU W8A8
+    public void W8A8_smoothquant_strided_layer_with_kernel_3_1_1() => VerifyEach(W8A8SmoothStrided, 5 + 7); // layer, 2 GPU, 2 tensor-core (W8A8, fp16), 3 CPU fp32 + 4 CPU W8A8
 
     [Theory]
     [InlineData(Fp32Subm)]

@@ -113,8 +113,8 @@ public sealed record LayerDescriptor
     /// <summary>The kernel named <paramref name="name"/> (as the tuning cache stores it), or null.</summary>
     public IConvKernel? FindKernel(string name) => Kernels.FirstOrDefault(k => k.Name == name);
 
-    /// <summary>The tile set, e.g. <c>64x16x8,128x16x8</c> (part of the tuning key: another tile set is another candidate set).</summary>
-    public string TileSet => string.Join(",", Variants.Where(v => v.Shape != KernelShape.CpuSimd).Select(v => $"{v.Tile.BlockM}x{v.Tile.BlockN}x{v.Tile.BlockK}").Distinct().Order(StringComparer.Ordinal));
+    /// <summary>The declared tile set, e.g. <c>64x16x8,128x16x8</c> (part of the tuning key: another tile set is another candidate set; the tensor-core variants follow from it).</summary>
+    public string TileSet => string.Join(",", Variants.Where(v => v.Shape is KernelShape.GpuStyle or KernelShape.BarrierFree).Select(v => $"{v.Tile.BlockM}x{v.Tile.BlockN}x{v.Tile.BlockK}").Distinct().Order(StringComparer.Ordinal));
 
     /// <summary>The fp32 ILGPU variants.</summary>
     public IEnumerable<F32Variant> F32Variants => Variants.OfType<F32Variant>();

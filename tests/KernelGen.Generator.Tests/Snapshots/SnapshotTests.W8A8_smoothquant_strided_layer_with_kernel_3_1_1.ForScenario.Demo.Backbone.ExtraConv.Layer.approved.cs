@@ -4,7 +4,7 @@ namespace Demo.Backbone;
 
 /// <summary>
 /// KernelGen layer: Sparse conv 128→128, kernel (3,1,1), stride (2,1,1),
-/// padding 0, dilation 1, bias, ReLU; fp32 and W8A8 + SmoothQuant.
+/// padding 0, dilation 1, bias, ReLU; fp32 and W8A8 + SmoothQuant; fp16 (fp32 sums).
 /// </summary>
 internal partial class ExtraConv
 {
@@ -20,6 +20,9 @@ internal partial class ExtraConv
     /// <summary>Words of four int8 input channels per kernel offset in the packed W8A8 weights.</summary>
     public const int InChannelWords = 32;
 
+    /// <summary>Words of two fp16 input channels per kernel offset in the packed fp16 weights.</summary>
+    public const int InChannelPairs = 64;
+
     /// <summary>The layer as declared and every generated variant.</summary>
     public static global::KernelGen.Variants.LayerDescriptor Layer { get; } = new(
         "Demo.Backbone.ExtraConv",
@@ -33,7 +36,7 @@ internal partial class ExtraConv
         OutChannels,
         HasBias: true,
         global::KernelGen.Activation.Relu,
-        global::KernelGen.QuantMode.W8A8,
+        global::KernelGen.QuantMode.W8A8 | global::KernelGen.QuantMode.Fp16,
         SmoothQuant: true,
         Alpha: 0.5,
         new global::KernelGen.Variants.KernelVariant[]
@@ -46,6 +49,10 @@ internal partial class ExtraConv
                 groupSize: 256, sharedMemoryBytes: 4096, W8A8_Tile64x64x32_Smooth_GpuStyle),
             new global::KernelGen.Variants.W8A8Variant("W8A8_Tile64x64x32_Smooth_BarrierFree", new(64, 64, 32), OutChannels, smoothQuant: true,
                 rowsPerThread: 4, channelsPerThread: 4, W8A8_Tile64x64x32_Smooth_BarrierFree),
+            new global::KernelGen.Variants.W8A8Variant("W8A8_Tile64x64x32_Warp32x32_Smooth_TensorCore", new(64, 64, 32), OutChannels, smoothQuant: true,
+                groupSize: 128, sharedMemoryBytes: 12288, W8A8_Tile64x64x32_Warp32x32_Smooth_TensorCore, global::KernelGen.Variants.KernelShape.TensorCore),
+            new global::KernelGen.Variants.F16Variant("F16_Tile64x64x16_Warp32x32_TensorCore", new(64, 64, 16), OutChannels,
+                groupSize: 128, sharedMemoryBytes: 12288, F16_Tile64x64x16_Warp32x32_TensorCore),
             new global::KernelGen.Variants.CpuF32Variant("CpuF32_V512_Tile64x64", new(64, 64, 0), OutChannels,
                 global::KernelGen.Variants.CpuInstructionSet.Vector512Fma, lanes: 16, CpuF32_V512_Tile64x64),
             new global::KernelGen.Variants.CpuF32Variant("CpuF32_V256_Tile64x64", new(64, 64, 0), OutChannels,
@@ -390,6 +397,18 @@ internal partial class ExtraConv
         int q2 = features[rowBase + channel + 2];
         int q3 = features[rowBase + channel + 3];
         return global::KernelGen.Kernels.Int8Math.Pack(q0, q1, q2, q3);
+    }
+
+    /// <summary>
+    /// The fp16 prologue: input channels 2·pair and 2·pair+1 of input row <paramref name="source"/> rounded to fp16 (to
+    /// nearest even) in one mma operand word, the lower channel in the low half.
+    /// </summary>
+    private static int LoadHalfPair(global::ILGPU.ArrayView<float> features, int source, int pair)
+    {
+        int channel = pair * 2;
+        int rowBase = source * InChannels;
+        float high = features[rowBase + channel + 1];
+        return global::KernelGen.Kernels.TensorCore.PackHalves(features[rowBase + channel], high);
     }
 
     /// <summary>Registers <see cref="Layer"/> with the runtime when the assembly loads.</summary>
