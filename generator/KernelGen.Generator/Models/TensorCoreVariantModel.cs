@@ -55,6 +55,12 @@ internal sealed record TensorCoreVariantModel(
     /// <summary>8-channel mma tiles across a warp tile.</summary>
     public EquatableArray<int> MmaCols => new(System.Linq.Enumerable.Range(0, WarpN / 8));
 
+    /// <summary>Input words each thread gathers per step: BlockM · 8 / threads (a whole number for every warp layout).</summary>
+    public EquatableArray<int> GatherSlots => new(System.Linq.Enumerable.Range(0, BlockM * StepWords / GroupSize));
+
+    /// <summary>Tile rows between a thread's gather slots: threads / 8 (thread i gathers word i % 8 of rows i / 8, i / 8 + this, …).</summary>
+    public int RowsPerGatherSlot => GroupSize / StepWords;
+
     /// <summary>The step's words, for the templates' unrolled fragment loads.</summary>
     public int StepWordsValue => StepWords;
 
