@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs on the lent GPU machine, from the repository root, after benchmarks/gpu/prepare.sh here:
-#   1. the CUDA test cases (every generated kernel family, tensor cores included, and the networks on the GPU, against
-#      the references), and the PTX tests, which also write every test layer's PTX for step 2;
-#   2. ptxas (sm_90) on every PTX file, and the tensor-core kernels' SASS: IMMA/HMMA present, the CPU emulation's SHFL gone;
-#   3. kernelgen run on CUDA: tune and run the CenterPoint backbone on the shared KITTI frame in fp32, fp16 and
+#   1. the PTX tests, which write every test layer's PTX; ptxas (sm_90) on each, and the tensor-core kernels' SASS:
+#      IMMA/HMMA present, the CPU emulation's SHFL gone;
+#   2. kernelgen run on CUDA: tune and run the CenterPoint backbone on the shared KITTI frame in fp32, fp16 and
 #      W8A8 + SmoothQuant (per-layer kernels and times);
-#   4. the PyTorch peer (gather-GEMM-scatter) on the same GPU in fp16 and fp32;
-#   5. benchmarks/gpu/summarize.py: summary.md and summary.json (per-layer table, totals, tuner choices and speed-ups).
+#   3. the PyTorch peer (gather-GEMM-scatter) on the same GPU in fp16 and fp32 (PEER_DTYPES overrides);
+#   4. benchmarks/gpu/summarize.py: summary.md and summary.json (per-layer table, totals, tuner choices and speed-ups);
+#   5. the CUDA test cases (every generated kernel family, tensor cores included, and the networks on the GPU, against
+#      the references), then the summary again with their result.
 # OUTDIR gets summary.md, summary.json, tuning.json and logs.tgz (every log, JSON and PTX report).
 set -uo pipefail
 out=${1:?usage: run-on-device.sh OUTDIR}
@@ -26,8 +27,6 @@ step() { # name timeout command...
   echo "$name: exit $rc, $((SECONDS - start)) s"
 }
 
-step cuda-tests 150 .gpu/app/KernelGen.Tests -class "*.Cuda*" -noLogo -noColor -parallelMode none -xml "$work/cuda-tests.xml"
-grep -E "Total:|\[FAIL\]" "$work/cuda-tests.log"
 # The PTX of every test layer's kernels (the pinned-PTX snapshot needs the source tree, which does not travel).
 step ptx-tests 40 .gpu/app/KernelGen.Tests -method "*Every_generated_kernel_compiles_to_ptx*" -noLogo -noColor
 
@@ -49,12 +48,19 @@ for quant in fp32 fp16 w8a8-smooth; do
   step "run-$quant" 60 .gpu/app/kernelgen run --model centerpoint --input .gpu/data/frame.bin.gz --quant "$quant" \
     --accelerator cuda --json "$work/run-$quant.json"
 done
-for dtype in fp16 fp32; do
+for dtype in ${PEER_DTYPES:-fp16 fp32}; do
   step "peer-$dtype" 45 python3 .gpu/data/torch_sparse_backbone.py .gpu/data/frame.bin.gz --device cuda --dtype "$dtype" --reps 20 \
     --json "$work/peer-$dtype.json"
 done
 
-python3 benchmarks/gpu/summarize.py "$work" "$out/tuning.json" > "$out/summary.md"
-cp "$work/summary.json" "$out/" 2>/dev/null
-tar -C "$work" -czf "$out/logs.tgz" --exclude='*.cubin' --exclude=ptx .
+summarize() {
+  python3 benchmarks/gpu/summarize.py "$work" "$out/tuning.json" > "$out/summary.md"
+  cp "$work/summary.json" "$out/" 2>/dev/null
+  tar -C "$work" -czf "$out/logs.tgz" --exclude='*.cubin' --exclude=ptx .
+}
+summarize # the numbers come back even if the tests below run out of time
+
+step cuda-tests 150 .gpu/app/KernelGen.Tests -class "*.Cuda*" -noLogo -noColor -parallelMode none -xml "$work/cuda-tests.xml"
+grep -E "Total:|\[FAIL\]" "$work/cuda-tests.log"
+summarize
 cat "$out/summary.md"
