@@ -330,8 +330,8 @@ public sealed partial class ConvKernelGenerator
 
     /// <summary>
     /// Tensor-core variants, one per distinct (BlockM, BlockN) of the tiles with BlockN ≥ 8 and per precision (W8A8,
-    /// fp16): up to 4 warps, warp tiles at most 32 channels wide, at most 64 accumulators per thread. The K step follows
-    /// from shared memory (the tile's BlockK is the CUDA-core kernels').
+    /// fp16): up to 4 warps, warp tiles at most 32 channels wide, at most 64 accumulators per thread. The K step is the
+    /// instruction's (the tile's BlockK is the CUDA-core kernels').
     /// </summary>
     private static List<TensorCoreVariantModel> TensorCoreVariants(QuantModel quant, List<VariantModel> gpuVariants)
     {
@@ -347,13 +347,10 @@ public sealed partial class ConvKernelGenerator
                 {
                     continue;
                 }
-                // The longest step whose two stages fit: more independent gathers in flight per barrier.
-                int stepWords = new[] { 32, 16, 8 }.First(words => SharedBytes(words) <= SharedMemoryLimit);
-                int k = stepWords * (w8a8 ? 4 : 2);
+                int k = w8a8 ? 32 : 16;
                 string name = $"{(w8a8 ? "W8A8" : "F16")}_Tile{m}x{n}x{k}_Warp{warpM}x{warpN}{(w8a8 && quant.SmoothQuant ? "_Smooth" : "")}_TensorCore";
-                variants.Add(new TensorCoreVariantModel(name, w8a8, w8a8 && quant.SmoothQuant, m, n, stepWords, warpM, warpN, warpsM, warpsN, SharedBytes(stepWords)));
-
-                int SharedBytes(int words) => 2 * (m + n) * (words + 4) * 4;
+                int shared = 2 * (m + n) * TensorCoreVariantModel.RowStride * 4;
+                variants.Add(new TensorCoreVariantModel(name, w8a8, w8a8 && quant.SmoothQuant, m, n, k, warpM, warpN, warpsM, warpsN, shared));
             }
         }
         return variants;
