@@ -41,21 +41,20 @@ internal partial class ExtraConv
             if (step < Steps)
             {
                 int first = step * StepWords, inputOffset = (step & 1) * InputStage, weightOffset = (step & 1) * WeightStage;
-                for (int e = thread; e < BlockM * StepWords; e += Threads)
-                {
-                    int r = e / StepWords, w = e % StepWords;
-                    int flat = first + w, row = rowBase + r, value = 0;
-                    if (row < launch.Rows && flat < ReductionWords)
-                    {
-                        int k = flat / WordsPerOffset;
-                        int source = outIn[row * KernelVolume + k];
-                        if (source >= 0)
-                        {
-                            value = LoadHalfPair(features, source, flat - k * WordsPerOffset);
-                        }
-                    }
-                    inputTile[inputOffset + r * RowStride + w] = value;
-                }
+                // Each thread gathers 4 input words: every kernel-map lookup first, then every feature load, so
+                // the loads of one thread are in flight together (the gather, not the mma, is the long pole).
+                int word0 = thread % StepWords, r0 = thread / StepWords + 0, flat0 = first + word0, k0 = flat0 / WordsPerOffset;
+                int source0 = rowBase + r0 < launch.Rows && flat0 < ReductionWords ? outIn[(rowBase + r0) * KernelVolume + k0] : -1;
+                int word1 = thread % StepWords, r1 = thread / StepWords + 16, flat1 = first + word1, k1 = flat1 / WordsPerOffset;
+                int source1 = rowBase + r1 < launch.Rows && flat1 < ReductionWords ? outIn[(rowBase + r1) * KernelVolume + k1] : -1;
+                int word2 = thread % StepWords, r2 = thread / StepWords + 32, flat2 = first + word2, k2 = flat2 / WordsPerOffset;
+                int source2 = rowBase + r2 < launch.Rows && flat2 < ReductionWords ? outIn[(rowBase + r2) * KernelVolume + k2] : -1;
+                int word3 = thread % StepWords, r3 = thread / StepWords + 48, flat3 = first + word3, k3 = flat3 / WordsPerOffset;
+                int source3 = rowBase + r3 < launch.Rows && flat3 < ReductionWords ? outIn[(rowBase + r3) * KernelVolume + k3] : -1;
+                inputTile[inputOffset + r0 * RowStride + word0] = source0 < 0 ? 0 : LoadHalfPair(features, source0, flat0 - k0 * WordsPerOffset);
+                inputTile[inputOffset + r1 * RowStride + word1] = source1 < 0 ? 0 : LoadHalfPair(features, source1, flat1 - k1 * WordsPerOffset);
+                inputTile[inputOffset + r2 * RowStride + word2] = source2 < 0 ? 0 : LoadHalfPair(features, source2, flat2 - k2 * WordsPerOffset);
+                inputTile[inputOffset + r3 * RowStride + word3] = source3 < 0 ? 0 : LoadHalfPair(features, source3, flat3 - k3 * WordsPerOffset);
                 // Consecutive threads read consecutive output channels of one weight word row (coalesced).
                 for (int e = thread; e < BlockN * StepWords; e += Threads)
                 {
