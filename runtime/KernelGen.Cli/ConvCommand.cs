@@ -29,7 +29,7 @@ internal static class ConvCommand
         var accelerator = new Option<string>("--accelerator") { Description = "auto, cpu or cuda (default auto)", DefaultValueFactory = _ => "auto" };
         var outCoords = new Option<string>("--out-coords") { Description = "output coordinates, int32 [M,4] .npy", Required = true };
         var outFeatures = new Option<string>("--out-features") { Description = "output features, float32 [M,Cout] .npy", Required = true };
-        var quant = new Option<string>("--quant") { Description = "fp32, w8a8 or w8a8-smooth (default fp32)", DefaultValueFactory = _ => "fp32" };
+        var quant = new Option<string>("--quant") { Description = "fp32, fp16 (fp16 operands, fp32 sums), w8a8 or w8a8-smooth (default fp32)", DefaultValueFactory = _ => "fp32" };
         var alpha = new Option<double>("--alpha") { Description = "SmoothQuant migration strength in [0, 1] (default 0.5)", DefaultValueFactory = _ => 0.5 };
         var actScale = new Option<float?>("--act-scale") { Description = "per-tensor activation scale s_x (default: max|X'| / 127 of this input)" };
 
@@ -55,12 +55,13 @@ internal static class ConvCommand
             geometry.Validate();
             var grid = Triple.Parse(parse.GetValue(spatialShape)!, "--spatial-shape");
             var choice = AcceleratorSession.ParseChoice(parse.GetValue(accelerator)!);
+            bool fp16 = parse.GetValue(quant) == "fp16";
             var method = parse.GetValue(quant) switch
             {
-                "fp32" => QuantMethod.Fp32,
+                "fp32" or "fp16" => QuantMethod.Fp32,
                 "w8a8" => QuantMethod.W8A8,
                 "w8a8-smooth" => QuantMethod.W8A8Smooth,
-                var other => throw new FormatException($"--quant '{other}' is not one of fp32, w8a8, w8a8-smooth"),
+                var other => throw new FormatException($"--quant '{other}' is not one of fp32, fp16, w8a8, w8a8-smooth"),
             };
             double smoothAlpha = parse.GetValue(alpha);
             if (!(smoothAlpha >= 0 && smoothAlpha <= 1))
@@ -125,10 +126,10 @@ internal static class ConvCommand
             double mapMs = clock.Elapsed.TotalMilliseconds;
             clock.Restart();
             SparseTensor result;
-            string precision = "fp32";
+            string precision = fp16 ? "fp16 operands, fp32 sums" : "fp32";
             if (method == QuantMethod.Fp32)
             {
-                result = new GenericImplicitGemm(session.Accelerator).Run(input, map, weights);
+                result = new GenericImplicitGemm(session.Accelerator).Run(input, map, weights, halfOperands: fp16);
             }
             else
             {

@@ -60,9 +60,9 @@ public sealed class PackageTests : IDisposable
 
         Run(consumer, "dotnet", "build", "-c", "Release");
         string output = Run(consumer, "dotnet", "run", "-c", "Release", "--no-build");
-        // fp32 and W8A8 × GPU-style and barrier-free, plus 7 CPU SIMD variants (3 fp32; W8A8 VNNI, AVX-512BW, AVX2,
-        // portable); registered at load.
-        Assert.Equal("Down 11 1", output.Trim());
+        // fp32 and W8A8 × GPU-style and barrier-free, the W8A8 tensor-core variant, plus 7 CPU SIMD variants (3 fp32;
+        // W8A8 VNNI, AVX-512BW, AVX2, portable); registered at load.
+        Assert.Equal("Down 12 1", output.Trim());
     }
 
     [Fact]

@@ -24,14 +24,17 @@ public sealed class GenericImplicitGemm
         _kernel = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape, int, int>(Kernel);
     }
 
-    /// <summary>Runs the conv and returns the output tensor on the map's output sites.</summary>
-    public SparseTensor Run(SparseTensor input, KernelMap map, ConvWeights weights, Activation activation = Activation.None)
+    /// <summary>
+    /// Runs the conv and returns the output tensor on the map's output sites; with <paramref name="halfOperands"/>, the
+    /// features and weights are rounded to fp16 before they are multiplied (fp32 sums).
+    /// </summary>
+    public SparseTensor Run(SparseTensor input, KernelMap map, ConvWeights weights, Activation activation = Activation.None, bool halfOperands = false)
     {
         ArgumentNullException.ThrowIfNull(map);
         ArgumentNullException.ThrowIfNull(weights);
         map.EnsureOutputFits(weights.OutChannels);
         var output = new float[(long)map.OutputCount * weights.OutChannels];
-        Run(input, map, weights, activation, output);
+        Run(input, map, weights, activation, output, halfOperands: halfOperands);
         return new SparseTensor(output, map.OutputCoordinates, weights.OutChannels, map.OutputShape, map.BatchSize);
     }
 

@@ -130,7 +130,11 @@ public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = nul
             .OrderBy(Order)
             .Select(kernel =>
             {
-                string? reason = kernel.CanRun(accelerator, out var why) ? null : why;
+                // The CPU accelerator runs tensor-core kernels by emulating the instruction (so tests check them there),
+                // far slower than any other kernel: not worth a probe.
+                string? reason = kernel.Shape == KernelShape.TensorCore && accelerator.AcceleratorType == AcceleratorType.CPU
+                    ? "tensor cores are emulated on the CPU accelerator (for tests), never a fast choice there"
+                    : kernel.CanRun(accelerator, out var why) ? null : why;
                 if (resident is not null && kernel.Capabilities.Device == KernelDevice.AnyAccelerator)
                 {
                     var stream = accelerator.DefaultStream;
@@ -160,12 +164,12 @@ public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = nul
     };
 
     // Likely-fast candidates first, so the best probe is known early and slow ones are dropped after one probe: CPU SIMD
-    // kernels (and GPU-style ones on CUDA), then barrier-free, then generic, and GPU-style kernels on ILGPU's CPU
+    // kernels (and GPU-style and tensor-core ones on CUDA), then barrier-free, then generic, and GPU-style kernels on ILGPU's CPU
     // accelerator (each group thread an OS thread) last.
     private int Order(IConvKernel kernel) => (kernel.Shape, accelerator.AcceleratorType) switch
     {
         (KernelShape.CpuSimd, _) => 0,
-        (KernelShape.GpuStyle, AcceleratorType.Cuda) => 0,
+        (KernelShape.GpuStyle or KernelShape.TensorCore, AcceleratorType.Cuda) => 0,
         (KernelShape.BarrierFree, _) => 1,
         (KernelShape.Generic, _) => 2,
         _ => 3,

@@ -80,11 +80,36 @@ public sealed class QuantCommandTests : IDisposable
         Assert.Contains("s_x = ", result.Output);
     }
 
+    [Fact]
+    public void Conv_fp16_equals_the_dense_conv3d_of_the_fp16_rounded_operands()
+    {
+        var random = new RandomSparse();
+        var input = random.Tensor(new SpatialShape(6, 6, 6), 6);
+        var weights = new ConvWeights(random.Normal(5 * 27 * 6), 5, Triple.All(3), 6);
+        Npy.Write(P("c.npy"), input.Coordinates, input.Count, 4);
+        Npy.Write(P("f.npy"), input.Features, input.Count, 6);
+        Npy.Write(P("w.npy"), weights.Data, 5, 3, 3, 3, 6);
+        var result = CliRunner.Run(
+            "conv", "--coords", P("c.npy"), "--features", P("f.npy"), "--weight", P("w.npy"), "--kind", "subm", "--kernel", "3", "--padding", "1",
+            "--spatial-shape", "6,6,6", "--accelerator", "cpu", "--out-coords", P("oc.npy"), "--out-features", P("of.npy"), "--quant", "fp16");
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("fp16 operands, fp32 sums", result.Output);
+
+        static float[] Rounded(float[] values) => values.Select(v => (float)(Half)v).ToArray();
+        var geometry = ConvGeometry.Uniform(ConvKind.SubManifold, 3, 1, 1);
+        var expected = DenseConv3dOracle.Forward(
+            new SparseTensor(Rounded(input.Features), input.Coordinates, 6, input.SpatialShape, input.BatchSize), Rounded(weights.Data), 5, geometry, null, relu: false);
+        var (features, _) = Npy.ReadFloat32(P("of.npy"), 2, "out");
+        var coordinates = Npy.ReadInt32(P("oc.npy"), 2, "out").Data;
+        OracleAssert.Matches(new SparseTensor(features, coordinates, 5, input.SpatialShape, input.BatchSize), expected, $"conv --quant fp16 (seed {random.Seed})");
+    }
+
     [Theory]
-    [InlineData(new[] { "--quant", "int4" }, "--quant 'int4' is not one of fp32, w8a8, w8a8-smooth")]
+    [InlineData(new[] { "--quant", "int4" }, "--quant 'int4' is not one of fp32, fp16, w8a8, w8a8-smooth")]
     [InlineData(new[] { "--quant", "w8a8-smooth", "--alpha", "1.5" }, "--alpha 1.5 is outside [0, 1]")]
     [InlineData(new[] { "--quant", "w8a8", "--act-scale", "0" }, "--act-scale 0 must be positive and finite")]
     [InlineData(new[] { "--alpha", "0.3" }, "--alpha and --act-scale apply to --quant w8a8 or w8a8-smooth only")]
+    [InlineData(new[] { "--quant", "fp16", "--alpha", "0.3" }, "--alpha and --act-scale apply to --quant w8a8 or w8a8-smooth only")]
     public void Bad_quant_options_are_one_line_errors(string[] options, string message)
     {
         var random = new RandomSparse();

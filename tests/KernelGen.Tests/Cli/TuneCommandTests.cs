@@ -33,8 +33,8 @@ public sealed class TuneCommandTests : IDisposable
         Assert.True(first.ExitCode == 0, first.Error);
         Assert.Contains("tuning second (12 nodes)", first.Output);
         var groups = JsonDocument.Parse(File.ReadAllText(report)).RootElement.EnumerateArray().ToList();
-        // fp32 and W8A8 for every node group; conv1 shares conv_input's map but is another layer class, so it is its own group.
-        Assert.Equal(2 * 9, groups.Count);
+        // fp32, W8A8 and fp16 for every node group; conv1 shares conv_input's map but is another layer class, so it is its own group.
+        Assert.Equal(3 * 9, groups.Count);
         // A fresh cache: measured, except where an earlier group had the same key (conv4.1 has conv3.1's layer class
         // and size bucket here), which the cache rightly serves.
         Assert.False(groups[0].GetProperty("fromCache").GetBoolean());
@@ -44,7 +44,7 @@ public sealed class TuneCommandTests : IDisposable
 
         var second = CliRunner.Run("tune", "--model", "second", "--input", scan, "--accelerator", "cpu", "--cache", cache);
         Assert.True(second.ExitCode == 0, second.Error);
-        Assert.Contains("all 18 choices reused from the cache", second.Output);
+        Assert.Contains("all 27 choices reused from the cache", second.Output);
     }
 
     [Theory]

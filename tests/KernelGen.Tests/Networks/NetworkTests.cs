@@ -258,6 +258,27 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
     }
 
     [Fact]
+    public void Fp16_runs_every_fp16_node_in_fp16_close_to_fp32_on_host_arrays_and_on_the_device()
+    {
+        // On the CPU accelerator fp16 runs the generic fp16 kernel (the tensor-core kernels are checked layer by layer
+        // here, emulated, and as a network on CUDA): every node of CenterPoint in fp16, within fp16's rounding of the
+        // fp32 run, the device-resident run equal to the host-array one.
+        var network = BuiltInModels.Load("centerpoint");
+        using var runner = new NetworkRunner(fixture.Session.Accelerator);
+        var plan = runner.Plan(network, new RandomSparse().Tensor(new SpatialShape(41, 24, 24), 5, density: 0.01));
+        var weights = NetworkWeights.Synthetic(network);
+        var fp32 = runner.Run(plan, weights, runner.Defaults(plan, NetworkPrecision.Fp32), NetworkPrecision.Fp32);
+        var defaults = runner.Defaults(plan, NetworkPrecision.Fp16);
+        Assert.All(defaults, k => Assert.Equal(GenericConvKernel.F16Name, k.Name));
+        var host = runner.Run(plan, weights, defaults, NetworkPrecision.Fp16, deviceResident: false);
+        Assert.All(host.Nodes, n => Assert.Equal(Precision.F16, n.Precision));
+        var error = ErrorMetrics.Compare(host.Output.Features, fp32.Output.Features.Select(v => (double)v).ToArray());
+        Assert.True(error.Cosine >= 0.9999 && error.Cosine < 1, $"fp16 output cosine {error.Cosine} against fp32");
+        var resident = runner.Run(plan, weights, defaults, NetworkPrecision.Fp16, deviceResident: true);
+        Assert.Equal(host.Output.Features, resident.Output.Features);
+    }
+
+    [Fact]
     public void A_batch_of_two_scans_gives_each_scan_what_it_gives_alone()
     {
         // spconv's batching: several scans in one tensor by batch index; sites of different scans never meet.

@@ -11,7 +11,8 @@ namespace KernelGen.Tests.Variants;
 
 /// <summary>
 /// Every generated variant of the test layers on fresh random inputs with poisoned outputs: fp32 variants against the
-/// dense double conv3d and the generic kernel, W8A8 variants against the exact integer reference.
+/// dense double conv3d and the generic kernel, W8A8 variants (tensor cores included) against the exact integer
+/// reference, fp16 variants against the dense double conv3d of the fp16-rounded operands.
 /// </summary>
 public abstract class GeneratedVariantTests
 {
