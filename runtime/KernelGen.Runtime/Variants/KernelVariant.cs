@@ -41,10 +41,10 @@ public abstract class KernelVariant : IConvKernel
     /// <summary>The tile.</summary>
     public TileShape Tile { get; }
 
-    /// <summary>fp32 or W8A8.</summary>
+    /// <summary>fp32, fp16 or W8A8.</summary>
     public Precision Precision { get; }
 
-    /// <summary>GPU-style or barrier-free.</summary>
+    /// <summary>GPU-style, barrier-free or tensor-core (the CPU SIMD variants: CpuSimd).</summary>
     public KernelShape Shape { get; }
 
     /// <summary>Cout of the layer.</summary>

@@ -18,7 +18,7 @@ public enum KernelDevice
 /// multipliers</c>; a kernel declares which optional parts (residual, int8 input, int8 output) it has.
 /// </summary>
 /// <param name="Device">Where it runs.</param>
-/// <param name="Precision">Its arithmetic: fp32, or int8 × int8 → int32 (W8A8).</param>
+/// <param name="Precision">Its arithmetic: fp32, fp16 operands with fp32 sums (F16), or int8 × int8 → int32 (W8A8).</param>
 /// <param name="Activation">The activation its epilogue applies (the layer's).</param>
 /// <param name="SmoothQuant">W8A8: whether its prologue divides activations by SmoothQuant factors.</param>
 /// <param name="Residual">Whether it adds a residual [M, Cout] before the activation.</param>
@@ -66,7 +66,7 @@ public sealed record KernelCapabilities(
 }
 
 /// <summary>What one use of a layer needs from its kernel (a network node's precision, residual and int8 chaining).</summary>
-/// <param name="Precision">fp32 or W8A8.</param>
+/// <param name="Precision">fp32, fp16 or W8A8.</param>
 /// <param name="Residual">A residual is added.</param>
 /// <param name="Int8Input">The input arrives as int8 from the previous layer.</param>
 /// <param name="Int8Output">The output leaves as int8 for the next layer.</param>
