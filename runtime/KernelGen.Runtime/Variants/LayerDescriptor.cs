@@ -76,14 +76,6 @@ public sealed record LayerDescriptor
     /// <summary>Whether the layer has fp16 kernels (<c>[Quantize(QuantMode.Fp16)]</c>).</summary>
     public bool HasFp16 => Quantization.HasFlag(QuantMode.Fp16);
 
-    /// <summary>Whether the layer has kernels at <paramref name="precision"/> (fp32: always).</summary>
-    public bool Has(Precision precision) => precision switch
-    {
-        Precision.W8A8 => HasW8A8,
-        Precision.F16 => HasFp16,
-        _ => true,
-    };
-
     /// <summary>Whether the W8A8 kernels fuse SmoothQuant factors.</summary>
     public bool SmoothQuant { get; }
 
