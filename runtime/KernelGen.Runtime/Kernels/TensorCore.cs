@@ -47,18 +47,13 @@ public static class TensorCore
                 ref d0, ref d1, ref d2, ref d3, ref x0, ref x1, ref x2, ref x3, ref y0, ref y1);
             return new Int32x4 { C0 = d0.Value, C1 = d1.Value, C2 = d2.Value, C3 = d3.Value };
         }
-        int lane = Warp.LaneIdx, g = lane >> 2, t = lane & 3;
         for (int s = 0; s < 4; s++)
         {
-            // Row g's words s and 4 + s (and row g + 8's) live in lane 4g + s; column n's words s and 4 + s in lane 4n + s.
-            int rowLane = 4 * g + s, columnLane0 = 8 * t + s, columnLane1 = 8 * t + 4 + s;
-            int r0 = Warp.Shuffle(a0, rowLane), r1 = Warp.Shuffle(a1, rowLane), r2 = Warp.Shuffle(a2, rowLane), r3 = Warp.Shuffle(a3, rowLane);
-            int n00 = Warp.Shuffle(b0, columnLane0), n01 = Warp.Shuffle(b1, columnLane0);
-            int n10 = Warp.Shuffle(b0, columnLane1), n11 = Warp.Shuffle(b1, columnLane1);
-            c.C0 = Int8Math.Dot4(r2, n01, Int8Math.Dot4(r0, n00, c.C0));
-            c.C1 = Int8Math.Dot4(r2, n11, Int8Math.Dot4(r0, n10, c.C1));
-            c.C2 = Int8Math.Dot4(r3, n01, Int8Math.Dot4(r1, n00, c.C2));
-            c.C3 = Int8Math.Dot4(r3, n11, Int8Math.Dot4(r1, n10, c.C3));
+            var w = EmulatedStep.Of(a0, a1, a2, a3, b0, b1, s);
+            c.C0 = Int8Math.Dot4(w.Row0Word4, w.Column0Word4, Int8Math.Dot4(w.Row0Word, w.Column0Word, c.C0));
+            c.C1 = Int8Math.Dot4(w.Row0Word4, w.Column1Word4, Int8Math.Dot4(w.Row0Word, w.Column1Word, c.C1));
+            c.C2 = Int8Math.Dot4(w.Row8Word4, w.Column0Word4, Int8Math.Dot4(w.Row8Word, w.Column0Word, c.C2));
+            c.C3 = Int8Math.Dot4(w.Row8Word4, w.Column1Word4, Int8Math.Dot4(w.Row8Word, w.Column1Word, c.C3));
         }
         return c;
     }
@@ -78,17 +73,13 @@ public static class TensorCore
                 ref d0, ref d1, ref d2, ref d3, ref x0, ref x1, ref x2, ref x3, ref y0, ref y1);
             return new Float32x4 { C0 = d0.Value, C1 = d1.Value, C2 = d2.Value, C3 = d3.Value };
         }
-        int lane = Warp.LaneIdx, g = lane >> 2, t = lane & 3;
         for (int s = 0; s < 4; s++)
         {
-            int rowLane = 4 * g + s, columnLane0 = 8 * t + s, columnLane1 = 8 * t + 4 + s;
-            int r0 = Warp.Shuffle(a0, rowLane), r1 = Warp.Shuffle(a1, rowLane), r2 = Warp.Shuffle(a2, rowLane), r3 = Warp.Shuffle(a3, rowLane);
-            int n00 = Warp.Shuffle(b0, columnLane0), n01 = Warp.Shuffle(b1, columnLane0);
-            int n10 = Warp.Shuffle(b0, columnLane1), n11 = Warp.Shuffle(b1, columnLane1);
-            c.C0 = Dot2(r2, n01, Dot2(r0, n00, c.C0));
-            c.C1 = Dot2(r2, n11, Dot2(r0, n10, c.C1));
-            c.C2 = Dot2(r3, n01, Dot2(r1, n00, c.C2));
-            c.C3 = Dot2(r3, n11, Dot2(r1, n10, c.C3));
+            var w = EmulatedStep.Of(a0, a1, a2, a3, b0, b1, s);
+            c.C0 = Dot2(w.Row0Word4, w.Column0Word4, Dot2(w.Row0Word, w.Column0Word, c.C0));
+            c.C1 = Dot2(w.Row0Word4, w.Column1Word4, Dot2(w.Row0Word, w.Column1Word, c.C1));
+            c.C2 = Dot2(w.Row8Word4, w.Column0Word4, Dot2(w.Row8Word, w.Column0Word, c.C2));
+            c.C3 = Dot2(w.Row8Word4, w.Column1Word4, Dot2(w.Row8Word, w.Column1Word, c.C3));
         }
         return c;
     }
@@ -171,4 +162,31 @@ public static class TensorCore
     // a.lo · b.lo + a.hi · b.hi + c: fp16 products are exact in fp32 (11 × 11 significant bits).
     private static float Dot2(int a, int b, float c) =>
         c + HalfToFloat(a & 0xFFFF) * HalfToFloat(b & 0xFFFF) + HalfToFloat((a >> 16) & 0xFFFF) * HalfToFloat((b >> 16) & 0xFFFF);
+
+    /// <summary>
+    /// The operand words lane (g, t) needs for reduction words s and 4 + s of its four accumulators, fetched from the
+    /// lanes that hold them (emulation only): row g's and row g + 8's words s and 4 + s live in lane 4g + s (a0..a3);
+    /// column n's words s and 4 + s in lane 4n + s (b0, b1), for the lane's columns 2t and 2t + 1.
+    /// </summary>
+    private struct EmulatedStep
+    {
+        public int Row0Word, Row8Word, Row0Word4, Row8Word4, Column0Word, Column0Word4, Column1Word, Column1Word4;
+
+        public static EmulatedStep Of(int a0, int a1, int a2, int a3, int b0, int b1, int s)
+        {
+            int lane = Warp.LaneIdx, g = lane >> 2, t = lane & 3;
+            int rowLane = 4 * g + s, column0Lane = 8 * t + s, column1Lane = 8 * t + 4 + s;
+            return new EmulatedStep
+            {
+                Row0Word = Warp.Shuffle(a0, rowLane),
+                Row8Word = Warp.Shuffle(a1, rowLane),
+                Row0Word4 = Warp.Shuffle(a2, rowLane),
+                Row8Word4 = Warp.Shuffle(a3, rowLane),
+                Column0Word = Warp.Shuffle(b0, column0Lane),
+                Column0Word4 = Warp.Shuffle(b1, column0Lane),
+                Column1Word = Warp.Shuffle(b0, column1Lane),
+                Column1Word4 = Warp.Shuffle(b1, column1Lane),
+            };
+        }
+    }
 }

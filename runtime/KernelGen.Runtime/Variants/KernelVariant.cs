@@ -144,7 +144,7 @@ public abstract class KernelVariant : IConvKernel
     }
 
     /// <summary>Why tensor-core kernels cannot run on <paramref name="accelerator"/>, or null when they can.</summary>
-    public static string? TensorCoresMissing(Accelerator accelerator)
+    private static string? TensorCoresMissing(Accelerator accelerator)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         return accelerator switch

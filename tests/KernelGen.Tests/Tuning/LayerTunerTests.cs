@@ -41,6 +41,14 @@ public sealed class LayerTunerTests(CpuAcceleratorFixture fixture) : IDisposable
         Assert.Equal(TrialOutcome.Timed, first.Result.Trials.Single(t => t.Name == first.Kernel.Name).Outcome);
         // On the CPU accelerator the tuner keeps away from barrier-heavy GPU-style kernels.
         Assert.DoesNotContain("GpuStyle", first.Kernel.Name);
+        // Tensor-core kernels run here only by emulating the instruction (for tests): candidates, never probed.
+        var tensorCore = first.Result.Trials.Where(t => layer.FindKernel(t.Name)!.Shape == KernelShape.TensorCore).ToList();
+        Assert.Equal(precision == Precision.W8A8, tensorCore.Count > 0);
+        Assert.All(tensorCore, t =>
+        {
+            Assert.Equal(TrialOutcome.Unavailable, t.Outcome);
+            Assert.Contains("emulated", t.Reason);
+        });
 
         var second = new LayerTuner(accelerator, new TuningCache(path), options: options).Tune(layer, precision, input, map);
         Assert.True(second.Result.FromCache);
