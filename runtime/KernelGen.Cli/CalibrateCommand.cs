@@ -22,6 +22,7 @@ internal static class CalibrateCommand
         public Option<string> Model { get; } = NetworkOptions.NewModel();
         public Option<string?> Layers { get; } = NetworkOptions.NewLayers();
         public Option<string?> Weights { get; } = NetworkOptions.NewWeights();
+        public Option<string> Synthetic { get; } = NetworkOptions.NewSynthetic();
         public Option<string[]> Inputs { get; } = new("--inputs") { Description = "calibration scans: .pcap (every complete revolution), .bin/.bin.gz, or folders of them", Required = true, AllowMultipleArgumentsPerToken = true };
         public Option<string> Out { get; } = new("--out") { Description = "the profile (or, with --shard, the shard's statistics) to write", Required = true };
         public Option<string> Observer { get; } = new("--observer") { Description = "max, percentile, mse or auto (per layer, the best on the sample)", DefaultValueFactory = _ => "auto" };
@@ -33,7 +34,7 @@ internal static class CalibrateCommand
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { Model, Layers, Weights, Inputs, Out, Observer, TargetCosine, TargetSqnr, Sample, Accelerator, Json })
+            foreach (var option in new Option[] { Model, Layers, Weights, Synthetic, Inputs, Out, Observer, TargetCosine, TargetSqnr, Sample, Accelerator, Json })
             {
                 command.Options.Add(option);
             }
@@ -140,10 +141,10 @@ internal static class CalibrateCommand
             string? jsonPath = parse.GetValue(options.Json);
             CliChecks.EnsureFolderExists(jsonPath, "--json");
             var network = ModelSource.Load(parse.GetValue(options.Model)!, parse.GetValue(options.Layers));
-            var weights = NetworkOptions.Weights(network, parse.GetValue(options.Weights));
             var set = CalibrationSet.From(parse.GetValue(options.Inputs)!);
             var session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(parse.GetValue(options.Accelerator)!));
             var runner = new NetworkRunner(session.Accelerator);
+            var weights = NetworkOptions.Weights(network, parse.GetValue(options.Weights), parse.GetValue(options.Synthetic)!, runner);
             return new Job(network, set, new Calibrator(runner, network, weights), runner, session, observer, target, sampleSize, outPath, jsonPath);
         }
 

@@ -37,9 +37,28 @@ internal sealed class NetworkOptions
     /// <summary><c>--accelerator</c>.</summary>
     public static Option<string> NewAccelerator() => new("--accelerator") { Description = "auto, cpu or cuda (default auto)", DefaultValueFactory = _ => "auto" };
 
-    /// <summary>The weights <c>--weights</c> names for <paramref name="network"/>, or its synthetic ones.</summary>
-    public static IReadOnlyDictionary<string, Kernels.ConvWeights> Weights(ValidatedNetwork network, string? checkpoint) =>
-        checkpoint is null ? NetworkWeights.Synthetic(network) : NetworkWeights.FromSafeTensors(network, checkpoint);
+    /// <summary><c>--synthetic</c>: which BatchNorm statistics the synthetic weights carry.</summary>
+    public static Option<string> NewSynthetic() => new("--synthetic")
+    {
+        Description = "without --weights: synthetic weights with BatchNorm statistics 'calibrated' (measured on the shipped capture, like a trained model's) or 'random'",
+        DefaultValueFactory = _ => "calibrated",
+    };
+
+    /// <summary>
+    /// The weights <c>--weights</c> names for <paramref name="network"/>, or its synthetic ones (<c>--synthetic</c>):
+    /// calibrated ones measure their BatchNorm statistics on the shipped capture's revolutions after the first, in the
+    /// network's voxel config, so every command and the main job make the same weights (and profiles fit them).
+    /// </summary>
+    public static IReadOnlyDictionary<string, Kernels.ConvWeights> Weights(ValidatedNetwork network, string? checkpoint, string synthetic, NetworkRunner runner)
+    {
+        if (checkpoint is not null)
+        {
+            return NetworkWeights.FromSafeTensors(network, checkpoint);
+        }
+        var statistics = SyntheticWeightsOption.Parse(synthetic);
+        return statistics == SyntheticStatistics.Random ? NetworkWeights.Synthetic(network)
+            : NetworkWeights.Calibrated(runner, network, ShippedScan.WeightsData().Select(cloud => Voxels(cloud, network)).ToList());
+    }
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)

@@ -22,9 +22,10 @@ internal static class RunCommand
     {
         var options = new NetworkOptions();
         var weights = NetworkOptions.NewWeights();
+        var synthetic = NetworkOptions.NewSynthetic();
         var quant = new Option<string>("--quant") { Description = "fp32, fp16, w8a8 or w8a8-smooth (int8 scales from the input itself)", DefaultValueFactory = _ => "fp32" };
         var profile = new Option<string?>("--profile") { Description = "quantization profile from `kernelgen calibrate`: static scales and per-layer precision (instead of --quant)" };
-        var command = new Command("run", "Run a sparse network (built-in or your own description) on a scan with tuned kernels.") { weights, quant, profile };
+        var command = new Command("run", "Run a sparse network (built-in or your own description) on a scan with tuned kernels.") { weights, synthetic, quant, profile };
         options.AddTo(command);
         command.SetAction(parse =>
         {
@@ -44,12 +45,12 @@ internal static class RunCommand
             var loadedProfile = profilePath is null ? null : Profiles.QuantizationProfile.Load(profilePath);
             string? jsonPath = options.JsonPath(parse);
             var network = options.Network(parse);
-            var weightsByNode = NetworkOptions.Weights(network, parse.GetValue(weights));
+            using var session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(parse.GetValue(options.Accelerator)!));
+            using var runner = new NetworkRunner(session.Accelerator);
+            var weightsByNode = NetworkOptions.Weights(network, parse.GetValue(weights), parse.GetValue(synthetic)!, runner);
             // The profile is checked against this network and these weights before any work.
             var precision = loadedProfile?.PlanFor(network, weightsByNode) ?? PrecisionPlan.Dynamic(dynamic);
             string precisionText = profilePath is null ? parse.GetValue(quant)! : $"profile {Path.GetFileName(profilePath)} ({loadedProfile!.Layers.Count(l => l.Int8)} int8 nodes, static scales)";
-            using var session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(parse.GetValue(options.Accelerator)!));
-            using var runner = new NetworkRunner(session.Accelerator);
             var cache = options.OpenCache(parse);
 
             var frame = Stopwatch.StartNew();

@@ -19,4 +19,9 @@ internal static class ShippedScan
 
     /// <summary>The capture's first complete revolution.</summary>
     public static PointCloud Read() => VelodynePcapReader.Decode(Bytes(), FileName).FirstCompleteRevolution().Points;
+
+    /// <summary>The complete revolutions after the first: what the synthetic weights' BatchNorm statistics are measured on.</summary>
+    public static IReadOnlyList<PointCloud> WeightsData() =>
+        VelodynePcapReader.Decode(Bytes(), FileName).Revolutions.Where(r => r.IsComplete).Skip(1).Select(r => r.Points).ToList() is { Count: > 0 } clouds
+            ? clouds : throw new InvalidOperationException($"the shipped capture {FileName} has no complete revolution after the first");
 }

@@ -36,7 +36,7 @@ internal static class MainJob
 {
     public static (MainJobResult Result, float[] Bev) Run(
         string? inputPath, IReadOnlyList<string>? calibrationInputs, string? profilePath, VoxelConfig config, AcceleratorChoice choice,
-        string? weightsPath, CalibrationTarget target, string profileOut, TextWriter output)
+        string? weightsPath, SyntheticStatistics synthetic, CalibrationTarget target, string profileOut, TextWriter output)
     {
         var total = Stopwatch.StartNew();
         void Step(string text) => output.WriteLine($"[{total.Elapsed.TotalSeconds,6:F1} s] {text}");
@@ -48,11 +48,18 @@ internal static class MainJob
         var cloud = inputPath is null ? shipped[0].Cloud : ScanReader.Read(inputPath);
         var voxels = Voxels(cloud, config);
         Step($"held-out scan {cloud.Source}: {cloud.Count} points → {voxels.Count} voxels in {voxels.SpatialShape} ({config.Name})");
-        var weights = weightsPath is null ? NetworkWeights.Synthetic(network) : NetworkWeights.FromSafeTensors(network, weightsPath);
         var set = calibrationInputs is { Count: > 0 } ? CalibrationSet.From(calibrationInputs) : CalibrationSet.Of(shipped.Skip(1));
         var calibrationVoxels = set.Scans.Select(s => (s.Name, Voxels: Voxels(set.Read(s.Index), config))).ToList();
         using var session = AcceleratorSession.Open(choice);
         using var runner = new NetworkRunner(session.Accelerator);
+        // Synthetic weights stand for a model trained on the shipped capture: their BatchNorm statistics are measured on
+        // its revolutions after the first (never the default held-out scan), in the network's own voxel config, so they
+        // are the same weights whatever is evaluated or calibrated on (a profile made by `kernelgen calibrate` fits them).
+        var weights = weightsPath is not null ? NetworkWeights.FromSafeTensors(network, weightsPath)
+            : NetworkWeights.Synthetic(synthetic, runner, network, shipped.Skip(1).Select(r => Voxels(r.Cloud, network.Voxels)).ToList());
+        string weightsText = weightsPath is not null ? Path.GetFileName(weightsPath)
+            : NetworkWeights.Describe(synthetic, $"the shipped capture's revolutions {string.Join(", ", shipped.Skip(1).Select(r => r.Name[(r.Name.IndexOf('#') + 1)..]))}");
+        Step($"weights: {weightsText}");
         var plan = runner.Plan(network, voxels, new KernelMapCache(new CpuKernelMapBuilder()));
         Step($"kernel maps: {plan.MapsBuilt} built for {plan.Nodes.Count} convs in {plan.MapsMs:F0} ms; device {session.Description}");
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
@@ -198,7 +205,7 @@ internal static class MainJob
         }
         var result = new MainJobResult(cloud.Source, config.Name, session.Description, voxels.Count, plan.MapsMs, tuneSeconds, fromCache, tunings,
             rows, fp32.Ms.Sum(), naiveRun.Ms.Sum(), int8Run.Ms.Sum(), HeldOut(naiveRun.Run), HeldOut(int8Run.Run), bevShape, target.ToString(),
-            weightsPath is null ? "synthetic (deterministic, fan-in scaled, BN folded, outlier channels)" : Path.GetFileName(weightsPath),
+            weightsText,
             profile.Scans, profilePath ?? profileOut, profilePath is not null, plans, profile.Curve);
         Step("done");
         return (result, bev);

@@ -10,7 +10,7 @@ using ScottPlot;
 
 // dotnet run -c Release --project samples/CenterPoint [-- --input FILE.bin|FILE.pcap] [--config nusc|kitti]
 //   [--calibrate SCAN|CAPTURE|FOLDER...] [--profile PROFILE.json] [--target-cosine 0.999 | --target-sqnr 30]
-//   [--accelerator auto|cpu|cuda] [--weights W.safetensors] [--json PATH] [--out DIR]
+//   [--accelerator auto|cpu|cuda] [--weights W.safetensors | --synthetic calibrated|random] [--json PATH] [--out DIR]
 var input = new Option<string?>("--input") { Description = "held-out scan: KITTI .bin(.gz) or Velodyne .pcap (default: the shipped HDL-32E capture, first complete revolution)" };
 var calibrate = new Option<string[]>("--calibrate") { Description = "calibration scans, captures or folders (default: the shipped capture's other complete revolutions)", AllowMultipleArgumentsPerToken = true };
 var profile = new Option<string?>("--profile") { Description = "a quantization profile from `kernelgen calibrate` (instead of calibrating here)" };
@@ -19,11 +19,12 @@ var targetSqnr = new Option<double?>("--target-sqnr") { Description = "BEV SQNR 
 var config = new Option<string>("--config") { Description = "voxel config: nusc or kitti (default nusc)", DefaultValueFactory = _ => "nusc" };
 var accelerator = new Option<string>("--accelerator") { Description = "auto, cpu or cuda (default auto)", DefaultValueFactory = _ => "auto" };
 var weights = new Option<string?>("--weights") { Description = "CenterPoint checkpoint as safetensors (state-dict names, spconv layout); default: synthetic weights" };
+var synthetic = new Option<string>("--synthetic") { Description = "without --weights: synthetic weights whose BatchNorm statistics are 'calibrated' (measured on the shipped capture, as a trained model's) or 'random' (the old ones, for comparison)", DefaultValueFactory = _ => "calibrated" };
 var json = new Option<string?>("--json") { Description = "also write the results as JSON" };
 var outFolder = new Option<string>("--out") { Description = "folder for report.md, profile.json, plots and bev.npy (default centerpoint-out)", DefaultValueFactory = _ => "centerpoint-out" };
 var root = new RootCommand("CenterPoint's sparse 3D backbone (SpMiddleResNetFHD): calibrated on calibration scans, evaluated on a held-out scan, tuned, fp32 against int8.")
 {
-    input, calibrate, profile, targetCosine, targetSqnr, config, accelerator, weights, json, outFolder,
+    input, calibrate, profile, targetCosine, targetSqnr, config, accelerator, weights, synthetic, json, outFolder,
 };
 root.SetAction(parse =>
 {
@@ -33,7 +34,7 @@ root.SetAction(parse =>
         string folder = parse.GetValue(outFolder)!;
         Directory.CreateDirectory(folder);
         var (result, bev) = MainJob.Run(parse.GetValue(input), parse.GetValue(calibrate), parse.GetValue(profile), VoxelConfig.FromName(parse.GetValue(config)!),
-            AcceleratorSession.ParseChoice(parse.GetValue(accelerator)!), parse.GetValue(weights), target, Path.Combine(folder, "profile.json"), Console.Out);
+            AcceleratorSession.ParseChoice(parse.GetValue(accelerator)!), parse.GetValue(weights), KernelGen.Networks.SyntheticWeightsOption.Parse(parse.GetValue(synthetic)!), target, Path.Combine(folder, "profile.json"), Console.Out);
         Npy.Write(Path.Combine(folder, "bev.npy"), bev, result.BevShape);
         string report = Report.Markdown(result);
         Report.Plot(result, Path.Combine(folder, "layer_times.png"));

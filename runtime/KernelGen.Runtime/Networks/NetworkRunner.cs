@@ -203,7 +203,7 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
             return RunResident(plan, weights, kernels, precision, keepOutputs);
         }
         // The last node that reads each output: after it runs, the output can go.
-        var lastUse = LastUses(plan);
+        var lastUse = plan.Network.Network.LastReaders();
         // Int8 chaining (static scales): a chained node's output stays int8 (reports that keep every output get fp32).
         var allNeeds = keepOutputs ? plan.Nodes.Select(precision.NeedsOf).ToList() : ChainedWhereTheKernelsCan(plan, kernels, precision.NeedsOf(plan));
         var live = new Dictionary<string, SparseTensor>(StringComparer.Ordinal) { [SparseNetwork.InputName] = plan.Input };
@@ -260,7 +260,7 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
         NetworkPlan plan, IReadOnlyDictionary<string, ConvWeights> weights, IReadOnlyList<IConvKernel> kernels, PrecisionPlan precision, bool keepOutputs)
     {
         var stream = Accelerator.DefaultStream;
-        var lastUse = LastUses(plan);
+        var lastUse = plan.Network.Network.LastReaders();
         // The rulebooks travel once per kernel map (nodes sharing an indice key share the map).
         var outIns = new Dictionary<KernelMap, MemoryBuffer1D<int, Stride1D.Dense>>(ReferenceEqualityComparer.Instance);
         var inputBuffer = _activations.Rent(plan.Input.Features.Length);
@@ -395,21 +395,6 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
     {
         _activations.Dispose();
         _rulebooks.Dispose();
-    }
-
-    /// <summary>For each output name, the index of the last node that reads it (as input or residual).</summary>
-    private static Dictionary<string, int> LastUses(NetworkPlan plan)
-    {
-        var lastUse = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < plan.Nodes.Count; i++)
-        {
-            lastUse[plan.Nodes[i].Node.From] = i;
-            if (plan.Nodes[i].Node.Residual is { } r)
-            {
-                lastUse[r] = i;
-            }
-        }
-        return lastUse;
     }
 
     private static SparseTensor Sites(SparseTensor input) =>

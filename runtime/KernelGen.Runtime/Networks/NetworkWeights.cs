@@ -1,8 +1,22 @@
 using KernelGen.IO;
 using KernelGen.Kernels;
 using KernelGen.Quantization;
+using KernelGen.Tensors;
 
 namespace KernelGen.Networks;
+
+/// <summary>Which BatchNorm running statistics synthetic weights carry (no trained checkpoint can be downloaded here).</summary>
+public enum SyntheticStatistics
+{
+    /// <summary>
+    /// Measured: every BatchNorm's running mean and variance are those of its conv's fp32 outputs on calibration scans,
+    /// layer by layer, as a trained network's BN holds them — so each channel enters its activation near N(β, γ²).
+    /// </summary>
+    Calibrated,
+
+    /// <summary>Random: running mean ≈ ±0.1, variance ∈ [0.5, 1.5], whatever the activations are (activations grow layer by layer).</summary>
+    Random,
+}
 
 /// <summary>
 /// Every node's conv weights, BatchNorm folded in (eps 1e-3, spconv's default in CenterPoint and OpenPCDet), by node
@@ -46,39 +60,57 @@ public static class NetworkWeights
     }
 
     /// <summary>
-    /// Deterministic weights with realistic statistics: fan-in scaled convs (a node that adds a residual × 0.5, so blocks
-    /// stay stable), BatchNorms with γ ∈ [0.5, 1.5], β and running mean ≈ ±0.1, variance ∈ [0.5, 1.5], folded; in every
-    /// node two output channels get γ × 8 — the few large-activation channels trained LiDAR networks show, which is
-    /// what SmoothQuant is for.
+    /// Deterministic weights with random BatchNorm statistics (<see cref="SyntheticStatistics.Random"/>): the draw of
+    /// <see cref="SyntheticDraw"/> folded with running mean ≈ ±0.1 and variance ∈ [0.5, 1.5]. Needs no data; its
+    /// activations grow through the network, unlike a trained one's (use <see cref="Calibrated"/> for those).
     /// </summary>
     public static IReadOnlyDictionary<string, ConvWeights> Synthetic(ValidatedNetwork network, int seed = 2024)
     {
         ArgumentNullException.ThrowIfNull(network);
-        var random = new Random(seed);
-        var weights = new Dictionary<string, ConvWeights>(StringComparer.Ordinal);
-        for (int i = 0; i < network.Layers.Count; i++)
-        {
-            var node = network.Network.Nodes[i];
-            var layer = network.Layers[i];
-            int k = layer.Geometry.KernelVolume, cin = layer.InChannels, cout = layer.OutChannels;
-            double bound = Math.Sqrt(3) * Math.Sqrt(2.0 / (k * cin)) * (node.Residual is null ? 1.0 : 0.5);
-            var data = new float[cout * k * cin];
-            for (int j = 0; j < data.Length; j++)
-            {
-                data[j] = (float)((random.NextDouble() * 2 - 1) * bound);
-            }
-            float[] gamma = new float[cout], beta = new float[cout], mean = new float[cout], variance = new float[cout];
-            for (int n = 0; n < cout; n++)
-            {
-                gamma[n] = (float)(0.5 + random.NextDouble());
-                beta[n] = (float)((random.NextDouble() * 2 - 1) * 0.1);
-                mean[n] = (float)((random.NextDouble() * 2 - 1) * 0.1);
-                variance[n] = (float)(0.5 + random.NextDouble());
-            }
-            gamma[1 % cout] *= 8;
-            gamma[cout / 2] *= 8;
-            weights[node.Name] = BatchNormFolding.Fold(new ConvWeights(data, cout, layer.Geometry.Kernel, cin), gamma, beta, mean, variance);
-        }
-        return weights;
+        return SyntheticDraw.Of(network, seed).ToDictionary(
+            d => d.Node, d => BatchNormFolding.Fold(d.Conv, d.Gamma, d.Beta, d.RandomMean, d.RandomVariance, BatchNormEpsilon), StringComparer.Ordinal);
     }
+
+    /// <summary>
+    /// The same draw with measured BatchNorm statistics (<see cref="SyntheticStatistics.Calibrated"/>): node by node,
+    /// each conv runs in fp32 on <paramref name="scans"/> (voxels, as the voxelizer gives them) fed by the nodes before
+    /// it, already calibrated, and its BN's running mean and variance become those of its outputs over every site —
+    /// what BN training converges to. Deterministic for given scans and seed.
+    /// </summary>
+    public static IReadOnlyDictionary<string, ConvWeights> Calibrated(
+        NetworkRunner runner, ValidatedNetwork network, IReadOnlyList<SparseTensor> scans, int seed = 2024)
+    {
+        ArgumentNullException.ThrowIfNull(runner);
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(scans);
+        if (scans.Count == 0 || scans.All(s => s.Count == 0))
+        {
+            throw new ArgumentException("calibrated synthetic weights need at least one scan with voxels");
+        }
+        return BatchNormCalibration.Fold(runner, network, scans, SyntheticDraw.Of(network, seed), BatchNormEpsilon);
+    }
+
+    /// <summary><see cref="Calibrated"/> or <see cref="Synthetic(ValidatedNetwork, int)"/>, by <paramref name="statistics"/>.</summary>
+    public static IReadOnlyDictionary<string, ConvWeights> Synthetic(
+        SyntheticStatistics statistics, NetworkRunner runner, ValidatedNetwork network, IReadOnlyList<SparseTensor> scans, int seed = 2024) =>
+        statistics == SyntheticStatistics.Calibrated ? Calibrated(runner, network, scans, seed) : Synthetic(network, seed);
+
+    /// <summary>How the report names synthetic weights of <paramref name="statistics"/>.</summary>
+    public static string Describe(SyntheticStatistics statistics, string? calibrationSource = null) => statistics switch
+    {
+        SyntheticStatistics.Calibrated => $"synthetic, BatchNorm statistics measured on {calibrationSource ?? "the calibration scans"} (fan-in scaled, outlier channels)",
+        _ => "synthetic, random BatchNorm statistics (fan-in scaled, outlier channels)",
+    };
+}
+
+/// <summary>The <c>--synthetic</c> option's values, shared by the CLI and the main job.</summary>
+public static class SyntheticWeightsOption
+{
+    /// <summary><c>calibrated</c> or <c>random</c>; anything else is an error naming the choices.</summary>
+    public static SyntheticStatistics Parse(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "calibrated" => SyntheticStatistics.Calibrated,
+        "random" => SyntheticStatistics.Random,
+        _ => throw new ArgumentException($"--synthetic '{text}': give calibrated (BatchNorm statistics measured on data) or random"),
+    };
 }

@@ -18,6 +18,24 @@ public sealed record SparseNetwork(string Name, NetworkInput Input, IReadOnlyLis
     /// <summary>The node named <paramref name="name"/>, or null.</summary>
     public NetworkNode? Find(string name) => Nodes.FirstOrDefault(n => n.Name == name);
 
+    /// <summary>
+    /// For each output name (a node's, or <see cref="InputName"/>), the index of the last node that reads it as input or
+    /// residual: after that node runs, a run can let the output go.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> LastReaders()
+    {
+        var last = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < Nodes.Count; i++)
+        {
+            last[Nodes[i].From] = i;
+            if (Nodes[i].Residual is { } residual)
+            {
+                last[residual] = i;
+            }
+        }
+        return last;
+    }
+
     /// <summary>Value equality over the nodes' values.</summary>
     public bool Equals(SparseNetwork? other) =>
         other is not null && Name == other.Name && Input == other.Input && Nodes.SequenceEqual(other.Nodes);
