@@ -148,17 +148,17 @@ internal static class CalibrateCommand
             return new Job(network, set, new Calibrator(runner, network, weights), runner, session, observer, target, sampleSize, outPath, jsonPath);
         }
 
-        public Tensors.SparseTensor Voxels(CalibrationScan scan)
-        {
-            var voxels = Voxelizer.Voxelize(set.Read(scan.Index), network.Voxels).Tensor;
-            return voxels.Count > 0 ? voxels : throw new ArgumentException($"{scan.Name}: no point of the scan lies in the {network.Voxels.Name} voxel range");
-        }
+        /// <summary>The scan's voxels, its intensity scaled to the description's range.</summary>
+        public Tensors.SparseTensor Voxels(CalibrationScan scan) => NetworkOptions.Voxels(set.Read(scan.Index), network);
 
         public void Decide(CalibrationStatistics statistics, TextWriter output, IAnsiConsole console)
         {
-            var sample = set.Sample(sampleSize).Select(s => (s.Name, Voxels(s))).ToList();
+            // The profile records what it was calibrated on (sensors, intensity scale), read from the sample's scans.
+            var sampleClouds = set.Sample(sampleSize).Select(s => (s.Name, Cloud: set.Read(s.Index))).ToList();
+            var input = Profiles.ProfileInput.Of(sampleClouds.Select(c => c.Cloud), network.Network.Input.IntensityMax);
+            var sample = sampleClouds.Select(c => (c.Name, NetworkOptions.Voxels(c.Cloud, network))).ToList();
             QuantizationProfile profile = null!;
-            console.Status().Start("deciding", status => profile = calibrator.Decide(statistics, sample, observer, target, text => status.Status(text)));
+            console.Status().Start("deciding", status => profile = calibrator.Decide(statistics, sample, observer, target, text => status.Status(text)) with { Input = input });
             profile.Save(outPath);
             Report(profile, output);
         }

@@ -15,7 +15,11 @@ internal sealed class NetworkOptions
 
     public Option<string?> Layers { get; } = NewLayers();
 
-    public Option<string?> Input { get; } = new("--input") { Description = "scan: KITTI .bin(.gz) or Velodyne .pcap (default: the shipped HDL-32E capture)" };
+    public Option<string?> Input { get; } = new("--input") { Description = "scan: KITTI .bin(.gz), nuScenes .pcd.bin or Velodyne .pcap (default: the shipped HDL-32E capture)" };
+
+    public Option<string?> PointFormat { get; } = new("--point-format") { Description = $"format of --input and --sweeps: {Points.PointFormats.Names} (default: by extension)" };
+
+    public Option<string[]> Sweeps { get; } = new("--sweeps") { Description = "earlier nuScenes sweeps (.pcd.bin, timestamped names) aggregated with --input (time-lag channel)", AllowMultipleArgumentsPerToken = true };
 
     public Option<string> Accelerator { get; } = NewAccelerator();
 
@@ -63,7 +67,7 @@ internal sealed class NetworkOptions
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Model, Layers, Input, Accelerator, Json, Cache })
+        foreach (var option in new Option[] { Model, Layers, Input, PointFormat, Sweeps, Accelerator, Json, Cache })
         {
             command.Options.Add(option);
         }
@@ -80,13 +84,25 @@ internal sealed class NetworkOptions
     /// <summary>The network <c>--model</c> and <c>--layers</c> name.</summary>
     public ValidatedNetwork Network(ParseResult parse) => ModelSource.Load(parse.GetValue(Model)!, parse.GetValue(Layers));
 
-    /// <summary>The scan (default: the shipped capture).</summary>
-    public PointCloud Scan(ParseResult parse) => parse.GetValue(Input) is { } path ? ScanReader.Read(path) : ShippedScan.Read();
+    /// <summary>The scan (default: the shipped capture), earlier sweeps aggregated with it when given.</summary>
+    public PointCloud Scan(ParseResult parse)
+    {
+        var format = parse.GetValue(PointFormat) is { } name ? PointFormats.FromName(name) : (PointFormat?)null;
+        var sweeps = parse.GetValue(Sweeps) ?? [];
+        if (parse.GetValue(Input) is not { } path)
+        {
+            return sweeps.Length > 0 || format is not null ? throw new ArgumentException("--sweeps and --point-format need --input") : ShippedScan.Read();
+        }
+        return sweeps.Length > 0 ? SweepAggregation.Read(path, sweeps, format) : ScanReader.Read(path, format);
+    }
 
-    /// <summary>The scan's voxels for <paramref name="network"/>; a scan with none in the network's range is an error.</summary>
+    /// <summary>
+    /// The scan's voxels for <paramref name="network"/>, its intensity scaled to the description's range; a scan with
+    /// none in the network's range is an error.
+    /// </summary>
     public static Tensors.SparseTensor Voxels(PointCloud cloud, ValidatedNetwork network)
     {
-        var voxels = Voxelizer.Voxelize(cloud, network.Voxels).Tensor;
+        var voxels = Voxelizer.Voxelize(cloud.ScaledTo(network.Network.Input.IntensityMax), network.Voxels).Tensor;
         return voxels.Count > 0 ? voxels
             : throw new ArgumentException($"{cloud.Source}: no point of the scan lies in the {network.Voxels.Name} voxel range");
     }

@@ -70,7 +70,7 @@ internal static class RunCommand
             var run = runner.Run(plan, weightsByNode, kernels, precision);
             // A second, warm frame: buffers and kernels are in place, the tuning comes from the cache.
             frame.Restart();
-            var warmVoxels = Voxelizer.Voxelize(cloud, network.Voxels).Tensor;
+            var warmVoxels = NetworkOptions.Voxels(cloud, network);
             var warmPlan = runner.Plan(network, warmVoxels);
             var warm = runner.Run(warmPlan, weightsByNode, kernels, precision);
             double frameMs = frame.Elapsed.TotalMilliseconds;
@@ -79,7 +79,12 @@ internal static class RunCommand
             {
                 output.WriteLine($"warning: {warning}");
             }
-            output.WriteLine($"{network.Network.Name} on {cloud.Source}: {cloud.Count} points → {voxels.Count} voxels ({network.Voxels.Name}, {voxelizeMs:F0} ms), " +
+            if (loadedProfile is not null && (loadedProfile.Input?.WarningFor(cloud)
+                ?? $"the profile {Path.GetFileName(profilePath)} does not record its calibration sensor (an older profile); {cloud.Sensor} may not match it") is { } sensorWarning)
+            {
+                output.WriteLine($"warning: {sensorWarning}");
+            }
+            output.WriteLine($"{network.Network.Name} on {cloud.Source} ({cloud.Sensor}, {cloud.DescribeScaling(network.Network.Input.IntensityMax)}): {cloud.Count} points → {voxels.Count} voxels ({network.Voxels.Name}, {voxelizeMs:F0} ms), " +
                              $"{plan.MapsBuilt} kernel maps ({plan.MapsMs:F0} ms), {session.Description}, {precisionText}");
             output.WriteLine($"{"node",-16} {"kernel",-36} {"precision",-9} {"sites out",10} {"ms",9}");
             for (int i = 0; i < plan.Nodes.Count; i++)

@@ -29,14 +29,14 @@ internal sealed record MainJobResult(
     string Scan, string Config, string Device, int Voxels, double MapsMs, double TuneSeconds, int TunedFromCache, int Tunings,
     IReadOnlyList<LayerRow> Layers, double Fp32Ms, double NaiveMs, double Int8Ms, ErrorMetrics BevNaive, ErrorMetrics BevInt8,
     int[] BevShape, string Target, string Weights, IReadOnlyList<string> CalibrationScans, string Profile, bool ProfileLoaded,
-    IReadOnlyList<PlanAgreement> Plans, IReadOnlyList<PolicyStep> Curve);
+    IReadOnlyList<PlanAgreement> Plans, IReadOnlyList<PolicyStep> Curve, string? SensorWarning);
 
 /// <summary>The pipeline of <c>dotnet run --project samples/CenterPoint</c>.</summary>
 internal static class MainJob
 {
     public static (MainJobResult Result, float[] Bev) Run(
         string? inputPath, IReadOnlyList<string>? calibrationInputs, string? profilePath, VoxelConfig config, AcceleratorChoice choice,
-        string? weightsPath, SyntheticStatistics synthetic, CalibrationTarget target, string profileOut, TextWriter output)
+        PointFormat? pointFormat, IReadOnlyList<string>? sweepPaths, string? weightsPath, SyntheticStatistics synthetic, CalibrationTarget target, string profileOut, TextWriter output)
     {
         var total = Stopwatch.StartNew();
         void Step(string text) => output.WriteLine($"[{total.Elapsed.TotalSeconds,6:F1} s] {text}");
@@ -45,11 +45,20 @@ internal static class MainJob
         //    (default: the shipped capture's other complete revolutions): calibrated on one, evaluated on the other.
         var network = CenterPointLayers.Network;
         var shipped = ShippedRevolutions();
-        var cloud = inputPath is null ? shipped[0].Cloud : ScanReader.Read(inputPath);
-        var voxels = Voxels(cloud, config);
-        Step($"held-out scan {cloud.Source}: {cloud.Count} points → {voxels.Count} voxels in {voxels.SpatialShape} ({config.Name})");
+        double? intensityMax = network.Network.Input.IntensityMax;
+        var cloud = inputPath is null ? shipped[0].Cloud
+            : sweepPaths is { Count: > 0 } ? SweepAggregation.Read(inputPath, sweepPaths, pointFormat) : ScanReader.Read(inputPath, pointFormat);
+        var voxels = Voxels(cloud.ScaledTo(intensityMax), config);
+        Step($"held-out scan {cloud.Source} ({cloud.Sensor}, {cloud.DescribeScaling(intensityMax)}): {cloud.Count} points → {voxels.Count} voxels in {voxels.SpatialShape} ({config.Name})");
         var set = calibrationInputs is { Count: > 0 } ? CalibrationSet.From(calibrationInputs) : CalibrationSet.Of(shipped.Skip(1));
-        var calibrationVoxels = set.Scans.Select(s => (s.Name, Voxels: Voxels(set.Read(s.Index), config))).ToList();
+        var calibrationClouds = new List<PointCloud>();
+        var calibrationVoxels = set.Scans.Select(s =>
+        {
+            var read = set.Read(s.Index);
+            calibrationClouds.Add(read);
+            return (s.Name, Voxels: Voxels(read.ScaledTo(intensityMax), config));
+        }).ToList();
+        var calibratedInput = ProfileInput.Of(calibrationClouds, intensityMax);
         using var session = AcceleratorSession.Open(choice);
         using var runner = new NetworkRunner(session.Accelerator);
         // Synthetic weights stand for a model trained on the shipped capture: their BatchNorm statistics are measured on
@@ -89,11 +98,18 @@ internal static class MainJob
                 profile = calibrator.Decide(statistics, calibrationVoxels.Take(4).ToList(), ScaleObserver.Auto, target, text => bar.Description = text);
                 bar.Increment(1);
             });
-            profile!.Save(profileOut);
+            profile = profile! with { Input = calibratedInput };
+            profile.Save(profileOut);
             Step($"calibrated on {set.Scans.Count} scans ({string.Join(", ", set.Scans.Take(3).Select(s => s.Name))}{(set.Scans.Count > 3 ? ", …" : "")}): " +
                  $"{profile.Layers.Count(l => l.Int8)} of {plan.Nodes.Count} layers int8 for {target}; profile written to {profileOut}");
         }
         ArgumentNullException.ThrowIfNull(profile);
+        string? sensorWarning = profile.Input is { } input ? input.WarningFor(cloud)
+            : $"the profile {profilePath} does not record its calibration sensor (an older profile); {cloud.Sensor} may not match it";
+        if (sensorWarning is not null)
+        {
+            Step($"warning: {sensorWarning}");
+        }
         var naivePlan = profile.PlanFor(network, weights, ProfilePlan.NaiveAllInt8);
         var smoothPlan = profile.PlanFor(network, weights, ProfilePlan.AllInt8);
         var policyPlan = profile.PlanFor(network, weights);
@@ -203,10 +219,10 @@ internal static class MainJob
                 ErrorMetrics.Compare(naiveRun.Run.Outputs[name].Features, reference), ErrorMetrics.Compare(int8Run.Run.Outputs[name].Features, reference),
                 inputMax, outlier));
         }
-        var result = new MainJobResult(cloud.Source, config.Name, session.Description, voxels.Count, plan.MapsMs, tuneSeconds, fromCache, tunings,
+        var result = new MainJobResult($"{cloud.Source} ({cloud.Sensor}, {cloud.DescribeScaling(intensityMax)})", config.Name, session.Description, voxels.Count, plan.MapsMs, tuneSeconds, fromCache, tunings,
             rows, fp32.Ms.Sum(), naiveRun.Ms.Sum(), int8Run.Ms.Sum(), HeldOut(naiveRun.Run), HeldOut(int8Run.Run), bevShape, target.ToString(),
             weightsText,
-            profile.Scans, profilePath ?? profileOut, profilePath is not null, plans, profile.Curve);
+            profile.Scans, profilePath ?? profileOut, profilePath is not null, plans, profile.Curve, sensorWarning);
         Step("done");
         return (result, bev);
     }

@@ -8,10 +8,13 @@ using KernelGen.Points;
 using KernelGen.Samples.CenterPoint.App;
 using ScottPlot;
 
-// dotnet run -c Release --project samples/CenterPoint [-- --input FILE.bin|FILE.pcap] [--config nusc|kitti]
+// dotnet run -c Release --project samples/CenterPoint [-- --input FILE.bin|FILE.pcd.bin|FILE.pcap] [--point-format F]
+//   [--sweeps SWEEP.pcd.bin...] [--config nusc|kitti]
 //   [--calibrate SCAN|CAPTURE|FOLDER...] [--profile PROFILE.json] [--target-cosine 0.999 | --target-sqnr 30]
 //   [--accelerator auto|cpu|cuda] [--weights W.safetensors | --synthetic calibrated|random] [--json PATH] [--out DIR]
 var input = new Option<string?>("--input") { Description = "held-out scan: KITTI .bin(.gz) or Velodyne .pcap (default: the shipped HDL-32E capture, first complete revolution)" };
+var pointFormat = new Option<string?>("--point-format") { Description = $"format of --input and --sweeps ({PointFormats.Names}; default: by extension, .pcd.bin nuscenes, .bin kitti)" };
+var sweeps = new Option<string[]>("--sweeps") { Description = "earlier nuScenes sweeps (.pcd.bin, timestamped names) aggregated with --input, the time-lag channel from the names", AllowMultipleArgumentsPerToken = true };
 var calibrate = new Option<string[]>("--calibrate") { Description = "calibration scans, captures or folders (default: the shipped capture's other complete revolutions)", AllowMultipleArgumentsPerToken = true };
 var profile = new Option<string?>("--profile") { Description = "a quantization profile from `kernelgen calibrate` (instead of calibrating here)" };
 var targetCosine = new Option<double?>("--target-cosine") { Description = "BEV cosine to fp32 the precision policy keeps on the worst calibration scan (default 0.999)" };
@@ -24,7 +27,7 @@ var json = new Option<string?>("--json") { Description = "also write the results
 var outFolder = new Option<string>("--out") { Description = "folder for report.md, profile.json, plots and bev.npy (default centerpoint-out)", DefaultValueFactory = _ => "centerpoint-out" };
 var root = new RootCommand("CenterPoint's sparse 3D backbone (SpMiddleResNetFHD): calibrated on calibration scans, evaluated on a held-out scan, tuned, fp32 against int8.")
 {
-    input, calibrate, profile, targetCosine, targetSqnr, config, accelerator, weights, synthetic, json, outFolder,
+    input, pointFormat, sweeps, calibrate, profile, targetCosine, targetSqnr, config, accelerator, weights, synthetic, json, outFolder,
 };
 root.SetAction(parse =>
 {
@@ -34,7 +37,8 @@ root.SetAction(parse =>
         string folder = parse.GetValue(outFolder)!;
         Directory.CreateDirectory(folder);
         var (result, bev) = MainJob.Run(parse.GetValue(input), parse.GetValue(calibrate), parse.GetValue(profile), VoxelConfig.FromName(parse.GetValue(config)!),
-            AcceleratorSession.ParseChoice(parse.GetValue(accelerator)!), parse.GetValue(weights), KernelGen.Networks.SyntheticWeightsOption.Parse(parse.GetValue(synthetic)!), target, Path.Combine(folder, "profile.json"), Console.Out);
+            AcceleratorSession.ParseChoice(parse.GetValue(accelerator)!),
+            parse.GetValue(pointFormat) is { } format ? PointFormats.FromName(format) : null, parse.GetValue(sweeps), parse.GetValue(weights), KernelGen.Networks.SyntheticWeightsOption.Parse(parse.GetValue(synthetic)!), target, Path.Combine(folder, "profile.json"), Console.Out);
         Npy.Write(Path.Combine(folder, "bev.npy"), bev, result.BevShape);
         string report = Report.Markdown(result);
         Report.Plot(result, Path.Combine(folder, "layer_times.png"));
@@ -69,6 +73,11 @@ internal static class Report
                       $". Kernel maps {r.MapsMs:F0} ms; tuning " +
                       (r.TunedFromCache == r.Tunings ? $"from the cache ({r.Tunings} choices)" : $"{r.TuneSeconds:F0} s ({r.Tunings - r.TunedFromCache} of {r.Tunings} measured)") +
                       ". Times are the median of three warm runs on the held-out scan.");
+        if (r.SensorWarning is not null)
+        {
+            md.AppendLine();
+            md.AppendLine($"**Warning:** {r.SensorWarning}.");
+        }
         md.AppendLine();
         md.AppendLine("## BEV output against fp32: calibration scans and the held-out scan");
         md.AppendLine();

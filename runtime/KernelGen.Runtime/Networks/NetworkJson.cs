@@ -25,7 +25,7 @@ public static class NetworkJson
 
     private sealed record FileModel(int? Format, string? Name, InputModel? Input, List<NodeModel?>? Nodes);
 
-    private sealed record InputModel(string? Voxels, List<string>? Features, List<double>? Range, List<double>? VoxelSize);
+    private sealed record InputModel(string? Voxels, List<string>? Features, List<double>? Range, List<double>? VoxelSize, double? IntensityMax = null);
 
     private sealed record NodeModel(string? Name, string? Op, string? Layer, string? IndiceKey, string? From, string? Residual, WeightsModel? Weights);
 
@@ -82,7 +82,7 @@ public static class NetworkJson
                 new NodeWeights(Required(node.Weights?.Weight, "weights.weight"), node.Weights!.Bias, node.Weights.BatchNorm),
                 node.Op ?? "conv"));
         }
-        return new SparseNetwork(name, new NetworkInput(input.Voxels, input.Features ?? throw new NetworkFormatException($"{source}: input has no \"features\""), input.Range, input.VoxelSize), parsed);
+        return new SparseNetwork(name, new NetworkInput(input.Voxels, input.Features ?? throw new NetworkFormatException($"{source}: input has no \"features\""), input.Range, input.VoxelSize, input.IntensityMax), parsed);
     }
 
     /// <summary>The description as JSON text.</summary>
@@ -90,7 +90,7 @@ public static class NetworkJson
     {
         ArgumentNullException.ThrowIfNull(network);
         var file = new FileModel(FormatVersion, network.Name,
-            new InputModel(network.Input.Voxels, network.Input.Features.ToList(), network.Input.Range?.ToList(), network.Input.VoxelSize?.ToList()),
+            new InputModel(network.Input.Voxels, network.Input.Features.ToList(), network.Input.Range?.ToList(), network.Input.VoxelSize?.ToList(), network.Input.IntensityMax),
             network.Nodes.Select(n => (NodeModel?)new NodeModel(n.Name, n.Op, n.Layer, n.IndiceKey, n.From, n.Residual,
                 new WeightsModel(n.Weights.Weight, n.Weights.Bias, n.Weights.BatchNorm))).ToList());
         return JsonSerializer.Serialize(file, Options);

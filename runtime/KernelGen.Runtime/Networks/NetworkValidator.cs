@@ -41,6 +41,10 @@ public static class NetworkValidator
             }
             channels.Add(index);
         }
+        if (network.Input.IntensityMax is { } full && !(full > 0 && double.IsFinite(full)))
+        {
+            throw new NetworkValidationException($"{network.Name}: input intensityMax {full} must be positive (255 for nuScenes and Velodyne, 1 for KITTI reflectance)");
+        }
         if (network.Nodes.Count == 0)
         {
             throw new NetworkValidationException($"{network.Name}: the network has no nodes");

@@ -50,7 +50,13 @@ public sealed record SparseNetwork(string Name, NetworkInput Input, IReadOnlyLis
 /// <param name="Features">The input features, e.g. <c>[x, y, z, intensity]</c>.</param>
 /// <param name="Range">min x, y, z, max x, y, z (metres), or null for a preset.</param>
 /// <param name="VoxelSize">Voxel size x, y, z (metres), or null for a preset.</param>
-public sealed record NetworkInput(string? Voxels, IReadOnlyList<string> Features, IReadOnlyList<double>? Range = null, IReadOnlyList<double>? VoxelSize = null)
+/// <param name="IntensityMax">
+/// The intensity full scale the model was trained on (nuScenes and Velodyne: 255; OpenPCDet's KITTI: 1, reflectance):
+/// readers scale every scan's intensity to it. Null when the description does not say (intensities pass unscaled,
+/// and the run summary says so).
+/// </param>
+public sealed record NetworkInput(
+    string? Voxels, IReadOnlyList<string> Features, IReadOnlyList<double>? Range = null, IReadOnlyList<double>? VoxelSize = null, double? IntensityMax = null)
 {
     /// <summary>The voxel features the voxelizer produces, in its channel order.</summary>
     public static IReadOnlyList<string> KnownFeatures { get; } = ["x", "y", "z", "intensity", "time"];
@@ -58,7 +64,8 @@ public sealed record NetworkInput(string? Voxels, IReadOnlyList<string> Features
     /// <summary>Value equality over the lists' values.</summary>
     public bool Equals(NetworkInput? other) =>
         other is not null && Voxels == other.Voxels && Features.SequenceEqual(other.Features)
-        && (Range ?? []).SequenceEqual(other.Range ?? []) && (VoxelSize ?? []).SequenceEqual(other.VoxelSize ?? []);
+        && (Range ?? []).SequenceEqual(other.Range ?? []) && (VoxelSize ?? []).SequenceEqual(other.VoxelSize ?? [])
+        && IntensityMax == other.IntensityMax;
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Voxels, Features.Count);

@@ -47,9 +47,13 @@ public static class KittiBinReader
             {
                 throw new InvalidDataException($"'{name}': point {i / 4} has a non-finite value {value} in column {"xyzr"[i % 4]}");
             }
+            if (i % 4 == 3 && value is < 0 or > 1)
+            {
+                throw new InvalidDataException($"'{name}': point {i / 4} has reflectance {value}, outside KITTI's 0–1: not a KITTI scan? (nuScenes points: --point-format nuscenes or nuscenes-sweeps)");
+            }
             xyzi[i] = value;
         }
-        return new PointCloud(xyzi, Path.GetFileName(name));
+        return new PointCloud(xyzi, Path.GetFileName(name), "KITTI (HDL-64E)", intensityMax: 1);
     }
 
     private static byte[] Gunzip(byte[] compressed, string name)

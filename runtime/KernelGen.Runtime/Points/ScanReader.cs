@@ -1,15 +1,16 @@
 namespace KernelGen.Points;
 
 /// <summary>
-/// Reads one scan: a libpcap capture (<c>.pcap</c>: Velodyne HDL-32E/VLP-16, its first complete revolution) or a KITTI
-/// <c>.bin</c> (<c>.bin.gz</c> gzip-compressed). The file's extension chooses the format and its magic number is
-/// checked against it, so a file that is not what its name says is an error naming what was found — never read as the
-/// other format.
+/// Reads one scan: a libpcap capture (<c>.pcap</c>: Velodyne HDL-32E/VLP-16, its first complete revolution), a KITTI
+/// <c>.bin</c> (<c>.bin.gz</c> gzip-compressed) or nuScenes points (<c>.pcd.bin</c>; CUDA-CenterPoint's aggregated
+/// sweeps by <see cref="PointFormat.NuScenesSweeps"/>). The format is the one named, else the one the file's extension
+/// says; its magic number and value ranges are checked against it, so a file that is not what it is said to be is an
+/// error naming what was found — never read as another format.
 /// </summary>
 public static class ScanReader
 {
     /// <summary>Reads the scan at <paramref name="path"/>.</summary>
-    public static PointCloud Read(string path)
+    public static PointCloud Read(string path, PointFormat? format = null)
     {
         if (Directory.Exists(path))
         {
@@ -26,30 +27,34 @@ public static class ScanReader
         }
         string name = Path.GetFileName(path);
         string extension = Path.GetExtension(path).ToLowerInvariant();
-        switch (extension)
+        if (extension == ".pcapng")
         {
-            case ".pcap":
+            throw new InvalidDataException($"'{name}': pcapng captures are not read; convert it to libpcap first (editcap -F libpcap {name} scan.pcap)");
+        }
+        var chosen = format ?? PointFormats.FromExtension(path);
+        switch (chosen)
+        {
+            case PointFormat.VelodynePcap:
                 if (!IsPcap(bytes))
                 {
                     throw new InvalidDataException($"'{name}': {Describe(bytes)}, not a libpcap capture (.pcap)");
                 }
                 return VelodynePcapReader.Decode(bytes, name).FirstCompleteRevolution().Points;
-            case ".gz":
+            case PointFormat.Kitti when extension == ".gz":
                 if (!IsGzip(bytes))
                 {
                     throw new InvalidDataException($"'{name}': {Describe(bytes)}, not gzip-compressed as its .gz extension says");
                 }
                 return KittiBinReader.Parse(bytes, name);
-            case ".bin":
+            case PointFormat.Kitti or PointFormat.NuScenes or PointFormat.NuScenesSweeps:
+                var binary = chosen.Value;
                 if (IsPcap(bytes) || IsPcapng(bytes) || IsGzip(bytes))
                 {
-                    throw new InvalidDataException($"'{name}': {Describe(bytes)}, not a raw KITTI .bin scan; name it for what it is");
+                    throw new InvalidDataException($"'{name}': {Describe(bytes)}, {(binary == PointFormat.Kitti ? "not a raw KITTI .bin scan" : $"not raw {binary} points")}; name it for what it is");
                 }
-                return KittiBinReader.Parse(bytes, name);
-            case ".pcapng":
-                throw new InvalidDataException($"'{name}': pcapng captures are not read; convert it to libpcap first (editcap -F libpcap {name} scan.pcap)");
+                return binary == PointFormat.Kitti ? KittiBinReader.Parse(bytes, name) : NuScenesBinReader.Parse(bytes, name, binary);
             default:
-                throw new InvalidDataException($"'{name}': unknown scan format '{extension}'; give a KITTI .bin or .bin.gz, or a Velodyne .pcap");
+                throw new InvalidDataException($"'{name}': unknown scan format '{extension}'; give a KITTI .bin or .bin.gz, or a Velodyne .pcap, or a nuScenes .pcd.bin, or name the format ({PointFormats.Names})");
         }
     }
 

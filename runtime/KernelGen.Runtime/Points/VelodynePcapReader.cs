@@ -55,7 +55,7 @@ public static class VelodynePcapReader
                 $"'{name}': the calibration has {calibration.Lasers.Count} lasers but a {sensor} fires {lasersPerFiring}");
         }
 
-        var decoder = new SweepDecoder(calibration, lasersPerFiring, name);
+        var decoder = new SweepDecoder(calibration, lasersPerFiring, name, sensor == VelodyneModel.Hdl32E ? "Velodyne HDL-32E" : "Velodyne VLP-16");
         for (int packet = 0; packet < data.Count; packet++)
         {
             decoder.AddPacket(data[packet].Payload.Span, packet);
@@ -72,7 +72,7 @@ public static class VelodynePcapReader
     };
 
     /// <summary>Accumulates firings into revolutions.</summary>
-    private sealed class SweepDecoder(VelodyneCalibration calibration, int lasersPerFiring, string name)
+    private sealed class SweepDecoder(VelodyneCalibration calibration, int lasersPerFiring, string name, string sensorName)
     {
         private readonly List<Revolution> _revolutions = [];
         private readonly List<float> _points = [];
@@ -161,7 +161,7 @@ public static class VelodynePcapReader
         {
             int index = _revolutions.Count;
             _revolutions.Add(new Revolution(
-                index, new PointCloud(_points.ToArray(), $"{name} revolution {index}"), isComplete, _firings));
+                index, new PointCloud(_points.ToArray(), $"{name} revolution {index}", sensorName, intensityMax: 255), isComplete, _firings));
             _points.Clear();
             _firings = 0;
         }

@@ -3,15 +3,15 @@ using KernelGen.Tensors;
 namespace KernelGen.Points;
 
 /// <summary>The voxels of one or more scans and what happened to their points.</summary>
-/// <param name="Tensor">Features [N, 5] = mean (x, y, z, intensity) of the voxel's points and a zero time-lag channel.</param>
+/// <param name="Tensor">Features [N, 5] = mean (x, y, z, intensity, time lag) of the voxel's points.</param>
 /// <param name="PointsInRange">Points that landed in a voxel.</param>
 /// <param name="PointsOutOfRange">Points outside the config's range, not voxelized.</param>
 public sealed record VoxelizationResult(SparseTensor Tensor, long PointsInRange, long PointsOutOfRange);
 
 /// <summary>
 /// Points → voxels, as CenterPoint's nuScenes model expects: every point in [min, max) lands in voxel
-/// floor((p - min) / size); a voxel's features are the mean of its points' (x, y, z, intensity) followed by 0 (the
-/// time-lag channel of a single sweep), 5 channels. Voxels come out sorted by (batch, z, y, x).
+/// floor((p - min) / size); a voxel's features are the mean of its points' (x, y, z, intensity, time lag) — the lag is
+/// 0 for a single sweep — 5 channels. Voxels come out sorted by (batch, z, y, x).
 /// </summary>
 public static class Voxelizer
 {
@@ -70,7 +70,7 @@ public static class Voxelizer
         }
         var coordinates = new int[voxels * 4];
         var features = new float[voxels * Channels];
-        var sums = new double[4];
+        var sums = new double[Channels];
         int voxel = -1, members = 0;
         for (int i = 0; i <= kept; i++)
         {
@@ -78,7 +78,7 @@ public static class Voxelizer
             {
                 if (voxel >= 0)
                 {
-                    for (int c = 0; c < 4; c++)
+                    for (int c = 0; c < Channels; c++)
                     {
                         features[voxel * Channels + c] = (float)(sums[c] / members);
                     }
@@ -92,12 +92,13 @@ public static class Voxelizer
                 members = 0;
                 shape.DecodeKey(keys[i], coordinates.AsSpan(voxel * 4, 4));
             }
-            var xyzi = clouds[(int)(sources[i] >> 32)].Xyzi;
+            var cloud = clouds[(int)(sources[i] >> 32)];
             int point = (int)(sources[i] & 0xFFFFFFFF);
             for (int c = 0; c < 4; c++)
             {
-                sums[c] += xyzi[point * 4 + c];
+                sums[c] += cloud.Xyzi[point * 4 + c];
             }
+            sums[4] += cloud.TimeLag?[point] ?? 0;
             members++;
         }
         var tensor = new SparseTensor(features, coordinates, Channels, shape, clouds.Count);

@@ -68,7 +68,7 @@ public sealed record PolicyStep(int Int8Layers, string? Demoted, OutputAgreement
 /// </summary>
 public sealed record QuantizationProfile(
     string Network, string NetworkHash, string WeightsHash, IReadOnlyList<string> Scans, IReadOnlyList<string> Sample, ScaleObserver Observer,
-    string Target, OutputAgreement Calibration, IReadOnlyList<PolicyStep> Curve, IReadOnlyList<LayerProfile> Layers)
+    string Target, OutputAgreement Calibration, IReadOnlyList<PolicyStep> Curve, IReadOnlyList<LayerProfile> Layers, ProfileInput? Input = null)
 {
     /// <summary>The profile format this version writes and reads.</summary>
     public const int Format = 1;
@@ -79,7 +79,8 @@ public sealed record QuantizationProfile(
     public bool Equals(QuantizationProfile? other) =>
         other is not null && Network == other.Network && NetworkHash == other.NetworkHash && WeightsHash == other.WeightsHash
         && Scans.SequenceEqual(other.Scans) && Sample.SequenceEqual(other.Sample) && Observer == other.Observer && Target == other.Target
-        && Calibration == other.Calibration && Curve.SequenceEqual(other.Curve) && Layers.SequenceEqual(other.Layers);
+        && Calibration == other.Calibration && Curve.SequenceEqual(other.Curve) && Layers.SequenceEqual(other.Layers)
+        && Equals(Input, other.Input);
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(NetworkHash, WeightsHash, Layers.Count);
@@ -159,6 +160,10 @@ public sealed record QuantizationProfile(
             ["calibration"] = new JsonObject
             {
                 ["scans"] = new JsonArray(Scans.Select(s => (JsonNode)s).ToArray()),
+                ["input"] = Input is null ? null : new JsonObject
+                {
+                    ["sensors"] = new JsonArray(Input.Sensors.Select(s => (JsonNode)s).ToArray()), ["intensityMax"] = Input.IntensityMax,
+                },
                 ["sample"] = new JsonArray(Sample.Select(s => (JsonNode)s).ToArray()),
                 ["observer"] = Observer.ToString().ToLowerInvariant(),
                 ["target"] = Target,
@@ -254,6 +259,10 @@ public sealed record QuantizationProfile(
                 return new PolicyStep((int)ProfileJson.Long(step, "int8Layers", where), ProfileJson.OptionalString(step, "demoted", where),
                     Agreement(ProfileJson.Object(step, "agreement", where), where), ProfileJson.OptionalDouble(step, "networkMs", where) ?? 0);
             }).ToList(),
-            layers);
+            layers,
+            calibration["input"] is JsonObject input
+                ? new ProfileInput(ProfileJson.Array(input, "sensors", $"{at}: input").Select((s, i) => s is JsonValue v && v.TryGetValue(out string? t) ? t : throw new InvalidDataException($"{at}: input sensors[{i}] is not a string")).ToList(),
+                    ProfileJson.OptionalDouble(input, "intensityMax", $"{at}: input") ?? throw new InvalidDataException($"{at}: input 'intensityMax' is missing"))
+                : null);
     }
 }

@@ -24,6 +24,10 @@ public sealed class KittiBinReaderTests
     {
         var random = new RandomSparse();
         var values = random.Normal(4 * 37);
+        for (int i = 3; i < values.Length; i += 4)
+        {
+            values[i] = Math.Abs(values[i]) % 1; // KITTI reflectance is 0–1
+        }
         var raw = new byte[values.Length * 4];
         Buffer.BlockCopy(values, 0, raw, 0, raw.Length);
         using var packed = new MemoryStream();

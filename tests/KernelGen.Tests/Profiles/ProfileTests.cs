@@ -137,10 +137,13 @@ public sealed class ProfileTests : IDisposable
     {
         var statistics = _calibrator.NewStatistics();
         _calibrator.Observe(statistics, new CalibrationScan(0, "s0"), Voxels(1));
-        var profile = _calibrator.Decide(statistics, [("s0", Voxels(1))], ScaleObserver.Percentile, new CalibrationTarget());
+        var profile = _calibrator.Decide(statistics, [("s0", Voxels(1))], ScaleObserver.Percentile, new CalibrationTarget())
+            with { Input = new ProfileInput(["KITTI (HDL-64E)", "Velodyne HDL-32E"], 1) };
         profile.Save(P("p.json"));
         var loaded = QuantizationProfile.Load(P("p.json"));
         Assert.Equal(profile, loaded);
+        Assert.Equal(["KITTI (HDL-64E)", "Velodyne HDL-32E"], loaded.Input!.Sensors);
+        Assert.Equal(1, loaded.Input.IntensityMax);
         Assert.Contains(loaded.Layers, l => l.Int8 && l.Observer == ScaleObserver.Percentile);
         var plan = loaded.PlanFor(_network, _weights);
         Assert.All(_network.Network.Nodes, n => Assert.Equal(loaded.Layers.Single(l => l.Node == n.Name).Int8, plan.IsInt8(new PlannedNode(n, _network.Layers[_network.Network.Nodes.ToList().IndexOf(n)], null!, null!))));

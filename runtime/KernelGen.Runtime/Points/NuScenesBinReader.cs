@@ -1,0 +1,68 @@
+using System.Buffers.Binary;
+
+namespace KernelGen.Points;
+
+/// <summary>
+/// Reads nuScenes LiDAR points: 5 little-endian float32 per point — x, y, z, intensity (0–255), and a fifth column that
+/// the format names: the ring index (0–31) of a <c>.pcd.bin</c> sweep (<see cref="PointFormat.NuScenes"/>) or the time
+/// lag in seconds of CUDA-CenterPoint's aggregated sweeps (<see cref="PointFormat.NuScenesSweeps"/>). Each column is
+/// checked against its range, so a file of another format is an error, not a scan read wrong.
+/// </summary>
+public static class NuScenesBinReader
+{
+    private const int FloatsPerPoint = 5;
+
+    /// <summary>The largest time lag accepted: CenterPoint feeds 10 sweeps at 20 Hz, under half a second.</summary>
+    public const float MaxTimeLagSeconds = 1f;
+
+    /// <summary>Parses <paramref name="bytes"/> as <paramref name="format"/> (nuScenes or nuScenes sweeps).</summary>
+    public static PointCloud Parse(byte[] bytes, string name, PointFormat format)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        if (format is not (PointFormat.NuScenes or PointFormat.NuScenesSweeps))
+        {
+            throw new ArgumentException($"{format} is not a nuScenes point format", nameof(format));
+        }
+        if (bytes.Length % (FloatsPerPoint * 4) != 0)
+        {
+            throw new InvalidDataException($"'{name}': {bytes.Length} bytes is not a multiple of 20 (x, y, z, intensity, {Fifth(format)} as float32): truncated or not a nuScenes scan");
+        }
+        int count = bytes.Length / (FloatsPerPoint * 4);
+        var xyzi = new float[count * 4];
+        var lag = new float[count];
+        for (int p = 0; p < count; p++)
+        {
+            for (int c = 0; c < FloatsPerPoint; c++)
+            {
+                float value = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan((p * FloatsPerPoint + c) * 4, 4));
+                if (!float.IsFinite(value))
+                {
+                    throw new InvalidDataException($"'{name}': point {p} has a non-finite value {value} in column {c}");
+                }
+                if (c < 4)
+                {
+                    xyzi[p * 4 + c] = value;
+                }
+                if (c == 3 && value is < 0 or > 255)
+                {
+                    throw new InvalidDataException($"'{name}': point {p} has intensity {value}, outside nuScenes' 0–255: not a nuScenes scan?");
+                }
+                if (c == 4 && format == PointFormat.NuScenes && (value is < 0 or > 31 || value != MathF.Round(value)))
+                {
+                    throw new InvalidDataException($"'{name}': point {p} has ring index {value}, not an integer 0–31: aggregated sweeps with a time lag? give --point-format nuscenes-sweeps");
+                }
+                if (c == 4 && format == PointFormat.NuScenesSweeps)
+                {
+                    if (value is < 0 or > MaxTimeLagSeconds)
+                    {
+                        throw new InvalidDataException($"'{name}': point {p} has time lag {value} s, outside 0–{MaxTimeLagSeconds} s: a single sweep with ring indices? give --point-format nuscenes");
+                    }
+                    lag[p] = value;
+                }
+            }
+        }
+        return new PointCloud(xyzi, Path.GetFileName(name), "nuScenes (HDL-32E)", intensityMax: 255, format == PointFormat.NuScenesSweeps ? lag : null);
+    }
+
+    private static string Fifth(PointFormat format) => format == PointFormat.NuScenes ? "ring" : "time lag";
+}
