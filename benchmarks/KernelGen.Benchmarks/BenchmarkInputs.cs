@@ -19,7 +19,8 @@ public static class BenchmarkInputs
     public static SparseTensor NuScenesVoxels()
     {
         var path = Path.Combine(SharedFolder(), "data", "lidar", KittiFrame);
-        return Voxelizer.Voxelize(KittiBinReader.Read(path), VoxelConfig.NuScenes).Tensor;
+        // KITTI reflectance 0–1 scaled to the 0–255 CenterPoint's nuScenes model is fed.
+        return Voxelizer.Voxelize(KittiBinReader.Read(path).ScaledTo(255), VoxelConfig.NuScenes).Tensor;
     }
 
     /// <summary>The input sites of each of the 21 layers (the previous layer's output sites), with the maps.</summary>

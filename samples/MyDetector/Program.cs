@@ -15,7 +15,7 @@ if (description != Backbone.Describe())
 var network = NetworkValidator.Validate(description);
 var weights = args.Length > 1 ? NetworkWeights.FromSafeTensors(network, args[1]) : NetworkWeights.Synthetic(network);
 var cloud = args.Length > 0 ? ScanReader.Read(args[0]) : SyntheticScan();
-var voxels = Voxelizer.Voxelize(cloud, network.Voxels).Tensor;
+var voxels = Voxelizer.Voxelize(cloud.ScaledTo(network.Network.Input.IntensityMax), network.Voxels).Tensor;
 
 using var session = AcceleratorSession.Open(AcceleratorChoice.Auto);
 using var runner = new NetworkRunner(session.Accelerator);

@@ -50,7 +50,7 @@ internal static class QuantReportCommand
 
             string? path = parse.GetValue(input);
             var cloud = path is null ? ShippedScan.Read() : ScanReader.Read(path);
-            var voxels = NetworkRunner.InputFeatures(network, Voxelizer.Voxelize(cloud, network.Voxels).Tensor);
+            var voxels = NetworkRunner.InputFeatures(network, Voxelizer.Voxelize(cloud.ScaledTo(network.Network.Input.IntensityMax), network.Voxels).Tensor);
             if (voxels.Count == 0)
             {
                 throw new ArgumentException($"{cloud.Source}: no point of the scan lies in the {network.Voxels.Name} voxel range");

@@ -128,7 +128,7 @@ public sealed class QuantCommandTests : IDisposable
     [Fact]
     public void Quant_report_writes_its_tables_and_plots()
     {
-        // A small real-format scan: 4,000 points in the nuScenes range, written as a KITTI .bin.
+        // A small real-format scan: 4,000 points in the nuScenes range, written as a KITTI .bin (reflectance 0–1).
         var random = new Random(5);
         var points = new float[4000 * 4];
         for (int p = 0; p < 4000; p++)
@@ -136,7 +136,7 @@ public sealed class QuantCommandTests : IDisposable
             points[p * 4] = (float)(random.NextDouble() * 60 - 30);
             points[p * 4 + 1] = (float)(random.NextDouble() * 60 - 30);
             points[p * 4 + 2] = (float)(random.NextDouble() * 3 - 2);
-            points[p * 4 + 3] = (float)(random.NextDouble() * 255);
+            points[p * 4 + 3] = (float)random.NextDouble();
         }
         var bytes = new byte[points.Length * 4];
         Buffer.BlockCopy(points, 0, bytes, 0, bytes.Length);
