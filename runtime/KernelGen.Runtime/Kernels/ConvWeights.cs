@@ -48,6 +48,9 @@ public sealed class ConvWeights
         Bias = bias;
     }
 
+    /// <summary>−W and −bias: what <see cref="PreActivation"/> runs beside W to undo a baked-in ReLU.</summary>
+    public ConvWeights Negated() => new(Array.ConvertAll(Data, w => -w), OutChannels, Kernel, InChannels, Bias is null ? null : Array.ConvertAll(Bias, b => -b));
+
     /// <summary>[Cout, kD, kH, kW, Cin] row-major.</summary>
     public float[] Data { get; }
 

@@ -14,9 +14,8 @@ namespace KernelGen.Networks;
 /// the nodes after it.
 /// </summary>
 /// <remarks>
-/// The conv runs through the layer's own default fp32 kernel, whose activation is baked in: for a ReLU layer it runs
-/// twice, with W and −W, and the pre-activation output is <c>relu(z) − relu(−z) = z</c> exactly (one of the two is
-/// zero). The fold and the epilogue are applied on the host in double.
+/// The conv runs through the layer's own default fp32 kernel, whose activation is baked in (<see cref="PreActivation"/>
+/// undoes it exactly). The fold and the epilogue are applied on the host in double.
 /// </remarks>
 internal static class BatchNormCalibration
 {
@@ -35,7 +34,7 @@ internal static class BatchNormCalibration
             int cout = layer.OutChannels;
             var kernel = DefaultVariantChoice.Pick(layer, Precision.F32, runner.Accelerator);
             var positive = new LayerWeights(draw.Conv);
-            var negative = new LayerWeights(new ConvWeights(draw.Conv.Data.Select(w => -w).ToArray(), cout, draw.Conv.Kernel, draw.Conv.InChannels));
+            var negative = new LayerWeights(draw.Conv.Negated());
 
             // Pre-BN outputs of every scan, and their per-channel sums over every site of every scan.
             var sums = new double[cout];
@@ -46,21 +45,7 @@ internal static class BatchNormCalibration
             {
                 var map = plan.Nodes[i].Map;
                 var input = live[node.From];
-                float[] Conv(LayerWeights w)
-                {
-                    var output = GC.AllocateUninitializedArray<float>(map.OutputCount * cout);
-                    kernel.Run(runner.Accelerator, new ConvCall { Map = map, Weights = w, Input = input, Output = output });
-                    return output;
-                }
-                var z = Conv(positive);
-                if (layer.Activation == Activation.Relu)
-                {
-                    var below = Conv(negative);
-                    for (int j = 0; j < z.Length; j++)
-                    {
-                        z[j] -= below[j];
-                    }
-                }
+                var z = PreActivation.Of(kernel, runner.Accelerator, map, layer.Activation, positive, negative, input);
                 for (int j = 0; j < z.Length; j++)
                 {
                     sums[j % cout] += z[j];

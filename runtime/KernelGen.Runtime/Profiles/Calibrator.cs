@@ -55,6 +55,12 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
     /// <summary>SmoothQuant strengths tried per layer (besides no smoothing).</summary>
     public static IReadOnlyList<double> Alphas { get; } = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
 
+    /// <summary>Factors on a layer's activation scale tried by the network-output clipping search (below 1 clips more).</summary>
+    public static IReadOnlyList<double> ClipFactors { get; } = [0.5, 0.6, 0.7, 0.8, 0.9, 1.1, 1.25];
+
+    /// <summary>A layer's scales as decided so far, with its layer error and the clipping search's factor (null: 1, not moved).</summary>
+    private sealed record LayerChoice(LayerQuantization Quantization, ScaleObserver Observer, double RelativeL2, double? Clip = null);
+
     private readonly NetworkRunner _runner = runner ?? throw new ArgumentNullException(nameof(runner));
     private readonly ValidatedNetwork _network = network ?? throw new ArgumentNullException(nameof(network));
     private readonly IReadOnlyDictionary<string, ConvWeights> _weights = weights ?? throw new ArgumentNullException(nameof(weights));
@@ -94,8 +100,9 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
         }
         var runs = sample.Select(s => Fp32Run(s.Voxels)).ToList();
 
-        // 1. Per int8-capable node: the observer and SmoothQuant strength with the smallest layer error over the sample.
-        var chosen = new Dictionary<string, (LayerQuantization Quantization, ScaleObserver Observer, double RelativeL2)>(StringComparer.Ordinal);
+        // 1. Per int8-capable node: the observer and SmoothQuant strength with the smallest layer error over the sample,
+        // bias-corrected where that lowers it.
+        var chosen = new Dictionary<string, LayerChoice>(StringComparer.Ordinal);
         var observers = observer == ScaleObserver.Auto ? [ScaleObserver.Max, ScaleObserver.Percentile, ScaleObserver.Mse] : new[] { observer };
         foreach (var (name, nodeStatistics) in statistics.Nodes)
         {
@@ -114,15 +121,46 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
                 }
             }
             var best = candidates.Select(c => (c.Item1, c.Item2, LayerError(runs, index, c.Item1))).MinBy(c => c.Item3);
-            chosen[name] = best;
+            var (quantization, error) = BiasCorrected(runs, index, best.Item1, best.Item3);
+            chosen[name] = new LayerChoice(quantization, best.Item2, error);
         }
 
-        // 2. The precision policy: all int8, then demote the most sensitive layer while the target is missed.
-        progress?.Invoke("measuring the network output");
-        var int8 = chosen.Keys.ToHashSet(StringComparer.Ordinal);
         (OutputAgreement Agreement, double Ms) Measure(IEnumerable<string> nodes) =>
             NetworkAgreement(runs, PrecisionPlan.Static(nodes.ToDictionary(n => n, n => chosen[n].Quantization, StringComparer.Ordinal)));
         OutputAgreement Agreement(IEnumerable<string> nodes) => Measure(nodes).Agreement;
+
+        // 2. Clipping searched on the network output: in network order, with every layer int8, each layer's activation
+        // scale is shrunk or grown by the factors in ClipFactors (bias correction re-measured for each) and the factor
+        // with the best worst-scan SQNR of the output is kept. The layer error of step 1 cannot see what a clipped
+        // outlier costs the layers after it; the output can.
+        var all = chosen.Keys.ToList();
+        double score = Agreement(all).WorstSqnrDb;
+        foreach (var name in _network.Network.Nodes.Select(n => n.Name).Where(chosen.ContainsKey))
+        {
+            progress?.Invoke($"clipping search for {name}");
+            int index = IndexOf(name);
+            var start = chosen[name];
+            foreach (double factor in ClipFactors)
+            {
+                var scaled = start.Quantization with { ActivationScale = (float)(start.Quantization.ActivationScale * factor), BiasCorrection = null };
+                var (quantization, error) = BiasCorrected(runs, index, scaled, LayerError(runs, index, scaled));
+                var kept = chosen[name];
+                chosen[name] = new LayerChoice(quantization, start.Observer, error, factor);
+                double trial = Agreement(all).WorstSqnrDb;
+                if (trial > score)
+                {
+                    score = trial;
+                }
+                else
+                {
+                    chosen[name] = kept;
+                }
+            }
+        }
+
+        // 3. The precision policy: all int8, then demote the most sensitive layer while the target is missed.
+        progress?.Invoke("measuring the network output");
+        var int8 = chosen.Keys.ToHashSet(StringComparer.Ordinal);
         var (agreement, ms) = Measure(int8);
         var curve = new List<PolicyStep> { new(int8.Count, null, agreement, ms) };
         var sensitivity = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -147,13 +185,13 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
             }
         }
 
-        // 3. The entries, with the int8 output multipliers of the nodes whose readers take int8 straight from them.
+        // 4. The entries, with the int8 output multipliers of the nodes whose readers take int8 straight from them.
         var precision = PrecisionPlan.Static(int8.ToDictionary(n => n, n => chosen[n].Quantization, StringComparer.Ordinal));
         var needs = precision.NeedsOf(runs[0].Plan);
         var layers = _network.Network.Nodes.Select((node, i) =>
         {
             chosen.TryGetValue(node.Name, out var c);
-            double? error = chosen.ContainsKey(node.Name) ? c.RelativeL2 : null;
+            double? error = c?.RelativeL2;
             double? sensitive = sensitivity.TryGetValue(node.Name, out var s) ? s : null;
             float? naive = statistics.Nodes.TryGetValue(node.Name, out var observed)
                 ? ScaleObservers.Threshold(observed, null, ScaleObserver.Max) / W8A8LayerWeights.QuantMax : null;
@@ -163,8 +201,8 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
             }
             if (!int8.Contains(node.Name))
             {
-                return new LayerProfile(node.Name, false, c.Quantization.ActivationScale, c.Observer, c.Quantization.Alpha, c.Quantization.Smoothing,
-                    null, error, sensitive, naive);
+                return new LayerProfile(node.Name, false, c!.Quantization.ActivationScale, c.Observer, c.Quantization.Alpha, c.Quantization.Smoothing,
+                    null, error, sensitive, naive, c.Quantization.BiasCorrection, c.Clip);
             }
             float[]? multipliers = null;
             if (needs[i].Int8Output)
@@ -172,8 +210,8 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
                 var reader = _network.Network.Nodes.First(n => n.From == node.Name);
                 multipliers = new LayerWeights(_weights[reader.Name]).Quantized(chosen[reader.Name].Quantization).Int8!.ActivationMultipliers;
             }
-            return new LayerProfile(node.Name, true, c.Quantization.ActivationScale, c.Observer, c.Quantization.Alpha, c.Quantization.Smoothing,
-                multipliers, error, sensitive, naive);
+            return new LayerProfile(node.Name, true, c!.Quantization.ActivationScale, c.Observer, c.Quantization.Alpha, c.Quantization.Smoothing,
+                multipliers, error, sensitive, naive, c.Quantization.BiasCorrection, c.Clip);
         }).ToList();
         return new QuantizationProfile(
             statistics.Network, statistics.NetworkHash, statistics.WeightsHash, statistics.Scans.Select(s => s.Name).ToList(), sample.Select(s => s.Name).ToList(),
@@ -223,6 +261,50 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
             }
         }
         return reference > 0 ? Math.Sqrt(error / reference) : Math.Sqrt(error);
+    }
+
+    /// <summary>
+    /// <paramref name="quantization"/> with bias correction (<see cref="MeanShift"/>) where that lowers the layer error
+    /// below <paramref name="error"/>, which removes the systematic part of the rounding and clipping error — the part
+    /// ReLU outputs, all ≥ 0, do not average out; otherwise unchanged.
+    /// </summary>
+    private (LayerQuantization Quantization, double Error) BiasCorrected(
+        List<(NetworkPlan Plan, NetworkRun Fp32)> runs, int index, LayerQuantization quantization, double error)
+    {
+        var corrected = quantization with { BiasCorrection = MeanShift(runs, index, quantization) };
+        double correctedError = LayerError(runs, index, corrected);
+        return correctedError < error ? (corrected, correctedError) : (quantization, error);
+    }
+
+    /// <summary>
+    /// δ [Cout]: per output channel, the mean over the sample's output sites of node <paramref name="index"/>'s int8
+    /// pre-activation minus its fp32 one, both fed the fp32 input (<see cref="PreActivation"/>: exact in both).
+    /// </summary>
+    private float[] MeanShift(List<(NetworkPlan Plan, NetworkRun Fp32)> runs, int index, LayerQuantization quantization)
+    {
+        var name = _network.Network.Nodes[index].Name;
+        var layer = _network.Layers[index];
+        var conv = _weights[name];
+        LayerWeights positive = new(conv), negative = new(conv.Negated());
+        var uncorrected = quantization with { BiasCorrection = null };
+        var fp32 = DefaultVariantChoice.Pick(layer, Precision.F32, _runner.Accelerator);
+        var int8 = DefaultVariantChoice.Pick(layer, Precision.W8A8, _runner.Accelerator);
+        int cout = layer.OutChannels;
+        var sums = new double[cout];
+        long rows = 0;
+        foreach (var (plan, run) in runs)
+        {
+            var map = plan.Nodes[index].Map;
+            var input = InputOf(plan, run, name).Features;
+            var exact = PreActivation.Of(fp32, _runner.Accelerator, map, layer.Activation, positive, negative, input);
+            var quantized = PreActivation.Of(int8, _runner.Accelerator, map, layer.Activation, positive.Quantized(uncorrected), negative.Quantized(uncorrected), input);
+            for (int j = 0; j < exact.Length; j++)
+            {
+                sums[j % cout] += (double)quantized[j] - exact[j];
+            }
+            rows += map.OutputCount;
+        }
+        return sums.Select(sum => rows > 0 ? (float)(sum / rows) : 0f).ToArray();
     }
 
     private (NetworkPlan Plan, NetworkRun Fp32) Fp32Run(SparseTensor voxels)

@@ -9,7 +9,9 @@ namespace KernelGen.Profiles;
 /// <summary>
 /// One node's entry in a <see cref="QuantizationProfile"/>: int8 with its static activation scale, the observer that
 /// produced it, the SmoothQuant strength and factors, and — when its output feeds int8 readers directly — the
-/// requantization multipliers of its int8 output; or fp32.
+/// requantization multipliers of its int8 output, the bias correction when it lowered the layer's error, and the factor
+/// the network-output clipping search put on the observer's scale (<see cref="ActivationScale"/> already includes it);
+/// or fp32.
 /// </summary>
 /// <remarks>
 /// A layer the policy kept in fp32 keeps the scales it would run int8 with (<see cref="Quantization"/>), so a report can
@@ -18,10 +20,11 @@ namespace KernelGen.Profiles;
 /// </remarks>
 public sealed record LayerProfile(
     string Node, bool Int8, float? ActivationScale = null, ScaleObserver? Observer = null, double? Alpha = null, float[]? Smoothing = null,
-    float[]? OutputMultipliers = null, double? LayerRelativeL2 = null, double? Sensitivity = null, float? NaiveScale = null)
+    float[]? OutputMultipliers = null, double? LayerRelativeL2 = null, double? Sensitivity = null, float? NaiveScale = null, float[]? BiasCorrection = null,
+    double? Clip = null)
 {
     /// <summary>The scales the node runs int8 with (or would, if the policy kept it fp32); null for a layer without W8A8 kernels.</summary>
-    public LayerQuantization? Quantization => ActivationScale is { } scale ? new LayerQuantization(scale, Smoothing, Alpha) : null;
+    public LayerQuantization? Quantization => ActivationScale is { } scale ? new LayerQuantization(scale, Smoothing, Alpha, BiasCorrection) : null;
 
     /// <summary>Naive W8A8's scales (no smoothing), or null for a layer without W8A8 kernels.</summary>
     public LayerQuantization? Naive => NaiveScale is { } scale ? new LayerQuantization(scale) : null;
@@ -30,7 +33,8 @@ public sealed record LayerProfile(
     public bool Equals(LayerProfile? other) =>
         other is not null && Node == other.Node && Int8 == other.Int8 && ActivationScale == other.ActivationScale && Observer == other.Observer
         && Alpha == other.Alpha && Same(Smoothing, other.Smoothing) && Same(OutputMultipliers, other.OutputMultipliers)
-        && LayerRelativeL2 == other.LayerRelativeL2 && Sensitivity == other.Sensitivity && NaiveScale == other.NaiveScale;
+        && LayerRelativeL2 == other.LayerRelativeL2 && Sensitivity == other.Sensitivity && NaiveScale == other.NaiveScale
+        && Same(BiasCorrection, other.BiasCorrection) && Clip == other.Clip;
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Node, Int8, ActivationScale, Alpha);
@@ -136,6 +140,10 @@ public sealed record QuantizationProfile(
             {
                 throw new InvalidDataException($"node {node.Name}: {s.Length} SmoothQuant factors for Cin={layer.InChannels}, or a factor that is not positive and finite");
             }
+            if (quantization.BiasCorrection is { } d && (d.Length != layer.OutChannels || d.Any(f => !float.IsFinite(f))))
+            {
+                throw new InvalidDataException($"node {node.Name}: {d.Length} bias corrections for Cout={layer.OutChannels}, or one that is not finite");
+            }
             int8[node.Name] = quantization;
         }
         return PrecisionPlan.Static(int8);
@@ -183,6 +191,8 @@ public sealed record QuantizationProfile(
                     entry["alpha"] = l.Alpha;
                     entry["smoothing"] = l.Smoothing is null ? null : Floats(l.Smoothing);
                     entry["outputMultipliers"] = l.OutputMultipliers is null ? null : Floats(l.OutputMultipliers);
+                    entry["biasCorrection"] = l.BiasCorrection is null ? null : Floats(l.BiasCorrection);
+                    entry["clip"] = l.Clip;
                 }
                 entry["naiveScale"] = l.NaiveScale;
                 entry["layerRelativeL2"] = Finite(l.LayerRelativeL2);
@@ -238,7 +248,9 @@ public sealed record QuantizationProfile(
                 observer is null ? null : Enum.TryParse<ScaleObserver>(observer, ignoreCase: true, out var o) && o != ScaleObserver.Auto ? o
                     : throw new InvalidDataException($"{where}: unknown observer '{KernelGen.IO.OneLine.Of(observer)}'"),
                 ProfileJson.OptionalDouble(entry, "alpha", where), ProfileJson.OptionalFloats(entry, "smoothing", where),
-                ProfileJson.OptionalFloats(entry, "outputMultipliers", where), layerError, sensitivity, naive);
+                ProfileJson.OptionalFloats(entry, "outputMultipliers", where), layerError, sensitivity, naive,
+                ProfileJson.OptionalFloats(entry, "biasCorrection", where),
+                ProfileJson.OptionalDouble(entry, "clip", where) is { } clip ? clip is > 0 and < 100 ? clip : throw new InvalidDataException($"{where}: clip factor {clip} is not in (0, 100)") : null);
         }).ToList();
         if (layers.Select(l => l.Node).Distinct().Count() != layers.Count)
         {

@@ -10,7 +10,8 @@ namespace KernelGen.Quantization;
 /// <c>q = clamp(round_half_even(W' / s_w[n]), -127, 127)</c> (in double).</item>
 /// <item>Activations per tensor, symmetric, in the kernel's prologue: <c>q = clamp(round_half_even(fp32(x · m_c)), -127, 127)</c>
 /// with <c>m_c = fp32(1 / (s_c · s_x))</c>.</item>
-/// <item>Epilogue: <c>fp32(acc) · fp32(s_x · s_w[n]) + bias[n]</c>, then the activation.</item>
+/// <item>Epilogue: <c>fp32(acc) · fp32(s_x · s_w[n]) + bias[n]</c>, then the activation; with bias correction
+/// <c>bias[n] = b[n] − δ[n]</c>, δ the int8 pre-activation's measured mean shift from fp32.</item>
 /// </list>
 /// </summary>
 public sealed class W8A8LayerWeights
@@ -20,8 +21,9 @@ public sealed class W8A8LayerWeights
 
     private W8A8LayerWeights(
         sbyte[] quantized, float[] weightScales, int[] packed, float[] activationMultipliers, float[] dequantizeScales,
-        float[] bias, float activationScale, float[]? smoothing, int inChannels, int kernelVolume, int outChannels)
+        float[] bias, float activationScale, float[]? smoothing, float[]? biasCorrection, int inChannels, int kernelVolume, int outChannels)
     {
+        BiasCorrection = biasCorrection;
         Quantized = quantized;
         WeightScales = weightScales;
         Packed = packed;
@@ -58,6 +60,9 @@ public sealed class W8A8LayerWeights
 
     /// <summary>SmoothQuant factors s_c [Cin], or null.</summary>
     public float[]? Smoothing { get; }
+
+    /// <summary>δ [Cout] subtracted from the fp32 bias (<see cref="Bias"/> already holds b − δ), or null.</summary>
+    public float[]? BiasCorrection { get; }
 
     /// <summary>Cin.</summary>
     public int InChannels { get; }
@@ -139,8 +144,11 @@ public sealed class W8A8LayerWeights
         return new CpuPairPacking(weights, bytes.DequantizeScales, bytes.Bias);
     });
 
-    /// <summary>Quantizes and packs spconv-layout weights for activation scale <paramref name="activationScale"/>.</summary>
-    public static W8A8LayerWeights Create(ConvWeights weights, float activationScale, float[]? smoothing = null)
+    /// <summary>
+    /// Quantizes and packs spconv-layout weights for activation scale <paramref name="activationScale"/>, with optional
+    /// SmoothQuant factors [Cin] and bias correction δ [Cout] (the epilogue adds b − δ).
+    /// </summary>
+    public static W8A8LayerWeights Create(ConvWeights weights, float activationScale, float[]? smoothing = null, float[]? biasCorrection = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
         if (!(activationScale > 0) || !float.IsFinite(activationScale))
@@ -159,6 +167,10 @@ public sealed class W8A8LayerWeights
             {
                 throw new ArgumentException($"SmoothQuant factor of input channel {bad} is {smoothing[bad]}; factors must be positive and finite", nameof(smoothing));
             }
+        }
+        if (biasCorrection is not null && (biasCorrection.Length != cout || biasCorrection.Any(d => !float.IsFinite(d))))
+        {
+            throw new ArgumentException($"bias correction has {biasCorrection.Length} values for Cout={cout}, or a value that is not finite", nameof(biasCorrection));
         }
         // Activations quantize as x · m_c with m_c = 1 / (s_c · s_x) in fp32: a scale so small that m_c overflows would
         // send every activation to ±127 or NaN → 0 without a word.
@@ -223,7 +235,12 @@ public sealed class W8A8LayerWeights
             multipliers[c] = (float)(1.0 / ((smoothing?[c] ?? 1.0) * activationScale));
         }
         var dequantize = scales.Select(s => (float)((double)activationScale * s)).ToArray();
-        return new W8A8LayerWeights(quantized, scales, packed, multipliers, dequantize, weights.Bias?.ToArray() ?? new float[cout],
-            activationScale, smoothing?.ToArray(), cin, k, cout);
+        var bias = weights.Bias?.ToArray() ?? new float[cout];
+        for (int n = 0; biasCorrection is not null && n < cout; n++)
+        {
+            bias[n] -= biasCorrection[n];
+        }
+        return new W8A8LayerWeights(quantized, scales, packed, multipliers, dequantize, bias,
+            activationScale, smoothing?.ToArray(), biasCorrection?.ToArray(), cin, k, cout);
     }
 }

@@ -11,7 +11,11 @@ namespace KernelGen.Kernels;
 /// <param name="ActivationScale">s_x (positive, finite): activations quantize as q = rne(x / (s_j · s_x)).</param>
 /// <param name="Smoothing">SmoothQuant factors s_j [Cin], or null.</param>
 /// <param name="Alpha">The migration strength the factors were made with (informational), or null.</param>
-public sealed record LayerQuantization(float ActivationScale, float[]? Smoothing = null, double? Alpha = null)
+/// <param name="BiasCorrection">
+/// δ [Cout], the mean shift of the int8 pre-activation from fp32 measured on calibration data, subtracted from the bias
+/// (bias correction, Nagel et al. 2019); or null.
+/// </param>
+public sealed record LayerQuantization(float ActivationScale, float[]? Smoothing = null, double? Alpha = null, float[]? BiasCorrection = null)
 {
     /// <summary>
     /// Scales from calibration statistics: SmoothQuant factors (when <paramref name="smoothQuant"/>) from
@@ -36,10 +40,12 @@ public sealed record LayerQuantization(float ActivationScale, float[]? Smoothing
         return Calibrate(weights, LayerQuantizer.ChannelMaxima(features, weights.InChannels), smoothQuant, alpha);
     }
 
-    /// <summary>Value equality including the factors' values.</summary>
+    /// <summary>Value equality including the factors' and corrections' values.</summary>
     public bool Equals(LayerQuantization? other) =>
         other is not null && ActivationScale.Equals(other.ActivationScale) && Alpha.Equals(other.Alpha)
-        && (Smoothing is null ? other.Smoothing is null : other.Smoothing is not null && Smoothing.AsSpan().SequenceEqual(other.Smoothing));
+        && Same(Smoothing, other.Smoothing) && Same(BiasCorrection, other.BiasCorrection);
+
+    private static bool Same(float[]? a, float[]? b) => a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b);
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(ActivationScale, Alpha, Smoothing?.Length);
