@@ -202,7 +202,7 @@ internal static class MainJob
             var reference = fp32.Run.Outputs[name].Features;
             var entry = profile.Layers.Single(l => l.Node == name);
             string decision = entry.Int8
-                ? $"int8 — {(entry.Smoothing is null || entry.Smoothing.All(f => f == 1f) ? "W8A8" : $"W8A8 + SmoothQuant (α = {entry.Alpha:F1})")}, {entry.Observer?.ToString().ToLowerInvariant()} observer{(entry.Clip is { } clip ? $", scale ×{clip:G2} (output search)" : "")}{(entry.BiasCorrection is null ? "" : ", bias-corrected")}, layer rel. L2 {entry.LayerRelativeL2:P2} on the sample"
+                ? $"int8 — {(entry.Smoothing is null || entry.Smoothing.All(f => f == 1f) ? "W8A8" : $"W8A8 + SmoothQuant (α = {entry.Alpha:F1})")}, {entry.Observer?.ToString().ToLowerInvariant()} observer{(entry.Clip is { } clip ? $", scale ×{clip:G2} (output search)" : "")}{(entry.RoundedWeights is null ? "" : ", GPTQ-rounded")}{(entry.BiasCorrection is null ? "" : ", bias-corrected")}, layer rel. L2 {entry.LayerRelativeL2:P2} on the sample"
                 : entry.Quantization is null ? $"fp32 — no W8A8 kernels ({node.Layer.InChannels} input channels)"
                 : $"fp32 — demoted by the policy (int8 alone costs the output {entry.Sensitivity:G3} of cosine)";
             float inputMax = 0, outlier = 0;

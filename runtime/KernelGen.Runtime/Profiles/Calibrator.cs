@@ -101,7 +101,8 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
         var runs = sample.Select(s => Fp32Run(s.Voxels)).ToList();
 
         // 1. Per int8-capable node: the observer and SmoothQuant strength with the smallest layer error over the sample,
-        // bias-corrected where that lowers it.
+        // then the weights rounded on the sample's gathered inputs (GPTQ) and the bias corrected, each where it lowers
+        // that error.
         var chosen = new Dictionary<string, LayerChoice>(StringComparer.Ordinal);
         var observers = observer == ScaleObserver.Auto ? [ScaleObserver.Max, ScaleObserver.Percentile, ScaleObserver.Mse] : new[] { observer };
         foreach (var (name, nodeStatistics) in statistics.Nodes)
@@ -121,7 +122,19 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
                 }
             }
             var best = candidates.Select(c => (c.Item1, c.Item2, LayerError(runs, index, c.Item1))).MinBy(c => c.Item3);
-            var (quantization, error) = BiasCorrected(runs, index, best.Item1, best.Item3);
+            var (quantization, error) = (best.Item1, best.Item3);
+            if (GptqRounding.Fits(conv.Kernel.Product, conv.InChannels))
+            {
+                progress?.Invoke($"Hessian-aware rounding of {name}");
+                var inputs = runs.Select(r => (r.Plan.Nodes[index].Map, InputOf(r.Plan, r.Fp32, name).Features));
+                var rounded = quantization with { RoundedWeights = GptqRounding.Round(conv, quantization.Smoothing, inputs) };
+                double roundedError = LayerError(runs, index, rounded);
+                if (roundedError < error)
+                {
+                    (quantization, error) = (rounded, roundedError);
+                }
+            }
+            (quantization, error) = BiasCorrected(runs, index, quantization, error);
             chosen[name] = new LayerChoice(quantization, best.Item2, error);
         }
 
@@ -202,7 +215,7 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
             if (!int8.Contains(node.Name))
             {
                 return new LayerProfile(node.Name, false, c!.Quantization.ActivationScale, c.Observer, c.Quantization.Alpha, c.Quantization.Smoothing,
-                    null, error, sensitive, naive, c.Quantization.BiasCorrection, c.Clip);
+                    null, error, sensitive, naive, c.Quantization.BiasCorrection, c.Clip, c.Quantization.RoundedWeights);
             }
             float[]? multipliers = null;
             if (needs[i].Int8Output)
@@ -211,7 +224,7 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
                 multipliers = new LayerWeights(_weights[reader.Name]).Quantized(chosen[reader.Name].Quantization).Int8!.ActivationMultipliers;
             }
             return new LayerProfile(node.Name, true, c!.Quantization.ActivationScale, c.Observer, c.Quantization.Alpha, c.Quantization.Smoothing,
-                multipliers, error, sensitive, naive, c.Quantization.BiasCorrection, c.Clip);
+                multipliers, error, sensitive, naive, c.Quantization.BiasCorrection, c.Clip, c.Quantization.RoundedWeights);
         }).ToList();
         return new QuantizationProfile(
             statistics.Network, statistics.NetworkHash, statistics.WeightsHash, statistics.Scans.Select(s => s.Name).ToList(), sample.Select(s => s.Name).ToList(),
@@ -287,6 +300,7 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
         var conv = _weights[name];
         LayerWeights positive = new(conv), negative = new(conv.Negated());
         var uncorrected = quantization with { BiasCorrection = null };
+        var negatedQuantization = uncorrected with { RoundedWeights = uncorrected.RoundedWeights is { } q ? Array.ConvertAll(q, v => (sbyte)-v) : null };
         var fp32 = DefaultVariantChoice.Pick(layer, Precision.F32, _runner.Accelerator);
         var int8 = DefaultVariantChoice.Pick(layer, Precision.W8A8, _runner.Accelerator);
         int cout = layer.OutChannels;
@@ -297,7 +311,7 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
             var map = plan.Nodes[index].Map;
             var input = InputOf(plan, run, name).Features;
             var exact = PreActivation.Of(fp32, _runner.Accelerator, map, layer.Activation, positive, negative, input);
-            var quantized = PreActivation.Of(int8, _runner.Accelerator, map, layer.Activation, positive.Quantized(uncorrected), negative.Quantized(uncorrected), input);
+            var quantized = PreActivation.Of(int8, _runner.Accelerator, map, layer.Activation, positive.Quantized(uncorrected), negative.Quantized(negatedQuantization), input);
             for (int j = 0; j < exact.Length; j++)
             {
                 sums[j % cout] += (double)quantized[j] - exact[j];

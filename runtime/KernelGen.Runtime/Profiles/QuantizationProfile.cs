@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using KernelGen.Kernels;
 using KernelGen.Networks;
+using KernelGen.Quantization;
 using KernelGen.Variants;
 
 namespace KernelGen.Profiles;
@@ -10,8 +11,9 @@ namespace KernelGen.Profiles;
 /// One node's entry in a <see cref="QuantizationProfile"/>: int8 with its static activation scale, the observer that
 /// produced it, the SmoothQuant strength and factors, and — when its output feeds int8 readers directly — the
 /// requantization multipliers of its int8 output, the bias correction when it lowered the layer's error, and the factor
-/// the network-output clipping search put on the observer's scale (<see cref="ActivationScale"/> already includes it);
-/// or fp32.
+/// the network-output clipping search put on the observer's scale (<see cref="ActivationScale"/> already includes it),
+/// and the int8 weights when they were rounded on the calibration data (GPTQ; base64 of the [Cout, K, Cin] bytes in the
+/// file); or fp32.
 /// </summary>
 /// <remarks>
 /// A layer the policy kept in fp32 keeps the scales it would run int8 with (<see cref="Quantization"/>), so a report can
@@ -21,10 +23,10 @@ namespace KernelGen.Profiles;
 public sealed record LayerProfile(
     string Node, bool Int8, float? ActivationScale = null, ScaleObserver? Observer = null, double? Alpha = null, float[]? Smoothing = null,
     float[]? OutputMultipliers = null, double? LayerRelativeL2 = null, double? Sensitivity = null, float? NaiveScale = null, float[]? BiasCorrection = null,
-    double? Clip = null)
+    double? Clip = null, sbyte[]? RoundedWeights = null)
 {
     /// <summary>The scales the node runs int8 with (or would, if the policy kept it fp32); null for a layer without W8A8 kernels.</summary>
-    public LayerQuantization? Quantization => ActivationScale is { } scale ? new LayerQuantization(scale, Smoothing, Alpha, BiasCorrection) : null;
+    public LayerQuantization? Quantization => ActivationScale is { } scale ? new LayerQuantization(scale, Smoothing, Alpha, BiasCorrection, RoundedWeights) : null;
 
     /// <summary>Naive W8A8's scales (no smoothing), or null for a layer without W8A8 kernels.</summary>
     public LayerQuantization? Naive => NaiveScale is { } scale ? new LayerQuantization(scale) : null;
@@ -34,12 +36,12 @@ public sealed record LayerProfile(
         other is not null && Node == other.Node && Int8 == other.Int8 && ActivationScale == other.ActivationScale && Observer == other.Observer
         && Alpha == other.Alpha && Same(Smoothing, other.Smoothing) && Same(OutputMultipliers, other.OutputMultipliers)
         && LayerRelativeL2 == other.LayerRelativeL2 && Sensitivity == other.Sensitivity && NaiveScale == other.NaiveScale
-        && Same(BiasCorrection, other.BiasCorrection) && Clip == other.Clip;
+        && Same(BiasCorrection, other.BiasCorrection) && Clip == other.Clip && Same(RoundedWeights, other.RoundedWeights);
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Node, Int8, ActivationScale, Alpha);
 
-    private static bool Same(float[]? a, float[]? b) => a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b);
+    private static bool Same<T>(T[]? a, T[]? b) where T : IEquatable<T> => a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b);
 }
 
 /// <summary>Which precision plan of a profile: the policy's, or every int8-capable layer int8 (profile or naive scales).</summary>
@@ -144,6 +146,10 @@ public sealed record QuantizationProfile(
             {
                 throw new InvalidDataException($"node {node.Name}: {d.Length} bias corrections for Cout={layer.OutChannels}, or one that is not finite");
             }
+            if (quantization.RoundedWeights is { } r && r.LongLength != (long)layer.OutChannels * layer.Geometry.KernelVolume * layer.InChannels)
+            {
+                throw new InvalidDataException($"node {node.Name}: {r.Length} rounded int8 weights for [Cout={layer.OutChannels}, K={layer.Geometry.KernelVolume}, Cin={layer.InChannels}]");
+            }
             int8[node.Name] = quantization;
         }
         return PrecisionPlan.Static(int8);
@@ -193,6 +199,7 @@ public sealed record QuantizationProfile(
                     entry["outputMultipliers"] = l.OutputMultipliers is null ? null : Floats(l.OutputMultipliers);
                     entry["biasCorrection"] = l.BiasCorrection is null ? null : Floats(l.BiasCorrection);
                     entry["clip"] = l.Clip;
+                    entry["roundedWeights"] = l.RoundedWeights is null ? null : Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(l.RoundedWeights.AsSpan()));
                 }
                 entry["naiveScale"] = l.NaiveScale;
                 entry["layerRelativeL2"] = Finite(l.LayerRelativeL2);
@@ -209,6 +216,22 @@ public sealed record QuantizationProfile(
         ? scale : throw new InvalidDataException($"{where}: activation scale {scale} is not a positive number whose inverse fits float32");
 
     private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
+
+    private static sbyte[]? RoundedWeightsOf(JsonObject entry, string where)
+    {
+        if (ProfileJson.OptionalString(entry, "roundedWeights", where) is not { } text)
+        {
+            return null;
+        }
+        var bytes = new byte[text.Length * 3 / 4 + 3];
+        if (!Convert.TryFromBase64String(text, bytes, out int length))
+        {
+            throw new InvalidDataException($"{where}: 'roundedWeights' is not base64");
+        }
+        var weights = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(bytes.AsSpan(0, length)).ToArray();
+        return Array.IndexOf(weights, sbyte.MinValue) is var bad and >= 0
+            ? throw new InvalidDataException($"{where}: rounded weight {bad} is -128, outside ±{W8A8LayerWeights.QuantMax}") : weights;
+    }
 
     /// <summary>Reads a profile; a corrupt file, another kind or another format version is an error naming it.</summary>
     public static QuantizationProfile Load(string path) =>
@@ -250,7 +273,8 @@ public sealed record QuantizationProfile(
                 ProfileJson.OptionalDouble(entry, "alpha", where), ProfileJson.OptionalFloats(entry, "smoothing", where),
                 ProfileJson.OptionalFloats(entry, "outputMultipliers", where), layerError, sensitivity, naive,
                 ProfileJson.OptionalFloats(entry, "biasCorrection", where),
-                ProfileJson.OptionalDouble(entry, "clip", where) is { } clip ? clip is > 0 and < 100 ? clip : throw new InvalidDataException($"{where}: clip factor {clip} is not in (0, 100)") : null);
+                ProfileJson.OptionalDouble(entry, "clip", where) is { } clip ? clip is > 0 and < 100 ? clip : throw new InvalidDataException($"{where}: clip factor {clip} is not in (0, 100)") : null,
+                RoundedWeightsOf(entry, where));
         }).ToList();
         if (layers.Select(l => l.Node).Distinct().Count() != layers.Count)
         {

@@ -21,9 +21,10 @@ public sealed class W8A8LayerWeights
 
     private W8A8LayerWeights(
         sbyte[] quantized, float[] weightScales, int[] packed, float[] activationMultipliers, float[] dequantizeScales,
-        float[] bias, float activationScale, float[]? smoothing, float[]? biasCorrection, int inChannels, int kernelVolume, int outChannels)
+        float[] bias, float activationScale, float[]? smoothing, float[]? biasCorrection, bool hessianRounded, int inChannels, int kernelVolume, int outChannels)
     {
         BiasCorrection = biasCorrection;
+        HessianRounded = hessianRounded;
         Quantized = quantized;
         WeightScales = weightScales;
         Packed = packed;
@@ -60,6 +61,9 @@ public sealed class W8A8LayerWeights
 
     /// <summary>SmoothQuant factors s_c [Cin], or null.</summary>
     public float[]? Smoothing { get; }
+
+    /// <summary>Whether <see cref="Quantized"/> was rounded on calibration data (GPTQ) rather than to nearest.</summary>
+    public bool HessianRounded { get; }
 
     /// <summary>δ [Cout] subtracted from the fp32 bias (<see cref="Bias"/> already holds b − δ), or null.</summary>
     public float[]? BiasCorrection { get; }
@@ -144,11 +148,31 @@ public sealed class W8A8LayerWeights
         return new CpuPairPacking(weights, bytes.DequantizeScales, bytes.Bias);
     });
 
+    /// <summary>s_w[n] = max|W'[n, :, :]| / 127 of the smoothed weights W' = W · s_c (1 for an all-zero channel).</summary>
+    internal static float[] GridScales(ConvWeights weights, float[]? smoothing)
+    {
+        int cout = weights.OutChannels, row = weights.Kernel.Product * weights.InChannels, cin = weights.InChannels;
+        var scales = new float[cout];
+        for (int n = 0; n < cout; n++)
+        {
+            double max = 0;
+            for (int j = 0; j < row; j++)
+            {
+                max = Math.Max(max, Math.Abs((double)weights.Data[n * row + j] * (smoothing?[j % cin] ?? 1.0)));
+            }
+            // An all-zero channel quantizes to zeros with any scale; 1 keeps the arithmetic finite.
+            scales[n] = max > 0 ? (float)(max / QuantMax) : 1f;
+        }
+        return scales;
+    }
+
     /// <summary>
     /// Quantizes and packs spconv-layout weights for activation scale <paramref name="activationScale"/>, with optional
-    /// SmoothQuant factors [Cin] and bias correction δ [Cout] (the epilogue adds b − δ).
+    /// SmoothQuant factors [Cin], bias correction δ [Cout] (the epilogue adds b − δ), and int8 weights already rounded on
+    /// the same grid (<see cref="GptqRounding"/>; otherwise round-to-nearest-even).
     /// </summary>
-    public static W8A8LayerWeights Create(ConvWeights weights, float activationScale, float[]? smoothing = null, float[]? biasCorrection = null)
+    public static W8A8LayerWeights Create(
+        ConvWeights weights, float activationScale, float[]? smoothing = null, float[]? biasCorrection = null, sbyte[]? rounded = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
         if (!(activationScale > 0) || !float.IsFinite(activationScale))
@@ -192,29 +216,23 @@ public sealed class W8A8LayerWeights
                 $"int32 accumulator could overflow: K={k} × Cin={cin} (padded to {words * 4}) products of up to 127² sum to {worstCase} > {int.MaxValue}");
         }
 
-        double Smoothed(int n, int offset, int c) => (double)weights.Data[(n * k + offset) * cin + c] * (smoothing?[c] ?? 1.0);
-        var quantized = new sbyte[weights.Data.Length];
-        var scales = new float[cout];
-        for (int n = 0; n < cout; n++)
+        var scales = GridScales(weights, smoothing);
+        var quantized = rounded?.ToArray() ?? new sbyte[weights.Data.Length];
+        if (rounded is not null && rounded.Length != weights.Data.Length)
         {
-            double max = 0;
-            for (int offset = 0; offset < k; offset++)
+            throw new ArgumentException($"{rounded.Length} rounded int8 weights for [Cout={cout}, K={k}, Cin={cin}]", nameof(rounded));
+        }
+        for (int n = 0; rounded is null && n < cout; n++)
+        {
+            for (int j = 0; j < k * cin; j++)
             {
-                for (int c = 0; c < cin; c++)
-                {
-                    max = Math.Max(max, Math.Abs(Smoothed(n, offset, c)));
-                }
+                double q = Math.Round((double)weights.Data[n * k * cin + j] * (smoothing?[j % cin] ?? 1.0) / scales[n], MidpointRounding.ToEven);
+                quantized[n * k * cin + j] = (sbyte)Math.Clamp(q, -QuantMax, QuantMax);
             }
-            // An all-zero channel quantizes to zeros with any scale; 1 keeps the arithmetic finite.
-            scales[n] = max > 0 ? (float)(max / QuantMax) : 1f;
-            for (int offset = 0; offset < k; offset++)
-            {
-                for (int c = 0; c < cin; c++)
-                {
-                    double q = Math.Round(Smoothed(n, offset, c) / scales[n], MidpointRounding.ToEven);
-                    quantized[(n * k + offset) * cin + c] = (sbyte)Math.Clamp(q, -QuantMax, QuantMax);
-                }
-            }
+        }
+        if (rounded is not null && Array.FindIndex(rounded, q => q < -QuantMax) is var outside and >= 0)
+        {
+            throw new ArgumentException($"rounded int8 weight {outside} is {rounded[outside]}, outside ±{QuantMax}", nameof(rounded));
         }
 
         var packed = new int[k * words * cout];
@@ -241,6 +259,6 @@ public sealed class W8A8LayerWeights
             bias[n] -= biasCorrection[n];
         }
         return new W8A8LayerWeights(quantized, scales, packed, multipliers, dequantize, bias,
-            activationScale, smoothing?.ToArray(), biasCorrection?.ToArray(), cin, k, cout);
+            activationScale, smoothing?.ToArray(), biasCorrection?.ToArray(), rounded is not null, cin, k, cout);
     }
 }

@@ -126,6 +126,11 @@ public sealed class ProfileTests : IDisposable
             Assert.Equal(profile.Curve[^1].Int8Layers, profile.Layers.Count(l => l.Int8));
             Assert.Equal(profile.Calibration, profile.Curve[^1].Agreement);
             Assert.All(profile.Curve, step => Assert.True(step.NetworkMs > 0, "each step's network time is measured"));
+            // The techniques beyond SmoothQuant are recorded where they won: Hessian-aware rounding and bias correction
+            // on some layers, the clipping search's factors from its list.
+            Assert.Contains(profile.Layers, l => l.RoundedWeights is not null);
+            Assert.Contains(profile.Layers, l => l.BiasCorrection is not null);
+            Assert.All(profile.Layers.Where(l => l.Clip is not null), l => Assert.Contains(l.Clip!.Value, Calibrator.ClipFactors));
             // What the profile claims is what a run with it gives.
             var measured = _calibrator.Agreement([sample[0].Item2], profile.PlanFor(_network, _weights));
             Assert.Equal(profile.Calibration.WorstCosine, measured.WorstCosine, 12);
@@ -184,8 +189,9 @@ public sealed class ProfileTests : IDisposable
         var statistics = _calibrator.NewStatistics();
         _calibrator.Observe(statistics, new CalibrationScan(0, "s0"), Voxels(1, spread: 0.01f));
         var profile = _calibrator.Decide(statistics, [("s0", Voxels(1, spread: 0.01f))], ScaleObserver.Max, new CalibrationTarget(Cosine: -0.5));
-        // A scan with 100× the intensity the calibration saw: the first layer's quantized input saturates at ±127.
-        var loud = Voxels(2, spread: 1f);
+        // A scan with 10⁴× the intensity the calibration saw (beyond any headroom the clipping search may leave): the
+        // first layer's quantized input saturates at ±127.
+        var loud = Voxels(2, spread: 100f);
         var plan = _runner.Plan(_network, loud);
         var precision = profile.PlanFor(_network, _weights);
         Assert.True(precision.IsInt8(plan.Nodes[0]));

@@ -16,8 +16,11 @@ public static class Int8Reference
     public static int RoundClamp(double value) =>
         double.IsNaN(value) ? 0 : (int)Math.Clamp(Math.Round(Math.Clamp(value, -128, 128), MidpointRounding.ToEven), -127, 127);
 
+    /// <param name="rounded">Int8 weights rounded elsewhere on the same grid (GPTQ), used instead of rounding to nearest.</param>
+    /// <param name="biasCorrection">δ subtracted from the bias.</param>
     public static Result Conv(
-        SparseTensor input, KernelMap map, ConvWeights weights, float activationScale, float[]? smoothing, bool relu)
+        SparseTensor input, KernelMap map, ConvWeights weights, float activationScale, float[]? smoothing, bool relu,
+        sbyte[]? rounded = null, float[]? biasCorrection = null)
     {
         int cin = weights.InChannels, cout = weights.OutChannels, k = map.KernelVolume;
         var scales = new float[cout];
@@ -32,7 +35,7 @@ public static class Int8Reference
             scales[n] = max > 0 ? (float)(max / 127) : 1f;
             for (int i = 0; i < k * cin; i++)
             {
-                qw[n * k * cin + i] = (sbyte)RoundClamp((double)weights.Data[n * k * cin + i] * (smoothing?[i % cin] ?? 1.0) / scales[n]);
+                qw[n * k * cin + i] = rounded?[n * k * cin + i] ?? (sbyte)RoundClamp((double)weights.Data[n * k * cin + i] * (smoothing?[i % cin] ?? 1.0) / scales[n]);
             }
         }
         var multipliers = new float[cin];
@@ -68,7 +71,7 @@ public static class Int8Reference
                 }
                 sums[row * cout + n] = acc;
                 double dequantized = acc * (double)activationScale * scales[n];
-                double bias = weights.Bias?[n] ?? 0;
+                double bias = (weights.Bias?[n] ?? 0) - (biasCorrection?[n] ?? 0);
                 double value = dequantized + bias;
                 values[row * cout + n] = relu ? Math.Max(0, value) : value;
                 magnitudes[row * cout + n] = Math.Abs(dequantized) + Math.Abs(bias);

@@ -15,7 +15,11 @@ namespace KernelGen.Kernels;
 /// δ [Cout], the mean shift of the int8 pre-activation from fp32 measured on calibration data, subtracted from the bias
 /// (bias correction, Nagel et al. 2019); or null.
 /// </param>
-public sealed record LayerQuantization(float ActivationScale, float[]? Smoothing = null, double? Alpha = null, float[]? BiasCorrection = null)
+/// <param name="RoundedWeights">
+/// The int8 weights [Cout, K, Cin] on W8A8's grid, rounded on calibration data (GPTQ); or null: round to nearest.
+/// </param>
+public sealed record LayerQuantization(
+    float ActivationScale, float[]? Smoothing = null, double? Alpha = null, float[]? BiasCorrection = null, sbyte[]? RoundedWeights = null)
 {
     /// <summary>
     /// Scales from calibration statistics: SmoothQuant factors (when <paramref name="smoothQuant"/>) from
@@ -43,9 +47,9 @@ public sealed record LayerQuantization(float ActivationScale, float[]? Smoothing
     /// <summary>Value equality including the factors' and corrections' values.</summary>
     public bool Equals(LayerQuantization? other) =>
         other is not null && ActivationScale.Equals(other.ActivationScale) && Alpha.Equals(other.Alpha)
-        && Same(Smoothing, other.Smoothing) && Same(BiasCorrection, other.BiasCorrection);
+        && Same(Smoothing, other.Smoothing) && Same(BiasCorrection, other.BiasCorrection) && Same(RoundedWeights, other.RoundedWeights);
 
-    private static bool Same(float[]? a, float[]? b) => a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b);
+    private static bool Same<T>(T[]? a, T[]? b) where T : IEquatable<T> => a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b);
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(ActivationScale, Alpha, Smoothing?.Length);

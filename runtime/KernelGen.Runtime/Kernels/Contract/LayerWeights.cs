@@ -64,7 +64,8 @@ public sealed class LayerWeights
         {
             return last;
         }
-        var quantized = new LayerWeights(this, quantization, W8A8LayerWeights.Create(Float, quantization.ActivationScale, quantization.Smoothing, quantization.BiasCorrection));
+        var quantized = new LayerWeights(this, quantization, W8A8LayerWeights.Create(
+            Float, quantization.ActivationScale, quantization.Smoothing, quantization.BiasCorrection, quantization.RoundedWeights));
         Volatile.Write(ref _lastQuantized, quantized);
         return quantized;
     }
@@ -79,7 +80,8 @@ public sealed class LayerWeights
         {
             throw new ArgumentException($"int8 weights [Cout={int8.OutChannels}, K={int8.KernelVolume}, Cin={int8.InChannels}] do not match the fp32 weights [Cout={OutChannels}, K={Float.Kernel.Product}, Cin={InChannels}]");
         }
-        return new(this, new LayerQuantization(int8.ActivationScale, int8.Smoothing, BiasCorrection: int8.BiasCorrection), int8);
+        return new(this, new LayerQuantization(
+            int8.ActivationScale, int8.Smoothing, BiasCorrection: int8.BiasCorrection, RoundedWeights: int8.HessianRounded ? int8.Quantized : null), int8);
     }
 
     /// <summary>These weights in <paramref name="accelerator"/>'s memory, uploaded on the first call and reused after.</summary>
