@@ -29,12 +29,13 @@ internal static class CalibrateCommand
         public Option<double?> TargetCosine { get; } = new("--target-cosine") { Description = "network output cosine to fp32 on the worst sample scan (default 0.999)" };
         public Option<double?> TargetSqnr { get; } = new("--target-sqnr") { Description = "network output SQNR to fp32 in dB on the worst sample scan" };
         public Option<int> Sample { get; } = new("--sample") { Description = "scans (spread over the set) that the scales and the precision policy are decided on", DefaultValueFactory = _ => 4 };
+        public Option<string> Ptq { get; } = new("--ptq") { Description = "beyond SmoothQuant: none, or a comma-separated list of bias (bias correction), clip (clipping searched on the network output), gptq (Hessian-aware rounding)", DefaultValueFactory = _ => PtqMethodsOption.Format(PtqMethods.Default) };
         public Option<string> Accelerator { get; } = NetworkOptions.NewAccelerator();
         public Option<string?> Json { get; } = new("--json") { Description = "also write the summary as JSON to this file" };
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { Model, Layers, Weights, Synthetic, Inputs, Out, Observer, TargetCosine, TargetSqnr, Sample, Accelerator, Json })
+            foreach (var option in new Option[] { Model, Layers, Weights, Synthetic, Inputs, Out, Observer, TargetCosine, TargetSqnr, Sample, Ptq, Accelerator, Json })
             {
                 command.Options.Add(option);
             }
@@ -50,6 +51,8 @@ internal static class CalibrateCommand
         };
 
         public CalibrationTarget TargetOf(ParseResult parse) => CalibrationTarget.Of(parse.GetValue(TargetCosine), parse.GetValue(TargetSqnr));
+
+        public PtqMethods PtqOf(ParseResult parse) => PtqMethodsOption.Parse(parse.GetValue(Ptq)!);
 
         public int SampleOf(ParseResult parse) => parse.GetValue(Sample) is var n and >= 1 ? n : throw new ArgumentException($"--sample must be at least 1, got {parse.GetValue(Sample)}");
     }
@@ -119,7 +122,7 @@ internal static class CalibrateCommand
     /// <summary>What both forms share: the network, weights, calibration set, runner and where the results go.</summary>
     private sealed class Job(
         ValidatedNetwork network, CalibrationSet set, Calibrator calibrator, NetworkRunner runner, AcceleratorSession session,
-        ScaleObserver observer, CalibrationTarget target, int sampleSize, string outPath, string? jsonPath) : IDisposable
+        ScaleObserver observer, CalibrationTarget target, PtqMethods methods, int sampleSize, string outPath, string? jsonPath) : IDisposable
     {
         public void Dispose()
         {
@@ -135,6 +138,7 @@ internal static class CalibrateCommand
         {
             var observer = options.ObserverOf(parse);
             var target = options.TargetOf(parse);
+            var methods = options.PtqOf(parse);
             int sampleSize = options.SampleOf(parse);
             string outPath = parse.GetValue(options.Out)!;
             CliChecks.EnsureFolderExists(outPath, "--out");
@@ -145,7 +149,7 @@ internal static class CalibrateCommand
             var session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(parse.GetValue(options.Accelerator)!));
             var runner = new NetworkRunner(session.Accelerator);
             var weights = NetworkOptions.Weights(network, parse.GetValue(options.Weights), parse.GetValue(options.Synthetic)!, runner);
-            return new Job(network, set, new Calibrator(runner, network, weights), runner, session, observer, target, sampleSize, outPath, jsonPath);
+            return new Job(network, set, new Calibrator(runner, network, weights), runner, session, observer, target, methods, sampleSize, outPath, jsonPath);
         }
 
         /// <summary>The scan's voxels, its intensity scaled to the description's range.</summary>
@@ -158,14 +162,14 @@ internal static class CalibrateCommand
             var input = Profiles.ProfileInput.Of(sampleClouds.Select(c => c.Cloud), network.Network.Input.IntensityMax);
             var sample = sampleClouds.Select(c => (c.Name, NetworkOptions.Voxels(c.Cloud, network))).ToList();
             QuantizationProfile profile = null!;
-            console.Status().Start("deciding", status => profile = calibrator.Decide(statistics, sample, observer, target, text => status.Status(text)) with { Input = input });
+            console.Status().Start("deciding", status => profile = calibrator.Decide(statistics, sample, observer, target, text => status.Status(text), methods) with { Input = input });
             profile.Save(outPath);
             Report(profile, output);
         }
 
         private void Report(QuantizationProfile profile, TextWriter output)
         {
-            output.WriteLine($"{profile.Network}: calibrated on {profile.Scans.Count} scans, decided on {profile.Sample.Count} ({string.Join(", ", profile.Sample)}); observer {profile.Observer.ToString().ToLowerInvariant()}, target {profile.Target}");
+            output.WriteLine($"{profile.Network}: calibrated on {profile.Scans.Count} scans, decided on {profile.Sample.Count} ({string.Join(", ", profile.Sample)}); observer {profile.Observer.ToString().ToLowerInvariant()}, ptq {PtqMethodsOption.Format(profile.Methods)}, target {profile.Target}");
             output.WriteLine($"{"node",-16} {"precision",-9} {"observer",-10} {"alpha",5} {"s_x",10} {"layer rel L2",12} {"sensitivity",11}");
             foreach (var layer in profile.Layers)
             {
@@ -183,7 +187,7 @@ internal static class CalibrateCommand
             {
                 File.WriteAllText(jsonPath, JsonSerializer.Serialize(new
                 {
-                    network = profile.Network, scans = profile.Scans.Count, sample = profile.Sample, observer = profile.Observer.ToString().ToLowerInvariant(), target = profile.Target,
+                    network = profile.Network, scans = profile.Scans.Count, sample = profile.Sample, observer = profile.Observer.ToString().ToLowerInvariant(), ptq = PtqMethodsOption.Format(profile.Methods), target = profile.Target,
                     int8Layers = profile.Layers.Count(l => l.Int8), worstCosine = profile.Calibration.WorstCosine, meanCosine = profile.Calibration.MeanCosine,
                     worstSqnrDb = double.IsFinite(profile.Calibration.WorstSqnrDb) ? profile.Calibration.WorstSqnrDb : (double?)null,
                     curve = profile.Curve.Select(c => new { c.Int8Layers, c.Demoted, c.Agreement.WorstCosine, c.Agreement.MeanCosine, c.NetworkMs }),

@@ -36,7 +36,7 @@ internal static class MainJob
 {
     public static (MainJobResult Result, float[] Bev) Run(
         string? inputPath, IReadOnlyList<string>? calibrationInputs, string? profilePath, VoxelConfig config, AcceleratorChoice choice,
-        PointFormat? pointFormat, IReadOnlyList<string>? sweepPaths, string? weightsPath, SyntheticStatistics synthetic, CalibrationTarget target, string profileOut, TextWriter output)
+        PointFormat? pointFormat, IReadOnlyList<string>? sweepPaths, string? weightsPath, SyntheticStatistics synthetic, CalibrationTarget target, PtqMethods methods, string profileOut, TextWriter output)
     {
         var total = Stopwatch.StartNew();
         void Step(string text) => output.WriteLine($"[{total.Elapsed.TotalSeconds,6:F1} s] {text}");
@@ -95,13 +95,13 @@ internal static class MainJob
                     bar.Increment(1);
                 }
                 bar.Description = "deciding scales and precisions";
-                profile = calibrator.Decide(statistics, calibrationVoxels.Take(4).ToList(), ScaleObserver.Auto, target, text => bar.Description = text);
+                profile = calibrator.Decide(statistics, calibrationVoxels.Take(4).ToList(), ScaleObserver.Auto, target, text => bar.Description = text, methods);
                 bar.Increment(1);
             });
             profile = profile! with { Input = calibratedInput };
             profile.Save(profileOut);
             Step($"calibrated on {set.Scans.Count} scans ({string.Join(", ", set.Scans.Take(3).Select(s => s.Name))}{(set.Scans.Count > 3 ? ", …" : "")}): " +
-                 $"{profile.Layers.Count(l => l.Int8)} of {plan.Nodes.Count} layers int8 for {target}; profile written to {profileOut}");
+                 $"{profile.Layers.Count(l => l.Int8)} of {plan.Nodes.Count} layers int8 for {target} (SmoothQuant + ptq {PtqMethodsOption.Format(methods)}); profile written to {profileOut}");
         }
         ArgumentNullException.ThrowIfNull(profile);
         string? sensorWarning = profile.Input is { } input ? input.WarningFor(cloud)
@@ -220,7 +220,7 @@ internal static class MainJob
                 inputMax, outlier));
         }
         var result = new MainJobResult($"{cloud.Source} ({cloud.Sensor}, {cloud.DescribeScaling(intensityMax)})", config.Name, session.Description, voxels.Count, plan.MapsMs, tuneSeconds, fromCache, tunings,
-            rows, fp32.Ms.Sum(), naiveRun.Ms.Sum(), int8Run.Ms.Sum(), HeldOut(naiveRun.Run), HeldOut(int8Run.Run), bevShape, target.ToString(),
+            rows, fp32.Ms.Sum(), naiveRun.Ms.Sum(), int8Run.Ms.Sum(), HeldOut(naiveRun.Run), HeldOut(int8Run.Run), bevShape, $"{target} (SmoothQuant + ptq {PtqMethodsOption.Format(profile.Methods)})",
             weightsText,
             profile.Scans, profilePath ?? profileOut, profilePath is not null, plans, profile.Curve, sensorWarning);
         Step("done");

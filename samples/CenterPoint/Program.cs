@@ -11,7 +11,7 @@ using ScottPlot;
 // dotnet run -c Release --project samples/CenterPoint [-- --input FILE.bin|FILE.pcd.bin|FILE.pcap] [--point-format F]
 //   [--sweeps SWEEP.pcd.bin...] [--config nusc|kitti]
 //   [--calibrate SCAN|CAPTURE|FOLDER...] [--profile PROFILE.json] [--target-cosine 0.999 | --target-sqnr 30]
-//   [--accelerator auto|cpu|cuda] [--weights W.safetensors | --synthetic calibrated|random] [--json PATH] [--out DIR]
+//   [--ptq none|bias,clip,gptq] [--accelerator auto|cpu|cuda] [--weights W.safetensors | --synthetic calibrated|random] [--json PATH] [--out DIR]
 var input = new Option<string?>("--input") { Description = "held-out scan: KITTI .bin(.gz) or Velodyne .pcap (default: the shipped HDL-32E capture, first complete revolution)" };
 var pointFormat = new Option<string?>("--point-format") { Description = $"format of --input and --sweeps ({PointFormats.Names}; default: by extension, .pcd.bin nuscenes, .bin kitti)" };
 var sweeps = new Option<string[]>("--sweeps") { Description = "earlier nuScenes sweeps (.pcd.bin, timestamped names) aggregated with --input, the time-lag channel from the names", AllowMultipleArgumentsPerToken = true };
@@ -23,22 +23,24 @@ var config = new Option<string>("--config") { Description = "voxel config: nusc 
 var accelerator = new Option<string>("--accelerator") { Description = "auto, cpu or cuda (default auto)", DefaultValueFactory = _ => "auto" };
 var weights = new Option<string?>("--weights") { Description = "CenterPoint checkpoint as safetensors (state-dict names, spconv layout); default: synthetic weights" };
 var synthetic = new Option<string>("--synthetic") { Description = "without --weights: synthetic weights whose BatchNorm statistics are 'calibrated' (measured on the shipped capture, as a trained model's) or 'random' (the old ones, for comparison)", DefaultValueFactory = _ => "calibrated" };
+var ptq = new Option<string>("--ptq") { Description = "calibration beyond SmoothQuant: none, or a comma-separated list of bias (bias correction), clip (clipping searched on the network output), gptq (Hessian-aware rounding)", DefaultValueFactory = _ => "bias" };
 var json = new Option<string?>("--json") { Description = "also write the results as JSON" };
 var outFolder = new Option<string>("--out") { Description = "folder for report.md, profile.json, plots and bev.npy (default centerpoint-out)", DefaultValueFactory = _ => "centerpoint-out" };
 var root = new RootCommand("CenterPoint's sparse 3D backbone (SpMiddleResNetFHD): calibrated on calibration scans, evaluated on a held-out scan, tuned, fp32 against int8.")
 {
-    input, pointFormat, sweeps, calibrate, profile, targetCosine, targetSqnr, config, accelerator, weights, synthetic, json, outFolder,
+    input, pointFormat, sweeps, calibrate, profile, targetCosine, targetSqnr, config, accelerator, weights, synthetic, ptq, json, outFolder,
 };
 root.SetAction(parse =>
 {
     try
     {
         var target = KernelGen.Profiles.CalibrationTarget.Of(parse.GetValue(targetCosine), parse.GetValue(targetSqnr));
+        var methods = KernelGen.Profiles.PtqMethodsOption.Parse(parse.GetValue(ptq)!);
         string folder = parse.GetValue(outFolder)!;
         Directory.CreateDirectory(folder);
         var (result, bev) = MainJob.Run(parse.GetValue(input), parse.GetValue(calibrate), parse.GetValue(profile), VoxelConfig.FromName(parse.GetValue(config)!),
             AcceleratorSession.ParseChoice(parse.GetValue(accelerator)!),
-            parse.GetValue(pointFormat) is { } format ? PointFormats.FromName(format) : null, parse.GetValue(sweeps), parse.GetValue(weights), KernelGen.Networks.SyntheticWeightsOption.Parse(parse.GetValue(synthetic)!), target, Path.Combine(folder, "profile.json"), Console.Out);
+            parse.GetValue(pointFormat) is { } format ? PointFormats.FromName(format) : null, parse.GetValue(sweeps), parse.GetValue(weights), KernelGen.Networks.SyntheticWeightsOption.Parse(parse.GetValue(synthetic)!), target, methods, Path.Combine(folder, "profile.json"), Console.Out);
         Npy.Write(Path.Combine(folder, "bev.npy"), bev, result.BevShape);
         string report = Report.Markdown(result);
         Report.Plot(result, Path.Combine(folder, "layer_times.png"));

@@ -45,7 +45,8 @@ public sealed record CalibrationTarget(double? Cosine = 0.999, double? SqnrDb = 
 /// the scans: per layer the observer (with <see cref="ScaleObserver.Auto"/>) and the SmoothQuant strength with the
 /// smallest layer output error over the sample, then the precision policy — every int8-capable layer int8, and, while
 /// the network output misses the target on the worst sample scan, the most sensitive layer (largest output error when
-/// it alone runs int8) back to fp32.</item>
+/// it alone runs int8) back to fp32. <see cref="PtqMethods"/> adds bias correction (the default), a clipping search on
+/// the network output, and Hessian-aware rounding.</item>
 /// </list>
 /// Every run uses the default kernels (<see cref="DefaultVariantChoice"/>), not tuned ones, so the profile does not
 /// depend on a tuning cache; int8 kernels give the same integer sums on every instruction set.
@@ -82,7 +83,7 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
     /// <summary>The profile from merged <paramref name="statistics"/>, deciding on the <paramref name="sample"/> scans.</summary>
     public QuantizationProfile Decide(
         CalibrationStatistics statistics, IReadOnlyList<(string Name, SparseTensor Voxels)> sample, ScaleObserver observer, CalibrationTarget target,
-        Action<string>? progress = null)
+        Action<string>? progress = null, PtqMethods methods = PtqMethods.Default)
     {
         ArgumentNullException.ThrowIfNull(statistics);
         ArgumentNullException.ThrowIfNull(target);
@@ -101,7 +102,7 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
         var runs = sample.Select(s => Fp32Run(s.Voxels)).ToList();
 
         // 1. Per int8-capable node: the observer and SmoothQuant strength with the smallest layer error over the sample,
-        // then the weights rounded on the sample's gathered inputs (GPTQ) and the bias corrected, each where it lowers
+        // then (as methods ask) the weights rounded on the sample's gathered inputs (GPTQ) and the bias corrected, each where it lowers
         // that error.
         var chosen = new Dictionary<string, LayerChoice>(StringComparer.Ordinal);
         var observers = observer == ScaleObserver.Auto ? [ScaleObserver.Max, ScaleObserver.Percentile, ScaleObserver.Mse] : new[] { observer };
@@ -123,18 +124,24 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
             }
             var best = candidates.Select(c => (c.Item1, c.Item2, LayerError(runs, index, c.Item1))).MinBy(c => c.Item3);
             var (quantization, error) = (best.Item1, best.Item3);
-            if (GptqRounding.Fits(conv.Kernel.Product, conv.InChannels))
+            if (methods.HasFlag(PtqMethods.Gptq) && GptqRounding.Fits(conv.Kernel.Product, conv.InChannels))
             {
                 progress?.Invoke($"Hessian-aware rounding of {name}");
-                var inputs = runs.Select(r => (r.Plan.Nodes[index].Map, InputOf(r.Plan, r.Fp32, name).Features));
-                var rounded = quantization with { RoundedWeights = GptqRounding.Round(conv, quantization.Smoothing, inputs) };
-                double roundedError = LayerError(runs, index, rounded);
-                if (roundedError < error)
+                var inputs = runs.Select(r => (r.Plan.Nodes[index].Map, InputOf(r.Plan, r.Fp32, name).Features)).ToList();
+                if (GptqRounding.Round(conv, quantization.Smoothing, inputs) is { } weights)
                 {
-                    (quantization, error) = (rounded, roundedError);
+                    var rounded = quantization with { RoundedWeights = weights };
+                    double roundedError = LayerError(runs, index, rounded);
+                    if (roundedError < error)
+                    {
+                        (quantization, error) = (rounded, roundedError);
+                    }
                 }
             }
-            (quantization, error) = BiasCorrected(runs, index, quantization, error);
+            if (methods.HasFlag(PtqMethods.BiasCorrection))
+            {
+                (quantization, error) = BiasCorrected(runs, index, quantization, error);
+            }
             chosen[name] = new LayerChoice(quantization, best.Item2, error);
         }
 
@@ -142,13 +149,13 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
             NetworkAgreement(runs, PrecisionPlan.Static(nodes.ToDictionary(n => n, n => chosen[n].Quantization, StringComparer.Ordinal)));
         OutputAgreement Agreement(IEnumerable<string> nodes) => Measure(nodes).Agreement;
 
-        // 2. Clipping searched on the network output: in network order, with every layer int8, each layer's activation
+        // 2. With PtqMethods.ClipSearch, clipping searched on the network output: in network order, with every layer int8, each layer's activation
         // scale is shrunk or grown by the factors in ClipFactors (bias correction re-measured for each) and the factor
         // with the best worst-scan SQNR of the output is kept. The layer error of step 1 cannot see what a clipped
         // outlier costs the layers after it; the output can.
         var all = chosen.Keys.ToList();
-        double score = Agreement(all).WorstSqnrDb;
-        foreach (var name in _network.Network.Nodes.Select(n => n.Name).Where(chosen.ContainsKey))
+        double score = methods.HasFlag(PtqMethods.ClipSearch) ? Agreement(all).WorstSqnrDb : 0;
+        foreach (var name in _network.Network.Nodes.Select(n => n.Name).Where(n => methods.HasFlag(PtqMethods.ClipSearch) && chosen.ContainsKey(n)))
         {
             progress?.Invoke($"clipping search for {name}");
             int index = IndexOf(name);
@@ -156,7 +163,11 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
             foreach (double factor in ClipFactors)
             {
                 var scaled = start.Quantization with { ActivationScale = (float)(start.Quantization.ActivationScale * factor), BiasCorrection = null };
-                var (quantization, error) = BiasCorrected(runs, index, scaled, LayerError(runs, index, scaled));
+                var (quantization, error) = (scaled, LayerError(runs, index, scaled));
+                if (methods.HasFlag(PtqMethods.BiasCorrection))
+                {
+                    (quantization, error) = BiasCorrected(runs, index, quantization, error);
+                }
                 var kept = chosen[name];
                 chosen[name] = new LayerChoice(quantization, start.Observer, error, factor);
                 double trial = Agreement(all).WorstSqnrDb;
@@ -228,7 +239,7 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
         }).ToList();
         return new QuantizationProfile(
             statistics.Network, statistics.NetworkHash, statistics.WeightsHash, statistics.Scans.Select(s => s.Name).ToList(), sample.Select(s => s.Name).ToList(),
-            observer, target.ToString(), agreement, curve, layers);
+            observer, target.ToString(), agreement, curve, layers, Methods: methods);
     }
 
     /// <summary>The network output's agreement with fp32 on <paramref name="scans"/> under <paramref name="precision"/>.</summary>

@@ -74,7 +74,8 @@ public sealed record PolicyStep(int Int8Layers, string? Demoted, OutputAgreement
 /// </summary>
 public sealed record QuantizationProfile(
     string Network, string NetworkHash, string WeightsHash, IReadOnlyList<string> Scans, IReadOnlyList<string> Sample, ScaleObserver Observer,
-    string Target, OutputAgreement Calibration, IReadOnlyList<PolicyStep> Curve, IReadOnlyList<LayerProfile> Layers, ProfileInput? Input = null)
+    string Target, OutputAgreement Calibration, IReadOnlyList<PolicyStep> Curve, IReadOnlyList<LayerProfile> Layers, ProfileInput? Input = null,
+    PtqMethods Methods = PtqMethods.None)
 {
     /// <summary>The profile format this version writes and reads.</summary>
     public const int Format = 1;
@@ -86,7 +87,7 @@ public sealed record QuantizationProfile(
         other is not null && Network == other.Network && NetworkHash == other.NetworkHash && WeightsHash == other.WeightsHash
         && Scans.SequenceEqual(other.Scans) && Sample.SequenceEqual(other.Sample) && Observer == other.Observer && Target == other.Target
         && Calibration == other.Calibration && Curve.SequenceEqual(other.Curve) && Layers.SequenceEqual(other.Layers)
-        && Equals(Input, other.Input);
+        && Equals(Input, other.Input) && Methods == other.Methods;
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(NetworkHash, WeightsHash, Layers.Count);
@@ -179,6 +180,7 @@ public sealed record QuantizationProfile(
                     ["sensors"] = new JsonArray(Input.Sensors.Select(s => (JsonNode)s).ToArray()), ["intensityMax"] = Input.IntensityMax,
                 },
                 ["sample"] = new JsonArray(Sample.Select(s => (JsonNode)s).ToArray()),
+                ["ptq"] = PtqMethodsOption.Format(Methods),
                 ["observer"] = Observer.ToString().ToLowerInvariant(),
                 ["target"] = Target,
                 ["agreement"] = Agreement(Calibration),
@@ -216,6 +218,18 @@ public sealed record QuantizationProfile(
         ? scale : throw new InvalidDataException($"{where}: activation scale {scale} is not a positive number whose inverse fits float32");
 
     private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
+
+    private static PtqMethods MethodsOf(string text, string at)
+    {
+        try
+        {
+            return PtqMethodsOption.Parse(text);
+        }
+        catch (ArgumentException)
+        {
+            throw new InvalidDataException($"{at}: unknown post-training methods '{KernelGen.IO.OneLine.Of(text)}' (none, or bias, clip, gptq)");
+        }
+    }
 
     private static sbyte[]? RoundedWeightsOf(JsonObject entry, string where)
     {
@@ -299,6 +313,8 @@ public sealed record QuantizationProfile(
             calibration["input"] is JsonObject input
                 ? new ProfileInput(ProfileJson.Array(input, "sensors", $"{at}: input").Select((s, i) => s is JsonValue v && v.TryGetValue(out string? t) ? t : throw new InvalidDataException($"{at}: input sensors[{i}] is not a string")).ToList(),
                     ProfileJson.OptionalDouble(input, "intensityMax", $"{at}: input") ?? throw new InvalidDataException($"{at}: input 'intensityMax' is missing"))
-                : null);
+                : null,
+            // Profiles written before the methods were recorded used none of them.
+            ProfileJson.OptionalString(calibration, "ptq", at) is { } ptq ? MethodsOf(ptq, at) : PtqMethods.None);
     }
 }

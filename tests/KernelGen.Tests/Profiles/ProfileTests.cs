@@ -117,7 +117,7 @@ public sealed class ProfileTests : IDisposable
         var sample = new[] { ("s0", Voxels(1)) };
         foreach (var target in new[] { new CalibrationTarget(Cosine: 0.9), new CalibrationTarget(Cosine: 0.99999), new CalibrationTarget(Cosine: null, SqnrDb: 35) })
         {
-            var profile = _calibrator.Decide(statistics, sample, ScaleObserver.Auto, target);
+            var profile = _calibrator.Decide(statistics, sample, ScaleObserver.Auto, target, methods: PtqMethods.BiasCorrection | PtqMethods.ClipSearch | PtqMethods.Gptq);
             Assert.Equal(_network.Network.Nodes.Select(n => n.Name), profile.Layers.Select(l => l.Node));
             // Each step demotes one layer; the last step meets the target unless nothing is left to demote.
             Assert.Equal(Enumerable.Range(0, profile.Curve.Count).Select(i => profile.Curve[0].Int8Layers - i), profile.Curve.Select(s => s.Int8Layers));
@@ -203,6 +203,24 @@ public sealed class ProfileTests : IDisposable
         Assert.All(run.Output.Features, v => Assert.True(float.IsFinite(v)));
     }
 
+    [Theory]
+    [InlineData("none", PtqMethods.None)]
+    [InlineData("bias", PtqMethods.BiasCorrection)]
+    [InlineData("gptq, CLIP", PtqMethods.ClipSearch | PtqMethods.Gptq)]
+    [InlineData("bias,clip,gptq", PtqMethods.BiasCorrection | PtqMethods.ClipSearch | PtqMethods.Gptq)]
+    public void The_ptq_option_parses_and_formats_back(string text, PtqMethods expected)
+    {
+        Assert.Equal(expected, PtqMethodsOption.Parse(text));
+        Assert.Equal(expected, PtqMethodsOption.Parse(PtqMethodsOption.Format(expected)));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("bias,,clip")]
+    [InlineData("smoothquant")]
+    public void The_ptq_option_refuses_what_it_does_not_know(string text) =>
+        Assert.StartsWith($"--ptq '{text}': give none", Assert.Throws<ArgumentException>(() => PtqMethodsOption.Parse(text)).Message);
+
     [Fact]
     public void Calibrate_sharded_or_not_writes_the_same_profile_and_run_uses_it()
     {
@@ -228,6 +246,12 @@ public sealed class ProfileTests : IDisposable
         Assert.Equal(2, missing.ExitCode);
         Assert.StartsWith("kernelgen calibrate merge: error: the shards do not cover the calibration set", missing.Error);
         Assert.Equal(2, CliRunner.Run(["calibrate", .. Common(P("x.json")), "--shard", "2/2"]).ExitCode);
+        // The profile records what calibration added (bias correction unless --ptq says otherwise); an unknown method is refused.
+        Assert.Equal(PtqMethods.Default, QuantizationProfile.Load(P("whole.json")).Methods);
+        var unknown = CliRunner.Run(["calibrate", .. Common(P("y.json")), "--ptq", "bias,awq"]);
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.StartsWith("kernelgen calibrate: error: --ptq 'bias,awq': give none or a comma-separated list of bias, clip, gptq", unknown.Error);
+        Assert.False(File.Exists(P("y.json")));
 
         // kernelgen run with the profile: static scales, the profile's int8 nodes.
         var bin = Path.Combine(P("scans"), "000.bin");

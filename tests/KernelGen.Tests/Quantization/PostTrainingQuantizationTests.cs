@@ -27,7 +27,8 @@ public sealed class PostTrainingQuantizationTests(CpuAcceleratorFixture fixture)
     {
         var random = new RandomSparse();
         const int cin = 12, cout = 8;
-        var input = random.Tensor(new SpatialShape(8, 8, 8), cin, density: 0.4);
+        // 27 · 12 columns of H need 4 · 324 rows: a 12³ grid at 80 % density.
+        var input = random.Tensor(new SpatialShape(12, 12, 12), cin, density: 0.8);
         for (int i = 0; i < input.Features.Length; i++)
         {
             // Post-ReLU-like inputs (all ≥ 0, where rounding errors do not average out), channel 1 an outlier.
@@ -40,7 +41,8 @@ public sealed class PostTrainingQuantizationTests(CpuAcceleratorFixture fixture)
         float[]? smoothing = smooth ? SmoothQuant.Factors(maxima, weights, 0.5) : null;
         float scale = LayerQuantizer.ScaleOf(maxima, smoothing);
 
-        var rounded = GptqRounding.Round(weights, smoothing, [(map, input.Features)]);
+        var rounded = GptqRounding.Round(weights, smoothing, [(map, input.Features)])!;
+        Assert.NotNull(rounded);
         var nearest = Int8Reference.Conv(input, map, weights, scale, smoothing, relu: false);
         var gptq = Int8Reference.Conv(input, map, weights, scale, smoothing, relu: false, rounded);
         Assert.All(rounded, q => Assert.InRange(q, -127, 127));
@@ -94,6 +96,7 @@ public sealed class PostTrainingQuantizationTests(CpuAcceleratorFixture fixture)
         var correction = random.Normal(cout, 0.1);
         var quantized = W8A8LayerWeights.Create(weights, scale, smoothing, correction, rounded);
         Assert.Equal(rounded, quantized.Quantized);
+        Assert.Null(GptqRounding.Round(weights, smoothing, [(map.SelectRows(map.SampleRows(4 * 27 * cin - 1)), input.Features)]));
         Assert.True(quantized.HessianRounded);
         Assert.Equal(Enumerable.Range(0, cout).Select(n => weights.Bias![n] - correction[n]), quantized.Bias);
         var reference = Int8Reference.Conv(input, map, weights, scale, smoothing, relu: true, rounded, correction);
