@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # KernelGen's CPU backbone against PyTorch's gather-GEMM-scatter peer on the same KITTI frame, measured in one run.
 # Installs the peer's packages if missing (Debian: python3-torch, python3-numpy, libopenblas0-pthread), runs the peer
-# (fp32, 2 threads), then the BenchmarkDotNet backbone benchmark (fp32 and W8A8 + SmoothQuant, tuned CPU SIMD kernels)
+# (fp32, 2 threads), then the BenchmarkDotNet backbone benchmark (fp32, naive W8A8 and W8A8 + SmoothQuant, tuned CPU SIMD kernels)
 # once per instruction-set level — every path this CPU has, without AVX-VNNI, AVX2 only (x86-64-v3) — each level with
 # its own tuning cache, and prints the times and the ratios to the peer and to KernelGen's fp32.
 # Usage: benchmarks/compare-with-pytorch.sh [LEVEL ...]   LEVEL: all | no-vnni | avx2 (default: all three)
@@ -41,7 +41,8 @@ print(f"\nPyTorch {peer['torch']} fp32 gather-GEMM-scatter ({peer['device']}): {
 for level in levels:
     report = json.load(open(glob.glob(f"{out}/bdn-{level}/results/*.json")[0]))
     ms = {b["Parameters"]: b["Statistics"]["Mean"] / 1e6 for b in report["Benchmarks"]}
-    fp32, int8 = ms["Precision=fp32"], ms["Precision=w8a8-smooth"]
+    fp32, naive, int8 = ms["Precision=fp32"], ms["Precision=w8a8-naive"], ms["Precision=w8a8-smooth"]
     print(f"level {level:8} fp32 {fp32:6.1f} ms ({peer['total_ms'] / fp32:4.1f}x the peer)   "
+          f"naive W8A8 {naive:6.1f} ms ({fp32 / naive:.2f}x KernelGen fp32)   "
           f"W8A8+SQ {int8:6.1f} ms ({peer['total_ms'] / int8:4.1f}x the peer, {fp32 / int8:.2f}x KernelGen fp32)")
 PY

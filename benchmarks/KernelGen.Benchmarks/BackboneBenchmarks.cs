@@ -13,14 +13,14 @@ namespace KernelGen.Benchmarks;
 /// <summary>
 /// The whole SpMiddleResNetFHD backbone (21 convs, residual blocks) on the KITTI frame (nuScenes config, 59k voxels),
 /// through the <see cref="NetworkRunner"/> with the kernels the autotuner chose on this machine (the tuning cache,
-/// filled by the first setup that needs it): fp32, and W8A8 + SmoothQuant with static scales (α = 0.5, calibrated on
+/// filled by the first setup that needs it): fp32, naive W8A8 and W8A8 + SmoothQuant with static scales (α = 0.5 for SmoothQuant, calibrated on
 /// the frame; every conv, conv_input's 5 signed channels included since session 4). Weights: the synthetic ones. Kernel maps and tuning
 /// happen in the setup (timed apart, see <see cref="KernelMapBenchmarks"/>); the measured run is every conv in
 /// sequence, as PyTorch's gather-GEMM-scatter peer measures it.
 /// </summary>
 public class BackboneBenchmarks
 {
-    [Params("fp32", "w8a8-smooth")]
+    [Params("fp32", "w8a8-naive", "w8a8-smooth")]
     public string Precision { get; set; } = "fp32";
 
     private AcceleratorSession _session = null!;
@@ -41,14 +41,14 @@ public class BackboneBenchmarks
         var tuner = new LayerTuner(_session.Accelerator, new TuningCache(TuningCache.DefaultPath()));
         var fp32Kernels = _runner.Tune(_plan, NetworkPrecision.Fp32, tuner);
         _kernels = fp32Kernels;
-        if (Precision == "w8a8-smooth")
+        if (Precision is "w8a8-naive" or "w8a8-smooth")
         {
             // Calibrate on the frame: each int8 node's fp32 input gives its channel maxima.
             var fp32 = _runner.Run(_plan, _weights, fp32Kernels, PrecisionPlan.Fp32, keepOutputs: true);
             var scales = _plan.Nodes.Where(n => n.Layer.Quantization == QuantMode.W8A8).ToDictionary(n => n.Node.Name, n =>
             {
                 var input = n.Node.From == SparseNetwork.InputName ? _plan.Input : fp32.Outputs[n.Node.From];
-                return LayerQuantization.Calibrate(_weights[n.Node.Name], LayerQuantizer.ChannelMaxima(input.Features, input.Channels), n.Layer.SmoothQuant, 0.5);
+                return LayerQuantization.Calibrate(_weights[n.Node.Name], LayerQuantizer.ChannelMaxima(input.Features, input.Channels), Precision == "w8a8-smooth" && n.Layer.SmoothQuant, 0.5);
             });
             _precision = PrecisionPlan.Static(scales);
             _kernels = _runner.Tune(_plan, _precision, tuner);

@@ -17,8 +17,8 @@ namespace KernelGen.Samples.CenterPoint.App;
 /// <summary>Per layer: what ran, how it did against fp32 on the held-out scan, and its input's statistics.</summary>
 internal sealed record LayerRow(
     string Name, string Kind, int InChannels, int OutChannels, int SitesIn, int SitesOut, string Fp32Variant, string Int8Variant,
-    string Precision, string Decision, double Fp32Ms, double NaiveMs, double Int8Ms, ErrorMetrics NaiveError, ErrorMetrics Int8Error,
-    float InputMax, float OutlierRatio);
+    string Precision, string Decision, double Fp32Ms, double NaiveMs, double SmoothMs, double Int8Ms, ErrorMetrics NaiveError, ErrorMetrics Int8Error,
+    float InputMax, float OutlierRatio, double Gmac);
 
 /// <summary>One plan's network output against fp32: on the calibration scans (worst, mean) and on the held-out scan.</summary>
 internal sealed record PlanAgreement(string Plan, int Int8Layers, double CalibrationWorstCosine, double CalibrationMeanCosine,
@@ -154,27 +154,34 @@ internal static class MainJob
                  $"no vector int8 path is available here ({string.Join("; ", new[] { CpuInstructionSet.AvxVnni256, CpuInstructionSet.Avx512BW, CpuInstructionSet.Avx2 }.Select(set => $"{set}: {CpuFeatures.WhyNot(set) ?? "allowed"}"))})");
         }
 
-        // 4. The held-out scan through the runner: fp32 and the three static plans (warm; median of three per node).
+        // 4. The held-out scan through the runner: fp32 and the three static plans. Times come from runs as a user's
+        //    frame runs them (int8 chained between int8 nodes, only the outputs a later node reads kept), five per plan,
+        //    the plans interleaved so that a drift of the machine (another tenant, the clock) falls on every plan alike;
+        //    the median per node. One more run per plan keeps every node's output for the errors below.
         IReadOnlyList<IConvKernel> KernelsFor(PrecisionPlan precision) =>
             plan.Nodes.Select((node, i) => precision.IsInt8(node) ? int8Kernels[i] : fp32Kernels[i]).ToList();
-        (NetworkRun Run, double[] Ms) Median(PrecisionPlan precision)
+        var precisions = new[] { PrecisionPlan.Fp32, naivePlan, smoothPlan, policyPlan };
+        var kernelSets = precisions.Select(KernelsFor).ToList();
+        var timed = precisions.Select(_ => new List<NetworkRun>()).ToList();
+        for (int repeat = 0; repeat < 5; repeat++)
         {
-            var kernels = KernelsFor(precision);
-            var runs = Enumerable.Range(0, 3).Select(_ =>
+            for (int p = 0; p < precisions.Length; p++)
             {
-                // Each run allocates its outputs: collect the previous run's first, so no node pays for it.
+                // The garbage of the run before (another plan's) collected first, blocking: a background collection on one
+                // of the cores would otherwise fall on this run (measured: fp32 kernels 2× slower after an int8 run).
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
-                return runner.Run(plan, weights, kernels, precision, keepOutputs: true);
-            }).ToList();
-            var ms = Enumerable.Range(0, plan.Nodes.Count).Select(i => runs.Select(r => r.Nodes[i].Ms).Order().ElementAt(1)).ToArray();
-            return (runs[^1], ms);
+                timed[p].Add(runner.Run(plan, weights, kernelSets[p], precisions[p]));
+            }
         }
-        var fp32 = Median(PrecisionPlan.Fp32);
-        var naiveRun = Median(naivePlan);
-        var smoothRun = Median(smoothPlan);
-        var int8Run = Median(policyPlan);
-        Step($"held-out runs: fp32 {fp32.Ms.Sum():F0} ms, naive W8A8 {naiveRun.Ms.Sum():F0} ms, W8A8 + SmoothQuant {smoothRun.Ms.Sum():F0} ms, policy {int8Run.Ms.Sum():F0} ms");
+        (NetworkRun Run, double[] Ms) Measured(int p) =>
+            (runner.Run(plan, weights, kernelSets[p], precisions[p], keepOutputs: true),
+             Enumerable.Range(0, plan.Nodes.Count).Select(i => timed[p].Select(r => r.Nodes[i].Ms).Order().ElementAt(timed[p].Count / 2)).ToArray());
+        var fp32 = Measured(0);
+        var naiveRun = Measured(1);
+        var smoothRun = Measured(2);
+        var int8Run = Measured(3);
+        Step($"held-out runs (median of 5, interleaved): fp32 {fp32.Ms.Sum():F0} ms, naive W8A8 {naiveRun.Ms.Sum():F0} ms, W8A8 + SmoothQuant {smoothRun.Ms.Sum():F0} ms, policy {int8Run.Ms.Sum():F0} ms");
 
         // 5. The three plans on the calibration scans too (what the calibration saw), side by side with the held-out scan.
         var bev = CenterPointLayers.Bev(fp32.Run.Output, out var bevShape);
@@ -214,10 +221,10 @@ internal static class MainJob
             }
             rows.Add(new LayerRow(name, node.Layer.Geometry.Kind == ConvKind.SubManifold ? "SubM" : "Sparse",
                 node.Layer.InChannels, node.Layer.OutChannels, node.InputSites.Count, node.Map.OutputCount,
-                fp32Kernels[i].Name, entry.Int8 ? int8Kernels[i].Name : "—",
-                entry.Int8 ? "int8" : "fp32", decision, fp32.Ms[i], naiveRun.Ms[i], int8Run.Ms[i],
+                fp32Kernels[i].Name, smoothPlan.IsInt8(node) ? int8Kernels[i].Name : "—",
+                entry.Int8 ? "int8" : "fp32", decision, fp32.Ms[i], naiveRun.Ms[i], smoothRun.Ms[i], int8Run.Ms[i],
                 ErrorMetrics.Compare(naiveRun.Run.Outputs[name].Features, reference), ErrorMetrics.Compare(int8Run.Run.Outputs[name].Features, reference),
-                inputMax, outlier));
+                inputMax, outlier, node.Map.PairCount * (double)node.Layer.InChannels * node.Layer.OutChannels / 1e9));
         }
         var result = new MainJobResult($"{cloud.Source} ({cloud.Sensor}, {cloud.DescribeScaling(intensityMax)})", config.Name, session.Description, voxels.Count, plan.MapsMs, tuneSeconds, fromCache, tunings,
             rows, fp32.Ms.Sum(), naiveRun.Ms.Sum(), int8Run.Ms.Sum(), HeldOut(naiveRun.Run), HeldOut(int8Run.Run), bevShape, $"{target} (SmoothQuant + ptq {PtqMethodsOption.Format(profile.Methods)})",

@@ -53,24 +53,44 @@ public sealed class LayerWeights
     public int OutChannels => Float.OutChannels;
 
     /// <summary>
-    /// The same fp32 weights, also quantized to int8 with <paramref name="quantization"/>. The last result is kept: with
-    /// static scales every frame asks for the same quantization (equal by value), and gets the same int8 weights — their
-    /// CPU packings and device copies included — instead of quantizing, packing and uploading them again.
+    /// The same fp32 weights, also quantized to int8 with <paramref name="quantization"/>. The most recent
+    /// <see cref="KeptQuantizations"/> results are kept: with static scales every frame asks for the same quantization
+    /// (equal by value) and gets the same int8 weights — their CPU packings and device copies included — instead of
+    /// quantizing, packing and uploading them again; a caller that alternates plans (the main job runs naive, SmoothQuant
+    /// and the policy's scales in turn) keeps one per plan. With only the last one kept, each alternation re-quantized,
+    /// and the packing, done lazily on the kernel's first call, landed inside the node's measured time (#22).
     /// </summary>
     public LayerWeights Quantized(LayerQuantization quantization)
     {
         ArgumentNullException.ThrowIfNull(quantization);
-        if (Volatile.Read(ref _lastQuantized) is { } last && quantization.Equals(last.Quantization))
+        lock (_quantized)
         {
-            return last;
+            int found = _quantized.FindIndex(q => quantization.Equals(q.Quantization));
+            if (found >= 0)
+            {
+                var hit = _quantized[found];
+                _quantized.RemoveAt(found);
+                _quantized.Insert(0, hit);
+                return hit;
+            }
         }
         var quantized = new LayerWeights(this, quantization, W8A8LayerWeights.Create(
             Float, quantization.ActivationScale, quantization.Smoothing, quantization.BiasCorrection, quantization.RoundedWeights));
-        Volatile.Write(ref _lastQuantized, quantized);
+        lock (_quantized)
+        {
+            _quantized.Insert(0, quantized);
+            if (_quantized.Count > KeptQuantizations)
+            {
+                _quantized.RemoveAt(_quantized.Count - 1);
+            }
+        }
         return quantized;
     }
 
-    private LayerWeights? _lastQuantized;
+    /// <summary>How many distinct quantizations <see cref="Quantized(LayerQuantization)"/> keeps (most recently used first).</summary>
+    public const int KeptQuantizations = 8;
+
+    private readonly List<LayerWeights> _quantized = [];
 
     /// <summary>The same fp32 weights with int8 weights already quantized from them (e.g. by <see cref="LayerQuantizer"/>).</summary>
     public LayerWeights Quantized(W8A8LayerWeights int8)
