@@ -57,7 +57,7 @@ internal static class RunCommand
             var cloud = options.Scan(parse);
             var voxels = NetworkOptions.Voxels(cloud, network);
             double voxelizeMs = frame.Elapsed.TotalMilliseconds;
-            var plan = runner.Plan(network, voxels, new KernelMapCache(new CpuKernelMapBuilder()));
+            var plan = runner.Plan(network, voxels);
             var tuner = new LayerTuner(session.Accelerator, cache);
             var warnings = new List<string>();
             var kernels = runner.Tune(plan, precision, tuner, (_, choice) =>
@@ -85,7 +85,7 @@ internal static class RunCommand
                 output.WriteLine($"warning: {sensorWarning}");
             }
             output.WriteLine($"{network.Network.Name} on {cloud.Source} ({cloud.Sensor}, {cloud.DescribeScaling(network.Network.Input.IntensityMax)}): {cloud.Count} points → {voxels.Count} voxels ({network.Voxels.Name}, {voxelizeMs:F0} ms), " +
-                             $"{plan.MapsBuilt} kernel maps ({plan.MapsMs:F0} ms), {session.Description}, {precisionText}");
+                             $"{plan.MapsBuilt} kernel maps ({plan.MapsMs:F0} ms, {(runner.MapBuilder is IlgpuKernelMapBuilder ? "on the device" : "on the host")}), {session.Description}, {precisionText}");
             output.WriteLine($"{"node",-16} {"kernel",-36} {"precision",-9} {"sites out",10} {"ms",9}");
             for (int i = 0; i < plan.Nodes.Count; i++)
             {

@@ -38,7 +38,7 @@ internal static class TuneCommand
                 output.WriteLine($"warning: {warning}");
             }
             using var runner = new NetworkRunner(session.Accelerator);
-            var plan = runner.Plan(network, voxels, new KernelMapCache(new CpuKernelMapBuilder()));
+            var plan = runner.Plan(network, voxels);
             // fp32 for every node; W8A8 and fp16 where the network has such layers (the precisions `kernelgen run --quant` uses).
             var precisions = new[] { NetworkPrecision.Fp32 }
                 .Concat(network.Layers.Any(l => l.HasW8A8) ? [NetworkPrecision.W8A8] : [])

@@ -69,8 +69,8 @@ internal static class MainJob
         string weightsText = weightsPath is not null ? Path.GetFileName(weightsPath)
             : NetworkWeights.Describe(synthetic, $"the shipped capture's revolutions {string.Join(", ", shipped.Skip(1).Select(r => r.Name[(r.Name.IndexOf('#') + 1)..]))}");
         Step($"weights: {weightsText}");
-        var plan = runner.Plan(network, voxels, new KernelMapCache(new CpuKernelMapBuilder()));
-        Step($"kernel maps: {plan.MapsBuilt} built for {plan.Nodes.Count} convs in {plan.MapsMs:F0} ms; device {session.Description}");
+        var plan = runner.Plan(network, voxels);
+        Step($"kernel maps: {plan.MapsBuilt} built for {plan.Nodes.Count} convs in {plan.MapsMs:F0} ms {(runner.MapBuilder is IlgpuKernelMapBuilder ? "on the device" : "on the host")}; device {session.Description}");
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
 
         // 2. The quantization profile: calibrated here on the calibration set (and saved), or loaded.

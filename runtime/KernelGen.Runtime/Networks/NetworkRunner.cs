@@ -66,11 +66,22 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
     // Device-resident runs take their activation and rulebook buffers from here, so frames after the first reuse them.
     private readonly Accelerators.DeviceBufferPool<float> _activations = new(accelerator);
     private readonly Accelerators.DeviceBufferPool<int> _rulebooks = new(accelerator);
+    private readonly Accelerators.DeviceBufferPool<sbyte> _int8Activations = new(accelerator);
     // Each ConvWeights is packed for the kernels once, not once per frame.
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<ConvWeights, LayerWeights> _prepared = new();
 
     /// <summary>The accelerator the ILGPU kernels run on (the CPU accelerator runs host SIMD kernels too).</summary>
     public Accelerator Accelerator { get; } = accelerator ?? throw new ArgumentNullException(nameof(accelerator));
+
+    /// <summary>
+    /// Where <see cref="Plan"/> builds kernel maps unless given a cache: on a GPU its hash-table builder
+    /// (<see cref="IlgpuKernelMapBuilder"/>, the same maps exactly), so a frame's maps are built where its convs run; on the
+    /// CPU accelerator the host builder, which is faster there than ILGPU's emulation of the device one.
+    /// </summary>
+    public IKernelMapBuilder MapBuilder => _mapBuilder.Value;
+
+    private readonly Lazy<IKernelMapBuilder> _mapBuilder = new(() => accelerator.AcceleratorType == AcceleratorType.CPU
+        ? new CpuKernelMapBuilder() : new IlgpuKernelMapBuilder(accelerator));
 
     /// <summary>
     /// Plans <paramref name="network"/> on <paramref name="voxels"/> (the voxelizer's output: x, y, z, intensity, time),
@@ -80,7 +91,7 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(voxels);
-        maps ??= new KernelMapCache(new CpuKernelMapBuilder());
+        maps ??= new KernelMapCache(MapBuilder);
         var input = InputFeatures(network, voxels);
         var clock = Stopwatch.StartNew();
         var sitesOf = new Dictionary<string, SparseTensor>(StringComparer.Ordinal) { [SparseNetwork.InputName] = Sites(input) };
@@ -261,11 +272,15 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
     {
         var stream = Accelerator.DefaultStream;
         var lastUse = plan.Network.Network.LastReaders();
+        // Int8 chaining as on the host path: a chained node writes int8 in its readers' domain into a device buffer a
+        // quarter the size, and its readers gather those bytes (static scales; reports that keep every output get fp32).
+        var allNeeds = keepOutputs ? plan.Nodes.Select(precision.NeedsOf).ToList() : ChainedWhereTheKernelsCan(plan, kernels, precision.NeedsOf(plan));
         // The rulebooks travel once per kernel map (nodes sharing an indice key share the map).
         var outIns = new Dictionary<KernelMap, MemoryBuffer1D<int, Stride1D.Dense>>(ReferenceEqualityComparer.Instance);
         var inputBuffer = _activations.Rent(plan.Input.Features.Length);
         inputBuffer.View.SubView(0, plan.Input.Features.Length).CopyFromCPU(stream, plan.Input.Features);
         var live = new Dictionary<string, MemoryBuffer1D<float, Stride1D.Dense>>(StringComparer.Ordinal) { [SparseNetwork.InputName] = inputBuffer };
+        var liveInt8 = new Dictionary<string, MemoryBuffer1D<sbyte, Stride1D.Dense>>(StringComparer.Ordinal);
         var kept = new Dictionary<string, SparseTensor>(StringComparer.Ordinal);
         var runs = new List<NodeRun>();
         SparseTensor? last = null;
@@ -275,21 +290,42 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
             {
                 var (node, layer, map, _) = plan.Nodes[i];
                 var kernel = kernels[i];
-                ArrayView<float> input = live[node.From].View.SubView(0, Math.Max(1, (long)map.InputCount * layer.InChannels));
+                var needs = allNeeds[i];
+                long inputElements = Math.Max(1, (long)map.InputCount * layer.InChannels);
+                ArrayView<float>? input = needs.Int8Input ? null : live[node.From].View.SubView(0, inputElements);
+                ArrayView<sbyte>? inputInt8 = needs.Int8Input ? liveInt8[node.From].View.SubView(0, inputElements) : null;
                 // Dynamic scales from this input's per-channel maxima, reduced on the device: Cin floats come back.
-                var needs = precision.NeedsOf(plan.Nodes[i]);
                 var prepared = Prepare(plan.Nodes[i], needs, kernel, weights, precision, () => map.InputCount == 0
                     ? new float[layer.InChannels]
-                    : DeviceChannelMaxima.For(Accelerator).Compute(stream, input, layer.InChannels));
+                    : DeviceChannelMaxima.For(Accelerator).Compute(stream, input!.Value, layer.InChannels));
                 prepared.OnDevice(Accelerator); // uploaded outside the node's time, as the host path quantizes outside it
+                // An int8 output is requantized into its readers' domain: any reader's multipliers (they share the scales),
+                // from that reader's weights on the device.
+                var reader = needs.Int8Output ? plan.Nodes.First(n => n.Node.From == node.Name) : null;
+                ArrayView<float>? readerMultipliers = reader is null ? null
+                    : Prepare(reader, precision.NeedsOf(reader), null, weights, precision, () => throw new InvalidOperationException("chaining needs static scales"))
+                        .OnDevice(Accelerator).ActivationMultipliers;
                 if (!outIns.TryGetValue(map, out var outIn))
                 {
                     outIn = outIns[map] = _rulebooks.Rent(map.OutIn.Length);
                     outIn.View.SubView(0, map.OutIn.Length).CopyFromCPU(stream, map.OutIn);
                 }
                 int elements = map.OutputCount * layer.OutChannels;
-                var output = _activations.Rent(elements);
-                live[node.Name] = output;
+                var outputView = Math.Max(1, elements);
+                ArrayView<float>? output = null;
+                ArrayView<sbyte>? outputInt8 = null;
+                if (needs.Int8Output)
+                {
+                    var buffer = _int8Activations.Rent(elements);
+                    liveInt8[node.Name] = buffer;
+                    outputInt8 = buffer.View.SubView(0, outputView);
+                }
+                else
+                {
+                    var buffer = _activations.Rent(elements);
+                    live[node.Name] = buffer;
+                    output = buffer.View.SubView(0, outputView);
+                }
                 stream.Synchronize();
                 long start = Stopwatch.GetTimestamp();
                 kernel.Launch(stream, new DeviceConvCall
@@ -298,16 +334,19 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
                     OutIn = outIn.View.SubView(0, Math.Max(1, (long)map.OutputCount * map.KernelVolume)),
                     Weights = prepared,
                     Input = input,
-                    Output = output.View.SubView(0, Math.Max(1, elements)),
-                    Residual = node.Residual is { } residual ? live[residual].View.SubView(0, Math.Max(1, elements)) : null,
+                    InputInt8 = inputInt8,
+                    Output = output,
+                    OutputInt8 = outputInt8,
+                    OutputMultipliers = readerMultipliers,
+                    Residual = node.Residual is { } residual ? live[residual].View.SubView(0, outputView) : null,
                 });
                 stream.Synchronize();
                 runs.Add(new NodeRun(node.Name, kernel.Name, needs.Precision, Stopwatch.GetElapsedTime(start).TotalMilliseconds));
                 bool isLast = i == plan.Nodes.Count - 1;
-                if (keepOutputs || isLast)
+                if (output is { } written && (keepOutputs || isLast))
                 {
                     var features = new float[elements];
-                    output.View.SubView(0, elements).CopyToCPU(stream, features);
+                    written.SubView(0, elements).CopyToCPU(stream, features);
                     stream.Synchronize();
                     last = new SparseTensor(features, map.OutputCoordinates, layer.OutChannels, map.OutputShape, map.BatchSize);
                     if (keepOutputs)
@@ -315,10 +354,16 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
                         kept[node.Name] = last;
                     }
                 }
-                foreach (var name in live.Keys.Where(n => n != node.Name && lastUse.GetValueOrDefault(n, -1) <= i).ToList())
+                foreach (var name in live.Keys.Concat(liveInt8.Keys).Where(n => n != node.Name && lastUse.GetValueOrDefault(n, -1) <= i).ToList())
                 {
-                    _activations.Return(live[name]);
-                    live.Remove(name);
+                    if (live.Remove(name, out var floats))
+                    {
+                        _activations.Return(floats);
+                    }
+                    if (liveInt8.Remove(name, out var bytes))
+                    {
+                        _int8Activations.Return(bytes);
+                    }
                 }
             }
         }
@@ -328,6 +373,10 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
             foreach (var buffer in live.Values)
             {
                 _activations.Return(buffer);
+            }
+            foreach (var buffer in liveInt8.Values)
+            {
+                _int8Activations.Return(buffer);
             }
             foreach (var buffer in outIns.Values)
             {
@@ -387,13 +436,17 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
         return needs;
     }
 
-    /// <summary>Device buffers the device-resident runs keep for later frames (activations and rulebooks).</summary>
-    public int DeviceBuffersAllocated => _activations.Allocated + _rulebooks.Allocated;
+    /// <summary>Device buffers the device-resident runs keep for later frames (activations, fp32 and int8, and rulebooks).</summary>
+    public int DeviceBuffersAllocated => _activations.Allocated + _int8Activations.Allocated + _rulebooks.Allocated;
+
+    /// <summary>Of those, the int8 activation buffers: the outputs of nodes chained in int8 on the device.</summary>
+    public int DeviceInt8BuffersAllocated => _int8Activations.Allocated;
 
     /// <summary>Frees the device buffers kept for later frames.</summary>
     public void Dispose()
     {
         _activations.Dispose();
+        _int8Activations.Dispose();
         _rulebooks.Dispose();
     }
 

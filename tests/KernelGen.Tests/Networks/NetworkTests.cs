@@ -1,5 +1,6 @@
 using KernelGen.Points;
 using KernelGen.IO;
+using KernelGen.KernelMaps;
 using KernelGen.Kernels;
 using KernelGen.Models;
 using KernelGen.Networks;
@@ -201,6 +202,50 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
         // Host kernels cannot keep activations on the device: asked to, the runner names the node.
         var e = Assert.Throws<ArgumentException>(() => runner.Run(plan, weights, runner.Defaults(plan, precision), precision, deviceResident: true));
         Assert.Contains("runs on the host, so the activations cannot stay on the device", e.Message);
+    }
+
+    [Fact]
+    public void The_runner_plans_with_the_accelerators_map_builder_and_the_device_builder_gives_the_same_plan()
+    {
+        // On the CPU accelerator the host builder; on a GPU the device hash-table builder, whose maps are the same.
+        var network = BuiltInModels.Load("centerpoint");
+        using var runner = new NetworkRunner(fixture.Session.Accelerator);
+        Assert.IsType<CpuKernelMapBuilder>(runner.MapBuilder);
+        var voxels = new RandomSparse(5).Tensor(new SpatialShape(41, 24, 24), 5, density: 0.01);
+        var host = runner.Plan(network, voxels);
+        var device = runner.Plan(network, voxels, new KernelMapCache(new IlgpuKernelMapBuilder(fixture.Session.Accelerator)));
+        foreach (var (a, b) in host.Nodes.Zip(device.Nodes))
+        {
+            Assert.Equal(a.Map.OutIn, b.Map.OutIn);
+            Assert.Equal(a.Map.OutputCoordinates, b.Map.OutputCoordinates);
+        }
+    }
+
+    [Fact]
+    public void Device_resident_runs_chain_int8_between_int8_nodes_with_the_unchained_results()
+    {
+        // Static scales: on the device too, a chained node writes int8 in its reader's domain (a quarter of the bytes
+        // the reader gathers), and the output is the one the unchained run (every node fp32 out) gives, bit for bit.
+        var network = BuiltInModels.Load("centerpoint");
+        using var runner = new NetworkRunner(fixture.Session.Accelerator);
+        var plan = runner.Plan(network, new RandomSparse(11).Tensor(new SpatialShape(41, 24, 24), 5, density: 0.01));
+        var weights = NetworkWeights.Synthetic(network);
+        var fp32 = runner.Run(plan, weights, runner.Defaults(plan, NetworkPrecision.Fp32), NetworkPrecision.Fp32, keepOutputs: true);
+        var precision = PrecisionPlan.Static(plan.Nodes.Where(n => n.Layer.HasW8A8).ToDictionary(n => n.Node.Name, n =>
+        {
+            var input = n.Node.From == SparseNetwork.InputName ? plan.Input : fp32.Outputs[n.Node.From];
+            return LayerQuantization.Calibrate(weights[n.Node.Name], LayerQuantizer.ChannelMaxima(input.Features, input.Channels), n.Layer.SmoothQuant, 0.5);
+        }));
+        var kernels = plan.Nodes.Select(n => n.Layer.KernelsFor(precision.NeedsOf(n)).First(k => k.Shape == KernelShape.BarrierFree)).ToList();
+        Assert.Contains(precision.NeedsOf(plan), needs => needs.Int8Output);
+
+        var unchained = runner.Run(plan, weights, kernels, precision, keepOutputs: true, deviceResident: true);
+        Assert.Equal(0, runner.DeviceInt8BuffersAllocated);
+        var chained = runner.Run(plan, weights, kernels, precision, deviceResident: true);
+        Assert.True(runner.DeviceInt8BuffersAllocated > 0, "no node wrote int8 on the device");
+        Assert.True(chained.Output.Features.AsSpan().SequenceEqual(unchained.Output.Features), "the device-chained output differs from the unchained one");
+        var onHost = runner.Run(plan, weights, kernels, precision, deviceResident: false);
+        Assert.True(onHost.Output.Features.AsSpan().SequenceEqual(chained.Output.Features), "the host-array chained output differs from the device-chained one");
     }
 
     [Theory]
