@@ -80,7 +80,7 @@ public sealed partial class ConvKernelGenerator
             quant,
             new EquatableArray<VariantModel>(variants),
             new EquatableArray<CpuVariantModel>(CpuVariants(conv, quant, variants)),
-            new EquatableArray<TensorCoreVariantModel>(TensorCoreVariants(quant, variants)));
+            new EquatableArray<TensorCoreVariantModel>(TensorCoreVariants(conv, quant, variants)));
         return new ParseResult(model, new EquatableArray<DiagnosticInfo>(diagnostics));
     }
 
@@ -280,7 +280,8 @@ public sealed partial class ConvKernelGenerator
                 int threadRows = Math.Max(1, m / 16);
                 int threadCols = Math.Max(1, n / 16);
                 int groupSize = (m / threadRows) * (n / threadCols);
-                int sharedBytes = w8a8 ? (m * k + k * n) : 4 * (m * k + k * n);
+                // The input and weight tiles, and the tile's offset flags (shared/tile_offsets).
+                int sharedBytes = (w8a8 ? (m * k + k * n) : 4 * (m * k + k * n)) + 4 * conv.KernelVolume;
                 string precision = w8a8 ? "W8A8" : "F32";
                 string variantName = $"{precision}_Tile{m}x{n}x{k}{(w8a8 && quant.SmoothQuant ? "_Smooth" : "")}";
                 if (sharedBytes > SharedMemoryLimit)
@@ -333,7 +334,7 @@ public sealed partial class ConvKernelGenerator
     /// fp16): up to 4 warps, warp tiles at most 32 channels wide, at most 64 accumulators per thread. The K step is the
     /// instruction's (the tile's BlockK is the CUDA-core kernels').
     /// </summary>
-    private static List<TensorCoreVariantModel> TensorCoreVariants(QuantModel quant, List<VariantModel> gpuVariants)
+    private static List<TensorCoreVariantModel> TensorCoreVariants(ConvModel conv, QuantModel quant, List<VariantModel> gpuVariants)
     {
         var variants = new List<TensorCoreVariantModel>();
         var tiles = gpuVariants.Select(v => (v.BlockM, v.BlockN)).Distinct().Where(t => t.BlockN >= 8).ToList();
@@ -349,7 +350,8 @@ public sealed partial class ConvKernelGenerator
                 }
                 int k = w8a8 ? 32 : 16;
                 string name = $"{(w8a8 ? "W8A8" : "F16")}_Tile{m}x{n}x{k}_Warp{warpM}x{warpN}{(w8a8 && quant.SmoothQuant ? "_Smooth" : "")}_TensorCore";
-                int shared = 2 * (m + n) * TensorCoreVariantModel.RowStride * 4;
+                // Two stages of the input and weight tiles, and the tile's offset flags (shared/tile_offsets).
+                int shared = 2 * (m + n) * TensorCoreVariantModel.RowStride * 4 + 4 * conv.KernelVolume;
                 variants.Add(new TensorCoreVariantModel(name, w8a8, w8a8 && quant.SmoothQuant, m, n, k, warpM, warpN, warpsM, warpsN, shared));
             }
         }

@@ -6,8 +6,9 @@ public partial class SubmBlock
 {
     /// <summary>
     /// F32_Tile32x16x16, GPU-style: one group of 256 threads per 32 × 16 output tile. For each kernel
-    /// offset and each 16-channel step the group gathers its input rows through the kernel map into shared memory
-    /// beside the weight tile, then every thread accumulates a 2 × 1 register tile.
+    /// offset some row of the tile has a neighbour at (the others are skipped whole) and each 16-channel step
+    /// the group gathers its input rows through the kernel map into shared memory beside the weight tile, then every
+    /// thread accumulates a 2 × 1 register tile.
     /// </summary>
     private static void F32_Tile32x16x16_GpuStyle(
         global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<int> outIn, global::ILGPU.ArrayView<float> weights,
@@ -25,8 +26,28 @@ public partial class SubmBlock
         float acc0_0 = 0f;
         float acc1_0 = 0f;
 
+        var offsetPresent = global::ILGPU.SharedMemory.Allocate<int>(KernelVolume);
+        for (int e = thread; e < KernelVolume; e += Threads)
+        {
+            offsetPresent[e] = 0;
+        }
+        global::ILGPU.Group.Barrier();
+        for (int e = thread; e < BlockM * KernelVolume; e += Threads)
+        {
+            // Every writer stores the same 1, so the races between them are benign.
+            if (rowBase + e / KernelVolume < launch.Rows && outIn[rowBase * KernelVolume + e] >= 0)
+            {
+                offsetPresent[e % KernelVolume] = 1;
+            }
+        }
+        global::ILGPU.Group.Barrier();
+
         for (int k = 0; k < KernelVolume; k++)
         {
+            if (offsetPresent[k] == 0)
+            {
+                continue;
+            }
             for (int step = 0; step < InChannels; step += BlockK)
             {
                 // Input tile [BlockM, BlockK]: rows gathered through the map; missing neighbours and padding load 0.

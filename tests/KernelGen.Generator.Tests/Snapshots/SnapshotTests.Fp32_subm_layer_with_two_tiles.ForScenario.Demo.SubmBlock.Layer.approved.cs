@@ -36,11 +36,11 @@ public partial class SubmBlock
         new global::KernelGen.Variants.KernelVariant[]
         {
             new global::KernelGen.Variants.F32Variant("F32_Tile32x16x16_GpuStyle", new(32, 16, 16), OutChannels,
-                groupSize: 256, sharedMemoryBytes: 3072, F32_Tile32x16x16_GpuStyle),
+                groupSize: 256, sharedMemoryBytes: 3180, F32_Tile32x16x16_GpuStyle),
             new global::KernelGen.Variants.F32Variant("F32_Tile32x16x16_BarrierFree", new(32, 16, 16), OutChannels,
                 rowsPerThread: 2, channelsPerThread: 1, F32_Tile32x16x16_BarrierFree),
             new global::KernelGen.Variants.F32Variant("F32_Tile64x16x8_GpuStyle", new(64, 16, 8), OutChannels,
-                groupSize: 256, sharedMemoryBytes: 2560, F32_Tile64x16x8_GpuStyle),
+                groupSize: 256, sharedMemoryBytes: 2668, F32_Tile64x16x8_GpuStyle),
             new global::KernelGen.Variants.F32Variant("F32_Tile64x16x8_BarrierFree", new(64, 16, 8), OutChannels,
                 rowsPerThread: 4, channelsPerThread: 1, F32_Tile64x16x8_BarrierFree),
             new global::KernelGen.Variants.CpuF32Variant("CpuF32_V512_Tile32x16", new(32, 16, 0), OutChannels,

@@ -6,8 +6,9 @@ internal partial class ExtraConv
 {
     /// <summary>
     /// F32_Tile64x64x32, GPU-style: one group of 256 threads per 64 × 64 output tile. For each kernel
-    /// offset and each 32-channel step the group gathers its input rows through the kernel map into shared memory
-    /// beside the weight tile, then every thread accumulates a 4 × 4 register tile.
+    /// offset some row of the tile has a neighbour at (the others are skipped whole) and each 32-channel step
+    /// the group gathers its input rows through the kernel map into shared memory beside the weight tile, then every
+    /// thread accumulates a 4 × 4 register tile.
     /// </summary>
     private static void F32_Tile64x64x32_GpuStyle(
         global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<int> outIn, global::ILGPU.ArrayView<float> weights,
@@ -27,8 +28,28 @@ internal partial class ExtraConv
         float acc2_0 = 0f, acc2_1 = 0f, acc2_2 = 0f, acc2_3 = 0f;
         float acc3_0 = 0f, acc3_1 = 0f, acc3_2 = 0f, acc3_3 = 0f;
 
+        var offsetPresent = global::ILGPU.SharedMemory.Allocate<int>(KernelVolume);
+        for (int e = thread; e < KernelVolume; e += Threads)
+        {
+            offsetPresent[e] = 0;
+        }
+        global::ILGPU.Group.Barrier();
+        for (int e = thread; e < BlockM * KernelVolume; e += Threads)
+        {
+            // Every writer stores the same 1, so the races between them are benign.
+            if (rowBase + e / KernelVolume < launch.Rows && outIn[rowBase * KernelVolume + e] >= 0)
+            {
+                offsetPresent[e % KernelVolume] = 1;
+            }
+        }
+        global::ILGPU.Group.Barrier();
+
         for (int k = 0; k < KernelVolume; k++)
         {
+            if (offsetPresent[k] == 0)
+            {
+                continue;
+            }
             for (int step = 0; step < InChannels; step += BlockK)
             {
                 // Input tile [BlockM, BlockK]: rows gathered through the map; missing neighbours and padding load 0.

@@ -6,9 +6,10 @@ internal partial class ExtraConv
 {
     /// <summary>
     /// W8A8_Tile64x64x32_Smooth, GPU-style: one group of 256 threads per 64 × 64 output tile. For each kernel
-    /// offset and each 32-channel step (8 words of four int8 channels) the group gathers its input rows through the
-    /// kernel map, smooths and quantizes them to int8 into shared memory beside the packed int8 weight tile, then every thread
-    /// accumulates a 4 × 4 int32 register tile with dp4a.
+    /// offset some row of the tile has a neighbour at (the others are skipped whole) and each 32-channel step
+    /// (8 words of four int8 channels) the group gathers its input rows through the kernel map, smooths and quantizes
+    /// them to int8 into shared memory beside the packed int8 weight tile, then every thread accumulates a
+    /// 4 × 4 int32 register tile with dp4a.
     /// </summary>
     private static void W8A8_Tile64x64x32_Smooth_GpuStyle(
         global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<sbyte> featuresInt8, global::ILGPU.ArrayView<int> outIn,
@@ -29,8 +30,28 @@ internal partial class ExtraConv
         int acc2_0 = 0, acc2_1 = 0, acc2_2 = 0, acc2_3 = 0;
         int acc3_0 = 0, acc3_1 = 0, acc3_2 = 0, acc3_3 = 0;
 
+        var offsetPresent = global::ILGPU.SharedMemory.Allocate<int>(KernelVolume);
+        for (int e = thread; e < KernelVolume; e += Threads)
+        {
+            offsetPresent[e] = 0;
+        }
+        global::ILGPU.Group.Barrier();
+        for (int e = thread; e < BlockM * KernelVolume; e += Threads)
+        {
+            // Every writer stores the same 1, so the races between them are benign.
+            if (rowBase + e / KernelVolume < launch.Rows && outIn[rowBase * KernelVolume + e] >= 0)
+            {
+                offsetPresent[e % KernelVolume] = 1;
+            }
+        }
+        global::ILGPU.Group.Barrier();
+
         for (int k = 0; k < KernelVolume; k++)
         {
+            if (offsetPresent[k] == 0)
+            {
+                continue;
+            }
             for (int step = 0; step < InChannelWords; step += Words)
             {
                 // Input tile [BlockM, Words]: rows gathered through the map and quantized on the fly (the fused prologue).

@@ -9,7 +9,7 @@ internal partial class ExtraConv
     /// int8 mma tiles (m16n8k32, int32 sums). Step by step over the flat reduction (kernel offset, word of
     /// four int8 input channels), the group gathers the next step's input rows through the kernel map (smoothing and quantizing
     /// them, or reading int8 from the previous layer) and weight words into one shared buffer while the warps multiply the
-    /// step in the other: one barrier per step.
+    /// step in the other: one barrier per step. Steps whose kernel offsets none of the tile's rows has a neighbour at are skipped.
     /// </summary>
     private static void W8A8_Tile64x64x32_Warp32x32_Smooth_TensorCore(
         global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<sbyte> featuresInt8, global::ILGPU.ArrayView<int> outIn,
@@ -37,12 +37,44 @@ internal partial class ExtraConv
         var acc1_2 = default(global::KernelGen.Kernels.TensorCore.Int32x4);
         var acc1_3 = default(global::KernelGen.Kernels.TensorCore.Int32x4);
 
-        // Iteration s loads step s into stage s & 1 and multiplies step s − 1 from the other stage.
-        for (int step = 0; step <= Steps; step++)
+        var offsetPresent = global::ILGPU.SharedMemory.Allocate<int>(KernelVolume);
+        for (int e = thread; e < KernelVolume; e += Threads)
         {
-            if (step < Steps)
+            offsetPresent[e] = 0;
+        }
+        global::ILGPU.Group.Barrier();
+        for (int e = thread; e < BlockM * KernelVolume; e += Threads)
+        {
+            // Every writer stores the same 1, so the races between them are benign.
+            if (rowBase + e / KernelVolume < launch.Rows && outIn[rowBase * KernelVolume + e] >= 0)
             {
-                int first = step * StepWords, inputOffset = (step & 1) * InputStage, weightOffset = (step & 1) * WeightStage;
+                offsetPresent[e % KernelVolume] = 1;
+            }
+        }
+        global::ILGPU.Group.Barrier();
+
+        // Iteration i loads the i-th step with a neighbour in the tile (`load`) into stage i & 1 and multiplies the
+        // previous one from the other stage; steps whose offsets no row of the tile has are never loaded.
+        int load = -1;
+        for (load++; load < Steps; load++)
+        {
+            int firstOffset = load * StepWords / WordsPerOffset;
+            int lastOffset = (global::System.Math.Min(load * StepWords + StepWords, ReductionWords) - 1) / WordsPerOffset;
+            int present = 0;
+            for (int offset = firstOffset; offset <= lastOffset; offset++)
+            {
+                present |= offsetPresent[offset];
+            }
+            if (present != 0)
+            {
+                break;
+            }
+        }
+        for (int i = 0; load < Steps || i > 0; i++)
+        {
+            if (load < Steps)
+            {
+                int first = load * StepWords, inputOffset = (i & 1) * InputStage, weightOffset = (i & 1) * WeightStage;
                 // Each thread gathers 4 input words: every kernel-map lookup first, then every feature load, so
                 // the loads of one thread are in flight together (the gather, not the mma, is the long pole).
                 int word0 = thread % StepWords, r0 = thread / StepWords + 0, flat0 = first + word0, k0 = flat0 / WordsPerOffset;
@@ -65,17 +97,19 @@ internal partial class ExtraConv
                 inputTile[inputOffset + r3 * RowStride + word3] = source3 < 0 ? 0
                     : launch.Int8Input != 0 ? LoadInt8Word(featuresInt8, source3, flat3 - k3 * WordsPerOffset)
                     : LoadActivationWord(features, activationMultipliers, source3, flat3 - k3 * WordsPerOffset);
-                // Consecutive threads read consecutive output channels of one weight word row (coalesced).
+                // Consecutive threads read consecutive output channels of one weight word row (coalesced). A step that
+                // spans several offsets may hold absent ones: their weights are not read (their inputs are zeros).
                 for (int e = thread; e < BlockN * StepWords; e += Threads)
                 {
                     int w = e / BlockN, n = e % BlockN;
                     int flat = first + w, col = colBase + n;
-                    weightTile[weightOffset + n * RowStride + w] = flat < ReductionWords && col < OutChannels ? weights[flat * OutChannels + col] : 0;
+                    weightTile[weightOffset + n * RowStride + w] = flat < ReductionWords && col < OutChannels && offsetPresent[flat / WordsPerOffset] != 0
+                        ? weights[flat * OutChannels + col] : 0;
                 }
             }
-            if (step > 0)
+            if (i > 0)
             {
-                int inputOffset = ((step - 1) & 1) * InputStage, weightOffset = ((step - 1) & 1) * WeightStage;
+                int inputOffset = ((i - 1) & 1) * InputStage, weightOffset = ((i - 1) & 1) * WeightStage;
                 int upper0 = inputOffset + (warpRow + 0 + g) * RowStride + t, lower0 = upper0 + 8 * RowStride;
                 int a0_0 = inputTile[upper0], a0_1 = inputTile[lower0], a0_2 = inputTile[upper0 + 4], a0_3 = inputTile[lower0 + 4];
                 int upper1 = inputOffset + (warpRow + 16 + g) * RowStride + t, lower1 = upper1 + 8 * RowStride;
@@ -98,6 +132,24 @@ internal partial class ExtraConv
                 acc1_3 = global::KernelGen.Kernels.TensorCore.MmaS8(a1_0, a1_1, a1_2, a1_3, b3_0, b3_1, acc1_3);
             }
             global::ILGPU.Group.Barrier();
+            if (load >= Steps)
+            {
+                break; // this iteration multiplied the last loaded step
+            }
+        for (load++; load < Steps; load++)
+        {
+            int firstOffset = load * StepWords / WordsPerOffset;
+            int lastOffset = (global::System.Math.Min(load * StepWords + StepWords, ReductionWords) - 1) / WordsPerOffset;
+            int present = 0;
+            for (int offset = firstOffset; offset <= lastOffset; offset++)
+            {
+                present |= offsetPresent[offset];
+            }
+            if (present != 0)
+            {
+                break;
+            }
+        }
         }
 
         // Lane (g, t) holds rows g and g + 8, channels 2t and 2t + 1 of each 16 × 8 tile.

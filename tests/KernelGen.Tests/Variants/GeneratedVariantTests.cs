@@ -122,6 +122,58 @@ public abstract class GeneratedVariantTests
         }
     }
 
+    [Fact]
+    public void Shared_memory_kernels_skip_the_offsets_no_row_of_a_tile_has()
+    {
+        Assert.SkipWhen(Accelerator is null, "no CUDA device on this machine");
+        var layer = SubmOddChannels.Layer;
+        var random = new RandomSparse();
+        // Six sites on one x row: each tile's rows have neighbours at 3 of the 27 offsets, (0, 0, -1..1).
+        var coordinates = Enumerable.Range(0, 6).SelectMany(x => new[] { 0, 3, 2, x }).ToArray();
+        var input = new SparseTensor(random.Normal(6 * layer.InChannels), coordinates, layer.InChannels, new SpatialShape(7, 6, 6));
+        var map = new CpuKernelMapBuilder().Build(input, layer.Geometry);
+        var present = Enumerable.Range(0, map.KernelVolume)
+            .Where(k => Enumerable.Range(0, map.OutputCount).Any(row => map.OutIn[row * map.KernelVolume + k] >= 0)).ToHashSet();
+        Assert.Equal(3, present.Count);
+        var weights = new ConvWeights(
+            random.Normal(layer.OutChannels * map.KernelVolume * layer.InChannels), layer.OutChannels, layer.Geometry.Kernel, layer.InChannels,
+            random.Normal(layer.OutChannels));
+        var expected = DenseConv3dOracle.Forward(input, weights.Data, layer.OutChannels, layer.Geometry, weights.Bias, relu: true);
+        var expectedF16 = DenseConv3dOracle.Forward(
+            new SparseTensor(input.Features.Select(v => (float)(Half)v).ToArray(), coordinates, layer.InChannels, input.SpatialShape),
+            weights.Data.Select(v => (float)(Half)v).ToArray(), layer.OutChannels, layer.Geometry, weights.Bias, relu: true);
+
+        // NaN in the packed weights of every absent offset: a kernel that multiplies them by its zero-filled gather
+        // (0 · NaN = NaN) instead of skipping the offset poisons its whole output tile. ConvWeights refuses NaN, so the
+        // packings are poisoned after they are made.
+        var poisoned = new LayerWeights(weights);
+        int halfNaN = BitConverter.HalfToUInt16Bits(Half.NaN);
+        for (int k = 0; k < map.KernelVolume; k++)
+        {
+            if (present.Contains(k))
+            {
+                continue;
+            }
+            Array.Fill(poisoned.Packed.Packed, float.NaN, k * layer.InChannels * layer.OutChannels, layer.InChannels * layer.OutChannels);
+            var pairs = poisoned.Half.InChannelPairs;
+            Array.Fill(poisoned.Half.Packed, halfNaN | (halfNaN << 16), k * pairs * layer.OutChannels, pairs * layer.OutChannels);
+        }
+
+        var kernels = layer.Variants.Where(v => v.Shape is KernelShape.GpuStyle or KernelShape.TensorCore && v.Capabilities.Precision != Precision.W8A8).ToList();
+        Assert.Contains(kernels, k => k.Shape == KernelShape.GpuStyle);
+        Assert.Contains(kernels, k => k.Shape == KernelShape.TensorCore);
+        foreach (var kernel in kernels)
+        {
+            Assert.SkipUnless(kernel.CanRun(Accelerator!, out var reason), $"{kernel.Name}: {reason}");
+            var output = Poison.Floats(map.OutputCount * layer.OutChannels);
+            kernel.Run(Accelerator!, new ConvCall { Map = map, Weights = poisoned, Input = input.Features, Output = output });
+            string context = $"{kernel.Name} (seed {random.Seed})";
+            Assert.All(output, v => Assert.True(float.IsFinite(v), $"{context}: a non-finite output, so an absent offset was multiplied"));
+            OracleAssert.Matches(new SparseTensor(output, map.OutputCoordinates, layer.OutChannels, map.OutputShape, map.BatchSize),
+                kernel.Capabilities.Precision == Precision.F16 ? expectedF16 : expected, context);
+        }
+    }
+
     private static double RelativeL2(SparseTensor actual, DenseConv3dOracle.Result expected)
     {
         double diff = 0, reference = 0;
@@ -148,7 +200,7 @@ public abstract class GeneratedVariantTests
             SubmOddChannels.Layer.Variants.Where(v => v.Shape != KernelShape.CpuSimd).Select(v => v.Name));
         // BlockN 4 is narrower than an mma tile: no tensor-core variant for it; 32 × 16 gets two warps of 16 × 16.
         var tensorCore = SubmOddChannels.Layer.Variants.First(v => v.Name == "F16_Tile32x16x16_Warp16x16_TensorCore");
-        Assert.Equal((KernelShape.TensorCore, 64, 2 * (32 + 16) * 12 * 4), (tensorCore.Shape, tensorCore.GroupSize, tensorCore.SharedMemoryBytes));
+        Assert.Equal((KernelShape.TensorCore, 64, 2 * (32 + 16) * 12 * 4 + 4 * 27), (tensorCore.Shape, tensorCore.GroupSize, tensorCore.SharedMemoryBytes));
         Assert.Equal(QuantMode.W8A8 | QuantMode.Fp16, SubmOddChannels.Layer.Quantization);
         Assert.Equal(QuantMode.Fp16, DownPadding011.Layer.Quantization);
         Assert.Equal(
@@ -158,7 +210,7 @@ public abstract class GeneratedVariantTests
              "CpuW8A8_Vnni256_Tile32x16_Smooth", "CpuW8A8_Avx512BW_Tile32x16_Smooth", "CpuW8A8_Avx2_Tile32x16_Smooth", "CpuW8A8_Portable_Tile32x16_Smooth"],
             SubmOddChannels.Layer.Variants.Where(v => v.Shape == KernelShape.CpuSimd).Select(v => v.Name));
         var gpu = SubmOddChannels.Layer.Variants.First(v => v.Name == "F32_Tile32x16x8_GpuStyle");
-        Assert.Equal((KernelShape.GpuStyle, 4 * (32 * 8 + 8 * 16)), (gpu.Shape, gpu.SharedMemoryBytes));
+        Assert.Equal((KernelShape.GpuStyle, 4 * (32 * 8 + 8 * 16) + 4 * 27), (gpu.Shape, gpu.SharedMemoryBytes));
         Assert.Equal(new KernelGen.KernelMaps.Triple(3, 1, 1), ExtraConvShape.Layer.Geometry.Kernel);
         Assert.Equal(0.75, ExtraConvShape.Layer.Alpha);
         Assert.Contains(GeneratedLayers.All, l => l.Name == "KernelGen.Tests.Generated.DownConv");
