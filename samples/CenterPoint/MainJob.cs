@@ -18,7 +18,7 @@ namespace KernelGen.Samples.CenterPoint.App;
 internal sealed record LayerRow(
     string Name, string Kind, int InChannels, int OutChannels, int SitesIn, int SitesOut, string Fp32Variant, string Int8Variant,
     string Precision, string Decision, double Fp32Ms, double NaiveMs, double SmoothMs, double Int8Ms, ErrorMetrics NaiveError, ErrorMetrics Int8Error,
-    float InputMax, float OutlierRatio, double Gmac);
+    float InputMax, float OutlierRatio, double Gmac, double TileOffsetOccupancy);
 
 /// <summary>One plan's network output against fp32: on the calibration scans (worst, mean) and on the held-out scan.</summary>
 internal sealed record PlanAgreement(string Plan, int Int8Layers, double CalibrationWorstCosine, double CalibrationMeanCosine,
@@ -224,7 +224,8 @@ internal static class MainJob
                 fp32Kernels[i].Name, smoothPlan.IsInt8(node) ? int8Kernels[i].Name : "—",
                 entry.Int8 ? "int8" : "fp32", decision, fp32.Ms[i], naiveRun.Ms[i], smoothRun.Ms[i], int8Run.Ms[i],
                 ErrorMetrics.Compare(naiveRun.Run.Outputs[name].Features, reference), ErrorMetrics.Compare(int8Run.Run.Outputs[name].Features, reference),
-                inputMax, outlier, node.Map.PairCount * (double)node.Layer.InChannels * node.Layer.OutChannels / 1e9));
+                inputMax, outlier, node.Map.PairCount * (double)node.Layer.InChannels * node.Layer.OutChannels / 1e9,
+                node.Map.TileOffsetOccupancy(64)));
         }
         var result = new MainJobResult($"{cloud.Source} ({cloud.Sensor}, {cloud.DescribeScaling(intensityMax)})", config.Name, session.Description, voxels.Count, plan.MapsMs, tuneSeconds, fromCache, tunings,
             rows, fp32.Ms.Sum(), naiveRun.Ms.Sum(), int8Run.Ms.Sum(), HeldOut(naiveRun.Run), HeldOut(int8Run.Run), bevShape, $"{target} (SmoothQuant + ptq {PtqMethodsOption.Format(profile.Methods)})",

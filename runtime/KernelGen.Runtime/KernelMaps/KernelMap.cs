@@ -77,6 +77,39 @@ public sealed class KernelMap
     }
 
     /// <summary>
+    /// The share of (tile, offset) pairs a GPU tile kernel works on when tiles are <paramref name="blockM"/> consecutive
+    /// output rows and each tile skips the offsets none of its rows has a neighbour at (the shared-memory kernels do):
+    /// 1 means no offset is ever skipped; <see cref="PairCount"/> / (OutputCount · KernelVolume) is the floor that
+    /// one-row tiles would reach. 0 for an empty map.
+    /// </summary>
+    public double TileOffsetOccupancy(int blockM)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockM, 1);
+        int k = KernelVolume, tiles = (OutputCount + blockM - 1) / blockM;
+        if (tiles == 0)
+        {
+            return 0;
+        }
+        long present = 0;
+        for (int tile = 0; tile < tiles; tile++)
+        {
+            int end = Math.Min(OutputCount, (tile + 1) * blockM);
+            for (int offset = 0; offset < k; offset++)
+            {
+                for (int row = tile * blockM; row < end; row++)
+                {
+                    if (OutIn[(long)row * k + offset] >= 0)
+                    {
+                        present++;
+                        break;
+                    }
+                }
+            }
+        }
+        return present / ((double)tiles * k);
+    }
+
+    /// <summary>
     /// The same map restricted to the output rows <paramref name="rows"/> (for tuning or calibrating on a sample of a big
     /// input): the inputs stay the same, so the sub-map runs on the full input tensor.
     /// </summary>
