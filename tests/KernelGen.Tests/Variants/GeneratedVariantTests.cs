@@ -18,45 +18,80 @@ public abstract class GeneratedVariantTests
 {
     protected abstract Accelerator? Accelerator { get; }
 
-    public static TheoryData<string> Layers() => new(TestLayers.Select(layer => layer.Name));
+    // One case per (layer, variant), so a variant that cannot run on this accelerator skips alone, with its reason.
+    public static TheoryData<string, string> F32Cases() =>
+        Cases(layer => layer.F32Variants.Select(v => v.Name));
 
-    public static TheoryData<string> W8A8Layers() =>
-        new(TestLayers.Where(layer => layer.HasW8A8).Select(layer => layer.Name));
+    public static TheoryData<string, string> W8A8Cases() =>
+        Cases(layer => layer.W8A8Variants.Select(v => v.Name));
+
+    // The generic fp16 kernel beside the generated ones: the reference fp16 path is checked the same way.
+    public static TheoryData<string, string> F16Cases() =>
+        Cases(layer => layer.HasFp16 ? layer.F16Variants.Select(v => v.Name).Append(GenericF16) : []);
+
+    private const string GenericF16 = "generic fp16";
+
+    private static TheoryData<string, string> Cases(Func<LayerDescriptor, IEnumerable<string>> variants)
+    {
+        var cases = new TheoryData<string, string>();
+        foreach (var layer in TestLayers)
+        {
+            foreach (var variant in variants(layer))
+            {
+                cases.Add(layer.Name, variant);
+            }
+        }
+        return cases;
+    }
+
+    private static IConvKernel Kernel(LayerDescriptor layer, string variantName) =>
+        variantName == GenericF16 ? layer.GenericKernel(Precision.F16) : layer.Variants.Single(v => v.Name == variantName);
+
+    private IConvKernel RunnableKernel(LayerDescriptor layer, string variantName)
+    {
+        Assert.SkipWhen(Accelerator is null, "no CUDA device on this machine");
+        var kernel = Kernel(layer, variantName);
+        Assert.SkipUnless(kernel.CanRun(Accelerator!, out var reason), $"{kernel.Name}: {reason}");
+        return kernel;
+    }
 
     // Touching the classes runs their registration; GeneratedLayers.Find then sees them.
     private static readonly LayerDescriptor[] TestLayers =
         [SubmOddChannels.Layer, DownConv.Layer, ExtraConvShape.Layer, DownPadding011.Layer, SubmDilated.Layer];
 
-    [Theory]
-    [MemberData(nameof(Layers))]
-    public void Fp32_variants_match_the_dense_conv3d_and_the_generic_kernel(string layerName)
+    [Fact]
+    public void Every_test_layer_has_fp32_and_the_declared_int8_and_fp16_variants()
     {
-        Assert.SkipWhen(Accelerator is null, "no CUDA device on this machine");
-        var layer = GeneratedLayers.Find(layerName);
-        var (input, map, weights, random) = Inputs(layer);
-        var expected = DenseConv3dOracle.Forward(input, weights.Data, layer.OutChannels, layer.Geometry, weights.Bias, layer.Activation == Activation.Relu);
-        var generic = new GenericImplicitGemm(Accelerator!).Run(input, map, weights, layer.Activation);
-        var packed = new LayerWeights(weights);
-        Assert.NotEmpty(layer.F32Variants);
-        foreach (var variant in layer.F32Variants)
-        {
-            Assert.SkipUnless(variant.CanRun(Accelerator!, out var reason), $"{variant.Name}: {reason}");
-            var output = Poison.Floats(map.OutputCount * layer.OutChannels);
-            variant.Run(Accelerator!, new ConvCall { Map = map, Weights = packed, Input = input.Features, Output = output });
-            string context = $"{layer.Name} {variant.Name} (seed {random.Seed})";
-            OracleAssert.Matches(new SparseTensor(output, map.OutputCoordinates, layer.OutChannels, map.OutputShape, map.BatchSize), expected, context);
-            var error = OutputComparison.Of(output, generic.Features.Select(v => (double)v).ToArray());
-            Assert.True(error.RelativeL2Error <= 1e-5, $"{context}: relative L2 {error.RelativeL2Error} vs the generic kernel");
-        }
+        Assert.All(TestLayers, layer => Assert.NotEmpty(layer.F32Variants));
+        Assert.All(TestLayers.Where(l => l.HasW8A8), layer => Assert.NotEmpty(layer.W8A8Variants));
+        Assert.All(TestLayers.Where(l => l.HasFp16), layer => Assert.Contains(layer.F16Variants, v => v.Shape == KernelShape.TensorCore));
     }
 
     [Theory]
-    [MemberData(nameof(W8A8Layers))]
-    public void W8A8_variants_equal_the_exact_integer_reference(string layerName)
+    [MemberData(nameof(F32Cases))]
+    public void Fp32_variants_match_the_dense_conv3d_and_the_generic_kernel(string layerName, string variantName)
     {
-        Assert.SkipWhen(Accelerator is null, "no CUDA device on this machine");
         var layer = GeneratedLayers.Find(layerName);
+        var variant = RunnableKernel(layer, variantName);
+        var (input, map, weights, random) = Inputs(layer);
+        var expected = DenseConv3dOracle.Forward(input, weights.Data, layer.OutChannels, layer.Geometry, weights.Bias, layer.Activation == Activation.Relu);
+        var generic = new GenericImplicitGemm(Accelerator!).Run(input, map, weights, layer.Activation);
+        var output = Poison.Floats(map.OutputCount * layer.OutChannels);
+        variant.Run(Accelerator!, new ConvCall { Map = map, Weights = new LayerWeights(weights), Input = input.Features, Output = output });
+        string context = $"{layer.Name} {variant.Name} (seed {random.Seed})";
+        OracleAssert.Matches(new SparseTensor(output, map.OutputCoordinates, layer.OutChannels, map.OutputShape, map.BatchSize), expected, context);
+        var error = OutputComparison.Of(output, generic.Features.Select(v => (double)v).ToArray());
+        Assert.True(error.RelativeL2Error <= 1e-5, $"{context}: relative L2 {error.RelativeL2Error} vs the generic kernel");
+    }
+
+    [Theory]
+    [MemberData(nameof(W8A8Cases))]
+    public void W8A8_variants_equal_the_exact_integer_reference(string layerName, string variantName)
+    {
+        var layer = GeneratedLayers.Find(layerName);
+        var variant = (W8A8Variant)RunnableKernel(layer, variantName);
         Assert.True(layer.HasW8A8);
+        Assert.Equal(layer.SmoothQuant, variant.SmoothQuant);
         var (input, map, weights, random) = Inputs(layer);
         // Outliers in a few channels, as real LiDAR features have, so clamping and smoothing both matter.
         for (int i = 0; i < input.Features.Length; i += 3 * input.Channels + 1)
@@ -73,60 +108,50 @@ public abstract class GeneratedVariantTests
         Assert.Equal(reference.WeightScales, quantized.WeightScales);
         Assert.Equal(reference.Multipliers, quantized.ActivationMultipliers);
 
-        Assert.NotEmpty(layer.W8A8Variants);
-        foreach (var variant in layer.W8A8Variants)
+        var output = Poison.Floats(map.OutputCount * layer.OutChannels);
+        variant.Run(Accelerator!, new ConvCall { Map = map, Weights = new LayerWeights(weights).Quantized(quantized), Input = input.Features, Output = output });
+        for (int i = 0; i < output.Length; i++)
         {
-            Assert.SkipUnless(variant.CanRun(Accelerator!, out var reason), $"{variant.Name}: {reason}");
-            Assert.Equal(layer.SmoothQuant, variant.SmoothQuant);
-            var output = Poison.Floats(map.OutputCount * layer.OutChannels);
-            variant.Run(Accelerator!, new ConvCall { Map = map, Weights = new LayerWeights(weights).Quantized(quantized), Input = input.Features, Output = output });
-            for (int i = 0; i < output.Length; i++)
-            {
-                // Within fp32 rounding of the epilogue (int → float, one multiply by an fp32 scale, one add).
-                double bound = 1e-6 * reference.Magnitudes[i] + 1e-7;
-                Assert.True(Math.Abs(output[i] - reference.Values[i]) <= bound,
-                    $"{layer.Name} {variant.Name} (seed {random.Seed}): element {i} = {output[i]}, integer reference {reference.Values[i]}");
-            }
+            // Within fp32 rounding of the epilogue (int → float, one multiply by an fp32 scale, one add).
+            double bound = 1e-6 * reference.Magnitudes[i] + 1e-7;
+            Assert.True(Math.Abs(output[i] - reference.Values[i]) <= bound,
+                $"{layer.Name} {variant.Name} (seed {random.Seed}): element {i} = {output[i]}, integer reference {reference.Values[i]}");
         }
     }
 
-    public static TheoryData<string> Fp16Layers() =>
-        new(TestLayers.Where(layer => layer.HasFp16).Select(layer => layer.Name));
-
     [Theory]
-    [MemberData(nameof(Fp16Layers))]
-    public void Fp16_variants_match_the_dense_conv3d_of_the_fp16_rounded_operands(string layerName)
+    [MemberData(nameof(F16Cases))]
+    public void Fp16_variants_match_the_dense_conv3d_of_the_fp16_rounded_operands(string layerName, string variantName)
     {
-        Assert.SkipWhen(Accelerator is null, "no CUDA device on this machine");
         var layer = GeneratedLayers.Find(layerName);
+        var kernel = RunnableKernel(layer, variantName);
+        Assert.Equal(Precision.F16, kernel.Capabilities.Precision);
         var (input, map, weights, random) = Inputs(layer);
         // The reference: fp16 operands (System.Half rounds to nearest even), products and sums in double.
         static float[] Rounded(float[] values) => values.Select(v => (float)(Half)v).ToArray();
         var roundedInput = new SparseTensor(Rounded(input.Features), input.Coordinates, input.Channels, input.SpatialShape, input.BatchSize);
         var expected = DenseConv3dOracle.Forward(roundedInput, Rounded(weights.Data), layer.OutChannels, layer.Geometry, weights.Bias, layer.Activation == Activation.Relu);
         var fp32 = DenseConv3dOracle.Forward(input, weights.Data, layer.OutChannels, layer.Geometry, weights.Bias, layer.Activation == Activation.Relu);
-        var kernels = layer.F16Variants.Cast<IConvKernel>().Append(layer.GenericKernel(Precision.F16)).ToList();
-        Assert.Contains(kernels, k => k.Shape == KernelShape.TensorCore);
-        foreach (var kernel in kernels)
-        {
-            Assert.SkipUnless(kernel.CanRun(Accelerator!, out var reason), $"{kernel.Name}: {reason}");
-            Assert.Equal(Precision.F16, kernel.Capabilities.Precision);
-            var output = Poison.Floats(map.OutputCount * layer.OutChannels);
-            kernel.Run(Accelerator!, new ConvCall { Map = map, Weights = new LayerWeights(weights), Input = input.Features, Output = output });
-            string context = $"{layer.Name} {kernel.Name} (seed {random.Seed})";
-            var actual = new SparseTensor(output, map.OutputCoordinates, layer.OutChannels, map.OutputShape, map.BatchSize);
-            OracleAssert.Matches(actual, expected, context);
-            // And fp16's own rounding error against fp32 operands: present, and of fp16's size.
-            double error = RelativeL2(actual, fp32);
-            Assert.True(error > 0 && error < 5e-3, $"{context}: relative L2 {error} against the fp32 operands");
-        }
+        var output = Poison.Floats(map.OutputCount * layer.OutChannels);
+        kernel.Run(Accelerator!, new ConvCall { Map = map, Weights = new LayerWeights(weights), Input = input.Features, Output = output });
+        string context = $"{layer.Name} {kernel.Name} (seed {random.Seed})";
+        var actual = new SparseTensor(output, map.OutputCoordinates, layer.OutChannels, map.OutputShape, map.BatchSize);
+        OracleAssert.Matches(actual, expected, context);
+        // And fp16's own rounding error against fp32 operands: present, and of fp16's size.
+        double error = RelativeL2(actual, fp32);
+        Assert.True(error > 0 && error < 5e-3, $"{context}: relative L2 {error} against the fp32 operands");
     }
 
-    [Fact]
-    public void Shared_memory_kernels_skip_the_offsets_no_row_of_a_tile_has()
+    // The fp32 and fp16 kernels that keep tiles in shared memory (W8A8's int8 weights cannot hold a NaN).
+    public static TheoryData<string> SharedMemoryVariants() => new(SubmOddChannels.Layer.Variants
+        .Where(v => v.Shape is KernelShape.GpuStyle or KernelShape.TensorCore && v.Capabilities.Precision != Precision.W8A8).Select(v => v.Name));
+
+    [Theory]
+    [MemberData(nameof(SharedMemoryVariants))]
+    public void Shared_memory_kernels_skip_the_offsets_no_row_of_a_tile_has(string variantName)
     {
-        Assert.SkipWhen(Accelerator is null, "no CUDA device on this machine");
         var layer = SubmOddChannels.Layer;
+        var kernel = RunnableKernel(layer, variantName);
         var random = new RandomSparse();
         // Six sites on one x row: each tile's rows have neighbours at 3 of the 27 offsets, (0, 0, -1..1).
         var coordinates = Enumerable.Range(0, 6).SelectMany(x => new[] { 0, 3, 2, x }).ToArray();
@@ -159,19 +184,13 @@ public abstract class GeneratedVariantTests
             Array.Fill(poisoned.Half.Packed, halfNaN | (halfNaN << 16), k * pairs * layer.OutChannels, pairs * layer.OutChannels);
         }
 
-        var kernels = layer.Variants.Where(v => v.Shape is KernelShape.GpuStyle or KernelShape.TensorCore && v.Capabilities.Precision != Precision.W8A8).ToList();
-        Assert.Contains(kernels, k => k.Shape == KernelShape.GpuStyle);
-        Assert.Contains(kernels, k => k.Shape == KernelShape.TensorCore);
-        foreach (var kernel in kernels)
-        {
-            Assert.SkipUnless(kernel.CanRun(Accelerator!, out var reason), $"{kernel.Name}: {reason}");
-            var output = Poison.Floats(map.OutputCount * layer.OutChannels);
-            kernel.Run(Accelerator!, new ConvCall { Map = map, Weights = poisoned, Input = input.Features, Output = output });
-            string context = $"{kernel.Name} (seed {random.Seed})";
-            Assert.All(output, v => Assert.True(float.IsFinite(v), $"{context}: a non-finite output, so an absent offset was multiplied"));
-            OracleAssert.Matches(new SparseTensor(output, map.OutputCoordinates, layer.OutChannels, map.OutputShape, map.BatchSize),
-                kernel.Capabilities.Precision == Precision.F16 ? expectedF16 : expected, context);
-        }
+        var output = Poison.Floats(map.OutputCount * layer.OutChannels);
+        kernel.Run(Accelerator!, new ConvCall { Map = map, Weights = poisoned, Input = input.Features, Output = output });
+        string context = $"{kernel.Name} (seed {random.Seed})";
+        Assert.All(output, v => Assert.True(float.IsFinite(v), $"{context}: a non-finite output, so an absent offset was multiplied"));
+        // ReLU can turn a NaN into 0, so the oracle comparison is what proves the absent offsets were skipped.
+        OracleAssert.Matches(new SparseTensor(output, map.OutputCoordinates, layer.OutChannels, map.OutputShape, map.BatchSize),
+            kernel.Capabilities.Precision == Precision.F16 ? expectedF16 : expected, context);
     }
 
     private static double RelativeL2(SparseTensor actual, DenseConv3dOracle.Result expected)
