@@ -39,7 +39,7 @@ public class BackboneBenchmarks
         _plan = _runner.Plan(network, BenchmarkInputs.NuScenesVoxels());
         _weights = NetworkWeights.Synthetic(network);
         var tuner = new LayerTuner(_session.Accelerator, new TuningCache(TuningCache.DefaultPath()));
-        var fp32Kernels = _runner.Tune(_plan, NetworkPrecision.Fp32, tuner);
+        var fp32Kernels = _runner.Tune(_plan, PrecisionPlan.Fp32, tuner);
         _kernels = fp32Kernels;
         if (Precision is "w8a8-naive" or "w8a8-smooth")
         {

@@ -23,22 +23,15 @@ internal static class RunCommand
         var options = new NetworkOptions();
         var weights = NetworkOptions.NewWeights();
         var synthetic = NetworkOptions.NewSynthetic();
-        var quant = new Option<string>("--quant") { Description = "fp32, fp16, w8a8 or w8a8-smooth (int8 scales from the input itself)", DefaultValueFactory = _ => "fp32" };
+        var quant = new Option<string>("--quant") { Description = $"{PrecisionPlan.Names} (int8 scales from the input itself)", DefaultValueFactory = _ => "fp32" };
         var profile = new Option<string?>("--profile") { Description = "quantization profile from `kernelgen calibrate`: static scales and per-layer precision (instead of --quant)" };
         var command = new Command("run", "Run a sparse network (built-in or your own description) on a scan with tuned kernels.") { weights, synthetic, quant, profile };
         options.AddTo(command);
         command.SetAction(parse =>
         {
-            var dynamic = parse.GetValue(quant) switch
-            {
-                "fp32" => NetworkPrecision.Fp32,
-                "w8a8" => NetworkPrecision.W8A8,
-                "w8a8-smooth" => NetworkPrecision.W8A8Smooth,
-                "fp16" => NetworkPrecision.Fp16,
-                var other => throw new ArgumentException($"--quant must be fp32, fp16, w8a8 or w8a8-smooth, got '{other}'"),
-            };
+            var dynamic = PrecisionPlan.Parse(parse.GetValue(quant)!);
             string? profilePath = parse.GetValue(profile);
-            if (profilePath is not null && dynamic != NetworkPrecision.Fp32)
+            if (profilePath is not null && dynamic != PrecisionPlan.Fp32)
             {
                 throw new ArgumentException("give --quant (scales from each scan) or --profile (calibrated static scales), not both");
             }
@@ -49,7 +42,7 @@ internal static class RunCommand
             using var runner = new NetworkRunner(session.Accelerator);
             var weightsByNode = NetworkOptions.Weights(network, parse.GetValue(weights), parse.GetValue(synthetic)!, runner);
             // The profile is checked against this network and these weights before any work.
-            var precision = loadedProfile?.PlanFor(network, weightsByNode) ?? PrecisionPlan.Dynamic(dynamic);
+            var precision = loadedProfile?.PlanFor(network, weightsByNode) ?? dynamic;
             string precisionText = profilePath is null ? parse.GetValue(quant)! : $"profile {Path.GetFileName(profilePath)} ({loadedProfile!.Layers.Count(l => l.Int8)} int8 nodes, static scales)";
             var cache = options.OpenCache(parse);
 

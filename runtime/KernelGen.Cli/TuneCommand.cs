@@ -40,14 +40,14 @@ internal static class TuneCommand
             using var runner = new NetworkRunner(session.Accelerator);
             var plan = runner.Plan(network, voxels);
             // fp32 for every node; W8A8 and fp16 where the network has such layers (the precisions `kernelgen run --quant` uses).
-            var precisions = new[] { NetworkPrecision.Fp32 }
-                .Concat(network.Layers.Any(l => l.HasW8A8) ? [NetworkPrecision.W8A8] : [])
-                .Concat(network.Layers.Any(l => l.HasFp16) ? [NetworkPrecision.Fp16] : [])
+            var precisions = new[] { PrecisionPlan.Fp32 }
+                .Concat(network.Layers.Any(l => l.HasW8A8) ? [PrecisionPlan.DynamicW8A8(smoothQuant: false)] : [])
+                .Concat(network.Layers.Any(l => l.HasFp16) ? [PrecisionPlan.Fp16] : [])
                 .ToArray();
             output.WriteLine($"tuning {network.Network.Name} ({plan.Nodes.Count} nodes) on {cloud.Source} ({voxels.Count} voxels), {session.Description}; cache {cache.Path}");
 
             var tuner = new LayerTuner(session.Accelerator, cache);
-            var results = new List<(PlannedNode Node, NetworkPrecision Precision, KernelChoice Choice)>();
+            var results = new List<(PlannedNode Node, PrecisionPlan Precision, KernelChoice Choice)>();
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
             console.Progress().AutoClear(true).Start(progress =>
             {

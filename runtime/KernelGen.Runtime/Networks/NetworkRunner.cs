@@ -10,22 +10,6 @@ using KernelGen.Variants;
 
 namespace KernelGen.Networks;
 
-/// <summary>How a network run quantizes its layers.</summary>
-public enum NetworkPrecision
-{
-    /// <summary>Every node in fp32.</summary>
-    Fp32,
-
-    /// <summary>Every node whose layer has W8A8 kernels in W8A8, scales taken from the node's own input (dynamic).</summary>
-    W8A8,
-
-    /// <summary>As <see cref="W8A8"/>, with SmoothQuant factors where the layer fuses them (at the layer's alpha).</summary>
-    W8A8Smooth,
-
-    /// <summary>Every node whose layer has fp16 kernels in fp16 (operands rounded to fp16, fp32 sums and tensors).</summary>
-    Fp16,
-}
-
 /// <summary>One node of a planned network: its layer, kernel map and input sites.</summary>
 /// <param name="Node">The description's node.</param>
 /// <param name="Layer">Its generated layer.</param>
@@ -113,17 +97,11 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
     }
 
     /// <summary>
-    /// A kernel for every node at <paramref name="precision"/> (int8 only where the layer has W8A8 kernels): tuned through
-    /// <paramref name="tuner"/>, once per (layer, kernel map, residual, precision); <paramref name="onTuned"/> hears each
-    /// tuning (for reports) and <paramref name="onNode"/> every node, tuned or sharing an earlier node's choice (for
-    /// progress); <paramref name="forceRetune"/> measures again even where the cache has the key.
+    /// A kernel for every node at its precision under <paramref name="precision"/>: tuned through
+    /// <paramref name="tuner"/>, once per (layer, kernel map, what the node needs of its kernel); <paramref name="onTuned"/>
+    /// hears each tuning (for reports) and <paramref name="onNode"/> every node, tuned or sharing an earlier node's choice
+    /// (for progress); <paramref name="forceRetune"/> measures again even where the cache has the key.
     /// </summary>
-    public IReadOnlyList<IConvKernel> Tune(
-        NetworkPlan plan, NetworkPrecision precision, LayerTuner tuner, Action<PlannedNode, KernelChoice>? onTuned = null,
-        Action<PlannedNode>? onNode = null, bool forceRetune = false) =>
-        Tune(plan, PrecisionPlan.Dynamic(precision), tuner, onTuned, onNode, forceRetune);
-
-    /// <summary>The same for a per-node <see cref="PrecisionPlan"/>.</summary>
     public IReadOnlyList<IConvKernel> Tune(
         NetworkPlan plan, PrecisionPlan precision, LayerTuner tuner, Action<PlannedNode, KernelChoice>? onTuned = null,
         Action<PlannedNode>? onNode = null, bool forceRetune = false)
@@ -158,9 +136,6 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
     }
 
     /// <summary>The default kernel of every node (no tuning): <see cref="DefaultVariantChoice"/>.</summary>
-    public IReadOnlyList<IConvKernel> Defaults(NetworkPlan plan, NetworkPrecision precision) => Defaults(plan, PrecisionPlan.Dynamic(precision));
-
-    /// <summary>The same for a per-node <see cref="PrecisionPlan"/>.</summary>
     public IReadOnlyList<IConvKernel> Defaults(NetworkPlan plan, PrecisionPlan precision)
     {
         ArgumentNullException.ThrowIfNull(plan);
@@ -170,9 +145,10 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
 
     /// <summary>
     /// Runs the planned network with <paramref name="weights"/> (by node name) on <paramref name="kernels"/> (one per node,
-    /// from <c>Tune</c> or <c>Defaults</c>). W8A8 nodes take their scales from their own input (dynamic
-    /// quantization: the int8 weights are made per run, outside the node times). A kernel that lacks what its node
-    /// needs (its precision, a residual) is refused, naming the node, the kernel and the feature.
+    /// from <c>Tune</c> or <c>Defaults</c>) at <paramref name="precision"/>: static W8A8 scales (calibrated once) or dynamic
+    /// ones taken from each node's own input (the int8 weights are made per run, outside the node times), fp32 for every
+    /// node the plan does not make int8 or fp16. A kernel that lacks what its node needs (its precision, a residual) is
+    /// refused, naming the node, the kernel and the feature.
     /// </summary>
     /// <remarks>
     /// <paramref name="deviceResident"/>: true keeps every activation in the accelerator's memory from node to node
@@ -182,15 +158,6 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
     /// accelerator, host arrays otherwise (the CPU accelerator, where the host kernels are the fast ones). Both give the
     /// same outputs.
     /// </remarks>
-    public NetworkRun Run(
-        NetworkPlan plan, IReadOnlyDictionary<string, ConvWeights> weights, IReadOnlyList<IConvKernel> kernels, NetworkPrecision precision,
-        bool keepOutputs = false, bool? deviceResident = null) =>
-        Run(plan, weights, kernels, PrecisionPlan.Dynamic(precision), keepOutputs, deviceResident);
-
-    /// <summary>
-    /// The same for a per-node <see cref="PrecisionPlan"/>: static scales (calibrated once) or dynamic ones, fp32 for
-    /// every node the plan does not make int8.
-    /// </summary>
     public NetworkRun Run(
         NetworkPlan plan, IReadOnlyDictionary<string, ConvWeights> weights, IReadOnlyList<IConvKernel> kernels, PrecisionPlan precision,
         bool keepOutputs = false, bool? deviceResident = null)
@@ -216,7 +183,7 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
         // The last node that reads each output: after it runs, the output can go.
         var lastUse = plan.Network.Network.LastReaders();
         // Int8 chaining (static scales): a chained node's output stays int8 (reports that keep every output get fp32).
-        var allNeeds = keepOutputs ? plan.Nodes.Select(precision.NeedsOf).ToList() : ChainedWhereTheKernelsCan(plan, kernels, precision.NeedsOf(plan));
+        var allNeeds = keepOutputs ? plan.Nodes.Select(precision.NeedsOf).ToList() : precision.NeedsOf(plan, kernels);
         var live = new Dictionary<string, SparseTensor>(StringComparer.Ordinal) { [SparseNetwork.InputName] = plan.Input };
         var liveInt8 = new Dictionary<string, sbyte[]>(StringComparer.Ordinal);
         var kept = new Dictionary<string, SparseTensor>(StringComparer.Ordinal);
@@ -274,7 +241,7 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
         var lastUse = plan.Network.Network.LastReaders();
         // Int8 chaining as on the host path: a chained node writes int8 in its readers' domain into a device buffer a
         // quarter the size, and its readers gather those bytes (static scales; reports that keep every output get fp32).
-        var allNeeds = keepOutputs ? plan.Nodes.Select(precision.NeedsOf).ToList() : ChainedWhereTheKernelsCan(plan, kernels, precision.NeedsOf(plan));
+        var allNeeds = keepOutputs ? plan.Nodes.Select(precision.NeedsOf).ToList() : precision.NeedsOf(plan, kernels);
         // The rulebooks travel once per kernel map (nodes sharing an indice key share the map).
         var outIns = new Dictionary<KernelMap, MemoryBuffer1D<int, Stride1D.Dense>>(ReferenceEqualityComparer.Instance);
         var inputBuffer = _activations.Rent(plan.Input.Features.Length);
@@ -405,35 +372,6 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
         }
         var prepared = _prepared.GetValue(conv, w => new LayerWeights(w));
         return needs.Precision == Precision.W8A8 ? prepared.Quantized(precision.QuantizationOf(node, conv, channelMaxima)) : prepared;
-    }
-
-    /// <summary>
-    /// The plan's chaining, kept only where the given kernels can do it: a producer whose kernel writes no int8, or with a
-    /// reader whose kernel reads none (e.g. the generic fp32 kernel, or kernels tuned for unchained use), hands its
-    /// readers fp32 as before.
-    /// </summary>
-    private static List<KernelNeeds> ChainedWhereTheKernelsCan(NetworkPlan plan, IReadOnlyList<IConvKernel> kernels, IReadOnlyList<KernelNeeds> chained)
-    {
-        var needs = chained.ToList();
-        for (int i = 0; i < needs.Count; i++)
-        {
-            if (!needs[i].Int8Output)
-            {
-                continue;
-            }
-            var readers = Enumerable.Range(0, needs.Count).Where(r => plan.Nodes[r].Node.From == plan.Nodes[i].Node.Name).ToList();
-            bool writes = kernels[i].Capabilities.Covers(new KernelNeeds(needs[i].Precision, needs[i].Residual, Int8Output: true), out _);
-            bool read = readers.All(r => kernels[r].Capabilities.Covers(new KernelNeeds(needs[r].Precision, needs[r].Residual, Int8Input: true), out _));
-            if (!writes || !read)
-            {
-                needs[i] = needs[i] with { Int8Output = false };
-                foreach (int r in readers)
-                {
-                    needs[r] = needs[r] with { Int8Input = false };
-                }
-            }
-        }
-        return needs;
     }
 
     /// <summary>Device buffers the device-resident runs keep for later frames (activations, fp32 and int8, and rulebooks).</summary>

@@ -12,22 +12,49 @@ namespace KernelGen.Networks;
 public sealed class PrecisionPlan
 {
     private readonly IReadOnlyDictionary<string, LayerQuantization>? _static;
-    private readonly NetworkPrecision _dynamic;
+    // Without static scales: the precision of every node whose layer has kernels of it, and whether dynamic W8A8 smooths.
+    private readonly Precision _everyCapableNode;
+    private readonly bool _smoothQuant;
 
-    private PrecisionPlan(IReadOnlyDictionary<string, LayerQuantization>? staticScales, NetworkPrecision dynamic)
+    private PrecisionPlan(IReadOnlyDictionary<string, LayerQuantization>? staticScales, Precision everyCapableNode, bool smoothQuant, string name)
     {
         _static = staticScales;
-        _dynamic = dynamic;
+        _everyCapableNode = everyCapableNode;
+        _smoothQuant = smoothQuant;
+        Name = name;
     }
 
     /// <summary>Every node in fp32.</summary>
-    public static PrecisionPlan Fp32 { get; } = new(null, NetworkPrecision.Fp32);
+    public static PrecisionPlan Fp32 { get; } = new(null, Precision.F32, false, "fp32");
+
+    /// <summary>Every node whose layer has fp16 kernels in fp16 (operands rounded to fp16, fp32 sums and tensors), the others fp32.</summary>
+    public static PrecisionPlan Fp16 { get; } = new(null, Precision.F16, false, "fp16");
 
     /// <summary>
-    /// Every node whose layer has kernels of <paramref name="precision"/> at it (W8A8: scales from its own input on every
-    /// run; fp16: no scales), the others in fp32.
+    /// Every node whose layer has W8A8 kernels in W8A8 with scales from its own input on every run (dynamic), with
+    /// SmoothQuant factors where <paramref name="smoothQuant"/> and the layer fuses them (at the layer's alpha); the
+    /// others fp32.
     /// </summary>
-    public static PrecisionPlan Dynamic(NetworkPrecision precision) => precision == NetworkPrecision.Fp32 ? Fp32 : new(null, precision);
+    public static PrecisionPlan DynamicW8A8(bool smoothQuant) => smoothQuant ? DynamicSmooth : DynamicNaive;
+
+    private static readonly PrecisionPlan DynamicNaive = new(null, Precision.W8A8, false, "w8a8");
+    private static readonly PrecisionPlan DynamicSmooth = new(null, Precision.W8A8, true, "w8a8-smooth");
+
+    /// <summary>The names <see cref="Parse"/> takes, as the CLI's <c>--quant</c> lists them.</summary>
+    public const string Names = "fp32, fp16, w8a8 or w8a8-smooth";
+
+    /// <summary>
+    /// The plan a CLI's <c>--quant</c> names: fp32, fp16, w8a8 (dynamic scales) or w8a8-smooth (dynamic scales and
+    /// SmoothQuant); an <see cref="ArgumentException"/> naming the value otherwise.
+    /// </summary>
+    public static PrecisionPlan Parse(string name) => name switch
+    {
+        "fp32" => Fp32,
+        "fp16" => Fp16,
+        "w8a8" => DynamicNaive,
+        "w8a8-smooth" => DynamicSmooth,
+        _ => throw new ArgumentException($"--quant must be {Names}, got '{name}'"),
+    };
 
     /// <summary>
     /// The nodes named in <paramref name="int8Nodes"/> in W8A8 with those static scales (naive: no smoothing factors;
@@ -36,15 +63,22 @@ public sealed class PrecisionPlan
     public static PrecisionPlan Static(IReadOnlyDictionary<string, LayerQuantization> int8Nodes)
     {
         ArgumentNullException.ThrowIfNull(int8Nodes);
-        return new(new Dictionary<string, LayerQuantization>(int8Nodes, StringComparer.Ordinal), NetworkPrecision.Fp32);
+        return new(new Dictionary<string, LayerQuantization>(int8Nodes, StringComparer.Ordinal), Precision.F32, false,
+            $"static ({int8Nodes.Count} int8 nodes)");
     }
+
+    /// <summary>What the plan is, in the CLI's words (fp32, fp16, w8a8, w8a8-smooth) or "static (N int8 nodes)".</summary>
+    public string Name { get; }
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
 
     /// <summary>Whether <paramref name="node"/> runs in W8A8.</summary>
     public bool IsInt8(PlannedNode node)
     {
         ArgumentNullException.ThrowIfNull(node);
         return _static is null
-            ? _dynamic is NetworkPrecision.W8A8 or NetworkPrecision.W8A8Smooth && node.Layer.HasW8A8
+            ? _everyCapableNode == Precision.W8A8 && node.Layer.HasW8A8
             : _static.ContainsKey(node.Node.Name);
     }
 
@@ -53,7 +87,7 @@ public sealed class PrecisionPlan
     {
         ArgumentNullException.ThrowIfNull(node);
         return IsInt8(node) ? Precision.W8A8
-            : _static is null && _dynamic == NetworkPrecision.Fp16 && node.Layer.HasFp16 ? Precision.F16
+            : _static is null && _everyCapableNode == Precision.F16 && node.Layer.HasFp16 ? Precision.F16
             : Precision.F32;
     }
 
@@ -67,10 +101,20 @@ public sealed class PrecisionPlan
     /// their multipliers m_c = 1 / (s_c · s_x)), and they read it without a quantize pass. The int8 values are exactly the
     /// ones the readers' prologue would have made from the fp32 output, so chaining changes no result, only the bytes
     /// moved. Dynamic scales come from the fp32 input itself, so dynamic plans do not chain.
+    /// <para>Without <paramref name="kernels"/> (tuning, defaults) a node chains where some kernel of its layer can; with
+    /// the kernels chosen for the run, only where those can (a generic kernel, or one tuned for unchained use, hands its
+    /// readers fp32) — one decision, made once per run.</para>
     /// </summary>
-    public IReadOnlyList<KernelNeeds> NeedsOf(NetworkPlan plan)
+    public IReadOnlyList<KernelNeeds> NeedsOf(NetworkPlan plan, IReadOnlyList<IConvKernel>? kernels = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        if (kernels is not null && kernels.Count != plan.Nodes.Count)
+        {
+            throw new ArgumentException($"{kernels.Count} kernels for {plan.Nodes.Count} nodes");
+        }
+        bool CanDo(int node, KernelNeeds needs) => kernels is null
+            ? plan.Nodes[node].Layer.Kernels.Any(k => k.Capabilities.Covers(needs, out _))
+            : kernels[node].Capabilities.Covers(needs, out _);
         var needs = plan.Nodes.Select(NeedsOf).ToList();
         if (_static is null)
         {
@@ -85,8 +129,8 @@ public sealed class PrecisionPlan
                 && !nodes.Any(n => n.Node.Residual == name)
                 && readers.All(r => IsInt8(nodes[r]))
                 && readers.Select(r => ForKernelsOf(nodes[r].Layer, _static[nodes[r].Node.Name])).Distinct().Count() == 1
-                && nodes[i].Layer.Kernels.Any(k => k.Capabilities.Covers(needs[i] with { Int8Output = true }, out _))
-                && readers.All(r => nodes[r].Layer.Kernels.Any(k => k.Capabilities.Covers(needs[r] with { Int8Input = true }, out _)));
+                && CanDo(i, needs[i] with { Int8Output = true })
+                && readers.All(r => CanDo(r, needs[r] with { Int8Input = true }));
             if (chains)
             {
                 needs[i] = needs[i] with { Int8Output = true };
@@ -113,7 +157,7 @@ public sealed class PrecisionPlan
         LayerQuantization quantization;
         if (_static is null)
         {
-            quantization = LayerQuantization.Calibrate(weights, channelMaxima(), _dynamic == NetworkPrecision.W8A8Smooth && layer.SmoothQuant, layer.Alpha);
+            quantization = LayerQuantization.Calibrate(weights, channelMaxima(), _smoothQuant && layer.SmoothQuant, layer.Alpha);
         }
         else
         {
