@@ -5,8 +5,10 @@ using KernelGen.Accelerators;
 using KernelGen.IO;
 using KernelGen.KernelMaps;
 using KernelGen.Kernels;
+using KernelGen.Networks;
 using KernelGen.Quantization;
 using KernelGen.Tensors;
+using KernelGen.Variants;
 
 namespace KernelGen.Cli;
 
@@ -29,7 +31,7 @@ internal static class ConvCommand
         var accelerator = new Option<string>("--accelerator") { Description = "auto, cpu or cuda (default auto)", DefaultValueFactory = _ => "auto" };
         var outCoords = new Option<string>("--out-coords") { Description = "output coordinates, int32 [M,4] .npy", Required = true };
         var outFeatures = new Option<string>("--out-features") { Description = "output features, float32 [M,Cout] .npy", Required = true };
-        var quant = new Option<string>("--quant") { Description = "fp32, fp16 (fp16 operands, fp32 sums), w8a8 or w8a8-smooth (default fp32)", DefaultValueFactory = _ => "fp32" };
+        var quant = new Option<string>("--quant") { Description = $"{PrecisionPlan.Names}: fp16 operands with fp32 sums; int8 scales from the input itself (default fp32)", DefaultValueFactory = _ => "fp32" };
         var alpha = new Option<double>("--alpha") { Description = "SmoothQuant migration strength in [0, 1] (default 0.5)", DefaultValueFactory = _ => 0.5 };
         var actScale = new Option<float?>("--act-scale") { Description = "per-tensor activation scale s_x (default: max|X'| / 127 of this input)" };
 
@@ -55,14 +57,9 @@ internal static class ConvCommand
             geometry.Validate();
             var grid = Triple.Parse(parse.GetValue(spatialShape)!, "--spatial-shape");
             var choice = AcceleratorSession.ParseChoice(parse.GetValue(accelerator)!);
-            bool fp16 = parse.GetValue(quant) == "fp16";
-            var method = parse.GetValue(quant) switch
-            {
-                "fp32" or "fp16" => QuantMethod.Fp32,
-                "w8a8" => QuantMethod.W8A8,
-                "w8a8-smooth" => QuantMethod.W8A8Smooth,
-                var other => throw new FormatException($"--quant '{other}' is not one of fp32, fp16, w8a8, w8a8-smooth"),
-            };
+            // One layer at the precision a network run with the same --quant gives it (the same parser).
+            var quantPlan = PrecisionPlan.Parse(parse.GetValue(quant)!);
+            bool fp16 = quantPlan.TargetPrecision == Precision.F16, int8 = quantPlan.TargetPrecision == Precision.W8A8;
             double smoothAlpha = parse.GetValue(alpha);
             if (!(smoothAlpha >= 0 && smoothAlpha <= 1))
             {
@@ -73,7 +70,7 @@ internal static class ConvCommand
             {
                 throw new FormatException($"--act-scale {scaleValue} must be positive and finite");
             }
-            if (method == QuantMethod.Fp32 && (givenScale is not null || parse.GetResult(alpha) is { Implicit: false }))
+            if (!int8 && (givenScale is not null || parse.GetResult(alpha) is { Implicit: false }))
             {
                 throw new FormatException("--alpha and --act-scale apply to --quant w8a8 or w8a8-smooth only");
             }
@@ -127,18 +124,19 @@ internal static class ConvCommand
             clock.Restart();
             SparseTensor result;
             string precision = fp16 ? "fp16 operands, fp32 sums" : "fp32";
-            if (method == QuantMethod.Fp32)
+            if (!int8)
             {
                 result = new GenericImplicitGemm(session.Accelerator).Run(input, map, weights, halfOperands: fp16);
             }
             else
             {
-                var quantized = LayerQuantizer.Quantize(weights, LayerQuantizer.ChannelMaxima(input.Features, input.Channels), method, smoothAlpha, givenScale);
+                var scales = LayerQuantization.Calibrate(weights, LayerQuantizer.ChannelMaxima(input.Features, input.Channels), quantPlan.SmoothQuant, smoothAlpha);
+                var quantized = (givenScale is { } given ? scales with { ActivationScale = given } : scales).Apply(weights);
                 map.EnsureOutputFits(weights.OutChannels);
                 var output = new float[(long)map.OutputCount * weights.OutChannels];
                 new GenericW8A8ImplicitGemm(session.Accelerator).Run(input, map, quantized, Activation.None, output);
                 result = new SparseTensor(output, map.OutputCoordinates, weights.OutChannels, map.OutputShape, map.BatchSize);
-                precision = $"{MixedPrecisionPolicy.Describe(method, smoothAlpha)}, s_x = {quantized.ActivationScale:G6}";
+                precision = $"{scales.Describe()}, s_x = {quantized.ActivationScale:G6}";
             }
             double convMs = clock.Elapsed.TotalMilliseconds;
 

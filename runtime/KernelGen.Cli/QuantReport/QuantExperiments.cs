@@ -21,9 +21,11 @@ internal sealed record ChannelStats(int Channel, float MaxAbs, float MeanAbs)
 
 /// <summary>Experiment 3: one CenterPoint-shaped layer on real voxels.</summary>
 /// <param name="BestSmooth">W8A8 + SmoothQuant at the searched alpha, on every output row.</param>
+/// <param name="Naive">The naive W8A8 scales (from the input's maxima).</param>
+/// <param name="BestSmoothScales">The SmoothQuant scales at the searched alpha.</param>
 internal sealed record RealLayerRow(
     string Name, string Shape, int Sites, MethodErrors Errors, AlphaSearchResult Search, ErrorMetrics BestSmooth,
-    IReadOnlyList<ChannelStats> InputChannels);
+    IReadOnlyList<ChannelStats> InputChannels, LayerQuantization Naive, LayerQuantization BestSmoothScales);
 
 /// <summary>Everything the report shows.</summary>
 internal sealed record QuantReportData(
@@ -100,9 +102,11 @@ internal sealed class QuantExperiments(GenericImplicitGemm fp32, GenericW8A8Impl
             var search = AlphaSearch.Search(int8, input, map, weights, Activation.Relu, reference);
             var maxima = LayerQuantizer.ChannelMaxima(input.Features, input.Channels);
             var output = new float[reference.Length];
-            int8.Run(input, map, LayerQuantizer.Quantize(weights, maxima, QuantMethod.W8A8Smooth, search.BestAlpha), Activation.Relu, output);
+            var smooth = LayerQuantization.Calibrate(weights, maxima, smoothQuant: true, search.BestAlpha);
+            int8.Run(input, map, smooth.Apply(weights), Activation.Relu, output);
             var bestSmooth = ErrorMetrics.Compare(output, reference);
-            rows.Add(new RealLayerRow(studied.Node, studied.Shape, input.Count, errors, search, bestSmooth, Channels(input)));
+            rows.Add(new RealLayerRow(studied.Node, studied.Shape, input.Count, errors, search, bestSmooth, Channels(input),
+                LayerQuantization.Calibrate(weights, maxima, smoothQuant: false), smooth));
             input = fp32.Run(input, map, weights, Activation.Relu);
         }
         return rows;
@@ -114,9 +118,9 @@ internal sealed class QuantExperiments(GenericImplicitGemm fp32, GenericW8A8Impl
         fp32.Run(input, map, weights, activation, output);
         var fp32Error = ErrorMetrics.Compare(output, reference);
         var maxima = LayerQuantizer.ChannelMaxima(input.Features, input.Channels);
-        int8.Run(input, map, LayerQuantizer.Quantize(weights, maxima, QuantMethod.W8A8), activation, output);
+        int8.Run(input, map, LayerQuantization.Calibrate(weights, maxima, smoothQuant: false).Apply(weights), activation, output);
         var naive = ErrorMetrics.Compare(output, reference);
-        int8.Run(input, map, LayerQuantizer.Quantize(weights, maxima, QuantMethod.W8A8Smooth, alpha), activation, output);
+        int8.Run(input, map, LayerQuantization.Calibrate(weights, maxima, smoothQuant: true, alpha).Apply(weights), activation, output);
         return new MethodErrors(fp32Error, naive, ErrorMetrics.Compare(output, reference));
     }
 

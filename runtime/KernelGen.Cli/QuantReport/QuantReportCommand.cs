@@ -59,8 +59,8 @@ internal static class QuantReportCommand
             var real = experiments.Real(voxels, studied, randomSeed);
             var policy = MixedPrecisionPolicy.Decide(
                 real.Select(l => l.BestSmooth.RelativeL2 < l.Errors.W8A8.RelativeL2
-                    ? new LayerMeasurement(l.Name, QuantMethod.W8A8Smooth, l.Search.BestAlpha, l.BestSmooth)
-                    : new LayerMeasurement(l.Name, QuantMethod.W8A8, 0, l.Errors.W8A8)),
+                    ? new LayerMeasurement(l.Name, l.BestSmoothScales, l.BestSmooth)
+                    : new LayerMeasurement(l.Name, l.Naive, l.Errors.W8A8)),
                 errorBudget);
 
             var data = new QuantReportData(session.Description, siteCount, shape, rows, alpha, cloud.Source, voxels.Count, real, policy, errorBudget);

@@ -131,7 +131,7 @@ internal static class QuantReportWriter
         // 4. Policy.
         md.AppendLine($"## 4. Mixed precision by measurement (budget: relative L2 ≤ {data.Budget:P1})");
         md.AppendLine();
-        md.AppendLine(Table(["layer", "decision", "why"], data.Policy.Select(d => new[] { d.Layer, MixedPrecisionPolicy.Describe(d.Method, d.Alpha), d.Reason })));
+        md.AppendLine(Table(["layer", "decision", "why"], data.Policy.Select(d => new[] { d.Layer, d.Describe(), d.Reason })));
         md.AppendLine();
 
         File.WriteAllText(Path.Combine(folder, "report.md"), md.ToString());

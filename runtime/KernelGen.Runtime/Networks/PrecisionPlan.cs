@@ -67,6 +67,15 @@ public sealed class PrecisionPlan
             $"static ({int8Nodes.Count} int8 nodes)");
     }
 
+    /// <summary>
+    /// The precision the plan gives the nodes it does not leave fp32: F32 for <see cref="Fp32"/>, F16 for
+    /// <see cref="Fp16"/>, W8A8 for dynamic and static int8 plans.
+    /// </summary>
+    public Precision TargetPrecision => _static is null ? _everyCapableNode : Precision.W8A8;
+
+    /// <summary>Whether dynamic W8A8 takes SmoothQuant factors (static plans carry theirs in each node's scales).</summary>
+    public bool SmoothQuant => _smoothQuant;
+
     /// <summary>What the plan is, in the CLI's words (fp32, fp16, w8a8, w8a8-smooth) or "static (N int8 nodes)".</summary>
     public string Name { get; }
 

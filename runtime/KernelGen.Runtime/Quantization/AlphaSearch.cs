@@ -70,7 +70,7 @@ public static class AlphaSearch
         var output = new float[sampledReference.Length];
         foreach (double alpha in grid)
         {
-            var quantized = LayerQuantizer.Quantize(weights, maxima, QuantMethod.W8A8Smooth, alpha);
+            var quantized = LayerQuantization.Calibrate(weights, maxima, smoothQuant: true, alpha).Apply(weights);
             runLayer(sample, quantized, output);
             curve.Add(new AlphaPoint(alpha, ErrorMetrics.Compare(output, sampledReference)));
         }

@@ -105,7 +105,7 @@ public sealed class QuantCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData(new[] { "--quant", "int4" }, "--quant 'int4' is not one of fp32, fp16, w8a8, w8a8-smooth")]
+    [InlineData(new[] { "--quant", "int4" }, "--quant must be fp32, fp16, w8a8 or w8a8-smooth, got 'int4'")]
     [InlineData(new[] { "--quant", "w8a8-smooth", "--alpha", "1.5" }, "--alpha 1.5 is outside [0, 1]")]
     [InlineData(new[] { "--quant", "w8a8", "--act-scale", "0" }, "--act-scale 0 must be positive and finite")]
     [InlineData(new[] { "--alpha", "0.3" }, "--alpha and --act-scale apply to --quant w8a8 or w8a8-smooth only")]

@@ -31,7 +31,7 @@ public sealed class AlphaSearchTests(CpuAcceleratorFixture fixture)
         // Spot-check one point independently: quantize at that alpha and compare.
         var point = result.Curve[7];
         var output = new float[reference.Length];
-        gemm.Run(input, map, LayerQuantizer.Quantize(weights, LayerQuantizer.ChannelMaxima(input.Features, 8), QuantMethod.W8A8Smooth, point.Alpha), Activation.Relu, output);
+        gemm.Run(input, map, LayerQuantization.Calibrate(weights, LayerQuantizer.ChannelMaxima(input.Features, 8), smoothQuant: true, point.Alpha).Apply(weights), Activation.Relu, output);
         Assert.Equal(ErrorMetrics.Compare(output, reference).RelativeL2, point.Error.RelativeL2, 12);
     }
 }

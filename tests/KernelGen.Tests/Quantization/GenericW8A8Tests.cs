@@ -21,7 +21,7 @@ public sealed class GenericW8A8Tests(CpuAcceleratorFixture fixture)
     {
         var (input, map, weights, random) = Layer(kind, cin: 7, cout: 9);
         var maxima = LayerQuantizer.ChannelMaxima(input.Features, input.Channels);
-        var quantized = LayerQuantizer.Quantize(weights, maxima, smooth ? QuantMethod.W8A8Smooth : QuantMethod.W8A8, alpha: 0.6);
+        var quantized = LayerQuantization.Calibrate(weights, maxima, smooth, alpha: 0.6).Apply(weights);
         var reference = Int8Reference.Conv(input, map, weights, quantized.ActivationScale, quantized.Smoothing, relu);
         Assert.Equal(reference.QuantizedWeights, quantized.Quantized);
         var output = Poison.Floats(map.OutputCount * 9);
@@ -33,7 +33,7 @@ public sealed class GenericW8A8Tests(CpuAcceleratorFixture fixture)
     public void Residual_is_added_before_the_relu()
     {
         var (input, map, weights, random) = Layer("subm", cin: 8, cout: 8);
-        var quantized = LayerQuantizer.Quantize(weights, LayerQuantizer.ChannelMaxima(input.Features, 8), QuantMethod.W8A8);
+        var quantized = LayerQuantization.Calibrate(weights, LayerQuantizer.ChannelMaxima(input.Features, 8), smoothQuant: false).Apply(weights);
         var residual = random.Normal(map.OutputCount * 8);
         var plain = Int8Reference.Conv(input, map, weights, quantized.ActivationScale, null, relu: false);
         var output = Poison.Floats(residual.Length);
@@ -52,7 +52,7 @@ public sealed class GenericW8A8Tests(CpuAcceleratorFixture fixture)
         // Layer A (fp32 in) writes int8 already quantized for layer B (its s_x and SmoothQuant factors); B reads them
         // as its quantized input. The chain must equal B's integer reference on A's re-quantized output.
         var (input, map, weightsA, random) = Layer("subm", cin: 8, cout: 12);
-        var a = LayerQuantizer.Quantize(weightsA, LayerQuantizer.ChannelMaxima(input.Features, 8), QuantMethod.W8A8);
+        var a = LayerQuantization.Calibrate(weightsA, LayerQuantizer.ChannelMaxima(input.Features, 8), smoothQuant: false).Apply(weightsA);
         var aReference = Int8Reference.Conv(input, map, weightsA, a.ActivationScale, null, relu: true);
 
         var weightsB = new ConvWeights(random.Normal(10 * 27 * 12), 10, Triple.All(3), 12, random.Normal(10));
@@ -61,7 +61,7 @@ public sealed class GenericW8A8Tests(CpuAcceleratorFixture fixture)
         {
             aMaxima[i % 12] = Math.Max(aMaxima[i % 12], (float)Math.Abs(aReference.Values[i]));
         }
-        var b = LayerQuantizer.Quantize(weightsB, aMaxima, QuantMethod.W8A8Smooth, alpha: 0.5);
+        var b = LayerQuantization.Calibrate(weightsB, aMaxima, smoothQuant: true, alpha: 0.5).Apply(weightsB);
 
         var int8 = new sbyte[map.OutputCount * 12];
         Array.Fill(int8, sbyte.MinValue);

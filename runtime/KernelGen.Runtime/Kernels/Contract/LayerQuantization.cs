@@ -33,9 +33,20 @@ public sealed record LayerQuantization(
         {
             throw new ArgumentException($"{channelMaxima.Length} channel maxima for a layer with Cin={weights.InChannels}");
         }
-        float[]? smoothing = smoothQuant ? SmoothQuant.Factors(channelMaxima, weights, alpha) : null;
+        float[]? smoothing = smoothQuant ? Quantization.SmoothQuant.Factors(channelMaxima, weights, alpha) : null;
         return new LayerQuantization(LayerQuantizer.ScaleOf(channelMaxima, smoothing), smoothing, smoothQuant ? alpha : null);
     }
+
+    /// <summary>Whether the layer runs W8A8 + SmoothQuant (it has smoothing factors) rather than naive W8A8.</summary>
+    public bool SmoothQuant => Smoothing is not null;
+
+    /// <summary>"W8A8", or "W8A8 + SmoothQuant (α = 0.50)" (the alpha when it is known).</summary>
+    public string Describe() =>
+        !SmoothQuant ? "W8A8" : Alpha is { } alpha ? $"W8A8 + SmoothQuant (α = {alpha:F2})" : "W8A8 + SmoothQuant";
+
+    /// <summary>The int8 weights, scales and packing these scales make of <paramref name="weights"/>.</summary>
+    public W8A8LayerWeights Apply(ConvWeights weights) =>
+        W8A8LayerWeights.Create(weights, ActivationScale, Smoothing, BiasCorrection, RoundedWeights);
 
     /// <summary>Scales taken on one input's features [N, Cin] (dynamic quantization, as <c>kernelgen conv --quant</c> does).</summary>
     public static LayerQuantization FromInput(ConvWeights weights, ReadOnlySpan<float> features, bool smoothQuant, double alpha = 0.5)

@@ -74,8 +74,7 @@ public sealed class LayerWeights
                 return hit;
             }
         }
-        var quantized = new LayerWeights(this, quantization, W8A8LayerWeights.Create(
-            Float, quantization.ActivationScale, quantization.Smoothing, quantization.BiasCorrection, quantization.RoundedWeights));
+        var quantized = new LayerWeights(this, quantization, quantization.Apply(Float));
         lock (_quantized)
         {
             _quantized.Insert(0, quantized);
