@@ -28,7 +28,7 @@ public class BackboneBenchmarks
     private NetworkPlan _plan = null!;
     private IReadOnlyDictionary<string, ConvWeights> _weights = null!;
     private IReadOnlyList<IConvKernel> _kernels = null!;
-    private PrecisionPlan _precision = PrecisionPlan.Fp32;
+    private PrecisionPlan _precision = PrecisionPlan.F32;
 
     [GlobalSetup]
     public void Setup()
@@ -39,12 +39,12 @@ public class BackboneBenchmarks
         _plan = _runner.Plan(network, BenchmarkInputs.NuScenesVoxels());
         _weights = NetworkWeights.Synthetic(network);
         var tuner = new LayerTuner(_session.Accelerator, new TuningCache(TuningCache.DefaultPath()));
-        var fp32Kernels = _runner.Tune(_plan, PrecisionPlan.Fp32, tuner);
+        var fp32Kernels = _runner.Tune(_plan, PrecisionPlan.F32, tuner);
         _kernels = fp32Kernels;
         if (Precision is "w8a8-naive" or "w8a8-smooth")
         {
             // Calibrate on the frame: each int8 node's fp32 input gives its channel maxima.
-            var fp32 = _runner.Run(_plan, _weights, fp32Kernels, PrecisionPlan.Fp32, keepOutputs: true);
+            var fp32 = _runner.Run(_plan, _weights, fp32Kernels, PrecisionPlan.F32, keepOutputs: true);
             var scales = _plan.Nodes.Where(n => n.Layer.Quantization == QuantMode.W8A8).ToDictionary(n => n.Node.Name, n =>
             {
                 var input = n.Node.From == SparseNetwork.InputName ? _plan.Input : fp32.Outputs[n.Node.From];

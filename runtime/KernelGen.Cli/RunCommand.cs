@@ -31,7 +31,7 @@ internal static class RunCommand
         {
             var dynamic = PrecisionPlan.Parse(parse.GetValue(quant)!);
             string? profilePath = parse.GetValue(profile);
-            if (profilePath is not null && dynamic != PrecisionPlan.Fp32)
+            if (profilePath is not null && dynamic != PrecisionPlan.F32)
             {
                 throw new ArgumentException("give --quant (scales from each scan) or --profile (calibrated static scales), not both");
             }

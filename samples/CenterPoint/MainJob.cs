@@ -110,8 +110,8 @@ internal static class MainJob
         {
             Step($"warning: {sensorWarning}");
         }
-        var naivePlan = profile.PlanFor(network, weights, ProfilePlan.NaiveAllInt8);
-        var smoothPlan = profile.PlanFor(network, weights, ProfilePlan.AllInt8);
+        var naivePlan = profile.NaiveAllInt8PlanFor(network, weights);
+        var smoothPlan = profile.AllInt8PlanFor(network, weights);
         var policyPlan = profile.PlanFor(network, weights);
 
         // 3. Tune every node group for fp32 and W8A8 on the held-out scan (or reuse the cache).
@@ -137,7 +137,7 @@ internal static class MainJob
                     console.MarkupLineInterpolated($"warning: {warning}");
                 }
             }
-            fp32Kernels = runner.Tune(plan, PrecisionPlan.Fp32, tuner, Tuned, _ => bar.Increment(1));
+            fp32Kernels = runner.Tune(plan, PrecisionPlan.F32, tuner, Tuned, _ => bar.Increment(1));
             int8Kernels = runner.Tune(plan, smoothPlan, tuner, Tuned, _ => bar.Increment(1));
         });
         double tuneSeconds = clock.Elapsed.TotalSeconds;
@@ -160,7 +160,7 @@ internal static class MainJob
         //    the median per node. One more run per plan keeps every node's output for the errors below.
         IReadOnlyList<IConvKernel> KernelsFor(PrecisionPlan precision) =>
             plan.Nodes.Select((node, i) => precision.IsInt8(node) ? int8Kernels[i] : fp32Kernels[i]).ToList();
-        var precisions = new[] { PrecisionPlan.Fp32, naivePlan, smoothPlan, policyPlan };
+        var precisions = new[] { PrecisionPlan.F32, naivePlan, smoothPlan, policyPlan };
         var kernelSets = precisions.Select(KernelsFor).ToList();
         var timed = precisions.Select(_ => new List<NetworkRun>()).ToList();
         for (int repeat = 0; repeat < 5; repeat++)

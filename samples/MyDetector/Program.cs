@@ -23,7 +23,7 @@ var plan = runner.Plan(network, voxels);
 var tuner = new LayerTuner(session.Accelerator, new TuningCache(TuningCache.DefaultPath()));
 Console.WriteLine($"{network.Network.Name}: {cloud.Count} points → {voxels.Count} voxels, {session.Description}");
 NetworkRun? reference = null;
-foreach (var precision in new[] { PrecisionPlan.Fp32, PrecisionPlan.DynamicW8A8(smoothQuant: true) })
+foreach (var precision in new[] { PrecisionPlan.F32, PrecisionPlan.DynamicW8A8(smoothQuant: true) })
 {
     var kernels = runner.Tune(plan, precision, tuner);
     var run = runner.Run(plan, weights, kernels, precision);

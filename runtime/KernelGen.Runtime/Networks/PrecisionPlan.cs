@@ -25,10 +25,10 @@ public sealed class PrecisionPlan
     }
 
     /// <summary>Every node in fp32.</summary>
-    public static PrecisionPlan Fp32 { get; } = new(null, Precision.F32, false, "fp32");
+    public static PrecisionPlan F32 { get; } = new(null, Precision.F32, false, "fp32");
 
     /// <summary>Every node whose layer has fp16 kernels in fp16 (operands rounded to fp16, fp32 sums and tensors), the others fp32.</summary>
-    public static PrecisionPlan Fp16 { get; } = new(null, Precision.F16, false, "fp16");
+    public static PrecisionPlan F16 { get; } = new(null, Precision.F16, false, "fp16");
 
     /// <summary>
     /// Every node whose layer has W8A8 kernels in W8A8 with scales from its own input on every run (dynamic), with
@@ -49,8 +49,8 @@ public sealed class PrecisionPlan
     /// </summary>
     public static PrecisionPlan Parse(string name) => name switch
     {
-        "fp32" => Fp32,
-        "fp16" => Fp16,
+        "fp32" => F32,
+        "fp16" => F16,
         "w8a8" => DynamicNaive,
         "w8a8-smooth" => DynamicSmooth,
         _ => throw new ArgumentException($"--quant must be {Names}, got '{name}'"),
@@ -68,8 +68,8 @@ public sealed class PrecisionPlan
     }
 
     /// <summary>
-    /// The precision the plan gives the nodes it does not leave fp32: F32 for <see cref="Fp32"/>, F16 for
-    /// <see cref="Fp16"/>, W8A8 for dynamic and static int8 plans.
+    /// The precision the plan gives the nodes it does not leave fp32: F32 for <see cref="F32"/>, F16 for
+    /// <see cref="F16"/>, W8A8 for dynamic and static int8 plans.
     /// </summary>
     public Precision TargetPrecision => _static is null ? _everyCapableNode : Precision.W8A8;
 

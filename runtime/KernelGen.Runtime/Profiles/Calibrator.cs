@@ -335,7 +335,7 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
     private (NetworkPlan Plan, NetworkRun Fp32) Fp32Run(SparseTensor voxels)
     {
         var plan = _runner.Plan(_network, voxels);
-        return (plan, _runner.Run(plan, _weights, _runner.Defaults(plan, PrecisionPlan.Fp32), PrecisionPlan.Fp32, keepOutputs: true));
+        return (plan, _runner.Run(plan, _weights, _runner.Defaults(plan, PrecisionPlan.F32), PrecisionPlan.F32, keepOutputs: true));
     }
 
     private static SparseTensor InputOf(NetworkPlan plan, NetworkRun fp32, string node)

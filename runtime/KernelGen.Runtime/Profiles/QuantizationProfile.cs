@@ -44,19 +44,6 @@ public sealed record LayerProfile(
     private static bool Same<T>(T[]? a, T[]? b) where T : IEquatable<T> => a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b);
 }
 
-/// <summary>Which precision plan of a profile: the policy's, or every int8-capable layer int8 (profile or naive scales).</summary>
-public enum ProfilePlan
-{
-    /// <summary>The precision policy's plan (what the profile deploys).</summary>
-    Policy,
-
-    /// <summary>Every int8-capable layer int8 with the profile's scales.</summary>
-    AllInt8,
-
-    /// <summary>Every int8-capable layer int8 with naive W8A8 scales (max |x| / 127, no SmoothQuant).</summary>
-    NaiveAllInt8,
-}
-
 /// <summary>The network output's agreement with fp32 on a set of scans: the worst scan and the mean.</summary>
 public sealed record OutputAgreement(double WorstCosine, double MeanCosine, double WorstSqnrDb, double MeanSqnrDb);
 
@@ -99,13 +86,17 @@ public sealed record QuantizationProfile(
     /// W8A8 kernels).
     /// </summary>
     public PrecisionPlan PlanFor(ValidatedNetwork network, IReadOnlyDictionary<string, ConvWeights> weights) =>
-        PlanFor(network, weights, ProfilePlan.Policy);
+        Plan(network, weights, entry => entry.Int8 ? entry.Quantization : null);
 
-    /// <summary>
-    /// The same for <paramref name="which"/> plan: the policy's, every int8-capable layer int8 with the profile's
-    /// scales, or every one with naive W8A8 scales (for comparisons).
-    /// </summary>
-    public PrecisionPlan PlanFor(ValidatedNetwork network, IReadOnlyDictionary<string, ConvWeights> weights, ProfilePlan which)
+    /// <summary>The same checks, every int8-capable layer int8 with the profile's scales (for comparisons).</summary>
+    public PrecisionPlan AllInt8PlanFor(ValidatedNetwork network, IReadOnlyDictionary<string, ConvWeights> weights) =>
+        Plan(network, weights, entry => entry.Quantization);
+
+    /// <summary>The same checks, every int8-capable layer int8 with naive W8A8 scales (max |x| / 127, no SmoothQuant).</summary>
+    public PrecisionPlan NaiveAllInt8PlanFor(ValidatedNetwork network, IReadOnlyDictionary<string, ConvWeights> weights) =>
+        Plan(network, weights, entry => entry.Naive);
+
+    private PrecisionPlan Plan(ValidatedNetwork network, IReadOnlyDictionary<string, ConvWeights> weights, Func<LayerProfile, LayerQuantization?> scalesOf)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(weights);
@@ -125,12 +116,7 @@ public sealed record QuantizationProfile(
             var node = network.Network.Nodes[i];
             var layer = network.Layers[i];
             var entry = Layers.FirstOrDefault(l => l.Node == node.Name) ?? throw new InvalidDataException($"the profile has no entry for node {node.Name}");
-            var quantization = which switch
-            {
-                ProfilePlan.Policy => entry.Int8 ? entry.Quantization : null,
-                ProfilePlan.AllInt8 => entry.Quantization,
-                _ => entry.Naive,
-            };
+            var quantization = scalesOf(entry);
             if (quantization is null)
             {
                 continue;

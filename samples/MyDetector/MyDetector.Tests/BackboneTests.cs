@@ -33,8 +33,8 @@ public sealed class BackboneTests
         var plan = runner.Plan(network, voxels);
         var weights = NetworkWeights.Synthetic(network);
 
-        var chosen = runner.Run(plan, weights, runner.Defaults(plan, PrecisionPlan.Fp32), PrecisionPlan.Fp32, keepOutputs: true);
-        var generic = runner.Run(plan, weights, network.Layers.Select(l => l.GenericKernel(Precision.F32)).ToList(), PrecisionPlan.Fp32, keepOutputs: true);
+        var chosen = runner.Run(plan, weights, runner.Defaults(plan, PrecisionPlan.F32), PrecisionPlan.F32, keepOutputs: true);
+        var generic = runner.Run(plan, weights, network.Layers.Select(l => l.GenericKernel(Precision.F32)).ToList(), PrecisionPlan.F32, keepOutputs: true);
         foreach (var node in network.Network.Nodes)
         {
             var error = OutputComparison.Of(chosen.Outputs[node.Name].Features, generic.Outputs[node.Name].Features.Select(v => (double)v).ToArray());

@@ -40,7 +40,7 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
         Assert.Equal(
             [new SpatialShape(21, 720, 720), new SpatialShape(11, 360, 360), new SpatialShape(5, 180, 180), new SpatialShape(2, 180, 180)],
             plan.Nodes.Where(n => n.Layer.Geometry.Kind == ConvKind.Sparse).Select(n => n.Map.OutputShape));
-        var run = runner.Run(plan, NetworkWeights.Synthetic(CenterPointLayers.Network), runner.Defaults(plan, PrecisionPlan.Fp32), PrecisionPlan.Fp32);
+        var run = runner.Run(plan, NetworkWeights.Synthetic(CenterPointLayers.Network), runner.Defaults(plan, PrecisionPlan.F32), PrecisionPlan.F32);
         var bev = CenterPointLayers.Bev(run.Output, out var shape);
         Assert.Equal([256, 180, 180], shape);
         Assert.Equal(256 * 180 * 180, bev.Length);
@@ -54,10 +54,10 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
         var weights = NetworkWeights.Synthetic(CenterPointLayers.Network, 7);
         using var runner = new NetworkRunner(fixture.Session.Accelerator);
         var plan = runner.Plan(CenterPointLayers.Network, voxels);
-        var defaults = runner.Defaults(plan, PrecisionPlan.Fp32);
+        var defaults = runner.Defaults(plan, PrecisionPlan.F32);
         Assert.All(defaults, k => Assert.Equal(KernelShape.CpuSimd, k.Shape)); // the CPU SIMD variants run without a tuning cache
-        var a = runner.Run(plan, weights, defaults, PrecisionPlan.Fp32, keepOutputs: true);
-        var b = runner.Run(plan, weights, plan.Nodes.Select(n => n.Layer.GenericKernel(Precision.F32)).ToList(), PrecisionPlan.Fp32, keepOutputs: true);
+        var a = runner.Run(plan, weights, defaults, PrecisionPlan.F32, keepOutputs: true);
+        var b = runner.Run(plan, weights, plan.Nodes.Select(n => n.Layer.GenericKernel(Precision.F32)).ToList(), PrecisionPlan.F32, keepOutputs: true);
         foreach (var node in plan.Nodes)
         {
             var error = ErrorMetrics.Compare(a.Outputs[node.Node.Name].Features, b.Outputs[node.Node.Name].Features);
@@ -73,9 +73,9 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
         var weights = NetworkWeights.Synthetic(network);
         using var runner = new NetworkRunner(fixture.Session.Accelerator);
         var plan = runner.Plan(network, voxels);
-        var fp32Kernels = runner.Defaults(plan, PrecisionPlan.Fp32);
+        var fp32Kernels = runner.Defaults(plan, PrecisionPlan.F32);
         var int8Kernels = runner.Defaults(plan, PrecisionPlan.DynamicW8A8(smoothQuant: true));
-        var fp32 = runner.Run(plan, weights, fp32Kernels, PrecisionPlan.Fp32, keepOutputs: true);
+        var fp32 = runner.Run(plan, weights, fp32Kernels, PrecisionPlan.F32, keepOutputs: true);
         var scales = new Dictionary<string, LayerQuantization>();
         for (int i = 0; i < plan.Nodes.Count; i++)
         {

@@ -22,7 +22,7 @@ public sealed class CalibratedWeightsTests(CpuAcceleratorFixture fixture)
         var weights = NetworkWeights.Calibrated(runner, network, scans, seed: 9);
         var draws = SyntheticDraw.Of(network, 9);
         var plans = scans.Select(s => runner.Plan(network, s)).ToList();
-        var runs = plans.Select(p => runner.Run(p, weights, runner.Defaults(p, PrecisionPlan.Fp32), PrecisionPlan.Fp32, keepOutputs: true)).ToList();
+        var runs = plans.Select(p => runner.Run(p, weights, runner.Defaults(p, PrecisionPlan.F32), PrecisionPlan.F32, keepOutputs: true)).ToList();
         for (int i = 0; i < network.Layers.Count; i++)
         {
             var node = network.Network.Nodes[i];
@@ -61,7 +61,7 @@ public sealed class CalibratedWeightsTests(CpuAcceleratorFixture fixture)
         }
         // The random statistics' activations grow layer by layer; the calibrated ones stay at a trained network's scale.
         var random = NetworkWeights.Synthetic(network, 9);
-        var randomRun = runner.Run(plans[0], random, runner.Defaults(plans[0], PrecisionPlan.Fp32), PrecisionPlan.Fp32);
+        var randomRun = runner.Run(plans[0], random, runner.Defaults(plans[0], PrecisionPlan.F32), PrecisionPlan.F32);
         float calibratedMax = runs[0].Output.Features.Max(), randomMax = randomRun.Output.Features.Max();
         Assert.True(calibratedMax < 60, $"calibrated weights: output max {calibratedMax}");
         Assert.True(randomMax > 4 * calibratedMax, $"random statistics: output max {randomMax} against calibrated {calibratedMax}");

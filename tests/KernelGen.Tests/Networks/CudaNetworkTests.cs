@@ -34,12 +34,12 @@ public sealed class CudaNetworkTests(CudaAcceleratorFixture fixture) : IDisposab
         using var cpu = KernelGen.Accelerators.AcceleratorSession.Open(KernelGen.Accelerators.AcceleratorChoice.Cpu);
         using var cpuRunner = new NetworkRunner(cpu.Accelerator);
         var cpuPlan = cpuRunner.Plan(network, voxels);
-        var reference = cpuRunner.Run(cpuPlan, weights, cpuPlan.Nodes.Select(n => n.Layer.GenericKernel(Precision.F32)).ToList(), PrecisionPlan.Fp32, keepOutputs: true);
+        var reference = cpuRunner.Run(cpuPlan, weights, cpuPlan.Nodes.Select(n => n.Layer.GenericKernel(Precision.F32)).ToList(), PrecisionPlan.F32, keepOutputs: true);
 
         using var runner = new NetworkRunner(fixture.Session!.Accelerator);
         var plan = runner.Plan(network, voxels);
         var tuner = new LayerTuner(fixture.Session.Accelerator, new TuningCache(Path.Combine(_folder, "tuning.json")), options: new TuningOptions(Warmup: 1, Repeats: 3));
-        foreach (var precision in new[] { PrecisionPlan.Fp32, PrecisionPlan.Fp16, PrecisionPlan.DynamicW8A8(smoothQuant: true) })
+        foreach (var precision in new[] { PrecisionPlan.F32, PrecisionPlan.F16, PrecisionPlan.DynamicW8A8(smoothQuant: true) })
         {
             var kernels = runner.Tune(plan, precision, tuner);
             Assert.All(kernels, k => Assert.Equal(KernelDevice.AnyAccelerator, k.Capabilities.Device));
@@ -49,13 +49,13 @@ public sealed class CudaNetworkTests(CudaAcceleratorFixture fixture) : IDisposab
             {
                 string name = node.Node.Name;
                 Assert.True(host.Outputs[name].Features.AsSpan().SequenceEqual(resident.Outputs[name].Features), $"{model} {precision} {name}: device-resident and host-array runs differ");
-                if (precision == PrecisionPlan.Fp32)
+                if (precision == PrecisionPlan.F32)
                 {
                     var error = OutputComparison.Of(resident.Outputs[name].Features, reference.Outputs[name].Features.Select(v => (double)v).ToArray());
                     Assert.True(error.RelativeL2Error <= 1e-5, $"{model} {name}: relative L2 {error.RelativeL2Error} against the generic fp32 path ({resident.Nodes.Single(n => n.Node == name).Kernel})");
                 }
             }
-            if (precision == PrecisionPlan.Fp16)
+            if (precision == PrecisionPlan.F16)
             {
                 // fp16 operands, fp32 sums: the output keeps about three decimal digits through the 21 layers.
                 Assert.All(plan.Nodes.Zip(kernels), n => Assert.Equal(Precision.F16, n.Second.Capabilities.Precision));

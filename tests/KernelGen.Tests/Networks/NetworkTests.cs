@@ -139,16 +139,16 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
         var weights = NetworkWeights.Synthetic(network);
 
         var generic = plan.Nodes.Select(n => n.Layer.GenericKernel(Precision.F32)).ToList();
-        var reference = runner.Run(plan, weights, generic, PrecisionPlan.Fp32, keepOutputs: true);
+        var reference = runner.Run(plan, weights, generic, PrecisionPlan.F32, keepOutputs: true);
 
         var tuner = new LayerTuner(accelerator, new TuningCache(Path.Combine(_folder, "tuning.json")), options: new TuningOptions(Warmup: 0, Repeats: 1))
         {
             TuneRows = 256, ProbeRows = 16,
         };
         int tunings = 0;
-        var tuned = runner.Tune(plan, PrecisionPlan.Fp32, tuner, (_, _) => tunings++);
+        var tuned = runner.Tune(plan, PrecisionPlan.F32, tuner, (_, _) => tunings++);
         Assert.InRange(tunings, 1, plan.Nodes.Count);
-        var run = runner.Run(plan, weights, tuned, PrecisionPlan.Fp32, keepOutputs: true);
+        var run = runner.Run(plan, weights, tuned, PrecisionPlan.F32, keepOutputs: true);
         foreach (var node in plan.Nodes)
         {
             var error = OutputComparison.Of(run.Outputs[node.Node.Name].Features, reference.Outputs[node.Node.Name].Features.Select(v => (double)v).ToArray());
@@ -231,7 +231,7 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
         using var runner = new NetworkRunner(fixture.Session.Accelerator);
         var plan = runner.Plan(network, new RandomSparse(11).Tensor(new SpatialShape(41, 24, 24), 5, density: 0.01));
         var weights = NetworkWeights.Synthetic(network);
-        var fp32 = runner.Run(plan, weights, runner.Defaults(plan, PrecisionPlan.Fp32), PrecisionPlan.Fp32, keepOutputs: true);
+        var fp32 = runner.Run(plan, weights, runner.Defaults(plan, PrecisionPlan.F32), PrecisionPlan.F32, keepOutputs: true);
         var precision = PrecisionPlan.Static(plan.Nodes.Where(n => n.Layer.HasW8A8).ToDictionary(n => n.Node.Name, n =>
         {
             var input = n.Node.From == SparseNetwork.InputName ? plan.Input : fp32.Outputs[n.Node.From];
@@ -264,7 +264,7 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
         using var runner = new NetworkRunner(fixture.Session.Accelerator);
         var plan = runner.Plan(network, new RandomSparse().Tensor(new SpatialShape(41, 24, 24), 5, density: 0.02));
         var weights = NetworkWeights.Synthetic(network);
-        var fp32 = runner.Run(plan, weights, runner.Defaults(plan, PrecisionPlan.Fp32), PrecisionPlan.Fp32, keepOutputs: true);
+        var fp32 = runner.Run(plan, weights, runner.Defaults(plan, PrecisionPlan.F32), PrecisionPlan.F32, keepOutputs: true);
         var scales = plan.Nodes.Where(n => n.Layer.HasW8A8).ToDictionary(n => n.Node.Name, n =>
         {
             var input = n.Node.From == SparseNetwork.InputName ? plan.Input : fp32.Outputs[n.Node.From];
@@ -313,14 +313,14 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
         using var runner = new NetworkRunner(fixture.Session.Accelerator);
         var plan = runner.Plan(network, new RandomSparse().Tensor(new SpatialShape(41, 24, 24), 5, density: 0.01));
         var weights = NetworkWeights.Synthetic(network);
-        var fp32 = runner.Run(plan, weights, runner.Defaults(plan, PrecisionPlan.Fp32), PrecisionPlan.Fp32);
-        var defaults = runner.Defaults(plan, PrecisionPlan.Fp16);
+        var fp32 = runner.Run(plan, weights, runner.Defaults(plan, PrecisionPlan.F32), PrecisionPlan.F32);
+        var defaults = runner.Defaults(plan, PrecisionPlan.F16);
         Assert.All(defaults, k => Assert.Equal(GenericConvKernel.F16Name, k.Name));
-        var host = runner.Run(plan, weights, defaults, PrecisionPlan.Fp16, deviceResident: false);
+        var host = runner.Run(plan, weights, defaults, PrecisionPlan.F16, deviceResident: false);
         Assert.All(host.Nodes, n => Assert.Equal(Precision.F16, n.Precision));
         var error = ErrorMetrics.Compare(host.Output.Features, fp32.Output.Features.Select(v => (double)v).ToArray());
         Assert.True(error.Cosine >= 0.9999 && error.Cosine < 1, $"fp16 output cosine {error.Cosine} against fp32");
-        var resident = runner.Run(plan, weights, defaults, PrecisionPlan.Fp16, deviceResident: true);
+        var resident = runner.Run(plan, weights, defaults, PrecisionPlan.F16, deviceResident: true);
         Assert.Equal(host.Output.Features, resident.Output.Features);
     }
 
@@ -348,7 +348,7 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
         NetworkRun Run(params PointCloud[] clouds)
         {
             var plan = runner.Plan(network, Voxelizer.Voxelize(clouds, network.Voxels).Tensor);
-            return runner.Run(plan, weights, runner.Defaults(plan, PrecisionPlan.Fp32), PrecisionPlan.Fp32);
+            return runner.Run(plan, weights, runner.Defaults(plan, PrecisionPlan.F32), PrecisionPlan.F32);
         }
         var batch = Run(a, b);
         Assert.Equal(2, batch.Output.BatchSize);
