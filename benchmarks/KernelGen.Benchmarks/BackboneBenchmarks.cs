@@ -45,7 +45,7 @@ public class BackboneBenchmarks
         {
             // Calibrate on the frame: each int8 node's fp32 input gives its channel maxima.
             var fp32 = _runner.Run(_plan, _weights, fp32Kernels, PrecisionPlan.F32, keepOutputs: true);
-            var scales = _plan.Nodes.Where(n => n.Layer.Quantization == QuantMode.W8A8).ToDictionary(n => n.Node.Name, n =>
+            var scales = _plan.Nodes.Where(n => n.Layer.HasW8A8).ToDictionary(n => n.Node.Name, n =>
             {
                 var input = n.Node.From == SparseNetwork.InputName ? _plan.Input : fp32.Outputs[n.Node.From];
                 return LayerQuantization.Calibrate(_weights[n.Node.Name], LayerQuantizer.ChannelMaxima(input.Features, input.Channels), Precision == "w8a8-smooth" && n.Layer.SmoothQuant, 0.5);

@@ -29,7 +29,7 @@ public class GeneratorBenchmarks
             [SparseConv3d(InChannels = {{16 * (1 + i % 4)}}, OutChannels = {{32 * (1 + i % 3)}}, Kind = ConvKind.Sparse, Kernel = 3, Stride = 2, Padding = 1, Bias = true, Activation = Activation.Relu)]
             [Tile(BlockM = 64, BlockN = 32, BlockK = 16)]
             [Tile(BlockM = 128, BlockN = 64, BlockK = 32)]
-            [Quantize(QuantMode.W8A8, SmoothQuant = true)]
+            [Quantize(Precision.W8A8, SmoothQuant = true)]
             public partial class Layer{{i}} { }
             """));
         var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)

@@ -24,7 +24,8 @@ public sealed partial class ConvKernelGenerator
     private static readonly (int M, int N, int K) DefaultTile = (64, 32, 16);
     private static readonly string[] ConvKinds = ["SubManifold", "Sparse", "Inverse"];
     private static readonly string[] Activations = ["None", "Relu"];
-    private static readonly string[] QuantModes = ["None", "W8A8", "Fp16", "W8A8 | QuantMode.Fp16"];
+    // The runtime's Precision, by value (the generator cannot reference the runtime).
+    private static readonly string[] Precisions = ["F32", "W8A8", "F16"];
 
     internal static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -185,26 +186,30 @@ public sealed partial class ConvKernelGenerator
         {
             return new QuantModel(false, false, 0.5, false);
         }
-        int mode = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is int m ? m : 0;
-        if (mode < 0 || mode >= QuantModes.Length)
+        // params Precision[]: one array argument (empty for [Quantize()], which asks for nothing besides fp32).
+        var given = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Kind == TypedConstantKind.Array
+            ? attribute.ConstructorArguments[0].Values.Select(v => v.Value is int p ? p : -1).ToList()
+            : [];
+        foreach (int value in given.Where(v => v < 0 || v >= Precisions.Length))
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadEnum, location, name, "Quantize mode", mode, "QuantMode." + string.Join(", QuantMode.", QuantModes)));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadEnum, location, name, "Quantize precision", value, "Precision." + string.Join(", Precision.", Precisions)));
             return null;
         }
+        bool w8a8 = given.Contains(1), fp16 = given.Contains(2);
         var args = attribute.NamedArguments.ToDictionary(a => a.Key, a => a.Value);
         bool smooth = args.TryGetValue("SmoothQuant", out var s) && s.Value is true;
         double alpha = args.TryGetValue("Alpha", out var a) && a.Value is double d ? d : 0.5;
         bool acceptPadding = args.TryGetValue("AcceptChannelPadding", out var p) && p.Value is true;
-        if (smooth && (mode & 1) == 0)
+        if (smooth && !w8a8)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SmoothQuantWithoutW8A8, location, name, "QuantMode." + QuantModes[mode]));
+            string asked = given.Count == 0 ? "none" : string.Join(", ", given.Select(v => "Precision." + Precisions[v]));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SmoothQuantWithoutW8A8, location, name, asked));
         }
         if (!(alpha >= 0 && alpha <= 1))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AlphaOutOfRange, location, name, alpha.ToString(CultureInfo.InvariantCulture)));
         }
-        bool w8a8 = (mode & 1) != 0;
-        return new QuantModel(w8a8, smooth && w8a8, alpha, acceptPadding, Fp16: (mode & 2) != 0);
+        return new QuantModel(w8a8, smooth && w8a8, alpha, acceptPadding, Fp16: fp16);
     }
 
     private static List<VariantModel> ReadVariants(

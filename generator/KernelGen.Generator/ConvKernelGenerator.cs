@@ -5,7 +5,7 @@ namespace KernelGen.Generator;
 
 /// <summary>
 /// Turns <c>[SparseConv3d]</c> partial classes into specialized ILGPU implicit-GEMM kernels: one fp32 (and, with
-/// <c>[Quantize(QuantMode.W8A8)]</c>, one W8A8) pair of kernels (GPU-style and barrier-free) per <c>[Tile]</c>, a
+/// <c>[Quantize(Precision.W8A8)]</c>, one W8A8) pair of kernels (GPU-style and barrier-free) per <c>[Tile]</c>, a
 /// variant table, weight packing and registration with the runtime.
 /// </summary>
 /// <remarks>

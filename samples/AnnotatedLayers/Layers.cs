@@ -7,7 +7,7 @@ namespace KernelGen.Samples;
               Bias = true, Activation = Activation.Relu)]
 [Tile(BlockM = 64, BlockN = 32, BlockK = 16)]
 [Tile(BlockM = 128, BlockN = 64, BlockK = 32)]
-[Quantize(QuantMode.W8A8, SmoothQuant = true)]
+[Quantize(Precision.W8A8, SmoothQuant = true)]
 public partial class Conv3Down
 {
 }
@@ -16,7 +16,7 @@ public partial class Conv3Down
 [SparseConv3d(InChannels = 128, OutChannels = 128, Kind = ConvKind.Sparse, KernelPerAxis = new[] { 3, 1, 1 },
               StridePerAxis = new[] { 2, 1, 1 }, Padding = 0, Bias = true, Activation = Activation.Relu)]
 [Tile(BlockM = 64, BlockN = 64, BlockK = 32)]
-[Quantize(QuantMode.W8A8)]
+[Quantize(Precision.W8A8)]
 public partial class ExtraConv
 {
 }

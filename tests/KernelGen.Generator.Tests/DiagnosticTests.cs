@@ -40,20 +40,22 @@ public sealed class DiagnosticTests
           "[Tile(BlockM = 256, BlockN = 64, BlockK = 64)] on 'L': the F32 kernel needs 82028 bytes of shared memory per group, over the 49152-byte (48 KB) limit" },
         { Layer($"[SparseConv3d(InChannels = 8, OutChannels = 8)] {Tile} {Tile}"), "KGEN0012",
           "[Tile(BlockM = 32, BlockN = 16, BlockK = 16)] on 'L' appears more than once" },
-        { Layer($"[SparseConv3d(InChannels = 5, OutChannels = 8)] {Tile} [Quantize(QuantMode.W8A8)]"), "KGEN0013",
-          "[Quantize(QuantMode.W8A8)] on 'L': int8 kernels pack input channels in groups of 4, so InChannels = 5 is zero-padded to 8 and 38% of the int8 work is padding; give the layer 8 input channels, keep it fp32, or accept it with [Quantize(..., AcceptChannelPadding = true)]" },
-        { Layer($"[SparseConv3d(InChannels = 8, OutChannels = 8)] {Tile} [Quantize(QuantMode.None, SmoothQuant = true)]"), "KGEN0014",
-          "[Quantize] on 'L': SmoothQuant = true needs QuantMode.W8A8, but the mode is QuantMode.None" },
-        { Layer($"[SparseConv3d(InChannels = 8, OutChannels = 8)] {Tile} [Quantize(QuantMode.W8A8, SmoothQuant = true, Alpha = 1.5)]"), "KGEN0015",
+        { Layer($"[SparseConv3d(InChannels = 5, OutChannels = 8)] {Tile} [Quantize(Precision.W8A8)]"), "KGEN0013",
+          "[Quantize(Precision.W8A8)] on 'L': int8 kernels pack input channels in groups of 4, so InChannels = 5 is zero-padded to 8 and 38% of the int8 work is padding; give the layer 8 input channels, keep it fp32, or accept it with [Quantize(..., AcceptChannelPadding = true)]" },
+        { Layer($"[SparseConv3d(InChannels = 8, OutChannels = 8)] {Tile} [Quantize(SmoothQuant = true)]"), "KGEN0014",
+          "[Quantize] on 'L': SmoothQuant = true needs Precision.W8A8, but the precisions asked for are none" },
+        { Layer($"[SparseConv3d(InChannels = 8, OutChannels = 8)] {Tile} [Quantize(Precision.W8A8, SmoothQuant = true, Alpha = 1.5)]"), "KGEN0015",
           "[Quantize] on 'L': Alpha = 1.5 is outside [0, 1]" },
-        { Layer($"[SparseConv3d(InChannels = 4096, OutChannels = 8, Kernel = 5)] [Tile(BlockM = 16, BlockN = 8, BlockK = 8)] [Quantize(QuantMode.W8A8)]"), "KGEN0016",
-          "[Quantize(QuantMode.W8A8)] on 'L': K = 125 offsets × 4096 padded input channels × 127² can reach 8258048000, over int32's 2147483647" },
+        { Layer($"[SparseConv3d(InChannels = 4096, OutChannels = 8, Kernel = 5)] [Tile(BlockM = 16, BlockN = 8, BlockK = 8)] [Quantize(Precision.W8A8)]"), "KGEN0016",
+          "[Quantize(Precision.W8A8)] on 'L': K = 125 offsets × 4096 padded input channels × 127² can reach 8258048000, over int32's 2147483647" },
         { Layer("[SparseConv3d(InChannels = 8, OutChannels = 8)]"), "KGEN0017",
           "'L' has no [Tile] attribute; generating the default tile BlockM = 64, BlockN = 32, BlockK = 16" },
         { Layer("[SparseConv3d(InChannels = 8, OutChannels = 8)] [Tile(BlockM = 256, BlockN = 256, BlockK = 4)]"), "KGEN0018",
           "[Tile(BlockM = 256, BlockN = 256, BlockK = 4)] on 'L': each of the 16 × 16 threads would hold a 16 × 16 register tile, over the limit of 64 accumulators" },
         { Layer($"[SparseConv3d(InChannels = 8, OutChannels = 8, Kind = (ConvKind)7)] {Tile}"), "KGEN0019",
           "'L': Kind = 7 is not a defined value; use one of ConvKind.SubManifold, ConvKind.Sparse, ConvKind.Inverse" },
+        { Layer($"[SparseConv3d(InChannels = 8, OutChannels = 8)] {Tile} [Quantize(Precision.F16, (Precision)9)]"), "KGEN0019",
+          "'L': Quantize precision = 9 is not a defined value; use one of Precision.F32, Precision.W8A8, Precision.F16" },
     };
 
     [Theory]
@@ -74,7 +76,7 @@ public sealed class DiagnosticTests
     [Fact]
     public void Padding_accepted_on_the_layer_is_not_a_warning_and_the_layer_still_gets_int8_kernels()
     {
-        var (result, output) = GeneratorHarness.Run(Layer($"[SparseConv3d(InChannels = 5, OutChannels = 8)] {Tile} [Quantize(QuantMode.W8A8, AcceptChannelPadding = true)]"));
+        var (result, output) = GeneratorHarness.Run(Layer($"[SparseConv3d(InChannels = 5, OutChannels = 8)] {Tile} [Quantize(Precision.W8A8, AcceptChannelPadding = true)]"));
         Assert.Empty(GeneratorHarness.AllDiagnostics(result, output));
         Assert.Contains(result.GeneratedSources, s => s.HintName.Contains("CpuW8A8_", StringComparison.Ordinal));
     }

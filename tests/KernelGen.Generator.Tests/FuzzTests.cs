@@ -68,9 +68,11 @@ public sealed class FuzzTests
         if (random.Next(3) > 0)
         {
             string alpha = (random.Next(12) == 0 ? random.NextDouble() * 4 - 2 : random.NextDouble()).ToString("0.##", CultureInfo.InvariantCulture);
-            int mode = Mostly([0, 1, 1], [4]);
-            bool smooth = mode == 1 ? random.Next(2) == 0 : random.Next(12) == 0;
-            attributes.AppendLine($"[Quantize((QuantMode)({mode}), SmoothQuant = {(smooth ? "true" : "false")}, Alpha = {alpha})]");
+            // Precision values: none, W8A8, W8A8 and F16, or an undefined one.
+            int mode = Mostly([0, 1, 1, 3], [4]);
+            bool smooth = mode is 1 or 3 ? random.Next(2) == 0 : random.Next(12) == 0;
+            string precisions = mode switch { 0 => "", 1 => "Precision.W8A8, ", 3 => "Precision.W8A8, Precision.F16, ", _ => $"(Precision)({mode}), " };
+            attributes.AppendLine($"[Quantize({precisions}SmoothQuant = {(smooth ? "true" : "false")}, Alpha = {alpha})]");
         }
         string declaration = random.Next(24) switch
         {

@@ -11,7 +11,7 @@ public sealed class IncrementalityTests
         namespace Demo;
         [SparseConv3d(InChannels = 16, OutChannels = 32, Kind = ConvKind.Sparse, Stride = 2, Padding = 1)]
         [Tile(BlockM = 32, BlockN = 16, BlockK = 16)]
-        [Quantize(QuantMode.W8A8)]
+        [Quantize(Precision.W8A8)]
         public partial class Down { }
         """;
 

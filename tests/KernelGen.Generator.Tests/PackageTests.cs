@@ -54,7 +54,7 @@ public sealed class PackageTests : IDisposable
 
             [SparseConv3d(InChannels = 8, OutChannels = 16, Kind = ConvKind.Sparse, Stride = 2, Padding = 1)]
             [Tile(BlockM = 32, BlockN = 16, BlockK = 8)]
-            [Quantize(QuantMode.W8A8)]
+            [Quantize(Precision.W8A8)]
             public partial class Down { }
             """);
 

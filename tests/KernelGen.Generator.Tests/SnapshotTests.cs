@@ -35,7 +35,7 @@ public sealed class SnapshotTests
         [SparseConv3d(InChannels = 128, OutChannels = 128, Kind = ConvKind.Sparse, KernelPerAxis = new[] { 3, 1, 1 },
                       StridePerAxis = new[] { 2, 1, 1 }, Bias = true, Activation = Activation.Relu)]
         [Tile(BlockM = 64, BlockN = 64, BlockK = 32)]
-        [Quantize(QuantMode.W8A8 | QuantMode.Fp16, SmoothQuant = true, Alpha = 0.5)]
+        [Quantize(Precision.W8A8, Precision.F16, SmoothQuant = true, Alpha = 0.5)]
         internal partial class ExtraConv
         {
         }

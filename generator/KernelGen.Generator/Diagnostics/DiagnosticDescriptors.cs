@@ -62,11 +62,11 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor W8A8ChannelPadding = Warning("KGEN0013",
         "W8A8 input channels are padded",
-        "[Quantize(QuantMode.W8A8)] on '{0}': int8 kernels pack input channels in groups of 4, so InChannels = {1} is zero-padded to {2} and {3}% of the int8 work is padding; give the layer {2} input channels, keep it fp32, or accept it with [Quantize(..., AcceptChannelPadding = true)]");
+        "[Quantize(Precision.W8A8)] on '{0}': int8 kernels pack input channels in groups of 4, so InChannels = {1} is zero-padded to {2} and {3}% of the int8 work is padding; give the layer {2} input channels, keep it fp32, or accept it with [Quantize(..., AcceptChannelPadding = true)]");
 
     public static readonly DiagnosticDescriptor SmoothQuantWithoutW8A8 = Error("KGEN0014",
         "SmoothQuant needs W8A8",
-        "[Quantize] on '{0}': SmoothQuant = true needs QuantMode.W8A8, but the mode is {1}; SmoothQuant only matters for int8 activations");
+        "[Quantize] on '{0}': SmoothQuant = true needs Precision.W8A8, but the precisions asked for are {1}; SmoothQuant only matters for int8 activations");
 
     public static readonly DiagnosticDescriptor AlphaOutOfRange = Error("KGEN0015",
         "SmoothQuant alpha out of range",
@@ -74,7 +74,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor AccumulatorOverflow = Error("KGEN0016",
         "int32 accumulator could overflow",
-        "[Quantize(QuantMode.W8A8)] on '{0}': K = {1} offsets × {2} padded input channels × 127² can reach {3}, over int32's 2147483647; reduce the kernel or the channels, or keep the layer fp32");
+        "[Quantize(Precision.W8A8)] on '{0}': K = {1} offsets × {2} padded input channels × 127² can reach {3}, over int32's 2147483647; reduce the kernel or the channels, or keep the layer fp32");
 
     public static readonly DiagnosticDescriptor NoTiles = Warning("KGEN0017",
         "No tile configuration",

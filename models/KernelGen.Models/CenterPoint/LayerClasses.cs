@@ -13,56 +13,56 @@ namespace KernelGen.Models.CenterPoint;
 [SparseConv3d(InChannels = 5, OutChannels = 16, Kernel = 3, Padding = 1, Bias = true, Activation = Activation.Relu)]
 [Tile(BlockM = 64, BlockN = 16, BlockK = 8)]
 [Tile(BlockM = 128, BlockN = 16, BlockK = 8)]
-[Quantize(QuantMode.W8A8 | QuantMode.Fp16, SmoothQuant = true, AcceptChannelPadding = true)]
+[Quantize(Precision.W8A8, Precision.F16, SmoothQuant = true, AcceptChannelPadding = true)]
 public partial class ConvInput { }
 
 [SparseConv3d(InChannels = 16, OutChannels = 16, Kernel = 3, Padding = 1, Bias = true, Activation = Activation.Relu)]
 [Tile(BlockM = 64, BlockN = 16, BlockK = 16)]
 [Tile(BlockM = 128, BlockN = 16, BlockK = 16)]
-[Quantize(QuantMode.W8A8 | QuantMode.Fp16, SmoothQuant = true)]
+[Quantize(Precision.W8A8, Precision.F16, SmoothQuant = true)]
 public partial class Subm16 { }
 
 [SparseConv3d(InChannels = 16, OutChannels = 32, Kind = ConvKind.Sparse, Kernel = 3, Stride = 2, Padding = 1, Bias = true, Activation = Activation.Relu)]
 [Tile(BlockM = 64, BlockN = 32, BlockK = 16)]
 [Tile(BlockM = 128, BlockN = 32, BlockK = 16)]
-[Quantize(QuantMode.W8A8 | QuantMode.Fp16, SmoothQuant = true)]
+[Quantize(Precision.W8A8, Precision.F16, SmoothQuant = true)]
 public partial class Down16To32 { }
 
 [SparseConv3d(InChannels = 32, OutChannels = 32, Kernel = 3, Padding = 1, Bias = true, Activation = Activation.Relu)]
 [Tile(BlockM = 64, BlockN = 32, BlockK = 16)]
 [Tile(BlockM = 128, BlockN = 32, BlockK = 32)]
-[Quantize(QuantMode.W8A8 | QuantMode.Fp16, SmoothQuant = true)]
+[Quantize(Precision.W8A8, Precision.F16, SmoothQuant = true)]
 public partial class Subm32 { }
 
 [SparseConv3d(InChannels = 32, OutChannels = 64, Kind = ConvKind.Sparse, Kernel = 3, Stride = 2, Padding = 1, Bias = true, Activation = Activation.Relu)]
 [Tile(BlockM = 64, BlockN = 32, BlockK = 16)]
 [Tile(BlockM = 128, BlockN = 64, BlockK = 32)]
-[Quantize(QuantMode.W8A8 | QuantMode.Fp16, SmoothQuant = true)]
+[Quantize(Precision.W8A8, Precision.F16, SmoothQuant = true)]
 public partial class Down32To64 { }
 
 [SparseConv3d(InChannels = 64, OutChannels = 64, Kernel = 3, Padding = 1, Bias = true, Activation = Activation.Relu)]
 [Tile(BlockM = 64, BlockN = 32, BlockK = 16)]
 [Tile(BlockM = 128, BlockN = 64, BlockK = 32)]
-[Quantize(QuantMode.W8A8 | QuantMode.Fp16, SmoothQuant = true)]
+[Quantize(Precision.W8A8, Precision.F16, SmoothQuant = true)]
 public partial class Subm64 { }
 
 [SparseConv3d(InChannels = 64, OutChannels = 128, Kind = ConvKind.Sparse, Kernel = 3, Stride = 2, PaddingPerAxis = new[] { 0, 1, 1 }, Bias = true, Activation = Activation.Relu)]
 [Tile(BlockM = 64, BlockN = 32, BlockK = 16)]
 [Tile(BlockM = 128, BlockN = 64, BlockK = 32)]
 [Tile(BlockM = 64, BlockN = 128, BlockK = 32)]
-[Quantize(QuantMode.W8A8 | QuantMode.Fp16, SmoothQuant = true)]
+[Quantize(Precision.W8A8, Precision.F16, SmoothQuant = true)]
 public partial class Down64To128 { }
 
 [SparseConv3d(InChannels = 128, OutChannels = 128, Kernel = 3, Padding = 1, Bias = true, Activation = Activation.Relu)]
 [Tile(BlockM = 64, BlockN = 32, BlockK = 16)]
 [Tile(BlockM = 128, BlockN = 64, BlockK = 32)]
 [Tile(BlockM = 64, BlockN = 128, BlockK = 32)]
-[Quantize(QuantMode.W8A8 | QuantMode.Fp16, SmoothQuant = true)]
+[Quantize(Precision.W8A8, Precision.F16, SmoothQuant = true)]
 public partial class Subm128 { }
 
 [SparseConv3d(InChannels = 128, OutChannels = 128, Kind = ConvKind.Sparse, KernelPerAxis = new[] { 3, 1, 1 }, StridePerAxis = new[] { 2, 1, 1 }, Bias = true, Activation = Activation.Relu)]
 [Tile(BlockM = 64, BlockN = 32, BlockK = 16)]
 [Tile(BlockM = 128, BlockN = 64, BlockK = 32)]
 [Tile(BlockM = 64, BlockN = 128, BlockK = 32)]
-[Quantize(QuantMode.W8A8 | QuantMode.Fp16, SmoothQuant = true)]
+[Quantize(Precision.W8A8, Precision.F16, SmoothQuant = true)]
 public partial class ExtraConv { }

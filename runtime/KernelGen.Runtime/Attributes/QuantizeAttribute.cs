@@ -1,18 +1,21 @@
 namespace KernelGen;
 
-/// <summary>Asks for quantized kernels besides the fp32 ones.</summary>
+/// <summary>
+/// Asks for kernels in other precisions besides the fp32 ones, e.g. <c>[Quantize(Precision.W8A8, Precision.F16,
+/// SmoothQuant = true)]</c>.
+/// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class QuantizeAttribute : Attribute
 {
-    /// <summary>Creates the attribute for <paramref name="mode"/>.</summary>
-    public QuantizeAttribute(QuantMode mode) => Mode = mode;
+    /// <summary>Creates the attribute for <paramref name="precisions"/> (F32 may be listed; it is always there).</summary>
+    public QuantizeAttribute(params Precision[] precisions) => Precisions = precisions ?? [];
 
-    /// <summary>The precision.</summary>
-    public QuantMode Mode { get; }
+    /// <summary>The precisions asked for.</summary>
+    public Precision[] Precisions { get; }
 
     /// <summary>
     /// Fuse SmoothQuant: per input channel j the activations are divided by s_j as they are gathered and quantized,
-    /// and the weights are multiplied by s_j before they are quantized. Needs <see cref="QuantMode.W8A8"/>.
+    /// and the weights are multiplied by s_j before they are quantized. Needs <see cref="Precision.W8A8"/>.
     /// </summary>
     public bool SmoothQuant { get; set; }
 

@@ -55,7 +55,7 @@ public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = nul
         var kernels = layer.KernelsFor(needs).ToList();
         if (kernels.Count == 0)
         {
-            throw new ArgumentException($"{layer.Name} has no kernel for {needs.Text}" + (needs.Precision == Precision.W8A8 && !layer.HasW8A8 ? " (the layer has no [Quantize(QuantMode.W8A8)])" : ""));
+            throw new ArgumentException($"{layer.Name} has no kernel for {needs.Text}" + (needs.Precision == Precision.W8A8 && !layer.HasW8A8 ? " (the layer has no [Quantize(Precision.W8A8)])" : ""));
         }
         var key = TuningKey.For(layer, needs, DeviceNames.Of(accelerator), input.Count);
         string? warning = null;

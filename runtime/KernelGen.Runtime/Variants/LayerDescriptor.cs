@@ -13,14 +13,14 @@ public sealed record LayerDescriptor
     /// <param name="OutChannels">Cout.</param>
     /// <param name="HasBias">Whether the layer adds a bias.</param>
     /// <param name="Activation">Epilogue activation.</param>
-    /// <param name="Quantization">The precisions besides fp32 (flags: W8A8, Fp16).</param>
+    /// <param name="Precisions">The precisions the layer has kernels for: F32 and those of its <c>[Quantize]</c>.</param>
     /// <param name="SmoothQuant">Whether the W8A8 kernels fuse SmoothQuant factors.</param>
     /// <param name="Alpha">SmoothQuant migration strength declared on the layer.</param>
     /// <param name="Variants">Every generated variant, fp32 first.</param>
     /// <param name="GeneratorVersion">Version of the generator that emitted the kernels (part of the tuning key).</param>
     public LayerDescriptor(
         string Name, ConvGeometry Geometry, int InChannels, int OutChannels, bool HasBias, Activation Activation,
-        QuantMode Quantization, bool SmoothQuant, double Alpha, IReadOnlyList<KernelVariant> Variants, string GeneratorVersion = "unknown")
+        IReadOnlyList<Precision> Precisions, bool SmoothQuant, double Alpha, IReadOnlyList<KernelVariant> Variants, string GeneratorVersion = "unknown")
     {
         this.Name = Name;
         this.Geometry = Geometry;
@@ -28,7 +28,7 @@ public sealed record LayerDescriptor
         this.OutChannels = OutChannels;
         this.HasBias = HasBias;
         this.Activation = Activation;
-        this.Quantization = Quantization;
+        this.Precisions = Precisions.Contains(Precision.F32) ? Precisions.Distinct().ToList() : Precisions.Prepend(Precision.F32).Distinct().ToList();
         this.SmoothQuant = SmoothQuant;
         this.Alpha = Alpha;
         this.Variants = Variants;
@@ -67,14 +67,14 @@ public sealed record LayerDescriptor
     /// <summary>Epilogue activation.</summary>
     public Activation Activation { get; }
 
-    /// <summary>The precisions besides fp32 (flags: W8A8, Fp16).</summary>
-    public QuantMode Quantization { get; }
+    /// <summary>The precisions the layer has kernels for: F32 first, then those of its <c>[Quantize]</c>.</summary>
+    public IReadOnlyList<Precision> Precisions { get; }
 
-    /// <summary>Whether the layer has W8A8 kernels (<c>[Quantize(QuantMode.W8A8)]</c>).</summary>
-    public bool HasW8A8 => Quantization.HasFlag(QuantMode.W8A8);
+    /// <summary>Whether the layer has W8A8 kernels (<c>[Quantize(Precision.W8A8)]</c>).</summary>
+    public bool HasW8A8 => Precisions.Contains(Precision.W8A8);
 
-    /// <summary>Whether the layer has fp16 kernels (<c>[Quantize(QuantMode.Fp16)]</c>).</summary>
-    public bool HasFp16 => Quantization.HasFlag(QuantMode.Fp16);
+    /// <summary>Whether the layer has fp16 kernels (<c>[Quantize(Precision.F16)]</c>).</summary>
+    public bool HasFp16 => Precisions.Contains(Precision.F16);
 
     /// <summary>Whether the W8A8 kernels fuse SmoothQuant factors.</summary>
     public bool SmoothQuant { get; }
@@ -100,7 +100,7 @@ public sealed record LayerDescriptor
     /// <summary>The generic kernel at <paramref name="precision"/>: it has the whole epilogue and runs on every accelerator.</summary>
     public IConvKernel GenericKernel(Precision precision) =>
         Kernels.FirstOrDefault(k => k.Shape == KernelShape.Generic && k.Capabilities.Precision == precision)
-        ?? throw new ArgumentException($"{Name} has no {precision} kernels (no [Quantize(QuantMode.{(precision == Precision.F16 ? "Fp16" : "W8A8")})])");
+        ?? throw new ArgumentException($"{Name} has no {precision} kernels (no [Quantize(Precision.{precision})])");
 
     /// <summary>The kernel named <paramref name="name"/> (as the tuning cache stores it), or null.</summary>
     public IConvKernel? FindKernel(string name) => Kernels.FirstOrDefault(k => k.Name == name);
@@ -121,7 +121,7 @@ public sealed record LayerDescriptor
     public bool Equals(LayerDescriptor? other) =>
         other is not null && Name == other.Name && Geometry == other.Geometry && InChannels == other.InChannels
         && OutChannels == other.OutChannels && HasBias == other.HasBias && Activation == other.Activation
-        && Quantization == other.Quantization && SmoothQuant == other.SmoothQuant && Alpha.Equals(other.Alpha)
+        && Precisions.SequenceEqual(other.Precisions) && SmoothQuant == other.SmoothQuant && Alpha.Equals(other.Alpha)
         && GeneratorVersion == other.GeneratorVersion && Variants.Select(v => v.Name).SequenceEqual(other.Variants.Select(v => v.Name));
 
     /// <inheritdoc />

@@ -30,7 +30,7 @@ public partial class SubmBlock
         OutChannels,
         HasBias: true,
         global::KernelGen.Activation.Relu,
-        global::KernelGen.QuantMode.None,
+        new global::KernelGen.Precision[] { global::KernelGen.Precision.F32 },
         SmoothQuant: false,
         Alpha: 0.5,
         new global::KernelGen.Variants.KernelVariant[]

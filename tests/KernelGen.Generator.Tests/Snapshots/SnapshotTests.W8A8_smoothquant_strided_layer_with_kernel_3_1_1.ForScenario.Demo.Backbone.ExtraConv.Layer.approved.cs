@@ -36,7 +36,7 @@ internal partial class ExtraConv
         OutChannels,
         HasBias: true,
         global::KernelGen.Activation.Relu,
-        global::KernelGen.QuantMode.W8A8 | global::KernelGen.QuantMode.Fp16,
+        new global::KernelGen.Precision[] { global::KernelGen.Precision.F32, global::KernelGen.Precision.W8A8, global::KernelGen.Precision.F16 },
         SmoothQuant: true,
         Alpha: 0.5,
         new global::KernelGen.Variants.KernelVariant[]

@@ -9,7 +9,7 @@ namespace KernelGen.Tests.Generated;
 [SparseConv3d(InChannels = 7, OutChannels = 10, Kernel = 3, Padding = 1, Bias = true, Activation = Activation.Relu)]
 [Tile(BlockM = 16, BlockN = 4, BlockK = 4)]
 [Tile(BlockM = 32, BlockN = 16, BlockK = 8)]
-[Quantize(QuantMode.W8A8 | QuantMode.Fp16, SmoothQuant = true, AcceptChannelPadding = true)] // the padding is what this layer tests
+[Quantize(Precision.W8A8, Precision.F16, SmoothQuant = true, AcceptChannelPadding = true)] // the padding is what this layer tests
 public partial class SubmOddChannels
 {
 }
@@ -17,7 +17,7 @@ public partial class SubmOddChannels
 /// <summary>Strided 3×3×3 s2 p1, Cin 12, Cout 20, no bias, no activation; fp32, naive W8A8 and fp16.</summary>
 [SparseConv3d(InChannels = 12, OutChannels = 20, Kind = ConvKind.Sparse, Kernel = 3, Stride = 2, Padding = 1)]
 [Tile(BlockM = 32, BlockN = 16, BlockK = 8)]
-[Quantize(QuantMode.W8A8 | QuantMode.Fp16)]
+[Quantize(Precision.W8A8, Precision.F16)]
 public partial class DownConv
 {
 }
@@ -26,7 +26,7 @@ public partial class DownConv
 [SparseConv3d(InChannels = 16, OutChannels = 24, Kind = ConvKind.Sparse, KernelPerAxis = new[] { 3, 1, 1 },
               StridePerAxis = new[] { 2, 1, 1 }, Bias = true, Activation = Activation.Relu)]
 [Tile(BlockM = 16, BlockN = 16, BlockK = 16)]
-[Quantize(QuantMode.W8A8 | QuantMode.Fp16, SmoothQuant = true, Alpha = 0.75)]
+[Quantize(Precision.W8A8, Precision.F16, SmoothQuant = true, Alpha = 0.75)]
 public partial class ExtraConvShape
 {
 }
@@ -34,7 +34,7 @@ public partial class ExtraConvShape
 /// <summary>CenterPoint's conv4 downsampling shape: padding (0,1,1), with dilation 2 on a SubM twin below.</summary>
 [SparseConv3d(InChannels = 8, OutChannels = 8, Kind = ConvKind.Sparse, Kernel = 3, Stride = 2, PaddingPerAxis = new[] { 0, 1, 1 })]
 [Tile(BlockM = 16, BlockN = 8, BlockK = 8)]
-[Quantize(QuantMode.Fp16)] // fp16 without int8
+[Quantize(Precision.F16)] // fp16 without int8
 public partial class DownPadding011
 {
 }
@@ -42,7 +42,7 @@ public partial class DownPadding011
 /// <summary>SubM with dilation 2 and kernel 5 on z only: kernel (5,3,3).</summary>
 [SparseConv3d(InChannels = 4, OutChannels = 6, KernelPerAxis = new[] { 5, 3, 3 }, Dilation = 2, Bias = true)]
 [Tile(BlockM = 16, BlockN = 8, BlockK = 4)]
-[Quantize(QuantMode.W8A8 | QuantMode.Fp16)]
+[Quantize(Precision.W8A8, Precision.F16)]
 public partial class SubmDilated
 {
 }

@@ -220,8 +220,8 @@ public abstract class GeneratedVariantTests
         // BlockN 4 is narrower than an mma tile: no tensor-core variant for it; 32 × 16 gets two warps of 16 × 16.
         var tensorCore = SubmOddChannels.Layer.Variants.First(v => v.Name == "F16_Tile32x16x16_Warp16x16_TensorCore");
         Assert.Equal((KernelShape.TensorCore, 64, 2 * (32 + 16) * 12 * 4 + 4 * 27), (tensorCore.Shape, tensorCore.GroupSize, tensorCore.SharedMemoryBytes));
-        Assert.Equal(QuantMode.W8A8 | QuantMode.Fp16, SubmOddChannels.Layer.Quantization);
-        Assert.Equal(QuantMode.Fp16, DownPadding011.Layer.Quantization);
+        Assert.Equal([Precision.F32, Precision.W8A8, Precision.F16], SubmOddChannels.Layer.Precisions);
+        Assert.Equal([Precision.F32, Precision.F16], DownPadding011.Layer.Precisions);
         Assert.Equal(
             ["CpuF32_V512_Tile16x4", "CpuF32_V256_Tile16x4", "CpuF32_Portable_Tile16x4",
              "CpuW8A8_Vnni256_Tile16x4_Smooth", "CpuW8A8_Avx512BW_Tile16x4_Smooth", "CpuW8A8_Avx2_Tile16x4_Smooth", "CpuW8A8_Portable_Tile16x4_Smooth",

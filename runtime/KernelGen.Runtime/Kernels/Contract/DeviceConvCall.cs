@@ -39,7 +39,7 @@ public sealed class DeviceConvCall
     public ArrayView<float>? OutputMultipliers { get; init; }
 
     /// <summary>What the call needs of a kernel at <paramref name="precision"/>.</summary>
-    public KernelNeeds Needs(Variants.Precision precision) => new(precision, Residual is not null, InputInt8 is not null, OutputInt8 is not null);
+    public KernelNeeds Needs(Precision precision) => new(precision, Residual is not null, InputInt8 is not null, OutputInt8 is not null);
 
     /// <summary>The same checks as <see cref="ConvCall.Validate"/>, on the views' lengths, and the rulebook's length.</summary>
     public void Validate(ConvGeometry layerGeometry, string kernelName)
