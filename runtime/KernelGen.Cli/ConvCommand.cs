@@ -28,7 +28,7 @@ internal static class ConvCommand
         var dilation = new Option<string>("--dilation") { Description = "dilation D or DD,DH,DW (default 1)", DefaultValueFactory = _ => "1" };
         var spatialShape = new Option<string>("--spatial-shape") { Description = "input grid D,H,W", Required = true };
         var batchSize = new Option<int>("--batch-size") { Description = "batch size (default 1)", DefaultValueFactory = _ => 1 };
-        var accelerator = new Option<string>("--accelerator") { Description = "auto, cpu or cuda (default auto)", DefaultValueFactory = _ => "auto" };
+        var accelerator = NetworkOptions.NewAccelerator();
         var outCoords = new Option<string>("--out-coords") { Description = "output coordinates, int32 [M,4] .npy", Required = true };
         var outFeatures = new Option<string>("--out-features") { Description = "output features, float32 [M,Cout] .npy", Required = true };
         var quant = new Option<string>("--quant") { Description = $"{PrecisionPlan.Names}: fp16 operands with fp32 sums; int8 scales from the input itself (default fp32)", DefaultValueFactory = _ => "fp32" };
@@ -122,22 +122,19 @@ internal static class ConvCommand
             var map = new IlgpuKernelMapBuilder(session.Accelerator).Build(input, geometry);
             double mapMs = clock.Elapsed.TotalMilliseconds;
             clock.Restart();
-            SparseTensor result;
+            // A layer described by the flags, run by its generic kernel through the contract (no annotated class declares it).
+            var layer = LayerDescriptor.Generic("kernelgen conv", geometry, weights.InChannels, weights.OutChannels, Activation.None,
+                hasBias: biasData is not null, precisions: [quantPlan.TargetPrecision], smoothQuant: quantPlan.SmoothQuant, alpha: smoothAlpha);
+            var prepared = new LayerWeights(weights);
             string precision = fp16 ? "fp16 operands, fp32 sums" : "fp32";
-            if (!int8)
-            {
-                result = new GenericImplicitGemm(session.Accelerator).Run(input, map, weights, halfOperands: fp16);
-            }
-            else
+            if (int8)
             {
                 var scales = LayerQuantization.Calibrate(weights, LayerQuantizer.ChannelMaxima(input.Features, input.Channels), quantPlan.SmoothQuant, smoothAlpha);
-                var quantized = (givenScale is { } given ? scales with { ActivationScale = given } : scales).Apply(weights);
-                map.EnsureOutputFits(weights.OutChannels);
-                var output = new float[(long)map.OutputCount * weights.OutChannels];
-                new GenericW8A8ImplicitGemm(session.Accelerator).Run(input, map, quantized, Activation.None, output);
-                result = new SparseTensor(output, map.OutputCoordinates, weights.OutChannels, map.OutputShape, map.BatchSize);
-                precision = $"{scales.Describe()}, s_x = {quantized.ActivationScale:G6}";
+                scales = givenScale is { } given ? scales with { ActivationScale = given } : scales;
+                prepared = prepared.Quantized(scales);
+                precision = $"{scales.Describe()}, s_x = {scales.ActivationScale:G6}";
             }
+            var result = layer.GenericKernel(quantPlan.TargetPrecision).Run(session.Accelerator, input, map, prepared);
             double convMs = clock.Elapsed.TotalMilliseconds;
 
             Npy.Write(parse.GetValue(outCoords)!, result.Coordinates, result.Count, 4);

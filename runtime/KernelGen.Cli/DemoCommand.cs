@@ -7,6 +7,7 @@ using KernelGen.Networks;
 using KernelGen.Kernels;
 using KernelGen.Points;
 using KernelGen.Tensors;
+using KernelGen.Variants;
 
 namespace KernelGen.Cli;
 
@@ -25,7 +26,7 @@ internal static class DemoCommand
         var input = new Option<string?>("--input") { Description = "a KITTI .bin(.gz) or Velodyne .pcap (default: the shipped HDL-32E capture, first revolution)" };
         var model = new Option<string>("--model") { Description = "network whose first convs to run: built-in (centerpoint, second) or a description .json", DefaultValueFactory = _ => "centerpoint" };
         var layers = new Option<string?>("--layers") { Description = "assembly with the description's annotated layer classes (a user's model)" };
-        var accelerator = new Option<string>("--accelerator") { Description = "auto, cpu or cuda (default auto)", DefaultValueFactory = _ => "auto" };
+        var accelerator = NetworkOptions.NewAccelerator();
         var command = new Command("demo", "Voxelize a real scan, run a SubM and a strided sparse conv, and check them against the reference.")
         {
             input, model, layers, accelerator,
@@ -51,12 +52,13 @@ internal static class DemoCommand
         output.WriteLine($"device   {session.Description}");
         var cpuBuilder = new CpuKernelMapBuilder();
         var deviceBuilder = new IlgpuKernelMapBuilder(session.Accelerator);
-        var gemm = new GenericImplicitGemm(session.Accelerator);
 
         var random = new Random(2024);
         // The network's first conv, then its first strided conv that reads what the first one writes.
         var layers = DescribedLayers.Chain(network, 2, layer => layer.Geometry.Kind != ConvKind.SubManifold)
-            .Select(s => (Name: $"{s.Node} ({s.Shape})", s.Layer.Geometry, Cin: s.Layer.InChannels, Cout: s.Layer.OutChannels))
+            .Select(s => (Name: $"{s.Node} ({s.Shape})", s.Layer.Geometry, Cin: s.Layer.InChannels, Cout: s.Layer.OutChannels,
+                // The node's conv with ReLU, run by the generic fp32 kernel through the contract.
+                Kernel: LayerDescriptor.Generic(s.Node, s.Layer.Geometry, s.Layer.InChannels, s.Layer.OutChannels, Activation.Relu).GenericKernel(Precision.F32)))
             .ToList();
         bool passed = true;
         var current = tensor;
@@ -73,9 +75,10 @@ internal static class DemoCommand
             double deviceMapMs = clock.Elapsed.TotalMilliseconds;
             bool mapsAgree = deviceMap.OutputCoordinates.AsSpan().SequenceEqual(map.OutputCoordinates) && deviceMap.OutIn.AsSpan().SequenceEqual(map.OutIn);
 
-            gemm.Run(current, map, weights, Activation.Relu); // compile and warm up
+            var prepared = new LayerWeights(weights);
+            layer.Kernel.Run(session.Accelerator, current, map, prepared); // compile and warm up
             clock.Restart();
-            var result = gemm.Run(current, map, weights, Activation.Relu);
+            var result = layer.Kernel.Run(session.Accelerator, current, map, prepared);
             double convMs = clock.Elapsed.TotalMilliseconds;
             var reference = ReferenceSparseConvolution.Run(current, map, weights, Activation.Relu);
             var error = OutputComparison.Of(result.Features, reference);

@@ -6,7 +6,14 @@ using MyDetector;
 
 // A user's detector backbone end to end, with KernelGen as a package: describe (JSON, or Backbone.Describe() in C#),
 // validate, voxelize a scan, plan the kernel maps, tune every node on this device (cached), run fp32 and W8A8 +
-// SmoothQuant. Usage: dotnet run -c Release [-- SCAN.bin|SCAN.bin.gz|SCAN.pcap [WEIGHTS.safetensors]]
+// SmoothQuant. Usage: dotnet run -c Release [-- SCAN.bin|SCAN.bin.gz|SCAN.pcap [WEIGHTS.safetensors]]; with -- --kernels,
+// every generated kernel of the layers against the generic one instead (KernelCheck).
+if (args is ["--kernels"])
+{
+    using var cpu = AcceleratorSession.Open(AcceleratorChoice.Cpu);
+    KernelCheck.Run(cpu.Accelerator);
+    return;
+}
 var description = NetworkJson.Load(Path.Combine(AppContext.BaseDirectory, "mydetector.json"));
 if (description != Backbone.Describe())
 {

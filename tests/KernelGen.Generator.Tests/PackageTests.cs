@@ -87,6 +87,12 @@ public sealed class PackageTests : IDisposable
         Assert.Contains("mydetector: 20000 points", output);
         Assert.Contains("block.conv2", output);
         Assert.Matches(@"cosine vs fp32: 0\.99\d+", output);
+        // Every generated fp32 kernel of the layers through the contract, against the generic one.
+        string kernels = Run(sample, "dotnet", "run", "-c", "Release", "--no-build", $"-p:KernelGenVersion={version}", "--", "--kernels");
+        var fp32 = System.Text.RegularExpressions.Regex.Matches(kernels, @"^\s+(\S*F32\S*)\s+[\d.]+ ms\s+max \|diff\| vs generic fp32 (\S+)\s*$",
+            System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.True(fp32.Count >= 12, kernels);
+        Assert.All(fp32, m => Assert.True(double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) < 1e-3, m.Value));
     }
 
     /// <summary>

@@ -2,7 +2,9 @@ using KernelGen.KernelMaps;
 using KernelGen.Kernels;
 using KernelGen.Points;
 using KernelGen.Quantization;
+using KernelGen.Networks;
 using KernelGen.Tensors;
+using KernelGen.Variants;
 
 namespace KernelGen.Cli.QuantReport;
 
@@ -37,8 +39,13 @@ internal sealed record QuantReportData(
 /// float64 reference of the same conv (<see cref="ReferenceSparseConvolution"/>, which the tests prove equal to a dense
 /// conv3d in double at the output sites).
 /// </summary>
-internal sealed class QuantExperiments(GenericImplicitGemm fp32, GenericW8A8ImplicitGemm int8)
+internal sealed class QuantExperiments(ILGPU.Runtime.Accelerator accelerator)
 {
+    // Each studied conv runs through the contract: its generic fp32 kernel and its generic W8A8 + SmoothQuant one (naive
+    // scales run there with factors of one, the same numbers as a kernel without the smoothing prologue).
+    private static LayerDescriptor Layer(string name, ConvGeometry geometry, ConvWeights weights, Activation activation) =>
+        LayerDescriptor.Generic(name, geometry, weights.InChannels, weights.OutChannels, activation, precisions: [Precision.W8A8], smoothQuant: true);
+
     public static readonly double[] Scales = [1, 2, 5, 10];
 
     /// <summary>
@@ -65,6 +72,7 @@ internal sealed class QuantExperiments(GenericImplicitGemm fp32, GenericW8A8Impl
         var weights = SyntheticWeights.FanIn(random, cout, Triple.All(3), cin, bias: false);
         var geometry = ConvGeometry.Uniform(ConvKind.SubManifold, 3, padding: 1);
         var map = new CpuKernelMapBuilder().Build(new SparseTensor(baseFeatures, coordinates.ToArray(), cin, shape), geometry);
+        var layer = Layer("conv_input", geometry, weights, Activation.None);
 
         var rows = new List<ScaleRow>();
         SparseTensor atTen = null!;
@@ -73,10 +81,10 @@ internal sealed class QuantExperiments(GenericImplicitGemm fp32, GenericW8A8Impl
         {
             var input = new SparseTensor(baseFeatures.Select(v => (float)(v * scale)).ToArray(), coordinates.ToArray(), cin, shape);
             var reference = ReferenceSparseConvolution.Run(input, map, weights);
-            rows.Add(new ScaleRow(scale, Measure(input, map, weights, Activation.None, reference, alpha: 0.5)));
+            rows.Add(new ScaleRow(scale, Measure(layer, input, map, weights, reference, alpha: 0.5)));
             (atTen, referenceAtTen) = (input, reference);
         }
-        var alpha = AlphaSearch.Search(int8, atTen, map, weights, Activation.None, referenceAtTen);
+        var alpha = AlphaSearch.Search(accelerator, layer.GenericKernel(Precision.W8A8), atTen, map, weights, referenceAtTen);
         return (rows, alpha, sites.Count, $"SubM 3×3×3, 5 → 16, {sites.Count} random sites in {shape}");
     }
 
@@ -98,31 +106,33 @@ internal sealed class QuantExperiments(GenericImplicitGemm fp32, GenericW8A8Impl
             var map = builder.Build(input, geometry);
             var weights = SyntheticWeights.FanIn(random, cout, geometry.Kernel, cin);
             var reference = ReferenceSparseConvolution.Run(input, map, weights, Activation.Relu);
-            var errors = Measure(input, map, weights, Activation.Relu, reference, alpha: 0.5);
-            var search = AlphaSearch.Search(int8, input, map, weights, Activation.Relu, reference);
+            var layer = Layer(studied.Node, geometry, weights, Activation.Relu);
+            var errors = Measure(layer, input, map, weights, reference, alpha: 0.5);
+            var search = AlphaSearch.Search(accelerator, layer.GenericKernel(Precision.W8A8), input, map, weights, reference);
             var maxima = LayerQuantizer.ChannelMaxima(input.Features, input.Channels);
-            var output = new float[reference.Length];
             var smooth = LayerQuantization.Calibrate(weights, maxima, smoothQuant: true, search.BestAlpha);
-            int8.Run(input, map, smooth.Apply(weights), Activation.Relu, output);
-            var bestSmooth = ErrorMetrics.Compare(output, reference);
+            var bestSmooth = ErrorMetrics.Compare(Run(layer, Precision.W8A8, input, map, new LayerWeights(weights).Quantized(smooth)), reference);
             rows.Add(new RealLayerRow(studied.Node, studied.Shape, input.Count, errors, search, bestSmooth, Channels(input),
                 LayerQuantization.Calibrate(weights, maxima, smoothQuant: false), smooth));
-            input = fp32.Run(input, map, weights, Activation.Relu);
+            input = layer.GenericKernel(Precision.F32).Run(accelerator, input, map, new LayerWeights(weights));
         }
         return rows;
     }
 
-    private MethodErrors Measure(SparseTensor input, KernelMap map, ConvWeights weights, Activation activation, double[] reference, double alpha)
+    private MethodErrors Measure(LayerDescriptor layer, SparseTensor input, KernelMap map, ConvWeights weights, double[] reference, double alpha)
     {
-        var output = new float[reference.Length];
-        fp32.Run(input, map, weights, activation, output);
-        var fp32Error = ErrorMetrics.Compare(output, reference);
+        var prepared = new LayerWeights(weights);
         var maxima = LayerQuantizer.ChannelMaxima(input.Features, input.Channels);
-        int8.Run(input, map, LayerQuantization.Calibrate(weights, maxima, smoothQuant: false).Apply(weights), activation, output);
-        var naive = ErrorMetrics.Compare(output, reference);
-        int8.Run(input, map, LayerQuantization.Calibrate(weights, maxima, smoothQuant: true, alpha).Apply(weights), activation, output);
-        return new MethodErrors(fp32Error, naive, ErrorMetrics.Compare(output, reference));
+        var naive = PrecisionPlan.ForKernelsOf(layer, LayerQuantization.Calibrate(weights, maxima, smoothQuant: false));
+        var smooth = LayerQuantization.Calibrate(weights, maxima, smoothQuant: true, alpha);
+        return new MethodErrors(
+            ErrorMetrics.Compare(Run(layer, Precision.F32, input, map, prepared), reference),
+            ErrorMetrics.Compare(Run(layer, Precision.W8A8, input, map, prepared.Quantized(naive)), reference),
+            ErrorMetrics.Compare(Run(layer, Precision.W8A8, input, map, prepared.Quantized(smooth)), reference));
     }
+
+    private float[] Run(LayerDescriptor layer, Precision precision, SparseTensor input, KernelMap map, LayerWeights weights) =>
+        layer.GenericKernel(precision).Run(accelerator, input, map, weights).Features;
 
     public static IReadOnlyList<ChannelStats> Channels(SparseTensor input)
     {

@@ -20,7 +20,7 @@ internal static class QuantReportCommand
         var model = new Option<string>("--model") { Description = "network whose first layers section 3 studies: built-in (centerpoint, second) or a description .json", DefaultValueFactory = _ => "centerpoint" };
         var layers = new Option<string?>("--layers") { Description = "assembly with the description's annotated layer classes (a user's model)" };
         var input = new Option<string?>("--input") { Description = "real scan for section 3: KITTI .bin(.gz) or Velodyne .pcap (default: the shipped HDL-32E capture)" };
-        var accelerator = new Option<string>("--accelerator") { Description = "auto, cpu or cuda (default auto)", DefaultValueFactory = _ => "auto" };
+        var accelerator = NetworkOptions.NewAccelerator();
         var budget = new Option<double>("--budget") { Description = "relative L2 error budget of the mixed-precision policy (default 0.01)", DefaultValueFactory = _ => 0.01 };
         var seed = new Option<int>("--seed") { Description = "random seed of inputs and weights (default 2024)", DefaultValueFactory = _ => 2024 };
         var sites = new Option<int>("--sites") { Description = "active sites of the synthetic experiments (default 20000)", DefaultValueFactory = _ => 20_000 };
@@ -38,7 +38,7 @@ internal static class QuantReportCommand
             var network = ModelSource.Load(parse.GetValue(model)!, parse.GetValue(layers));
             var studied = DescribedLayers.Chain(network, count: 4);
             using var session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(parse.GetValue(accelerator)!));
-            var experiments = new QuantExperiments(new GenericImplicitGemm(session.Accelerator), new GenericW8A8ImplicitGemm(session.Accelerator));
+            var experiments = new QuantExperiments(session.Accelerator);
             int randomSeed = parse.GetValue(seed);
             output.WriteLine($"quant-report on {session.Description}: synthetic experiments…");
             int syntheticSites = parse.GetValue(sites);
@@ -50,11 +50,7 @@ internal static class QuantReportCommand
 
             string? path = parse.GetValue(input);
             var cloud = path is null ? ShippedScan.Read() : ScanReader.Read(path);
-            var voxels = NetworkRunner.InputFeatures(network, Voxelizer.Voxelize(cloud.ScaledTo(network.Network.Input.IntensityMax), network.Voxels).Tensor);
-            if (voxels.Count == 0)
-            {
-                throw new ArgumentException($"{cloud.Source}: no point of the scan lies in the {network.Voxels.Name} voxel range");
-            }
+            var voxels = NetworkRunner.InputFeatures(network, NetworkOptions.Voxels(cloud, network));
             output.WriteLine($"real scan {cloud.Source}: {voxels.Count} voxels through {network.Network.Name}'s {string.Join(", ", studied.Select(s => s.Node))}…");
             var real = experiments.Real(voxels, studied, randomSeed);
             var policy = MixedPrecisionPolicy.Decide(

@@ -12,7 +12,7 @@ namespace KernelGen.Kernels;
 /// channels; no shared memory and no group barriers, so it runs everywhere (including ILGPU's CPU accelerator at a
 /// usable speed) and serves as the fallback and the baseline that specialized kernels are measured against.
 /// </summary>
-public sealed class GenericImplicitGemm
+internal sealed class GenericImplicitGemm
 {
     private readonly Accelerator _accelerator;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape, int, int> _kernel;

@@ -13,7 +13,7 @@ namespace KernelGen.Kernels;
 /// epilogue with bias, an optional residual (spconv's SubM + add + ReLU block), the activation, and fp32 or int8 output.
 /// </summary>
 /// <remarks>Semantics: <see cref="W8A8LayerWeights"/>. Barrier-free grid-stride kernel, like <see cref="GenericImplicitGemm"/>.</remarks>
-public sealed class GenericW8A8ImplicitGemm
+internal sealed class GenericW8A8ImplicitGemm
 {
     private readonly Accelerator _accelerator;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<float>,

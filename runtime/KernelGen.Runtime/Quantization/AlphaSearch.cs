@@ -21,31 +21,24 @@ public static class AlphaSearch
     public static IReadOnlyList<double> DefaultGrid { get; } = Enumerable.Range(0, 21).Select(i => i * 0.05).ToArray();
 
     /// <summary>Searches <paramref name="grid"/> (default <see cref="DefaultGrid"/>).</summary>
-    /// <param name="gemm">Runs the W8A8 layer (any accelerator).</param>
+    /// <param name="accelerator">Where <paramref name="kernel"/> runs.</param>
+    /// <param name="kernel">A W8A8 + SmoothQuant kernel of the layer (a generated variant or the generic one).</param>
     /// <param name="input">Calibration input of the layer.</param>
     /// <param name="map">The layer's kernel map on that input.</param>
     /// <param name="weights">fp32 weights (BatchNorm folded).</param>
-    /// <param name="activation">The layer's activation.</param>
     /// <param name="reference">The fp32 layer's output on the same input [M, Cout].</param>
     /// <param name="grid">Alphas to try.</param>
     /// <param name="sampleRows">At most this many output rows are evaluated (default 4096).</param>
     public static AlphaSearchResult Search(
-        GenericW8A8ImplicitGemm gemm, SparseTensor input, KernelMap map, ConvWeights weights, Activation activation,
+        ILGPU.Runtime.Accelerator accelerator, IConvKernel kernel, SparseTensor input, KernelMap map, ConvWeights weights,
         ReadOnlySpan<double> reference, IReadOnlyList<double>? grid = null, int sampleRows = 4096)
     {
-        ArgumentNullException.ThrowIfNull(gemm);
-        return Search((sample, quantized, output) => gemm.Run(input, sample, quantized, activation, output), input, map, weights, reference, grid, sampleRows);
-    }
-
-    /// <summary>
-    /// The same search with any W8A8 implementation of the layer: <paramref name="runLayer"/> runs it on the input for a
-    /// (sampled) kernel map with the given quantized weights into the output (a generated CPU or GPU variant, say).
-    /// </summary>
-    public static AlphaSearchResult Search(
-        Action<KernelMap, W8A8LayerWeights, float[]> runLayer, SparseTensor input, KernelMap map, ConvWeights weights,
-        ReadOnlySpan<double> reference, IReadOnlyList<double>? grid = null, int sampleRows = 4096)
-    {
-        ArgumentNullException.ThrowIfNull(runLayer);
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(kernel);
+        if (kernel.Capabilities is not { Precision: Precision.W8A8, SmoothQuant: true })
+        {
+            throw new ArgumentException($"the alpha search needs a W8A8 + SmoothQuant kernel; {kernel.Name} declares {kernel.Capabilities.Describe()}", nameof(kernel));
+        }
         ArgumentNullException.ThrowIfNull(input);
         grid ??= DefaultGrid;
         if (grid.Count == 0)
@@ -68,10 +61,11 @@ public static class AlphaSearch
         }
         var curve = new List<AlphaPoint>(grid.Count);
         var output = new float[sampledReference.Length];
+        var prepared = new LayerWeights(weights);
         foreach (double alpha in grid)
         {
-            var quantized = LayerQuantization.Calibrate(weights, maxima, smoothQuant: true, alpha).Apply(weights);
-            runLayer(sample, quantized, output);
+            var quantized = prepared.Quantized(LayerQuantization.Calibrate(weights, maxima, smoothQuant: true, alpha));
+            kernel.Run(accelerator, new ConvCall { Map = sample, Weights = quantized, Input = input.Features, Output = output });
             curve.Add(new AlphaPoint(alpha, ErrorMetrics.Compare(output, sampledReference)));
         }
         var best = curve.MinBy(p => p.Error.RelativeL2)!;

@@ -7,7 +7,7 @@ namespace KernelGen.Variants;
 
 /// <summary>
 /// A generated fp16 tensor-core variant (ILGPU): activations are rounded to fp16 as they are gathered, two channels to a
-/// word, weights are pre-rounded and packed the same way (<see cref="Quantization.F16LayerWeights"/>), warps multiply on
+/// word, weights are pre-rounded and packed the same way (<see cref="Kernels.F16LayerWeights"/>), warps multiply on
 /// tensor cores with fp32 accumulation (<c>mma.sync.aligned.m16n8k16</c>), then the shared fp32 epilogue.
 /// </summary>
 public sealed class F16Variant : KernelVariant

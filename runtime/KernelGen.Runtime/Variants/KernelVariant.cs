@@ -185,27 +185,4 @@ public abstract class KernelVariant : IConvKernel
             return (T)kernel;
         }
     }
-
-    /// <summary>Checks shapes shared by every precision.</summary>
-    protected static void EnsureShapes(SparseTensor input, KernelMap map, int inChannels, int kernelVolume, int outChannels, long outputLength)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        ArgumentNullException.ThrowIfNull(map);
-        if (input.Channels != inChannels)
-        {
-            throw new ArgumentException($"input has {input.Channels} channels but the layer expects Cin={inChannels}");
-        }
-        if (map.KernelVolume != kernelVolume)
-        {
-            throw new ArgumentException($"the kernel map has {map.KernelVolume} offsets but the layer's kernel has {kernelVolume}");
-        }
-        if (map.InputCount != input.Count)
-        {
-            throw new ArgumentException($"the kernel map indexes {map.InputCount} input rows but the input has {input.Count}");
-        }
-        if (outputLength != (long)map.OutputCount * outChannels)
-        {
-            throw new ArgumentException($"output must hold [M={map.OutputCount}, Cout={outChannels}] values, got {outputLength}");
-        }
-    }
 }

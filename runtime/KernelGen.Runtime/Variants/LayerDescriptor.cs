@@ -49,6 +49,16 @@ public sealed record LayerDescriptor
         Kernels = kernels;
     }
 
+    /// <summary>
+    /// A layer described at run time, with no generated kernels: only the generic ones (run-time shapes, any
+    /// accelerator) behind the contract, at F32 and the <paramref name="precisions"/> given — for a conv that no
+    /// annotated class declares (<c>kernelgen conv</c>, the demo, the quantization study).
+    /// </summary>
+    public static LayerDescriptor Generic(
+        string name, ConvGeometry geometry, int inChannels, int outChannels, Activation activation, bool hasBias = true,
+        IReadOnlyList<Precision>? precisions = null, bool smoothQuant = false, double alpha = 0.5) =>
+        new(name, geometry, inChannels, outChannels, hasBias, activation, precisions ?? [], smoothQuant, alpha, [], "generic");
+
     /// <summary>Fully qualified name of the annotated class.</summary>
     public string Name { get; }
 
@@ -107,15 +117,6 @@ public sealed record LayerDescriptor
 
     /// <summary>The declared tile set, e.g. <c>64x16x8,128x16x8</c> (part of the tuning key: another tile set is another candidate set; the tensor-core variants follow from it).</summary>
     public string TileSet => string.Join(",", Variants.Where(v => v.Shape is KernelShape.GpuStyle or KernelShape.BarrierFree).Select(v => $"{v.Tile.BlockM}x{v.Tile.BlockN}x{v.Tile.BlockK}").Distinct().Order(StringComparer.Ordinal));
-
-    /// <summary>The fp32 ILGPU variants.</summary>
-    public IEnumerable<F32Variant> F32Variants => Variants.OfType<F32Variant>();
-
-    /// <summary>The W8A8 ILGPU variants.</summary>
-    public IEnumerable<W8A8Variant> W8A8Variants => Variants.OfType<W8A8Variant>();
-
-    /// <summary>The fp16 ILGPU variants.</summary>
-    public IEnumerable<F16Variant> F16Variants => Variants.OfType<F16Variant>();
 
     /// <summary>Value equality on the declaration (the variants are the generated code's; their names identify them).</summary>
     public bool Equals(LayerDescriptor? other) =>

@@ -58,24 +58,6 @@ public partial class SubmBlock
         },
         GeneratorVersion: "<version>");
 
-    /// <summary>Packs spconv-layout weights [Cout, kD, kH, kW, Cin] for the fp32 variants.</summary>
-    public static global::KernelGen.Quantization.F32LayerWeights PackWeights(global::KernelGen.Kernels.ConvWeights weights)
-    {
-        EnsureWeightShape(weights);
-        return global::KernelGen.Quantization.F32LayerWeights.From(weights);
-    }
-
-    private static void EnsureWeightShape(global::KernelGen.Kernels.ConvWeights weights)
-    {
-        global::System.ArgumentNullException.ThrowIfNull(weights);
-        if (weights.OutChannels != OutChannels || weights.InChannels != InChannels
-            || weights.Kernel != new global::KernelGen.KernelMaps.Triple(3, 3, 3))
-        {
-            throw new global::System.ArgumentException(
-                $"SubmBlock needs weights [Cout={OutChannels}, 3, 3, 3, Cin={InChannels}], got [Cout={weights.OutChannels}, {weights.Kernel.Z}, {weights.Kernel.Y}, {weights.Kernel.X}, Cin={weights.InChannels}]");
-        }
-    }
-
     // The epilogue (templates/shared/epilogue.sbncs): acc → dequantize (W8A8) → + bias → + residual → activation → fp32
     // out, or int8 out requantized per output channel. The same steps for every family, read through `p`.
 

@@ -70,35 +70,6 @@ internal partial class ExtraConv
         },
         GeneratorVersion: "<version>");
 
-    /// <summary>Packs spconv-layout weights [Cout, kD, kH, kW, Cin] for the fp32 variants.</summary>
-    public static global::KernelGen.Quantization.F32LayerWeights PackWeights(global::KernelGen.Kernels.ConvWeights weights)
-    {
-        EnsureWeightShape(weights);
-        return global::KernelGen.Quantization.F32LayerWeights.From(weights);
-    }
-
-    /// <summary>
-    /// Quantizes and packs spconv-layout weights for the W8A8 variants, for activation scale <paramref name="activationScale"/>
-    /// (s_x) and SmoothQuant factors <paramref name="smoothing"/> (s_j, one per input channel).
-    /// </summary>
-    public static global::KernelGen.Quantization.W8A8LayerWeights PackW8A8Weights(
-        global::KernelGen.Kernels.ConvWeights weights, float activationScale, float[] smoothing)
-    {
-        EnsureWeightShape(weights);
-        return global::KernelGen.Quantization.W8A8LayerWeights.Create(weights, activationScale, smoothing ?? throw new global::System.ArgumentNullException(nameof(smoothing)));
-    }
-
-    private static void EnsureWeightShape(global::KernelGen.Kernels.ConvWeights weights)
-    {
-        global::System.ArgumentNullException.ThrowIfNull(weights);
-        if (weights.OutChannels != OutChannels || weights.InChannels != InChannels
-            || weights.Kernel != new global::KernelGen.KernelMaps.Triple(3, 1, 1))
-        {
-            throw new global::System.ArgumentException(
-                $"ExtraConv needs weights [Cout={OutChannels}, 3, 1, 1, Cin={InChannels}], got [Cout={weights.OutChannels}, {weights.Kernel.Z}, {weights.Kernel.Y}, {weights.Kernel.X}, Cin={weights.InChannels}]");
-        }
-    }
-
     // The epilogue (templates/shared/epilogue.sbncs): acc → dequantize (W8A8) → + bias → + residual → activation → fp32
     // out, or int8 out requantized per output channel. The same steps for every family, read through `p`.
 

@@ -91,9 +91,7 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
             var reference = new float[node.Map.OutputCount * node.Layer.OutChannels];
             fp32Kernels[i].Run(fixture.Session.Accelerator, new ConvCall { Map = node.Map, Weights = prepared, Input = input.Features, Output = reference });
             var kernel = int8Kernels[i];
-            var search = AlphaSearch.Search((sample, q, o) => kernel.Run(fixture.Session.Accelerator,
-                    new ConvCall { Map = sample, Weights = prepared.Quantized(q), Input = input.Features, Output = o }),
-                input, node.Map, conv, Array.ConvertAll(reference, v => (double)v));
+            var search = AlphaSearch.Search(fixture.Session.Accelerator, kernel, input, node.Map, conv, Array.ConvertAll(reference, v => (double)v));
             scales[node.Node.Name] = LayerQuantization.Calibrate(conv, LayerQuantizer.ChannelMaxima(input.Features, input.Channels), smoothQuant: true, search.BestAlpha);
         }
         var precision = PrecisionPlan.Static(scales);

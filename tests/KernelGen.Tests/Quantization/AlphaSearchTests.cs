@@ -1,8 +1,10 @@
+using KernelGen;
 using KernelGen.KernelMaps;
 using KernelGen.Kernels;
 using KernelGen.Quantization;
 using KernelGen.Tensors;
 using KernelGen.Tests.Support;
+using KernelGen.Variants;
 
 namespace KernelGen.Tests.Quantization;
 
@@ -21,17 +23,19 @@ public sealed class AlphaSearchTests(CpuAcceleratorFixture fixture)
         var map = new CpuKernelMapBuilder().Build(input, ConvGeometry.Uniform(ConvKind.SubManifold, 3, 1, 1));
         var weights = new ConvWeights(random.Normal(8 * 27 * 8), 8, Triple.All(3), 8, random.Normal(8));
         var reference = ReferenceSparseConvolution.Run(input, map, weights, Activation.Relu);
-        var gemm = new GenericW8A8ImplicitGemm(fixture.Session.Accelerator);
+        var layer = LayerDescriptor.Generic("alpha", map.Geometry, 8, 8, Activation.Relu, precisions: [Precision.W8A8], smoothQuant: true);
+        var kernel = layer.GenericKernel(Precision.W8A8);
 
-        var result = AlphaSearch.Search(gemm, input, map, weights, Activation.Relu, reference);
+        var result = AlphaSearch.Search(fixture.Session.Accelerator, kernel, input, map, weights, reference);
         Assert.Equal(AlphaSearch.DefaultGrid, result.Curve.Select(p => p.Alpha));
         Assert.Equal(result.Curve.Min(p => p.Error.RelativeL2), result.BestError.RelativeL2);
         Assert.Equal(result.Curve.MinBy(p => p.Error.RelativeL2)!.Alpha, result.BestAlpha);
 
         // Spot-check one point independently: quantize at that alpha and compare.
         var point = result.Curve[7];
-        var output = new float[reference.Length];
-        gemm.Run(input, map, LayerQuantization.Calibrate(weights, LayerQuantizer.ChannelMaxima(input.Features, 8), smoothQuant: true, point.Alpha).Apply(weights), Activation.Relu, output);
+        var quantized = new LayerWeights(weights).Quantized(LayerQuantization.Calibrate(weights, LayerQuantizer.ChannelMaxima(input.Features, 8), smoothQuant: true, point.Alpha));
+        var output = kernel.Run(fixture.Session.Accelerator, input, map, quantized).Features;
         Assert.Equal(ErrorMetrics.Compare(output, reference).RelativeL2, point.Error.RelativeL2, 12);
+        Assert.Throws<ArgumentException>(() => AlphaSearch.Search(fixture.Session.Accelerator, layer.GenericKernel(Precision.F32), input, map, weights, reference));
     }
 }

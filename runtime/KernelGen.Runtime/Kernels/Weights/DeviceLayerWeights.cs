@@ -9,7 +9,7 @@ namespace KernelGen.Kernels;
 /// and for a quantized layer the packed int8 weights, the quantize multipliers, the dequantize scales and the bias (and, on first use, the fp16 packing).
 /// The buffers live as long as the <see cref="LayerWeights"/> (or the accelerator).
 /// </summary>
-public sealed class DeviceLayerWeights
+internal sealed class DeviceLayerWeights
 {
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _packed, _spconv, _bias;
     private readonly MemoryBuffer1D<int, Stride1D.Dense>? _int8Packed;

@@ -45,7 +45,7 @@ public sealed record LayerQuantization(
         !SmoothQuant ? "W8A8" : Alpha is { } alpha ? $"W8A8 + SmoothQuant (α = {alpha:F2})" : "W8A8 + SmoothQuant";
 
     /// <summary>The int8 weights, scales and packing these scales make of <paramref name="weights"/>.</summary>
-    public W8A8LayerWeights Apply(ConvWeights weights) =>
+    internal W8A8LayerWeights Apply(ConvWeights weights) =>
         W8A8LayerWeights.Create(weights, ActivationScale, Smoothing, BiasCorrection, RoundedWeights);
 
     /// <summary>Scales taken on one input's features [N, Cin] (dynamic quantization, as <c>kernelgen conv --quant</c> does).</summary>

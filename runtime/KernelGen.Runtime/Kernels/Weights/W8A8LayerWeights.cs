@@ -1,6 +1,4 @@
-using KernelGen.Kernels;
-
-namespace KernelGen.Quantization;
+namespace KernelGen.Kernels;
 
 /// <summary>
 /// A layer's weights and scales for the W8A8 kernels, following KernelGen's quantization semantics:
@@ -14,7 +12,7 @@ namespace KernelGen.Quantization;
 /// <c>bias[n] = b[n] − δ[n]</c>, δ the int8 pre-activation's measured mean shift from fp32.</item>
 /// </list>
 /// </summary>
-public sealed class W8A8LayerWeights
+internal sealed class W8A8LayerWeights
 {
     /// <summary>Largest |q| of either operand.</summary>
     public const int QuantMax = 127;
@@ -169,7 +167,7 @@ public sealed class W8A8LayerWeights
     /// <summary>
     /// Quantizes and packs spconv-layout weights for activation scale <paramref name="activationScale"/>, with optional
     /// SmoothQuant factors [Cin], bias correction δ [Cout] (the epilogue adds b − δ), and int8 weights already rounded on
-    /// the same grid (<see cref="GptqRounding"/>; otherwise round-to-nearest-even).
+    /// the same grid (<see cref="Quantization.GptqRounding"/>; otherwise round-to-nearest-even).
     /// </summary>
     public static W8A8LayerWeights Create(
         ConvWeights weights, float activationScale, float[]? smoothing = null, float[]? biasCorrection = null, sbyte[]? rounded = null)

@@ -35,16 +35,16 @@ public sealed class LayerWeights
     public ConvWeights Float { get; }
 
     /// <summary>The fp32 weights packed [K, Cin, Cout] for the generated kernels (packed on first use).</summary>
-    public F32LayerWeights Packed => _packed.Value;
+    internal F32LayerWeights Packed => _packed.Value;
 
     /// <summary>The weights rounded to fp16 and packed for the fp16 kernels (on first use).</summary>
-    public F16LayerWeights Half => _half.Value;
+    internal F16LayerWeights Half => _half.Value;
 
     /// <summary>The scales the int8 weights were made with, or null for an fp32-only layer.</summary>
     public LayerQuantization? Quantization { get; }
 
     /// <summary>The int8 weights, scales and packing, or null for an fp32-only layer.</summary>
-    public W8A8LayerWeights? Int8 { get; }
+    internal W8A8LayerWeights? Int8 { get; }
 
     /// <summary>Cin.</summary>
     public int InChannels => Float.InChannels;
@@ -92,7 +92,7 @@ public sealed class LayerWeights
     private readonly List<LayerWeights> _quantized = [];
 
     /// <summary>The same fp32 weights with int8 weights already quantized from them (e.g. by <see cref="LayerQuantizer"/>).</summary>
-    public LayerWeights Quantized(W8A8LayerWeights int8)
+    internal LayerWeights Quantized(W8A8LayerWeights int8)
     {
         ArgumentNullException.ThrowIfNull(int8);
         if (int8.InChannels != InChannels || int8.OutChannels != OutChannels || int8.KernelVolume != Float.Kernel.Product)
@@ -104,13 +104,13 @@ public sealed class LayerWeights
     }
 
     /// <summary>These weights in <paramref name="accelerator"/>'s memory, uploaded on the first call and reused after.</summary>
-    public DeviceLayerWeights OnDevice(ILGPU.Runtime.Accelerator accelerator)
+    internal DeviceLayerWeights OnDevice(ILGPU.Runtime.Accelerator accelerator)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         return _onDevice.GetValue(accelerator, a => new DeviceLayerWeights(a, this));
     }
 
     /// <summary>The int8 weights, or an <see cref="ArgumentException"/> naming the kernel that needed them.</summary>
-    public W8A8LayerWeights RequireInt8(string kernelName) =>
+    internal W8A8LayerWeights RequireInt8(string kernelName) =>
         Int8 ?? throw new ArgumentException($"{kernelName} runs W8A8 but the layer's weights were not quantized (LayerWeights.Quantized)");
 }

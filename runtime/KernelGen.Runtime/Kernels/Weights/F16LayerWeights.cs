@@ -1,6 +1,4 @@
-using KernelGen.Kernels;
-
-namespace KernelGen.Quantization;
+namespace KernelGen.Kernels;
 
 /// <summary>
 /// fp32 weights rounded to fp16 (round to nearest even) and packed for the fp16 tensor-core kernels: two consecutive
@@ -8,7 +6,7 @@ namespace KernelGen.Quantization;
 /// with Pairs = ⌈Cin / 2⌉ (an odd Cin's last word holds a zero) — so a kernel walks the reduction over (offset, pair)
 /// as one flat index. The bias stays fp32 (the epilogue is fp32).
 /// </summary>
-public sealed class F16LayerWeights
+internal sealed class F16LayerWeights
 {
     private F16LayerWeights(int[] packed, float[] bias, int inChannels, int kernelVolume, int outChannels)
     {

@@ -1,12 +1,10 @@
-using KernelGen.Kernels;
-
-namespace KernelGen.Quantization;
+namespace KernelGen.Kernels;
 
 /// <summary>
 /// fp32 weights packed for the generated kernels: [K, Cin, Cout] (output channels contiguous, so a tile's weight loads
 /// coalesce on GPUs and a register tile reads consecutive floats), plus the bias (zeros when the layer has none).
 /// </summary>
-public sealed class F32LayerWeights
+internal sealed class F32LayerWeights
 {
     private F32LayerWeights(float[] packed, float[] bias, int inChannels, int kernelVolume, int outChannels)
     {
