@@ -44,7 +44,7 @@ internal static class DemoCommand
         var cloud = inputPath is null ? ShippedScan.Read() : ScanReader.Read(inputPath);
         // The intensity is scaled to the range the description says the model was trained on.
         var voxels = Voxelizer.Voxelize(cloud.ScaledTo(network.Network.Input.IntensityMax), config);
-        var tensor = NetworkRunner.InputFeatures(network, voxels.Tensor);
+        var tensor = network.InputFeatures(voxels.Tensor);
         output.WriteLine($"scan     {cloud.Source}: {cloud.Count} points, {voxels.PointsOutOfRange} outside the {config.Name} range, {cloud.DescribeScaling(network.Network.Input.IntensityMax)}");
         output.WriteLine($"voxels   {tensor.Count} active of grid {tensor.SpatialShape} ({config.Name}), {tensor.Channels} channels, {clock.Elapsed.TotalMilliseconds:F0} ms");
 

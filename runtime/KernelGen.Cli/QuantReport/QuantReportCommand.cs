@@ -50,7 +50,7 @@ internal static class QuantReportCommand
 
             string? path = parse.GetValue(input);
             var cloud = path is null ? ShippedScan.Read() : ScanReader.Read(path);
-            var voxels = NetworkRunner.InputFeatures(network, NetworkOptions.Voxels(cloud, network));
+            var voxels = network.InputFeatures(NetworkOptions.Voxels(cloud, network));
             output.WriteLine($"real scan {cloud.Source}: {voxels.Count} voxels through {network.Network.Name}'s {string.Join(", ", studied.Select(s => s.Node))}…");
             var real = experiments.Real(voxels, studied, randomSeed);
             var policy = MixedPrecisionPolicy.Decide(

@@ -3,13 +3,6 @@ using KernelGen.Variants;
 
 namespace KernelGen.Networks;
 
-/// <summary>A network whose every node resolved to a generated layer and passed validation.</summary>
-/// <param name="Network">The description.</param>
-/// <param name="Layers">Each node's generated layer, in node order.</param>
-/// <param name="Voxels">The voxel config the input uses.</param>
-/// <param name="FeatureChannels">For each input feature, its channel in the voxelizer's output.</param>
-public sealed record ValidatedNetwork(SparseNetwork Network, IReadOnlyList<LayerDescriptor> Layers, VoxelConfig Voxels, IReadOnlyList<int> FeatureChannels);
-
 /// <summary>A network description that does not make sense; the message names the node.</summary>
 public sealed class NetworkValidationException(string message) : Exception(KernelGen.IO.OneLine.Of(message, int.MaxValue));
 

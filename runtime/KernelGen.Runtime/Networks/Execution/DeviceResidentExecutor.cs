@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using ILGPU;
+using ILGPU.Runtime;
+using KernelGen.Accelerators;
+using KernelGen.KernelMaps;
+using KernelGen.Kernels;
+using KernelGen.Quantization;
+using KernelGen.Tensors;
+
+namespace KernelGen.Networks;
+
+/// <summary>
+/// Runs a network with every activation in the accelerator's memory from node to node (<see cref="IConvKernel.Launch"/>):
+/// only the input, the kernel maps and the output cross to and from the host, and dynamic W8A8 scales come from
+/// per-channel maxima reduced on the device. Activation and rulebook buffers come from pools, so frames after the first
+/// reuse them.
+/// </summary>
+internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposable
+{
+    private readonly DeviceBufferPool<float> _activations = new(accelerator);
+    private readonly DeviceBufferPool<int> _rulebooks = new(accelerator);
+    private readonly DeviceBufferPool<sbyte> _int8Activations = new(accelerator);
+
+    /// <summary>Buffers kept for later frames (activations, fp32 and int8, and rulebooks).</summary>
+    public int BuffersAllocated => _activations.Allocated + _int8Activations.Allocated + _rulebooks.Allocated;
+
+    /// <summary>Of those, the int8 activation buffers: the outputs of nodes chained in int8 on the device.</summary>
+    public int Int8BuffersAllocated => _int8Activations.Allocated;
+
+    public NetworkRun Run(NodePreparation nodes, bool keepOutputs)
+    {
+        var plan = nodes.Plan;
+        var stream = accelerator.DefaultStream;
+        var lastUse = plan.Network.Network.LastReaders();
+        // The rulebooks travel once per kernel map (nodes sharing an indice key share the map).
+        var outIns = new Dictionary<KernelMap, MemoryBuffer1D<int, Stride1D.Dense>>(ReferenceEqualityComparer.Instance);
+        var inputBuffer = _activations.Rent(plan.Input.Features.Length);
+        inputBuffer.View.SubView(0, plan.Input.Features.Length).CopyFromCPU(stream, plan.Input.Features);
+        var live = new Dictionary<string, MemoryBuffer1D<float, Stride1D.Dense>>(StringComparer.Ordinal) { [SparseNetwork.InputName] = inputBuffer };
+        var liveInt8 = new Dictionary<string, MemoryBuffer1D<sbyte, Stride1D.Dense>>(StringComparer.Ordinal);
+        var kept = new Dictionary<string, SparseTensor>(StringComparer.Ordinal);
+        var runs = new List<NodeRun>();
+        SparseTensor? last = null;
+        try
+        {
+            for (int i = 0; i < plan.Nodes.Count; i++)
+            {
+                var (node, layer, map, _) = plan.Nodes[i];
+                var kernel = nodes.Kernels[i];
+                var needs = nodes.Needs[i];
+                long inputElements = Math.Max(1, (long)map.InputCount * layer.InChannels);
+                ArrayView<float>? input = needs.Int8Input ? null : live[node.From].View.SubView(0, inputElements);
+                ArrayView<sbyte>? inputInt8 = needs.Int8Input ? liveInt8[node.From].View.SubView(0, inputElements) : null;
+                // Dynamic scales from this input's per-channel maxima, reduced on the device: Cin floats come back.
+                var weights = nodes.WeightsOf(i, () => map.InputCount == 0
+                    ? new float[layer.InChannels]
+                    : DeviceChannelMaxima.For(accelerator).Compute(stream, input!.Value, layer.InChannels));
+                weights.OnDevice(accelerator); // uploaded outside the node's time, as the host path quantizes outside it
+                // An int8 output is requantized into its readers' domain, from a reader's weights on the device.
+                ArrayView<float>? readerMultipliers = nodes.ReaderWeightsOf(i)?.OnDevice(accelerator).ActivationMultipliers;
+                if (!outIns.TryGetValue(map, out var outIn))
+                {
+                    outIn = outIns[map] = _rulebooks.Rent(map.OutIn.Length);
+                    outIn.View.SubView(0, map.OutIn.Length).CopyFromCPU(stream, map.OutIn);
+                }
+                int elements = map.OutputCount * layer.OutChannels;
+                var outputView = Math.Max(1, elements);
+                ArrayView<float>? output = null;
+                ArrayView<sbyte>? outputInt8 = null;
+                if (needs.Int8Output)
+                {
+                    var buffer = _int8Activations.Rent(elements);
+                    liveInt8[node.Name] = buffer;
+                    outputInt8 = buffer.View.SubView(0, outputView);
+                }
+                else
+                {
+                    var buffer = _activations.Rent(elements);
+                    live[node.Name] = buffer;
+                    output = buffer.View.SubView(0, outputView);
+                }
+                stream.Synchronize();
+                long start = Stopwatch.GetTimestamp();
+                kernel.Launch(stream, new DeviceConvCall
+                {
+                    Map = map,
+                    OutIn = outIn.View.SubView(0, Math.Max(1, (long)map.OutputCount * map.KernelVolume)),
+                    Weights = weights,
+                    Input = input,
+                    InputInt8 = inputInt8,
+                    Output = output,
+                    OutputInt8 = outputInt8,
+                    OutputMultipliers = readerMultipliers,
+                    Residual = node.Residual is { } residual ? live[residual].View.SubView(0, outputView) : null,
+                });
+                stream.Synchronize();
+                runs.Add(new NodeRun(node.Name, kernel.Name, needs.Precision, Stopwatch.GetElapsedTime(start).TotalMilliseconds));
+                bool isLast = i == plan.Nodes.Count - 1;
+                if (output is { } written && (keepOutputs || isLast))
+                {
+                    var features = new float[elements];
+                    written.SubView(0, elements).CopyToCPU(stream, features);
+                    stream.Synchronize();
+                    last = new SparseTensor(features, map.OutputCoordinates, layer.OutChannels, map.OutputShape, map.BatchSize);
+                    if (keepOutputs)
+                    {
+                        kept[node.Name] = last;
+                    }
+                }
+                foreach (var name in live.Keys.Concat(liveInt8.Keys).Where(n => n != node.Name && lastUse.GetValueOrDefault(n, -1) <= i).ToList())
+                {
+                    if (live.Remove(name, out var floats))
+                    {
+                        _activations.Return(floats);
+                    }
+                    if (liveInt8.Remove(name, out var bytes))
+                    {
+                        _int8Activations.Return(bytes);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            stream.Synchronize(); // nothing may still read a buffer that the next frame takes
+            foreach (var buffer in live.Values)
+            {
+                _activations.Return(buffer);
+            }
+            foreach (var buffer in liveInt8.Values)
+            {
+                _int8Activations.Return(buffer);
+            }
+            foreach (var buffer in outIns.Values)
+            {
+                _rulebooks.Return(buffer);
+            }
+        }
+        return new NetworkRun(last ?? plan.Input, runs, kept);
+    }
+
+    public void Dispose()
+    {
+        _activations.Dispose();
+        _int8Activations.Dispose();
+        _rulebooks.Dispose();
+    }
+}

@@ -1,0 +1,20 @@
+using KernelGen.KernelMaps;
+using KernelGen.Tensors;
+using KernelGen.Variants;
+
+namespace KernelGen.Networks;
+
+/// <summary>One node of a planned network: its layer, kernel map and input sites.</summary>
+/// <param name="Node">The description's node.</param>
+/// <param name="Layer">Its generated layer.</param>
+/// <param name="Map">Its kernel map (shared with the nodes of the same indice key).</param>
+/// <param name="InputSites">The sites it reads (features unused: one zero channel), for tuning.</param>
+public sealed record PlannedNode(NetworkNode Node, LayerDescriptor Layer, KernelMap Map, SparseTensor InputSites);
+
+/// <summary>A network planned on one input: its voxels (the selected features) and every node's map.</summary>
+/// <param name="Network">The validated network.</param>
+/// <param name="Input">The network input [N, features].</param>
+/// <param name="Nodes">Every node, in order.</param>
+/// <param name="MapsBuilt">Distinct kernel maps built.</param>
+/// <param name="MapsMs">Time to build them.</param>
+public sealed record NetworkPlan(ValidatedNetwork Network, SparseTensor Input, IReadOnlyList<PlannedNode> Nodes, int MapsBuilt, double MapsMs);

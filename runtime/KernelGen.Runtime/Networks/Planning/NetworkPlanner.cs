@@ -1,0 +1,37 @@
+using System.Diagnostics;
+using KernelGen.KernelMaps;
+using KernelGen.Tensors;
+
+namespace KernelGen.Networks;
+
+/// <summary>
+/// Plans a validated network on one input: every node's kernel map through a cache keyed by indice key (nodes sharing
+/// a key share the map), the sites each node reads carried from node to node once.
+/// </summary>
+internal static class NetworkPlanner
+{
+    public static NetworkPlan Plan(ValidatedNetwork network, SparseTensor voxels, KernelMapCache maps)
+    {
+        var input = network.InputFeatures(voxels);
+        var clock = Stopwatch.StartNew();
+        var sitesOf = new Dictionary<string, SparseTensor>(StringComparer.Ordinal) { [SparseNetwork.InputName] = Sites(input) };
+        var nodes = new List<PlannedNode>();
+        int built = maps.Builds;
+        for (int i = 0; i < network.Layers.Count; i++)
+        {
+            var node = network.Network.Nodes[i];
+            var layer = network.Layers[i];
+            var sites = sitesOf[node.From];
+            var map = maps.GetOrBuild(node.IndiceKey, sites, layer.Geometry);
+            map.EnsureOutputFits(layer.OutChannels);
+            sitesOf[node.Name] = layer.Geometry.Kind == ConvKind.SubManifold
+                ? sites
+                : new SparseTensor(new float[map.OutputCount], map.OutputCoordinates, 1, map.OutputShape, map.BatchSize);
+            nodes.Add(new PlannedNode(node, layer, map, sites));
+        }
+        return new NetworkPlan(network, input, nodes, maps.Builds - built, clock.Elapsed.TotalMilliseconds);
+    }
+
+    private static SparseTensor Sites(SparseTensor input) =>
+        new(new float[input.Count], input.Coordinates, 1, input.SpatialShape, input.BatchSize);
+}

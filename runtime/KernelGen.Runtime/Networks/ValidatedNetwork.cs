@@ -1,0 +1,36 @@
+using KernelGen.Points;
+using KernelGen.Tensors;
+using KernelGen.Variants;
+
+namespace KernelGen.Networks;
+
+/// <summary>A network whose every node resolved to a generated layer and passed validation.</summary>
+/// <param name="Network">The description.</param>
+/// <param name="Layers">Each node's generated layer, in node order.</param>
+/// <param name="Voxels">The voxel config the input uses.</param>
+/// <param name="FeatureChannels">For each input feature, its channel in the voxelizer's output.</param>
+public sealed record ValidatedNetwork(SparseNetwork Network, IReadOnlyList<LayerDescriptor> Layers, VoxelConfig Voxels, IReadOnlyList<int> FeatureChannels)
+{
+    /// <summary>The network's input: the voxel feature channels its description reads (e.g. x, y, z, intensity of five).</summary>
+    public SparseTensor InputFeatures(SparseTensor voxels)
+    {
+        ArgumentNullException.ThrowIfNull(voxels);
+        if (FeatureChannels.Any(c => c >= voxels.Channels))
+        {
+            throw new ArgumentException($"the network reads voxel channel {FeatureChannels.Max()} but the voxels have {voxels.Channels}");
+        }
+        if (FeatureChannels.SequenceEqual(Enumerable.Range(0, voxels.Channels)))
+        {
+            return voxels;
+        }
+        var features = new float[voxels.Count * FeatureChannels.Count];
+        for (int row = 0; row < voxels.Count; row++)
+        {
+            for (int j = 0; j < FeatureChannels.Count; j++)
+            {
+                features[row * FeatureChannels.Count + j] = voxels.Features[row * voxels.Channels + FeatureChannels[j]];
+            }
+        }
+        return new SparseTensor(features, voxels.Coordinates, FeatureChannels.Count, voxels.SpatialShape, voxels.BatchSize);
+    }
+}
