@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using KernelGen.Kernels;
 
 namespace KernelGen.Variants;
 

@@ -1,5 +1,6 @@
 using System.Reflection;
 using ILGPU.Runtime;
+using KernelGen.Kernels;
 
 namespace KernelGen.Variants;
 

@@ -7,6 +7,7 @@ using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
 using KernelGen.Tests.Generated;
 using KernelGen.Variants;
+using KernelGen.Kernels;
 
 namespace KernelGen.Tests.Variants;
 

@@ -1,5 +1,4 @@
 using ILGPU.Runtime;
-using KernelGen.Variants;
 
 namespace KernelGen.Kernels;
 

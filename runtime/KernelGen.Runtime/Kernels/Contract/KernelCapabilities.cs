@@ -1,4 +1,3 @@
-using KernelGen.Variants;
 
 namespace KernelGen.Kernels;
 

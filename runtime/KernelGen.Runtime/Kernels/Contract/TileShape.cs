@@ -1,4 +1,4 @@
-namespace KernelGen.Variants;
+namespace KernelGen.Kernels;
 
 /// <summary>A tile: <see cref="BlockM"/> output rows × <see cref="BlockN"/> output channels, reduction step <see cref="BlockK"/>.</summary>
 public readonly record struct TileShape(int BlockM, int BlockN, int BlockK)

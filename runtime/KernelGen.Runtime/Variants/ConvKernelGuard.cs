@@ -1,6 +1,6 @@
-using KernelGen.Variants;
+using KernelGen.Kernels;
 
-namespace KernelGen.Kernels;
+namespace KernelGen.Variants;
 
 /// <summary>The checks every <see cref="IConvKernel"/> makes before it runs, in one place so kernels cannot differ.</summary>
 public static class ConvKernelGuard

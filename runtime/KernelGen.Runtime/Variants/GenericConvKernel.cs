@@ -1,8 +1,8 @@
 using System.Runtime.CompilerServices;
 using ILGPU.Runtime;
-using KernelGen.Variants;
+using KernelGen.Kernels;
 
-namespace KernelGen.Kernels;
+namespace KernelGen.Variants;
 
 /// <summary>
 /// The generic ILGPU kernels (<see cref="GenericImplicitGemm"/>, <see cref="GenericW8A8ImplicitGemm"/>) behind the

@@ -1,4 +1,4 @@
-namespace KernelGen.Variants;
+namespace KernelGen.Kernels;
 
 /// <summary>How a kernel is organised (declared by every <see cref="KernelGen.Kernels.IConvKernel"/>).</summary>
 public enum KernelShape

@@ -1,7 +1,7 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace KernelGen.Variants;
+namespace KernelGen.Kernels;
 
 /// <summary>The instruction set a CPU SIMD variant needs.</summary>
 public enum CpuInstructionSet
