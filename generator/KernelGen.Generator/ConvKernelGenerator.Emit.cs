@@ -12,8 +12,7 @@ namespace KernelGen.Generator;
 public sealed partial class ConvKernelGenerator
 {
     private static readonly Lazy<Template> LayerTemplate = new(() => LoadTemplate("layer.sbncs"));
-    private static readonly Lazy<Template> F32Template = new(() => LoadTemplate("implicit_gemm_f32.sbncs"));
-    private static readonly Lazy<Template> W8A8Template = new(() => LoadTemplate("implicit_gemm_w8a8.sbncs"));
+    private static readonly Lazy<Template> ImplicitGemmTemplate = new(() => LoadTemplate("implicit_gemm.sbncs"));
     private static readonly Lazy<Template> TensorCoreTemplate = new(() => LoadTemplate("tensor_core.sbncs"));
     private static readonly Lazy<Template> CpuF32Template = new(() => LoadTemplate("cpu_f32.sbncs"));
     private static readonly Lazy<Template> CpuW8A8Template = new(() => LoadTemplate("cpu_w8a8.sbncs"));
@@ -53,8 +52,7 @@ public sealed partial class ConvKernelGenerator
         yield return ($"{model.HintPrefix}.Layer.g.cs", Render(LayerTemplate.Value, model, null));
         foreach (var variant in model.Variants)
         {
-            var template = variant.W8A8 ? W8A8Template.Value : F32Template.Value;
-            yield return ($"{model.HintPrefix}.{variant.Name}.g.cs", Render(template, model, variant));
+            yield return ($"{model.HintPrefix}.{variant.Name}.g.cs", Render(ImplicitGemmTemplate.Value, model, variant));
         }
         foreach (var variant in model.TensorCoreVariants)
         {
@@ -75,6 +73,8 @@ public sealed partial class ConvKernelGenerator
             ["variant"] = variant,
             ["alpha"] = model.Quant.Alpha.ToString("R", CultureInfo.InvariantCulture),
             ["generator_version"] = GeneratorVersion,
+            // The using aliases a template captures for its file header (templates/shared/file_header); none by default.
+            ["file_usings"] = "",
         };
         var context = new TemplateContext
         {

@@ -2,6 +2,10 @@
 #nullable enable
 namespace Demo;
 
+using Simd = global::System.Runtime.Intrinsics.Vector512;
+using Unsafe = global::System.Runtime.CompilerServices.Unsafe;
+using MemoryMarshal = global::System.Runtime.InteropServices.MemoryMarshal;
+
 public partial class SubmBlock
 {
     /// <summary>
@@ -16,10 +20,10 @@ public partial class SubmBlock
         const int RowLength = InChannels, Steps = InChannels;
         global::System.Span<float> scratch = stackalloc float[Lanes];
         global::System.Span<float> taskSums = stackalloc float[TaskRows * BlockWidth];
-        ref float sums = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(taskSums);
-        ref float operands = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Features);
-        ref float zeros = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.ZeroRow);
-        ref float weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Weights);
+        ref float sums = ref MemoryMarshal.GetReference(taskSums);
+        ref float operands = ref MemoryMarshal.GetArrayDataReference(call.Features);
+        ref float zeros = ref MemoryMarshal.GetArrayDataReference(call.ZeroRow);
+        ref float weights = ref MemoryMarshal.GetArrayDataReference(call.Weights);
         int rowStart = task * TaskRows;
         int rowEnd = global::System.Math.Min(call.Rows, rowStart + TaskRows);
         for (int block = 0; block < ChannelBlocks; block++)
@@ -28,7 +32,7 @@ public partial class SubmBlock
             taskSums.Clear();
             for (int k = 0; k < KernelVolume; k++)
             {
-                ref float w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, k * Steps * OutChannelsPadded + col);
+                ref float w = ref Unsafe.Add(ref weights, k * Steps * OutChannelsPadded + col);
                 for (int row = rowStart; row < rowEnd; row += 4)
                 {
                     int source0 = row + 0 < rowEnd ? call.OutIn[(row + 0) * KernelVolume + k] : -1;
@@ -39,40 +43,40 @@ public partial class SubmBlock
                     {
                         continue;
                     }
-                    ref float x0 = ref source0 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source0 * RowLength) : ref zeros;
-                    ref float x1 = ref source1 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source1 * RowLength) : ref zeros;
-                    ref float x2 = ref source2 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source2 * RowLength) : ref zeros;
-                    ref float x3 = ref source3 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source3 * RowLength) : ref zeros;
-                    ref float tile = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sums, (row - rowStart) * BlockWidth);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 0 * Lanes));
-                    var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 0 * Lanes));
-                    var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 0 * Lanes));
-                    var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 0 * Lanes));
+                    ref float x0 = ref source0 >= 0 ? ref Unsafe.Add(ref operands, source0 * RowLength) : ref zeros;
+                    ref float x1 = ref source1 >= 0 ? ref Unsafe.Add(ref operands, source1 * RowLength) : ref zeros;
+                    ref float x2 = ref source2 >= 0 ? ref Unsafe.Add(ref operands, source2 * RowLength) : ref zeros;
+                    ref float x3 = ref source3 >= 0 ? ref Unsafe.Add(ref operands, source3 * RowLength) : ref zeros;
+                    ref float tile = ref Unsafe.Add(ref sums, (row - rowStart) * BlockWidth);
+                    var acc0_0 = Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 0 * Lanes));
+                    var acc1_0 = Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 0 * Lanes));
+                    var acc2_0 = Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 0 * Lanes));
+                    var acc3_0 = Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 0 * Lanes));
                     for (int step = 0; step < Steps; step++)
                     {
-                        var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 0 * Lanes));
-                        var a0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, step));
-                        var a1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, step));
-                        var a2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, step));
-                        var a3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, step));
-                        acc0_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a0, w0, acc0_0);
-                        acc1_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a1, w0, acc1_0);
-                        acc2_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a2, w0, acc2_0);
-                        acc3_0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a3, w0, acc3_0);
+                        var w0 = Simd.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 0 * Lanes));
+                        var a0 = Simd.Create(Unsafe.Add(ref x0, step));
+                        var a1 = Simd.Create(Unsafe.Add(ref x1, step));
+                        var a2 = Simd.Create(Unsafe.Add(ref x2, step));
+                        var a3 = Simd.Create(Unsafe.Add(ref x3, step));
+                        acc0_0 = Simd.FusedMultiplyAdd(a0, w0, acc0_0);
+                        acc1_0 = Simd.FusedMultiplyAdd(a1, w0, acc1_0);
+                        acc2_0 = Simd.FusedMultiplyAdd(a2, w0, acc2_0);
+                        acc3_0 = Simd.FusedMultiplyAdd(a3, w0, acc3_0);
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref tile, (nuint)(0 * BlockWidth + 0 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref tile, (nuint)(1 * BlockWidth + 0 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref tile, (nuint)(2 * BlockWidth + 0 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref tile, (nuint)(3 * BlockWidth + 0 * Lanes));
+                    Simd.StoreUnsafe(acc0_0, ref tile, (nuint)(0 * BlockWidth + 0 * Lanes));
+                    Simd.StoreUnsafe(acc1_0, ref tile, (nuint)(1 * BlockWidth + 0 * Lanes));
+                    Simd.StoreUnsafe(acc2_0, ref tile, (nuint)(2 * BlockWidth + 0 * Lanes));
+                    Simd.StoreUnsafe(acc3_0, ref tile, (nuint)(3 * BlockWidth + 0 * Lanes));
                 }
             }
             for (int row = rowStart; row < rowEnd; row += 4)
             {
-                ref float tile = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sums, (row - rowStart) * BlockWidth);
-                Epilogue(call, row + 0, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 0 * Lanes)), scratch);
-                Epilogue(call, row + 1, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 0 * Lanes)), scratch);
-                Epilogue(call, row + 2, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 0 * Lanes)), scratch);
-                Epilogue(call, row + 3, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 0 * Lanes)), scratch);
+                ref float tile = ref Unsafe.Add(ref sums, (row - rowStart) * BlockWidth);
+                Epilogue(call, row + 0, col + 0 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 0 * Lanes)), scratch);
+                Epilogue(call, row + 1, col + 0 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 0 * Lanes)), scratch);
+                Epilogue(call, row + 2, col + 0 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 0 * Lanes)), scratch);
+                Epilogue(call, row + 3, col + 0 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 0 * Lanes)), scratch);
             }
         }
     }

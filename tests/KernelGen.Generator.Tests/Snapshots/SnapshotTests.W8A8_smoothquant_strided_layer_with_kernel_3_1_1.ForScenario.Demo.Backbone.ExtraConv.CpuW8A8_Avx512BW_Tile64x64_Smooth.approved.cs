@@ -2,6 +2,10 @@
 #nullable enable
 namespace Demo.Backbone;
 
+using Simd = global::System.Runtime.Intrinsics.Vector512;
+using Unsafe = global::System.Runtime.CompilerServices.Unsafe;
+using MemoryMarshal = global::System.Runtime.InteropServices.MemoryMarshal;
+
 internal partial class ExtraConv
 {
     /// <summary>
@@ -23,10 +27,10 @@ internal partial class ExtraConv
         const int RowLength = InChannelWords * 2, Steps = InChannelWords * 2;
         global::System.Span<int> scratch = stackalloc int[Lanes];
         global::System.Span<int> taskSums = stackalloc int[TaskRows * BlockWidth];
-        ref int sums = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(taskSums);
-        ref int operands = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.ActivationPairs);
-        ref int zeros = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.ZeroPairs);
-        ref int weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.WeightPairs);
+        ref int sums = ref MemoryMarshal.GetReference(taskSums);
+        ref int operands = ref MemoryMarshal.GetArrayDataReference(call.ActivationPairs);
+        ref int zeros = ref MemoryMarshal.GetArrayDataReference(call.ZeroPairs);
+        ref int weights = ref MemoryMarshal.GetArrayDataReference(call.WeightPairs);
         int rowStart = task * TaskRows;
         int rowEnd = global::System.Math.Min(call.Rows, rowStart + TaskRows);
         for (int block = 0; block < ChannelBlocks; block++)
@@ -35,7 +39,7 @@ internal partial class ExtraConv
             taskSums.Clear();
             for (int k = 0; k < KernelVolume; k++)
             {
-                ref int w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, k * Steps * OutChannelsPadded + col);
+                ref int w = ref Unsafe.Add(ref weights, k * Steps * OutChannelsPadded + col);
                 for (int row = rowStart; row < rowEnd; row += 4)
                 {
                     int source0 = row + 0 < rowEnd ? call.OutIn[(row + 0) * KernelVolume + k] : -1;
@@ -46,37 +50,37 @@ internal partial class ExtraConv
                     {
                         continue;
                     }
-                    ref int x0 = ref source0 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source0 * RowLength) : ref zeros;
-                    ref int x1 = ref source1 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source1 * RowLength) : ref zeros;
-                    ref int x2 = ref source2 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source2 * RowLength) : ref zeros;
-                    ref int x3 = ref source3 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source3 * RowLength) : ref zeros;
-                    ref int tile = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sums, (row - rowStart) * BlockWidth);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 0 * Lanes));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 1 * Lanes));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 2 * Lanes));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 3 * Lanes));
-                    var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 0 * Lanes));
-                    var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 1 * Lanes));
-                    var acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 2 * Lanes));
-                    var acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 3 * Lanes));
-                    var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 0 * Lanes));
-                    var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 1 * Lanes));
-                    var acc2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 2 * Lanes));
-                    var acc2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 3 * Lanes));
-                    var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 0 * Lanes));
-                    var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 1 * Lanes));
-                    var acc3_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 2 * Lanes));
-                    var acc3_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 3 * Lanes));
+                    ref int x0 = ref source0 >= 0 ? ref Unsafe.Add(ref operands, source0 * RowLength) : ref zeros;
+                    ref int x1 = ref source1 >= 0 ? ref Unsafe.Add(ref operands, source1 * RowLength) : ref zeros;
+                    ref int x2 = ref source2 >= 0 ? ref Unsafe.Add(ref operands, source2 * RowLength) : ref zeros;
+                    ref int x3 = ref source3 >= 0 ? ref Unsafe.Add(ref operands, source3 * RowLength) : ref zeros;
+                    ref int tile = ref Unsafe.Add(ref sums, (row - rowStart) * BlockWidth);
+                    var acc0_0 = Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 0 * Lanes));
+                    var acc0_1 = Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 1 * Lanes));
+                    var acc0_2 = Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 2 * Lanes));
+                    var acc0_3 = Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 3 * Lanes));
+                    var acc1_0 = Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 0 * Lanes));
+                    var acc1_1 = Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 1 * Lanes));
+                    var acc1_2 = Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 2 * Lanes));
+                    var acc1_3 = Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 3 * Lanes));
+                    var acc2_0 = Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 0 * Lanes));
+                    var acc2_1 = Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 1 * Lanes));
+                    var acc2_2 = Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 2 * Lanes));
+                    var acc2_3 = Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 3 * Lanes));
+                    var acc3_0 = Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 0 * Lanes));
+                    var acc3_1 = Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 1 * Lanes));
+                    var acc3_2 = Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 2 * Lanes));
+                    var acc3_3 = Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 3 * Lanes));
                     for (int step = 0; step < Steps; step++)
                     {
-                        var w0 = global::System.Runtime.Intrinsics.Vector512.AsInt16(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 0 * Lanes)));
-                        var w1 = global::System.Runtime.Intrinsics.Vector512.AsInt16(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 1 * Lanes)));
-                        var w2 = global::System.Runtime.Intrinsics.Vector512.AsInt16(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 2 * Lanes)));
-                        var w3 = global::System.Runtime.Intrinsics.Vector512.AsInt16(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 3 * Lanes)));
-                        var a0 = global::System.Runtime.Intrinsics.Vector512.AsInt16(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, step)));
-                        var a1 = global::System.Runtime.Intrinsics.Vector512.AsInt16(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, step)));
-                        var a2 = global::System.Runtime.Intrinsics.Vector512.AsInt16(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, step)));
-                        var a3 = global::System.Runtime.Intrinsics.Vector512.AsInt16(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, step)));
+                        var w0 = Simd.AsInt16(Simd.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 0 * Lanes)));
+                        var w1 = Simd.AsInt16(Simd.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 1 * Lanes)));
+                        var w2 = Simd.AsInt16(Simd.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 2 * Lanes)));
+                        var w3 = Simd.AsInt16(Simd.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 3 * Lanes)));
+                        var a0 = Simd.AsInt16(Simd.Create(Unsafe.Add(ref x0, step)));
+                        var a1 = Simd.AsInt16(Simd.Create(Unsafe.Add(ref x1, step)));
+                        var a2 = Simd.AsInt16(Simd.Create(Unsafe.Add(ref x2, step)));
+                        var a3 = Simd.AsInt16(Simd.Create(Unsafe.Add(ref x3, step)));
                         acc0_0 += global::System.Runtime.Intrinsics.X86.Avx512BW.MultiplyAddAdjacent(a0, w0);
                         acc0_1 += global::System.Runtime.Intrinsics.X86.Avx512BW.MultiplyAddAdjacent(a0, w1);
                         acc0_2 += global::System.Runtime.Intrinsics.X86.Avx512BW.MultiplyAddAdjacent(a0, w2);
@@ -94,43 +98,43 @@ internal partial class ExtraConv
                         acc3_2 += global::System.Runtime.Intrinsics.X86.Avx512BW.MultiplyAddAdjacent(a3, w2);
                         acc3_3 += global::System.Runtime.Intrinsics.X86.Avx512BW.MultiplyAddAdjacent(a3, w3);
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref tile, (nuint)(0 * BlockWidth + 0 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref tile, (nuint)(0 * BlockWidth + 1 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref tile, (nuint)(0 * BlockWidth + 2 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref tile, (nuint)(0 * BlockWidth + 3 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref tile, (nuint)(1 * BlockWidth + 0 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref tile, (nuint)(1 * BlockWidth + 1 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref tile, (nuint)(1 * BlockWidth + 2 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref tile, (nuint)(1 * BlockWidth + 3 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref tile, (nuint)(2 * BlockWidth + 0 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref tile, (nuint)(2 * BlockWidth + 1 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref tile, (nuint)(2 * BlockWidth + 2 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref tile, (nuint)(2 * BlockWidth + 3 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref tile, (nuint)(3 * BlockWidth + 0 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref tile, (nuint)(3 * BlockWidth + 1 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_2, ref tile, (nuint)(3 * BlockWidth + 2 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_3, ref tile, (nuint)(3 * BlockWidth + 3 * Lanes));
+                    Simd.StoreUnsafe(acc0_0, ref tile, (nuint)(0 * BlockWidth + 0 * Lanes));
+                    Simd.StoreUnsafe(acc0_1, ref tile, (nuint)(0 * BlockWidth + 1 * Lanes));
+                    Simd.StoreUnsafe(acc0_2, ref tile, (nuint)(0 * BlockWidth + 2 * Lanes));
+                    Simd.StoreUnsafe(acc0_3, ref tile, (nuint)(0 * BlockWidth + 3 * Lanes));
+                    Simd.StoreUnsafe(acc1_0, ref tile, (nuint)(1 * BlockWidth + 0 * Lanes));
+                    Simd.StoreUnsafe(acc1_1, ref tile, (nuint)(1 * BlockWidth + 1 * Lanes));
+                    Simd.StoreUnsafe(acc1_2, ref tile, (nuint)(1 * BlockWidth + 2 * Lanes));
+                    Simd.StoreUnsafe(acc1_3, ref tile, (nuint)(1 * BlockWidth + 3 * Lanes));
+                    Simd.StoreUnsafe(acc2_0, ref tile, (nuint)(2 * BlockWidth + 0 * Lanes));
+                    Simd.StoreUnsafe(acc2_1, ref tile, (nuint)(2 * BlockWidth + 1 * Lanes));
+                    Simd.StoreUnsafe(acc2_2, ref tile, (nuint)(2 * BlockWidth + 2 * Lanes));
+                    Simd.StoreUnsafe(acc2_3, ref tile, (nuint)(2 * BlockWidth + 3 * Lanes));
+                    Simd.StoreUnsafe(acc3_0, ref tile, (nuint)(3 * BlockWidth + 0 * Lanes));
+                    Simd.StoreUnsafe(acc3_1, ref tile, (nuint)(3 * BlockWidth + 1 * Lanes));
+                    Simd.StoreUnsafe(acc3_2, ref tile, (nuint)(3 * BlockWidth + 2 * Lanes));
+                    Simd.StoreUnsafe(acc3_3, ref tile, (nuint)(3 * BlockWidth + 3 * Lanes));
                 }
             }
             for (int row = rowStart; row < rowEnd; row += 4)
             {
-                ref int tile = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sums, (row - rowStart) * BlockWidth);
-                EpilogueW8A8(call, row + 0, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 0 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 0, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 1 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 0, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 2 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 0, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 3 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 1, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 0 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 1, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 1 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 1, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 2 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 1, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 3 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 2, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 0 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 2, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 1 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 2, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 2 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 2, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 3 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 3, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 0 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 3, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 1 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 3, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 2 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 3, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 3 * Lanes)), scratch);
+                ref int tile = ref Unsafe.Add(ref sums, (row - rowStart) * BlockWidth);
+                EpilogueW8A8(call, row + 0, col + 0 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 0 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 0, col + 1 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 1 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 0, col + 2 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 2 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 0, col + 3 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 3 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 1, col + 0 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 0 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 1, col + 1 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 1 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 1, col + 2 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 2 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 1, col + 3 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 3 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 2, col + 0 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 0 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 2, col + 1 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 1 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 2, col + 2 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 2 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 2, col + 3 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 3 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 3, col + 0 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 0 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 3, col + 1 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 1 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 3, col + 2 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 2 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 3, col + 3 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 3 * Lanes)), scratch);
             }
         }
     }
@@ -147,11 +151,11 @@ internal partial class ExtraConv
         const int RowLength = InChannelWords * 4, Steps = InChannelWords;
         global::System.Span<int> scratch = stackalloc int[Lanes];
         global::System.Span<int> taskSums = stackalloc int[TaskRows * BlockWidth];
-        ref int sums = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(taskSums);
-        ref byte operands = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.UnsignedActivations);
-        ref byte zeros = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.ZeroUnsigned);
-        ref int weights = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(call.Weights);
-        var ones = global::System.Runtime.Intrinsics.Vector512.Create((short)1);
+        ref int sums = ref MemoryMarshal.GetReference(taskSums);
+        ref byte operands = ref MemoryMarshal.GetArrayDataReference(call.UnsignedActivations);
+        ref byte zeros = ref MemoryMarshal.GetArrayDataReference(call.ZeroUnsigned);
+        ref int weights = ref MemoryMarshal.GetArrayDataReference(call.Weights);
+        var ones = Simd.Create((short)1);
         int rowStart = task * TaskRows;
         int rowEnd = global::System.Math.Min(call.Rows, rowStart + TaskRows);
         for (int block = 0; block < ChannelBlocks; block++)
@@ -160,7 +164,7 @@ internal partial class ExtraConv
             taskSums.Clear();
             for (int k = 0; k < KernelVolume; k++)
             {
-                ref int w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, k * Steps * OutChannelsPadded + col);
+                ref int w = ref Unsafe.Add(ref weights, k * Steps * OutChannelsPadded + col);
                 for (int row = rowStart; row < rowEnd; row += 4)
                 {
                     int source0 = row + 0 < rowEnd ? call.OutIn[(row + 0) * KernelVolume + k] : -1;
@@ -171,37 +175,37 @@ internal partial class ExtraConv
                     {
                         continue;
                     }
-                    ref byte x0 = ref source0 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source0 * RowLength) : ref zeros;
-                    ref byte x1 = ref source1 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source1 * RowLength) : ref zeros;
-                    ref byte x2 = ref source2 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source2 * RowLength) : ref zeros;
-                    ref byte x3 = ref source3 >= 0 ? ref global::System.Runtime.CompilerServices.Unsafe.Add(ref operands, source3 * RowLength) : ref zeros;
-                    ref int tile = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sums, (row - rowStart) * BlockWidth);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 0 * Lanes));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 1 * Lanes));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 2 * Lanes));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 3 * Lanes));
-                    var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 0 * Lanes));
-                    var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 1 * Lanes));
-                    var acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 2 * Lanes));
-                    var acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 3 * Lanes));
-                    var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 0 * Lanes));
-                    var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 1 * Lanes));
-                    var acc2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 2 * Lanes));
-                    var acc2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 3 * Lanes));
-                    var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 0 * Lanes));
-                    var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 1 * Lanes));
-                    var acc3_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 2 * Lanes));
-                    var acc3_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 3 * Lanes));
+                    ref byte x0 = ref source0 >= 0 ? ref Unsafe.Add(ref operands, source0 * RowLength) : ref zeros;
+                    ref byte x1 = ref source1 >= 0 ? ref Unsafe.Add(ref operands, source1 * RowLength) : ref zeros;
+                    ref byte x2 = ref source2 >= 0 ? ref Unsafe.Add(ref operands, source2 * RowLength) : ref zeros;
+                    ref byte x3 = ref source3 >= 0 ? ref Unsafe.Add(ref operands, source3 * RowLength) : ref zeros;
+                    ref int tile = ref Unsafe.Add(ref sums, (row - rowStart) * BlockWidth);
+                    var acc0_0 = Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 0 * Lanes));
+                    var acc0_1 = Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 1 * Lanes));
+                    var acc0_2 = Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 2 * Lanes));
+                    var acc0_3 = Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 3 * Lanes));
+                    var acc1_0 = Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 0 * Lanes));
+                    var acc1_1 = Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 1 * Lanes));
+                    var acc1_2 = Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 2 * Lanes));
+                    var acc1_3 = Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 3 * Lanes));
+                    var acc2_0 = Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 0 * Lanes));
+                    var acc2_1 = Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 1 * Lanes));
+                    var acc2_2 = Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 2 * Lanes));
+                    var acc2_3 = Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 3 * Lanes));
+                    var acc3_0 = Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 0 * Lanes));
+                    var acc3_1 = Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 1 * Lanes));
+                    var acc3_2 = Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 2 * Lanes));
+                    var acc3_3 = Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 3 * Lanes));
                     for (int step = 0; step < Steps; step++)
                     {
-                        var w0 = global::System.Runtime.Intrinsics.Vector512.AsSByte(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 0 * Lanes)));
-                        var w1 = global::System.Runtime.Intrinsics.Vector512.AsSByte(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 1 * Lanes)));
-                        var w2 = global::System.Runtime.Intrinsics.Vector512.AsSByte(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 2 * Lanes)));
-                        var w3 = global::System.Runtime.Intrinsics.Vector512.AsSByte(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 3 * Lanes)));
-                        var a0 = global::System.Runtime.Intrinsics.Vector512.AsByte(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, step * 4))));
-                        var a1 = global::System.Runtime.Intrinsics.Vector512.AsByte(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x1, step * 4))));
-                        var a2 = global::System.Runtime.Intrinsics.Vector512.AsByte(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x2, step * 4))));
-                        var a3 = global::System.Runtime.Intrinsics.Vector512.AsByte(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x3, step * 4))));
+                        var w0 = Simd.AsSByte(Simd.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 0 * Lanes)));
+                        var w1 = Simd.AsSByte(Simd.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 1 * Lanes)));
+                        var w2 = Simd.AsSByte(Simd.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 2 * Lanes)));
+                        var w3 = Simd.AsSByte(Simd.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 3 * Lanes)));
+                        var a0 = Simd.AsByte(Simd.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref x0, step * 4))));
+                        var a1 = Simd.AsByte(Simd.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref x1, step * 4))));
+                        var a2 = Simd.AsByte(Simd.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref x2, step * 4))));
+                        var a3 = Simd.AsByte(Simd.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref x3, step * 4))));
                         acc0_0 += global::System.Runtime.Intrinsics.X86.Avx512BW.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx512BW.MultiplyAddAdjacent(a0, w0), ones);
                         acc0_1 += global::System.Runtime.Intrinsics.X86.Avx512BW.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx512BW.MultiplyAddAdjacent(a0, w1), ones);
                         acc0_2 += global::System.Runtime.Intrinsics.X86.Avx512BW.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx512BW.MultiplyAddAdjacent(a0, w2), ones);
@@ -219,43 +223,43 @@ internal partial class ExtraConv
                         acc3_2 += global::System.Runtime.Intrinsics.X86.Avx512BW.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx512BW.MultiplyAddAdjacent(a3, w2), ones);
                         acc3_3 += global::System.Runtime.Intrinsics.X86.Avx512BW.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx512BW.MultiplyAddAdjacent(a3, w3), ones);
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref tile, (nuint)(0 * BlockWidth + 0 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref tile, (nuint)(0 * BlockWidth + 1 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref tile, (nuint)(0 * BlockWidth + 2 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref tile, (nuint)(0 * BlockWidth + 3 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref tile, (nuint)(1 * BlockWidth + 0 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref tile, (nuint)(1 * BlockWidth + 1 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref tile, (nuint)(1 * BlockWidth + 2 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref tile, (nuint)(1 * BlockWidth + 3 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref tile, (nuint)(2 * BlockWidth + 0 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref tile, (nuint)(2 * BlockWidth + 1 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref tile, (nuint)(2 * BlockWidth + 2 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref tile, (nuint)(2 * BlockWidth + 3 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref tile, (nuint)(3 * BlockWidth + 0 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref tile, (nuint)(3 * BlockWidth + 1 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_2, ref tile, (nuint)(3 * BlockWidth + 2 * Lanes));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_3, ref tile, (nuint)(3 * BlockWidth + 3 * Lanes));
+                    Simd.StoreUnsafe(acc0_0, ref tile, (nuint)(0 * BlockWidth + 0 * Lanes));
+                    Simd.StoreUnsafe(acc0_1, ref tile, (nuint)(0 * BlockWidth + 1 * Lanes));
+                    Simd.StoreUnsafe(acc0_2, ref tile, (nuint)(0 * BlockWidth + 2 * Lanes));
+                    Simd.StoreUnsafe(acc0_3, ref tile, (nuint)(0 * BlockWidth + 3 * Lanes));
+                    Simd.StoreUnsafe(acc1_0, ref tile, (nuint)(1 * BlockWidth + 0 * Lanes));
+                    Simd.StoreUnsafe(acc1_1, ref tile, (nuint)(1 * BlockWidth + 1 * Lanes));
+                    Simd.StoreUnsafe(acc1_2, ref tile, (nuint)(1 * BlockWidth + 2 * Lanes));
+                    Simd.StoreUnsafe(acc1_3, ref tile, (nuint)(1 * BlockWidth + 3 * Lanes));
+                    Simd.StoreUnsafe(acc2_0, ref tile, (nuint)(2 * BlockWidth + 0 * Lanes));
+                    Simd.StoreUnsafe(acc2_1, ref tile, (nuint)(2 * BlockWidth + 1 * Lanes));
+                    Simd.StoreUnsafe(acc2_2, ref tile, (nuint)(2 * BlockWidth + 2 * Lanes));
+                    Simd.StoreUnsafe(acc2_3, ref tile, (nuint)(2 * BlockWidth + 3 * Lanes));
+                    Simd.StoreUnsafe(acc3_0, ref tile, (nuint)(3 * BlockWidth + 0 * Lanes));
+                    Simd.StoreUnsafe(acc3_1, ref tile, (nuint)(3 * BlockWidth + 1 * Lanes));
+                    Simd.StoreUnsafe(acc3_2, ref tile, (nuint)(3 * BlockWidth + 2 * Lanes));
+                    Simd.StoreUnsafe(acc3_3, ref tile, (nuint)(3 * BlockWidth + 3 * Lanes));
                 }
             }
             for (int row = rowStart; row < rowEnd; row += 4)
             {
-                ref int tile = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sums, (row - rowStart) * BlockWidth);
-                EpilogueW8A8(call, row + 0, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 0 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 0, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 1 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 0, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 2 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 0, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 3 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 1, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 0 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 1, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 1 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 1, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 2 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 1, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 3 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 2, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 0 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 2, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 1 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 2, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 2 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 2, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 3 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 3, col + 0 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 0 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 3, col + 1 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 1 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 3, col + 2 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 2 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 3, col + 3 * Lanes, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 3 * Lanes)), scratch);
+                ref int tile = ref Unsafe.Add(ref sums, (row - rowStart) * BlockWidth);
+                EpilogueW8A8(call, row + 0, col + 0 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 0 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 0, col + 1 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 1 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 0, col + 2 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 2 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 0, col + 3 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 3 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 1, col + 0 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 0 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 1, col + 1 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 1 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 1, col + 2 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 2 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 1, col + 3 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 3 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 2, col + 0 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 0 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 2, col + 1 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 1 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 2, col + 2 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 2 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 2, col + 3 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 3 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 3, col + 0 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 0 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 3, col + 1 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 1 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 3, col + 2 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 2 * Lanes)), scratch);
+                EpilogueW8A8(call, row + 3, col + 3 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 3 * Lanes)), scratch);
             }
         }
     }
