@@ -3,7 +3,6 @@ using KernelGen.Accelerators;
 using KernelGen.Kernels;
 using KernelGen.Networks;
 using KernelGen.Quantization;
-using KernelGen.Samples.CenterPoint;
 using KernelGen.Tensors;
 using KernelGen.Tuning;
 using KernelGen.Variants;
@@ -33,7 +32,7 @@ public class BackboneBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var network = CenterPointLayers.Network;
+        var network = BenchmarkInputs.CenterPoint;
         _session = AcceleratorSession.Open(AcceleratorChoice.Cpu);
         _runner = new NetworkRunner(_session.Accelerator);
         _plan = _runner.Plan(network, BenchmarkInputs.NuScenesVoxels());

@@ -3,8 +3,8 @@ using KernelGen.KernelMaps;
 using KernelGen.Points;
 using KernelGen.Tensors;
 
-using KernelGen.Models.CenterPoint;
-using KernelGen.Samples.CenterPoint;
+using KernelGen.Models;
+using KernelGen.Networks;
 
 namespace KernelGen.Benchmarks;
 
@@ -23,23 +23,12 @@ public static class BenchmarkInputs
         return Voxelizer.Voxelize(KittiBinReader.Read(path).ScaledTo(255), VoxelConfig.NuScenes).Tensor;
     }
 
-    /// <summary>The input sites of each of the 21 layers (the previous layer's output sites), with the maps.</summary>
-    public static List<(CenterPointLayers.Layer Layer, SparseTensor Input, KernelMap Map)> LayerInputs(SparseTensor voxels)
-    {
-        var cache = new KernelMapCache(new CpuKernelMapBuilder());
-        var result = new List<(CenterPointLayers.Layer, SparseTensor, KernelMap)>();
-        var sites = voxels;
-        foreach (var layer in CenterPointLayers.All)
-        {
-            var map = cache.GetOrBuild(layer.IndiceKey, sites, layer.Geometry);
-            result.Add((layer, sites, map));
-            if (layer.Geometry.Kind == ConvKind.Sparse)
-            {
-                sites = new SparseTensor(new float[map.OutputCount], map.OutputCoordinates, 1, map.OutputShape, map.BatchSize);
-            }
-        }
-        return result;
-    }
+    /// <summary>The built-in CenterPoint backbone (SpMiddleResNetFHD, 21 convs).</summary>
+    public static ValidatedNetwork CenterPoint { get; } = BuiltInModels.Load("centerpoint");
+
+    /// <summary>The 21 layers planned on <paramref name="voxels"/>: each one's input sites and kernel map (host builder).</summary>
+    public static IReadOnlyList<PlannedNode> LayerInputs(SparseTensor voxels) =>
+        NetworkPlanner.Plan(CenterPoint, voxels, new KernelMapCache(new CpuKernelMapBuilder())).Nodes;
 
     private static string SharedFolder()
     {

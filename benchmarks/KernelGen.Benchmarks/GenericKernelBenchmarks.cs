@@ -7,7 +7,8 @@ using KernelGen.KernelMaps;
 using KernelGen.Kernels;
 
 using KernelGen.Models.CenterPoint;
-using KernelGen.Samples.CenterPoint;
+using KernelGen.Networks;
+using KernelGen.Variants;
 
 namespace KernelGen.Benchmarks;
 
@@ -39,15 +40,15 @@ public class GenericKernelBenchmarks
 
     /// <summary>The first layer of each distinct (kind, channels) shape.</summary>
     public static IEnumerable<string> Shapes() =>
-        CenterPointLayers.All.GroupBy(ShapeName).Select(g => g.Key);
+        BenchmarkInputs.CenterPoint.Layers.GroupBy(ShapeName).Select(g => g.Key);
 
-    private static string ShapeName(CenterPointLayers.Layer l) =>
+    private static string ShapeName(LayerDescriptor l) =>
         $"{(l.Geometry.Kind == ConvKind.SubManifold ? "subm" : "sparse")} {l.InChannels}->{l.OutChannels} k{l.Geometry.Kernel}";
 
     [GlobalSetup]
     public void Setup()
     {
-        var (layer, input, map) = BenchmarkInputs.LayerInputs(BenchmarkInputs.NuScenesVoxels()).First(x => ShapeName(x.Layer) == Shape);
+        var (_, layer, map, input) = BenchmarkInputs.LayerInputs(BenchmarkInputs.NuScenesVoxels()).First(x => ShapeName(x.Layer) == Shape);
         _session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(Accelerator));
         var accelerator = _session.Accelerator;
         _gemm = new GenericImplicitGemm(accelerator);

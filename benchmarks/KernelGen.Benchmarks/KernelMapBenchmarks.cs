@@ -4,7 +4,8 @@ using KernelGen.KernelMaps;
 using KernelGen.Tensors;
 
 using KernelGen.Models.CenterPoint;
-using KernelGen.Samples.CenterPoint;
+using KernelGen.Networks;
+using KernelGen.Variants;
 
 namespace KernelGen.Benchmarks;
 
@@ -18,7 +19,7 @@ public class KernelMapBenchmarks
 {
     private AcceleratorSession _session = null!;
     private IlgpuKernelMapBuilder _ilgpu = null!;
-    private List<(CenterPointLayers.Layer Layer, SparseTensor Input, KernelMap Map)> _layers = null!;
+    private IReadOnlyList<PlannedNode> _layers = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -42,9 +43,9 @@ public class KernelMapBenchmarks
     {
         var cache = new KernelMapCache(builder);
         int outputs = 0;
-        foreach (var (layer, input, _) in _layers)
+        foreach (var (node, layer, _, input) in _layers)
         {
-            outputs += cache.GetOrBuild(layer.IndiceKey, input, layer.Geometry).OutputCount;
+            outputs += cache.GetOrBuild(node.IndiceKey, input, layer.Geometry).OutputCount;
         }
         return outputs;
     }

@@ -28,7 +28,7 @@ public class QuantizePrologueBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var (layer, input, map) = BenchmarkInputs.LayerInputs(BenchmarkInputs.NuScenesVoxels())
+        var (_, layer, map, input) = BenchmarkInputs.LayerInputs(BenchmarkInputs.NuScenesVoxels())
             .First(x => $"{(x.Layer.Geometry.Kind == ConvKind.SubManifold ? "subm" : "sparse")} {x.Layer.InChannels}->{x.Layer.OutChannels} k{x.Layer.Geometry.Kernel}" == Shape);
         _session = AcceleratorSession.Open(AcceleratorChoice.Cpu);
         var accelerator = _session.Accelerator;

@@ -3,7 +3,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using KernelGen.Accelerators;
 using KernelGen.Models.CenterPoint;
-using KernelGen.Samples.CenterPoint;
+using KernelGen.Networks;
 using KernelGen.KernelMaps;
 using KernelGen.Kernels;
 using KernelGen.Quantization;
@@ -62,7 +62,7 @@ public class SpecializedKernelBenchmarks
         var parts = Case.Split('|');
         var (shape, variantName, maxRows) = (parts[0], parts[1], int.Parse(parts[2]));
         var generated = Generated.Single(g => g.Shape == shape).Layer;
-        var (layer, input, map) = BenchmarkInputs.LayerInputs(BenchmarkInputs.NuScenesVoxels())
+        var (_, layer, map, input) = BenchmarkInputs.LayerInputs(BenchmarkInputs.NuScenesVoxels())
             .First(x => x.Layer.InChannels == generated.InChannels && x.Layer.OutChannels == generated.OutChannels && x.Layer.Geometry == generated.Geometry);
         _session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(Accelerator));
         var accelerator = _session.Accelerator;

@@ -2,7 +2,7 @@ using KernelGen.Points;
 
 namespace KernelGen.Cli;
 
-/// <summary>The Velodyne HDL-32E capture shipped in samples/data (BSD-3-Clause), embedded in the CLI.</summary>
+/// <summary>The Velodyne HDL-32E capture shipped in data/ (BSD-3-Clause), embedded in the CLI.</summary>
 internal static class ShippedScan
 {
     public const string FileName = "sample_velodyne_hdl32.pcap";

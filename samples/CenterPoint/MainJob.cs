@@ -9,6 +9,7 @@ using KernelGen.Quantization;
 using KernelGen.Tensors;
 using KernelGen.Tuning;
 using KernelGen.Profiles;
+using KernelGen.Models;
 using KernelGen.Variants;
 using Spectre.Console;
 
@@ -43,7 +44,7 @@ internal static class MainJob
 
         // 1. The held-out scan (default: the shipped capture's first complete revolution) and the calibration set
         //    (default: the shipped capture's other complete revolutions): calibrated on one, evaluated on the other.
-        var network = CenterPointLayers.Network;
+        var network = BuiltInModels.Load("centerpoint");
         var shipped = ShippedRevolutions();
         double? intensityMax = network.Network.Input.IntensityMax;
         var cloud = inputPath is null ? shipped[0].Cloud
@@ -184,8 +185,8 @@ internal static class MainJob
         Step($"held-out runs (median of 5, interleaved): fp32 {fp32.Ms.Sum():F0} ms, naive W8A8 {naiveRun.Ms.Sum():F0} ms, W8A8 + SmoothQuant {smoothRun.Ms.Sum():F0} ms, policy {int8Run.Ms.Sum():F0} ms");
 
         // 5. The three plans on the calibration scans too (what the calibration saw), side by side with the held-out scan.
-        var bev = CenterPointLayers.Bev(fp32.Run.Output, out var bevShape);
-        ErrorMetrics HeldOut(NetworkRun run) => ErrorMetrics.Compare(CenterPointLayers.Bev(run.Output, out _), bev);
+        var bev = BevGrid.Of(fp32.Run.Output, out var bevShape);
+        ErrorMetrics HeldOut(NetworkRun run) => ErrorMetrics.Compare(BevGrid.Of(run.Output, out _), bev);
         var calibrationScans = calibrationVoxels.Select(c => c.Voxels).ToList();
         PlanAgreement Agreement(string name, PrecisionPlan precision, NetworkRun heldOut, double ms)
         {

@@ -5,7 +5,7 @@ using KernelGen.Kernels;
 using KernelGen.Points;
 using KernelGen.Quantization;
 using KernelGen.Models.CenterPoint;
-using KernelGen.Samples.CenterPoint;
+using KernelGen.Models;
 using KernelGen.Tensors;
 using KernelGen.Tests.Support;
 using KernelGen.Tuning;
@@ -20,28 +20,31 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
+    /// <summary>The built-in CenterPoint backbone (models/KernelGen.Models).</summary>
+    private static readonly ValidatedNetwork Backbone = BuiltInModels.Load("centerpoint");
+
     private static SparseTensor ShippedVoxels() =>
         Voxelizer.Voxelize(VelodynePcapReader.Read(SharedData.ShippedCapture()).FirstCompleteRevolution().Points, VoxelConfig.NuScenes).Tensor;
 
     [Fact]
     public void Topology_is_spmiddleresnetfhd_with_a_256_x_180_x_180_bev()
     {
-        var layers = CenterPointLayers.All;
-        Assert.Equal(21, layers.Count);
-        Assert.Equal(21 - 4, layers.Count(l => l.Geometry.Kind == ConvKind.SubManifold));
+        var nodes = Backbone.Network.Nodes.Zip(Backbone.Layers, (node, layer) => (node.Name, node.IndiceKey, layer.Geometry, layer.InChannels, layer.OutChannels)).ToList();
+        Assert.Equal(21, nodes.Count);
+        Assert.Equal(21 - 4, nodes.Count(l => l.Geometry.Kind == ConvKind.SubManifold));
         Assert.Equal([(5, 16), (16, 32), (32, 64), (64, 128), (128, 128)],
-            layers.Where(l => l.Name == "conv_input" || l.Geometry.Kind == ConvKind.Sparse).Select(l => (l.InChannels, l.OutChannels)));
-        Assert.Equal(8, layers.Select(l => l.IndiceKey).Distinct().Count());
+            nodes.Where(l => l.Name == "conv_input" || l.Geometry.Kind == ConvKind.Sparse).Select(l => (l.InChannels, l.OutChannels)));
+        Assert.Equal(8, nodes.Select(l => l.IndiceKey).Distinct().Count());
 
         var voxels = ShippedVoxels();
         using var runner = new NetworkRunner(fixture.Session.Accelerator);
-        var plan = runner.Plan(CenterPointLayers.Network, voxels);
+        var plan = runner.Plan(Backbone, voxels);
         Assert.Equal(new SpatialShape(41, 1440, 1440), voxels.SpatialShape);
         Assert.Equal(
             [new SpatialShape(21, 720, 720), new SpatialShape(11, 360, 360), new SpatialShape(5, 180, 180), new SpatialShape(2, 180, 180)],
             plan.Nodes.Where(n => n.Layer.Geometry.Kind == ConvKind.Sparse).Select(n => n.Map.OutputShape));
-        var run = runner.Run(plan, NetworkWeights.Synthetic(CenterPointLayers.Network), runner.Defaults(plan, PrecisionPlan.F32), PrecisionPlan.F32);
-        var bev = CenterPointLayers.Bev(run.Output, out var shape);
+        var run = runner.Run(plan, NetworkWeights.Synthetic(Backbone), runner.Defaults(plan, PrecisionPlan.F32), PrecisionPlan.F32);
+        var bev = BevGrid.Of(run.Output, out var shape);
         Assert.Equal([256, 180, 180], shape);
         Assert.Equal(256 * 180 * 180, bev.Length);
         Assert.Contains(bev, v => v != 0);
@@ -51,9 +54,9 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
     public void Fp32_backbone_equals_the_generic_kernel_path_on_a_cropped_scan()
     {
         var voxels = Crop(ShippedVoxels(), 3000);
-        var weights = NetworkWeights.Synthetic(CenterPointLayers.Network, 7);
+        var weights = NetworkWeights.Synthetic(Backbone, 7);
         using var runner = new NetworkRunner(fixture.Session.Accelerator);
-        var plan = runner.Plan(CenterPointLayers.Network, voxels);
+        var plan = runner.Plan(Backbone, voxels);
         var defaults = runner.Defaults(plan, PrecisionPlan.F32);
         Assert.All(defaults, k => Assert.Equal(KernelShape.CpuSimd, k.Shape)); // the CPU SIMD variants run without a tuning cache
         var a = runner.Run(plan, weights, defaults, PrecisionPlan.F32, keepOutputs: true);
@@ -69,7 +72,7 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
     public void W8A8_with_smoothquant_on_every_layer_stays_within_cosine_0_995_of_fp32_on_the_shipped_scan()
     {
         var voxels = ShippedVoxels();
-        var network = CenterPointLayers.Network;
+        var network = Backbone;
         var weights = NetworkWeights.Synthetic(network);
         using var runner = new NetworkRunner(fixture.Session.Accelerator);
         var plan = runner.Plan(network, voxels);
@@ -96,7 +99,7 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
         }
         var precision = PrecisionPlan.Static(scales);
         var int8 = runner.Run(plan, weights, plan.Nodes.Select((n, i) => precision.IsInt8(n) ? int8Kernels[i] : fp32Kernels[i]).ToList(), precision);
-        var error = ErrorMetrics.Compare(CenterPointLayers.Bev(int8.Output, out _), CenterPointLayers.Bev(fp32.Output, out _));
+        var error = ErrorMetrics.Compare(BevGrid.Of(int8.Output, out _), BevGrid.Of(fp32.Output, out _));
         // Measured here: cosine 0.9969, SQNR 21.9 dB with all 20 layers int8 (the main job's policy keeps layers over its
         // budget in fp32 and does better); the bound leaves room for other machines' rounding of the alpha search.
         Assert.True(error.Cosine >= 0.995, $"BEV cosine {error.Cosine}, SQNR {error.SqnrDb} dB");
@@ -108,7 +111,7 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
     {
         var random = new RandomSparse();
         var tensors = new List<SafeTensor>();
-        foreach (var (node, layer) in CenterPointLayers.Network.Network.Nodes.Zip(CenterPointLayers.All))
+        foreach (var (node, layer) in Backbone.Network.Nodes.Zip(Backbone.Layers))
         {
             var k = layer.Geometry.Kernel;
             tensors.Add(new SafeTensor(node.Weights.Weight, [layer.OutChannels, k.Z, k.Y, k.X, layer.InChannels], random.Normal(layer.OutChannels * k.Product * layer.InChannels)));
@@ -127,7 +130,7 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
         var byName = tensors.ToDictionary(t => t.Name);
         Assert.Equal(byName["backbone.conv2.3.conv1.weight"].Data, SafeTensors.Read(path)["backbone.conv2.3.conv1.weight"].Data);
 
-        var folded = NetworkWeights.FromSafeTensors(CenterPointLayers.Network, path);
+        var folded = NetworkWeights.FromSafeTensors(Backbone, path);
         Assert.Equal(21, folded.Count);
         // CenterPoint's state-dict names: blocks of later stages follow the strided conv, BN and ReLU (entries 3 and 4).
         string c = "backbone.conv3.4.conv2", n = "backbone.conv3.4.bn2";
@@ -144,13 +147,13 @@ public sealed class CenterPointTests(CpuAcceleratorFixture fixture) : IDisposabl
         // Errors name the node and the tensor.
         SafeTensors.Write(path, tensors.Where(t => t.Name != "backbone.conv4.1.running_var"));
         Assert.Equal("node conv4.down: weights have no tensor 'backbone.conv4.1.running_var'",
-            Assert.Throws<ArgumentException>(() => NetworkWeights.FromSafeTensors(CenterPointLayers.Network, path)).Message);
+            Assert.Throws<ArgumentException>(() => NetworkWeights.FromSafeTensors(Backbone, path)).Message);
         SafeTensors.Write(path, tensors.Select(t => t.Name == "backbone.extra_conv.0.weight" ? t with { Shape = [128, 3, 3, 3, 128], Data = new float[128 * 27 * 128] } : t));
         Assert.Equal("node extra_conv: tensor 'backbone.extra_conv.0.weight' has shape (128, 3, 3, 3, 128), expected (128, 3, 1, 1, 128)",
-            Assert.Throws<ArgumentException>(() => NetworkWeights.FromSafeTensors(CenterPointLayers.Network, path)).Message);
+            Assert.Throws<ArgumentException>(() => NetworkWeights.FromSafeTensors(Backbone, path)).Message);
     }
 
-    private static NodeWeights Names(string node) => CenterPointLayers.Network.Network.Find(node)!.Weights;
+    private static NodeWeights Names(string node) => Backbone.Network.Find(node)!.Weights;
 
     [Fact]
     public void Safetensors_errors_name_the_problem()

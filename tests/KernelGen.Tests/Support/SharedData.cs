@@ -37,17 +37,17 @@ public static class SharedData
     public const string Hdl32Capture = "sample_velodyne_hdl32.pcap";
     public const string Vlp16Capture = "sample_velodyne_vlp16_gps.pcap";
 
-    /// <summary>The HDL-32E capture shipped in the repository (samples/data).</summary>
+    /// <summary>The HDL-32E capture shipped in the repository (data/).</summary>
     public static string ShippedCapture()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "samples", "data", Hdl32Capture);
+            var candidate = Path.Combine(dir.FullName, "data", Hdl32Capture);
             if (File.Exists(candidate))
             {
                 return candidate;
             }
         }
-        throw new FileNotFoundException("samples/data/" + Hdl32Capture + " not found above the test binaries");
+        throw new FileNotFoundException("data/" + Hdl32Capture + " not found above the test binaries");
     }
 }
