@@ -38,4 +38,17 @@ public static class GeneratorHarness
     /// <summary>Diagnostics of the generator plus compiler errors and warnings of the compilation with its output.</summary>
     public static IReadOnlyList<Diagnostic> AllDiagnostics(GeneratorRunResult result, Compilation output) =>
         result.Diagnostics.Concat(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning)).ToList();
+
+    /// <summary>The repository's root folder (the one holding KernelGen.sln), found above the test binaries.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "KernelGen.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new DirectoryNotFoundException("KernelGen.sln not found above the test binaries");
+    }
 }

@@ -71,7 +71,7 @@ public sealed class PackageTests : IDisposable
         // samples/MyDetector as a user has it: a copy outside the repository whose only KernelGen is the package.
         var (feed, version) = PackRuntime();
         string sample = Path.Combine(_work, "MyDetector");
-        CopySample(Path.Combine(RepositoryRoot(), "samples", "MyDetector"), sample);
+        CopySample(Path.Combine(GeneratorHarness.RepositoryRoot(), "samples", "MyDetector"), sample);
         File.WriteAllText(Path.Combine(sample, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
@@ -101,7 +101,7 @@ public sealed class PackageTests : IDisposable
     /// </summary>
     private (string Feed, string Version) PackRuntime()
     {
-        string root = RepositoryRoot(), feed = Path.Combine(_work, "feed");
+        string root = GeneratorHarness.RepositoryRoot(), feed = Path.Combine(_work, "feed");
         string version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
         Run(root, "dotnet", "pack", Path.Combine(root, "runtime", "KernelGen.Runtime", "KernelGen.Runtime.csproj"),
             "-c", Configuration, "--no-build", "-o", feed, $"-p:Version={version}");
@@ -121,18 +121,6 @@ public sealed class PackageTests : IDisposable
             Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(to, relative))!);
             File.Copy(file, Path.Combine(to, relative));
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "KernelGen.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new DirectoryNotFoundException("KernelGen.sln not found above the test binaries");
     }
 
     private static string Run(string directory, string command, params string[] arguments)
