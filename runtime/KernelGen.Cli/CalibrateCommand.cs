@@ -153,14 +153,14 @@ internal static class CalibrateCommand
         }
 
         /// <summary>The scan's voxels, its intensity scaled to the description's range.</summary>
-        public Tensors.SparseTensor Voxels(CalibrationScan scan) => NetworkOptions.Voxels(set.Read(scan.Index), network);
+        public Tensors.SparseTensor Voxels(CalibrationScan scan) => network.Voxelize(set.Read(scan.Index));
 
         public void Decide(CalibrationStatistics statistics, TextWriter output, IAnsiConsole console)
         {
             // The profile records what it was calibrated on (sensors, intensity scale), read from the sample's scans.
             var sampleClouds = set.Sample(sampleSize).Select(s => (s.Name, Cloud: set.Read(s.Index))).ToList();
             var input = Profiles.ProfileInput.Of(sampleClouds.Select(c => c.Cloud), network.Network.Input.IntensityMax);
-            var sample = sampleClouds.Select(c => (c.Name, NetworkOptions.Voxels(c.Cloud, network))).ToList();
+            var sample = sampleClouds.Select(c => (c.Name, network.Voxelize(c.Cloud))).ToList();
             QuantizationProfile profile = null!;
             console.Status().Start("deciding", status => profile = calibrator.Decide(statistics, sample, observer, target, text => status.Status(text), methods) with { Input = input });
             profile.Save(outPath);

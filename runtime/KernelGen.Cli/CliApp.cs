@@ -16,7 +16,6 @@ internal static class CliApp
         var root = new RootCommand("KernelGen: specialized sparse 3D convolution kernels (spconv-compatible) on ILGPU.");
         root.Subcommands.Add(ConvCommand.Create(output));
         root.Subcommands.Add(DemoCommand.Create(output));
-        root.Subcommands.Add(QuantReport.QuantReportCommand.Create(output));
         root.Subcommands.Add(TuneCommand.Create(output));
         root.Subcommands.Add(RunCommand.Create(output));
         root.Subcommands.Add(CalibrateCommand.Create(output));

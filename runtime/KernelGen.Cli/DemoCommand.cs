@@ -1,3 +1,4 @@
+using KernelGen.Models;
 using KernelGen;
 using System.CommandLine;
 using System.Diagnostics;
@@ -41,7 +42,7 @@ internal static class DemoCommand
     {
         var clock = Stopwatch.StartNew();
         var config = network.Voxels;
-        var cloud = inputPath is null ? ShippedScan.Read() : ScanReader.Read(inputPath);
+        var cloud = inputPath is null ? ShippedCapture.HeldOut() : ScanReader.Read(inputPath);
         // The intensity is scaled to the range the description says the model was trained on.
         var voxels = Voxelizer.Voxelize(cloud.ScaledTo(network.Network.Input.IntensityMax), config);
         var tensor = network.InputFeatures(voxels.Tensor);
@@ -55,7 +56,7 @@ internal static class DemoCommand
 
         var random = new Random(2024);
         // The network's first conv, then its first strided conv that reads what the first one writes.
-        var layers = DescribedLayers.Chain(network, 2, layer => layer.Geometry.Kind != ConvKind.SubManifold)
+        var layers = LayerChain.Of(network, 2, layer => layer.Geometry.Kind != ConvKind.SubManifold)
             .Select(s => (Name: $"{s.Node} ({s.Shape})", s.Layer.Geometry, Cin: s.Layer.InChannels, Cout: s.Layer.OutChannels,
                 // The node's conv with ReLU, run by the generic fp32 kernel through the contract.
                 Kernel: LayerDescriptor.Generic(s.Node, s.Layer.Geometry, s.Layer.InChannels, s.Layer.OutChannels, Activation.Relu).GenericKernel(Precision.F32)))
@@ -64,7 +65,7 @@ internal static class DemoCommand
         var current = tensor;
         foreach (var layer in layers)
         {
-            var weights = SyntheticWeights.FanIn(random, layer.Cout, layer.Geometry.Kernel, layer.Cin);
+            var weights = ConvWeights.FanIn(random, layer.Cout, layer.Geometry.Kernel, layer.Cin);
 
             clock.Restart();
             var map = cpuBuilder.Build(current, layer.Geometry);

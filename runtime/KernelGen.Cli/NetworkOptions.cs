@@ -1,3 +1,4 @@
+using KernelGen.Models;
 using System.CommandLine;
 using KernelGen.Networks;
 using KernelGen.Points;
@@ -61,7 +62,7 @@ internal sealed class NetworkOptions
         }
         var statistics = SyntheticWeightsOption.Parse(synthetic);
         return statistics == SyntheticStatistics.Random ? NetworkWeights.Synthetic(network)
-            : NetworkWeights.Calibrated(runner, network, ShippedScan.WeightsData().Select(cloud => Voxels(cloud, network)).ToList());
+            : NetworkWeights.Calibrated(runner, network, ShippedCapture.AfterHeldOut().Select(cloud => network.Voxelize(cloud)).ToList());
     }
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
@@ -91,20 +92,9 @@ internal sealed class NetworkOptions
         var sweeps = parse.GetValue(Sweeps) ?? [];
         if (parse.GetValue(Input) is not { } path)
         {
-            return sweeps.Length > 0 || format is not null ? throw new ArgumentException("--sweeps and --point-format need --input") : ShippedScan.Read();
+            return sweeps.Length > 0 || format is not null ? throw new ArgumentException("--sweeps and --point-format need --input") : ShippedCapture.HeldOut();
         }
         return sweeps.Length > 0 ? SweepAggregation.Read(path, sweeps, format) : ScanReader.Read(path, format);
-    }
-
-    /// <summary>
-    /// The scan's voxels for <paramref name="network"/>, its intensity scaled to the description's range; a scan with
-    /// none in the network's range is an error.
-    /// </summary>
-    public static Tensors.SparseTensor Voxels(PointCloud cloud, ValidatedNetwork network)
-    {
-        var voxels = Voxelizer.Voxelize(cloud.ScaledTo(network.Network.Input.IntensityMax), network.Voxels).Tensor;
-        return voxels.Count > 0 ? voxels
-            : throw new ArgumentException($"{cloud.Source}: no point of the scan lies in the {network.Voxels.Name} voxel range");
     }
 
     /// <summary>The tuning cache <c>--cache</c> names (default: <see cref="TuningCache.DefaultPath"/>).</summary>

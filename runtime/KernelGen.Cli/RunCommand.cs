@@ -48,7 +48,7 @@ internal static class RunCommand
 
             var frame = Stopwatch.StartNew();
             var cloud = options.Scan(parse);
-            var voxels = NetworkOptions.Voxels(cloud, network);
+            var voxels = network.Voxelize(cloud);
             double voxelizeMs = frame.Elapsed.TotalMilliseconds;
             var plan = runner.Plan(network, voxels);
             var tuner = new LayerTuner(session.Accelerator, cache);
@@ -63,7 +63,7 @@ internal static class RunCommand
             var run = runner.Run(plan, weightsByNode, kernels, precision);
             // A second, warm frame: buffers and kernels are in place, the tuning comes from the cache.
             frame.Restart();
-            var warmVoxels = NetworkOptions.Voxels(cloud, network);
+            var warmVoxels = network.Voxelize(cloud);
             var warmPlan = runner.Plan(network, warmVoxels);
             var warm = runner.Run(warmPlan, weightsByNode, kernels, precision);
             double frameMs = frame.Elapsed.TotalMilliseconds;

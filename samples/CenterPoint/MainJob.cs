@@ -32,100 +32,199 @@ internal sealed record MainJobResult(
     int[] BevShape, string Target, string Weights, IReadOnlyList<string> CalibrationScans, string Profile, bool ProfileLoaded,
     IReadOnlyList<PlanAgreement> Plans, IReadOnlyList<PolicyStep> Curve, string? SensorWarning);
 
-/// <summary>The pipeline of <c>dotnet run --project samples/CenterPoint</c>.</summary>
-internal static class MainJob
+/// <summary>What <c>dotnet run --project samples/CenterPoint</c> was asked for (its options, parsed).</summary>
+/// <param name="Input">The held-out scan, or null: the shipped capture's first complete revolution.</param>
+/// <param name="Calibration">Calibration scans, captures or folders, or null: the shipped capture's other revolutions.</param>
+/// <param name="Profile">A profile to load instead of calibrating, or null.</param>
+/// <param name="ProfileOut">Where a calibrated profile is written.</param>
+internal sealed record MainJobOptions(
+    string? Input, IReadOnlyList<string>? Calibration, string? Profile, VoxelConfig Config, AcceleratorChoice Accelerator,
+    PointFormat? PointFormat, IReadOnlyList<string>? Sweeps, string? Weights, SyntheticStatistics Synthetic,
+    CalibrationTarget Target, PtqMethods Methods, string ProfileOut);
+
+/// <summary>
+/// The pipeline of <c>dotnet run --project samples/CenterPoint</c>, one step per method in the order <see cref="Run"/>
+/// calls them: the scans, the weights, the kernel maps, the quantization profile, tuning, the timed runs, the plans'
+/// agreement with fp32, and the per-layer rows.
+/// </summary>
+internal sealed class MainJob : IDisposable
 {
-    public static (MainJobResult Result, float[] Bev) Run(
-        string? inputPath, IReadOnlyList<string>? calibrationInputs, string? profilePath, VoxelConfig config, AcceleratorChoice choice,
-        PointFormat? pointFormat, IReadOnlyList<string>? sweepPaths, string? weightsPath, SyntheticStatistics synthetic, CalibrationTarget target, PtqMethods methods, string profileOut, TextWriter output)
+    private readonly MainJobOptions _options;
+    private readonly TextWriter _output;
+    private readonly IAnsiConsole _console;
+    private readonly Stopwatch _total = Stopwatch.StartNew();
+    private readonly ValidatedNetwork _network = BuiltInModels.Load("centerpoint");
+    private readonly IReadOnlyList<(string Name, PointCloud Cloud)> _shipped = ShippedCapture.Revolutions();
+    private readonly AcceleratorSession _session;
+    private readonly NetworkRunner _runner;
+
+    private MainJob(MainJobOptions options, TextWriter output)
     {
-        var total = Stopwatch.StartNew();
-        void Step(string text) => output.WriteLine($"[{total.Elapsed.TotalSeconds,6:F1} s] {text}");
+        _options = options;
+        _output = output;
+        _console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        _session = AcceleratorSession.Open(options.Accelerator);
+        _runner = new NetworkRunner(_session.Accelerator);
+    }
 
-        // 1. The held-out scan (default: the shipped capture's first complete revolution) and the calibration set
-        //    (default: the shipped capture's other complete revolutions): calibrated on one, evaluated on the other.
-        var network = BuiltInModels.Load("centerpoint");
-        var shipped = ShippedRevolutions();
-        double? intensityMax = network.Network.Input.IntensityMax;
-        var cloud = inputPath is null ? shipped[0].Cloud
-            : sweepPaths is { Count: > 0 } ? SweepAggregation.Read(inputPath, sweepPaths, pointFormat) : ScanReader.Read(inputPath, pointFormat);
-        var voxels = Voxels(cloud.ScaledTo(intensityMax), config);
-        Step($"held-out scan {cloud.Source} ({cloud.Sensor}, {cloud.DescribeScaling(intensityMax)}): {cloud.Count} points → {voxels.Count} voxels in {voxels.SpatialShape} ({config.Name})");
-        var set = calibrationInputs is { Count: > 0 } ? CalibrationSet.From(calibrationInputs) : CalibrationSet.Of(shipped.Skip(1));
-        var calibrationClouds = new List<PointCloud>();
-        var calibrationVoxels = set.Scans.Select(s =>
+    public void Dispose()
+    {
+        _runner.Dispose();
+        _session.Dispose();
+    }
+
+    /// <summary>Runs every step; the report's data and the fp32 BEV map.</summary>
+    public static (MainJobResult Result, float[] Bev) Run(MainJobOptions options, TextWriter output)
+    {
+        using var job = new MainJob(options, output);
+        var scans = job.ReadScans();
+        var (weights, weightsText) = job.Weights();
+        var plan = job.Plan(scans.HeldOut);
+        var calibrator = new Calibrator(job._runner, job._network, weights);
+        var (profile, statistics) = job.Profile(calibrator, scans, plan);
+        string? sensorWarning = job.SensorWarning(profile, scans.Cloud);
+        var plans = new StaticPlans(PrecisionPlan.F32, profile.NaiveAllInt8PlanFor(job._network, weights),
+            profile.AllInt8PlanFor(job._network, weights), profile.PlanFor(job._network, weights));
+        var tuned = job.Tune(plan, plans.Smooth);
+        job.WarnOfPortableInt8(plan, plans.Smooth, tuned.Int8);
+        var runs = job.TimedRuns(plan, weights, plans, tuned);
+        var bev = BevGrid.Of(runs.Fp32.Run.Output, out var bevShape);
+        var agreements = job.Agreements(calibrator, scans, plan, plans, runs, bev);
+        var rows = LayerRows(plan, profile, statistics, plans.Smooth, tuned, runs);
+        var config = options.Config;
+        var result = new MainJobResult($"{scans.Cloud.Source} ({scans.Cloud.Sensor}, {scans.Cloud.DescribeScaling(job.IntensityMax)})", config.Name,
+            job._session.Description, scans.HeldOut.Count, plan.MapsMs, tuned.Seconds, tuned.FromCache, tuned.Tunings,
+            rows, runs.Fp32.Ms.Sum(), runs.Naive.Ms.Sum(), runs.Policy.Ms.Sum(),
+            ErrorMetrics.Compare(BevGrid.Of(runs.Naive.Run.Output, out _), bev), ErrorMetrics.Compare(BevGrid.Of(runs.Policy.Run.Output, out _), bev),
+            bevShape, $"{options.Target} (SmoothQuant + ptq {PtqMethodsOption.Format(profile.Methods)})", weightsText,
+            profile.Scans, options.Profile ?? options.ProfileOut, options.Profile is not null, agreements, profile.Curve, sensorWarning);
+        job.Step("done");
+        return (result, bev);
+    }
+
+    private double? IntensityMax => _network.Network.Input.IntensityMax;
+
+    private void Step(string text) => _output.WriteLine($"[{_total.Elapsed.TotalSeconds,6:F1} s] {text}");
+
+    /// <summary>The held-out scan and the calibration scans, read and voxelized.</summary>
+    private sealed record Scans(PointCloud Cloud, SparseTensor HeldOut, CalibrationSet Set, IReadOnlyList<(string Name, SparseTensor Voxels)> Calibration, ProfileInput CalibratedInput);
+
+    /// <summary>The four static plans the job compares.</summary>
+    private sealed record StaticPlans(PrecisionPlan Fp32, PrecisionPlan Naive, PrecisionPlan Smooth, PrecisionPlan Policy)
+    {
+        public IReadOnlyList<PrecisionPlan> All => [Fp32, Naive, Smooth, Policy];
+    }
+
+    /// <summary>Each node's tuned fp32 and W8A8 kernel, and how the tuning went.</summary>
+    private sealed record TunedKernels(IReadOnlyList<IConvKernel> Fp32, IReadOnlyList<IConvKernel> Int8, int Tunings, int FromCache, double Seconds)
+    {
+        public IReadOnlyList<IConvKernel> For(NetworkPlan plan, PrecisionPlan precision) =>
+            plan.Nodes.Select((node, i) => precision.IsInt8(node) ? Int8[i] : Fp32[i]).ToList();
+    }
+
+    /// <summary>One plan's run that kept every output, and each node's median time over the timed runs.</summary>
+    private sealed record MeasuredRun(NetworkRun Run, double[] Ms);
+
+    /// <summary>The four plans' measured runs on the held-out scan.</summary>
+    private sealed record PlanRuns(MeasuredRun Fp32, MeasuredRun Naive, MeasuredRun Smooth, MeasuredRun Policy);
+
+    /// <summary>
+    /// 1. The held-out scan (default: the shipped capture's first complete revolution) and the calibration set
+    /// (default: the shipped capture's other complete revolutions): calibrated on one, evaluated on the other.
+    /// </summary>
+    private Scans ReadScans()
+    {
+        var config = _options.Config;
+        var cloud = _options.Input is not { } input ? _shipped[0].Cloud
+            : _options.Sweeps is { Count: > 0 } sweeps ? SweepAggregation.Read(input, sweeps, _options.PointFormat) : ScanReader.Read(input, _options.PointFormat);
+        var voxels = _network.Voxelize(cloud, config);
+        Step($"held-out scan {cloud.Source} ({cloud.Sensor}, {cloud.DescribeScaling(IntensityMax)}): {cloud.Count} points → {voxels.Count} voxels in {voxels.SpatialShape} ({config.Name})");
+        var set = _options.Calibration is { Count: > 0 } calibration ? CalibrationSet.From(calibration) : CalibrationSet.Of(_shipped.Skip(1));
+        var clouds = set.Scans.Select(s => set.Read(s.Index)).ToList();
+        return new Scans(cloud, voxels, set, set.Scans.Zip(clouds, (scan, c) => (scan.Name, _network.Voxelize(c, config))).ToList(), ProfileInput.Of(clouds, IntensityMax));
+    }
+
+    /// <summary>
+    /// 2. The weights: a checkpoint, or synthetic weights standing for a model trained on the shipped capture. Their
+    /// BatchNorm statistics are measured on its revolutions after the first (never the default held-out scan), in the
+    /// network's own voxel config, so they are the same weights whatever is evaluated or calibrated on (a profile made
+    /// by <c>kernelgen calibrate</c> fits them).
+    /// </summary>
+    private (IReadOnlyDictionary<string, ConvWeights> Weights, string Text) Weights()
+    {
+        var weights = _options.Weights is { } path ? NetworkWeights.FromSafeTensors(_network, path)
+            : NetworkWeights.Synthetic(_options.Synthetic, _runner, _network, _shipped.Skip(1).Select(r => _network.Voxelize(r.Cloud)).ToList());
+        string text = _options.Weights is { } file ? Path.GetFileName(file)
+            : NetworkWeights.Describe(_options.Synthetic, $"the shipped capture's revolutions {string.Join(", ", _shipped.Skip(1).Select(r => r.Name[(r.Name.IndexOf('#') + 1)..]))}");
+        Step($"weights: {text}");
+        return (weights, text);
+    }
+
+    /// <summary>3. The kernel maps of every conv on the held-out scan.</summary>
+    private NetworkPlan Plan(SparseTensor voxels)
+    {
+        var plan = _runner.Plan(_network, voxels);
+        Step($"kernel maps: {plan.MapsBuilt} built for {plan.Nodes.Count} convs in {plan.MapsMs:F0} ms {(_runner.MapBuilder is IlgpuKernelMapBuilder ? "on the device" : "on the host")}; device {_session.Description}");
+        return plan;
+    }
+
+    /// <summary>4. The quantization profile: calibrated here on the calibration set (and saved), or loaded.</summary>
+    private (QuantizationProfile Profile, CalibrationStatistics? Statistics) Profile(Calibrator calibrator, Scans scans, NetworkPlan plan)
+    {
+        if (_options.Profile is { } path)
         {
-            var read = set.Read(s.Index);
-            calibrationClouds.Add(read);
-            return (s.Name, Voxels: Voxels(read.ScaledTo(intensityMax), config));
-        }).ToList();
-        var calibratedInput = ProfileInput.Of(calibrationClouds, intensityMax);
-        using var session = AcceleratorSession.Open(choice);
-        using var runner = new NetworkRunner(session.Accelerator);
-        // Synthetic weights stand for a model trained on the shipped capture: their BatchNorm statistics are measured on
-        // its revolutions after the first (never the default held-out scan), in the network's own voxel config, so they
-        // are the same weights whatever is evaluated or calibrated on (a profile made by `kernelgen calibrate` fits them).
-        var weights = weightsPath is not null ? NetworkWeights.FromSafeTensors(network, weightsPath)
-            : NetworkWeights.Synthetic(synthetic, runner, network, shipped.Skip(1).Select(r => Voxels(r.Cloud, network.Voxels)).ToList());
-        string weightsText = weightsPath is not null ? Path.GetFileName(weightsPath)
-            : NetworkWeights.Describe(synthetic, $"the shipped capture's revolutions {string.Join(", ", shipped.Skip(1).Select(r => r.Name[(r.Name.IndexOf('#') + 1)..]))}");
-        Step($"weights: {weightsText}");
-        var plan = runner.Plan(network, voxels);
-        Step($"kernel maps: {plan.MapsBuilt} built for {plan.Nodes.Count} convs in {plan.MapsMs:F0} ms {(runner.MapBuilder is IlgpuKernelMapBuilder ? "on the device" : "on the host")}; device {session.Description}");
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
-
-        // 2. The quantization profile: calibrated here on the calibration set (and saved), or loaded.
-        var calibrator = new Calibrator(runner, network, weights);
-        CalibrationStatistics? statistics = null;
+            var loaded = QuantizationProfile.Load(path);
+            Step($"profile {path}: {loaded.Layers.Count(l => l.Int8)} int8 nodes, calibrated on {loaded.Scans.Count} scans");
+            return (loaded, null);
+        }
+        var statistics = calibrator.NewStatistics();
         QuantizationProfile? profile = null;
-        if (profilePath is not null)
+        _console.Progress().AutoClear(true).Start(progress =>
         {
-            profile = QuantizationProfile.Load(profilePath);
-            Step($"profile {profilePath}: {profile.Layers.Count(l => l.Int8)} int8 nodes, calibrated on {profile.Scans.Count} scans");
-        }
-        else
-        {
-            statistics = calibrator.NewStatistics();
-            console.Progress().AutoClear(true).Start(progress =>
+            var bar = progress.AddTask("calibrating", maxValue: scans.Calibration.Count + 1);
+            foreach (var (scan, (_, voxels)) in scans.Set.Scans.Zip(scans.Calibration))
             {
-                var bar = progress.AddTask("calibrating", maxValue: calibrationVoxels.Count + 1);
-                foreach (var (scan, (name, scanVoxels)) in set.Scans.Zip(calibrationVoxels))
-                {
-                    bar.Description = $"observing {name}";
-                    calibrator.Observe(statistics, scan, scanVoxels);
-                    bar.Increment(1);
-                }
-                bar.Description = "deciding scales and precisions";
-                profile = calibrator.Decide(statistics, calibrationVoxels.Take(4).ToList(), ScaleObserver.Auto, target, text => bar.Description = text, methods);
+                bar.Description = $"observing {scan.Name}";
+                calibrator.Observe(statistics, scan, voxels);
                 bar.Increment(1);
-            });
-            profile = profile! with { Input = calibratedInput };
-            profile.Save(profileOut);
-            Step($"calibrated on {set.Scans.Count} scans ({string.Join(", ", set.Scans.Take(3).Select(s => s.Name))}{(set.Scans.Count > 3 ? ", …" : "")}): " +
-                 $"{profile.Layers.Count(l => l.Int8)} of {plan.Nodes.Count} layers int8 for {target} (SmoothQuant + ptq {PtqMethodsOption.Format(methods)}); profile written to {profileOut}");
-        }
-        ArgumentNullException.ThrowIfNull(profile);
-        string? sensorWarning = profile.Input is { } input ? input.WarningFor(cloud)
-            : $"the profile {profilePath} does not record its calibration sensor (an older profile); {cloud.Sensor} may not match it";
-        if (sensorWarning is not null)
-        {
-            Step($"warning: {sensorWarning}");
-        }
-        var naivePlan = profile.NaiveAllInt8PlanFor(network, weights);
-        var smoothPlan = profile.AllInt8PlanFor(network, weights);
-        var policyPlan = profile.PlanFor(network, weights);
+            }
+            bar.Description = "deciding scales and precisions";
+            profile = calibrator.Decide(statistics, scans.Calibration.Take(4).ToList(), ScaleObserver.Auto, _options.Target, text => bar.Description = text, _options.Methods);
+            bar.Increment(1);
+        });
+        profile = profile! with { Input = scans.CalibratedInput };
+        profile.Save(_options.ProfileOut);
+        var names = scans.Set.Scans.Select(s => s.Name).ToList();
+        Step($"calibrated on {names.Count} scans ({string.Join(", ", names.Take(3))}{(names.Count > 3 ? ", …" : "")}): " +
+             $"{profile.Layers.Count(l => l.Int8)} of {plan.Nodes.Count} layers int8 for {_options.Target} (SmoothQuant + ptq {PtqMethodsOption.Format(_options.Methods)}); profile written to {_options.ProfileOut}");
+        return (profile, statistics);
+    }
 
-        // 3. Tune every node group for fp32 and W8A8 on the held-out scan (or reuse the cache).
+    /// <summary>Says it when the held-out scan's sensor is not the one the profile was calibrated on.</summary>
+    private string? SensorWarning(QuantizationProfile profile, PointCloud cloud)
+    {
+        string? warning = profile.Input is { } input ? input.WarningFor(cloud)
+            : $"the profile {_options.Profile} does not record its calibration sensor (an older profile); {cloud.Sensor} may not match it";
+        if (warning is not null)
+        {
+            Step($"warning: {warning}");
+        }
+        return warning;
+    }
+
+    /// <summary>5. Every node group tuned for fp32 and W8A8 on the held-out scan (or the cache's choices).</summary>
+    private TunedKernels Tune(NetworkPlan plan, PrecisionPlan int8)
+    {
         var cache = new TuningCache(TuningCache.DefaultPath());
         foreach (var warning in cache.Warnings)
         {
             Step($"warning: {warning}");
         }
-        var tuner = new LayerTuner(session.Accelerator, cache);
+        var tuner = new LayerTuner(_session.Accelerator, cache);
         int tunings = 0, fromCache = 0;
         var clock = Stopwatch.StartNew();
-        IReadOnlyList<IConvKernel> fp32Kernels = [], int8Kernels = [];
-        console.Progress().AutoClear(true).Start(progress =>
+        IReadOnlyList<IConvKernel> fp32 = [], w8a8 = [];
+        _console.Progress().AutoClear(true).Start(progress =>
         {
             var bar = progress.AddTask("tuning", maxValue: 2 * plan.Nodes.Count);
             void Tuned(PlannedNode node, KernelChoice tuned)
@@ -135,84 +234,91 @@ internal static class MainJob
                 fromCache += tuned.Result.FromCache ? 1 : 0;
                 if (tuned.Warning is { } warning)
                 {
-                    console.MarkupLineInterpolated($"warning: {warning}");
+                    _console.MarkupLineInterpolated($"warning: {warning}");
                 }
             }
-            fp32Kernels = runner.Tune(plan, PrecisionPlan.F32, tuner, Tuned, _ => bar.Increment(1));
-            int8Kernels = runner.Tune(plan, smoothPlan, tuner, Tuned, _ => bar.Increment(1));
+            fp32 = _runner.Tune(plan, PrecisionPlan.F32, tuner, Tuned, _ => bar.Increment(1));
+            w8a8 = _runner.Tune(plan, int8, tuner, Tuned, _ => bar.Increment(1));
         });
-        double tuneSeconds = clock.Elapsed.TotalSeconds;
+        double seconds = clock.Elapsed.TotalSeconds;
         Step(fromCache == tunings
             ? $"tuning: all {tunings} choices from the cache {cache.Path}"
-            : $"tuning: {tunings - fromCache} of {tunings} node groups tuned in {tuneSeconds:F0} s (cache {cache.Path})");
+            : $"tuning: {tunings - fromCache} of {tunings} node groups tuned in {seconds:F0} s (cache {cache.Path})");
+        return new TunedKernels(fp32, w8a8, tunings, fromCache, seconds);
+    }
 
-        // Say it when int8 will run the portable scalar kernel: the int8 numbers would be far slower than they should be.
-        var portable = plan.Nodes.Where((node, i) => smoothPlan.IsInt8(node) && int8Kernels[i].Capabilities.InstructionSet == CpuInstructionSet.Portable)
+    /// <summary>Says it when int8 will run the portable scalar kernel: the int8 numbers would be far slower than they should be.</summary>
+    private void WarnOfPortableInt8(NetworkPlan plan, PrecisionPlan int8, IReadOnlyList<IConvKernel> kernels)
+    {
+        var portable = plan.Nodes.Where((node, i) => int8.IsInt8(node) && kernels[i].Capabilities.InstructionSet == CpuInstructionSet.Portable)
             .Select(node => node.Node.Name).ToList();
         if (portable.Count > 0)
         {
+            var vectorPaths = new[] { CpuInstructionSet.AvxVnni256, CpuInstructionSet.Avx512BW, CpuInstructionSet.Avx2 };
             Step($"warning: int8 runs the portable scalar kernel on {portable.Count} layers ({string.Join(", ", portable.Take(3))}{(portable.Count > 3 ? ", …" : "")}): " +
-                 $"no vector int8 path is available here ({string.Join("; ", new[] { CpuInstructionSet.AvxVnni256, CpuInstructionSet.Avx512BW, CpuInstructionSet.Avx2 }.Select(set => $"{set}: {CpuFeatures.WhyNot(set) ?? "allowed"}"))})");
+                 $"no vector int8 path is available here ({string.Join("; ", vectorPaths.Select(set => $"{set}: {CpuFeatures.WhyNot(set) ?? "allowed"}"))})");
         }
+    }
 
-        // 4. The held-out scan through the runner: fp32 and the three static plans. Times come from runs as a user's
-        //    frame runs them (int8 chained between int8 nodes, only the outputs a later node reads kept), five per plan,
-        //    the plans interleaved so that a drift of the machine (another tenant, the clock) falls on every plan alike;
-        //    the median per node. One more run per plan keeps every node's output for the errors below.
-        IReadOnlyList<IConvKernel> KernelsFor(PrecisionPlan precision) =>
-            plan.Nodes.Select((node, i) => precision.IsInt8(node) ? int8Kernels[i] : fp32Kernels[i]).ToList();
-        var precisions = new[] { PrecisionPlan.F32, naivePlan, smoothPlan, policyPlan };
-        var kernelSets = precisions.Select(KernelsFor).ToList();
+    /// <summary>
+    /// 6. The held-out scan through the runner: fp32 and the three int8 plans. Times come from runs as a user's frame
+    /// runs them (int8 chained between int8 nodes, only the outputs a later node reads kept), five per plan, the plans
+    /// interleaved so that a drift of the machine (another tenant, the clock) falls on every plan alike; the median per
+    /// node. One more run per plan keeps every node's output for the errors.
+    /// </summary>
+    private PlanRuns TimedRuns(NetworkPlan plan, IReadOnlyDictionary<string, ConvWeights> weights, StaticPlans plans, TunedKernels tuned)
+    {
+        var precisions = plans.All;
+        var kernelSets = precisions.Select(p => tuned.For(plan, p)).ToList();
         var timed = precisions.Select(_ => new List<NetworkRun>()).ToList();
         for (int repeat = 0; repeat < 5; repeat++)
         {
-            for (int p = 0; p < precisions.Length; p++)
+            for (int p = 0; p < precisions.Count; p++)
             {
                 // The garbage of the run before (another plan's) collected first, blocking: a background collection on one
                 // of the cores would otherwise fall on this run (measured: fp32 kernels 2× slower after an int8 run).
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
-                timed[p].Add(runner.Run(plan, weights, kernelSets[p], precisions[p]));
+                timed[p].Add(_runner.Run(plan, weights, kernelSets[p], precisions[p]));
             }
         }
-        (NetworkRun Run, double[] Ms) Measured(int p) =>
-            (runner.Run(plan, weights, kernelSets[p], precisions[p], keepOutputs: true),
-             Enumerable.Range(0, plan.Nodes.Count).Select(i => timed[p].Select(r => r.Nodes[i].Ms).Order().ElementAt(timed[p].Count / 2)).ToArray());
-        var fp32 = Measured(0);
-        var naiveRun = Measured(1);
-        var smoothRun = Measured(2);
-        var int8Run = Measured(3);
-        Step($"held-out runs (median of 5, interleaved): fp32 {fp32.Ms.Sum():F0} ms, naive W8A8 {naiveRun.Ms.Sum():F0} ms, W8A8 + SmoothQuant {smoothRun.Ms.Sum():F0} ms, policy {int8Run.Ms.Sum():F0} ms");
+        MeasuredRun Measured(int p) =>
+            new(_runner.Run(plan, weights, kernelSets[p], precisions[p], keepOutputs: true),
+                Enumerable.Range(0, plan.Nodes.Count).Select(i => timed[p].Select(r => r.Nodes[i].Ms).Order().ElementAt(timed[p].Count / 2)).ToArray());
+        var runs = new PlanRuns(Measured(0), Measured(1), Measured(2), Measured(3));
+        Step($"held-out runs (median of 5, interleaved): fp32 {runs.Fp32.Ms.Sum():F0} ms, naive W8A8 {runs.Naive.Ms.Sum():F0} ms, W8A8 + SmoothQuant {runs.Smooth.Ms.Sum():F0} ms, policy {runs.Policy.Ms.Sum():F0} ms");
+        return runs;
+    }
 
-        // 5. The three plans on the calibration scans too (what the calibration saw), side by side with the held-out scan.
-        var bev = BevGrid.Of(fp32.Run.Output, out var bevShape);
-        ErrorMetrics HeldOut(NetworkRun run) => ErrorMetrics.Compare(BevGrid.Of(run.Output, out _), bev);
-        var calibrationScans = calibrationVoxels.Select(c => c.Voxels).ToList();
-        PlanAgreement Agreement(string name, PrecisionPlan precision, NetworkRun heldOut, double ms)
+    /// <summary>7. Each plan against fp32 on the calibration scans (what the calibration saw), beside the held-out scan.</summary>
+    private IReadOnlyList<PlanAgreement> Agreements(Calibrator calibrator, Scans scans, NetworkPlan plan, StaticPlans plans, PlanRuns runs, float[] bev)
+    {
+        PlanAgreement Agreement(string name, PrecisionPlan precision, MeasuredRun heldOut)
         {
-            var onCalibration = calibrator.Agreement(calibrationScans, precision);
-            return new PlanAgreement(name, plan.Nodes.Count(precision.IsInt8), onCalibration.WorstCosine, onCalibration.MeanCosine, onCalibration.WorstSqnrDb, HeldOut(heldOut), ms);
+            var onCalibration = calibrator.Agreement(scans.Calibration.Select(c => c.Voxels).ToList(), precision);
+            return new PlanAgreement(name, plan.Nodes.Count(precision.IsInt8), onCalibration.WorstCosine, onCalibration.MeanCosine, onCalibration.WorstSqnrDb,
+                ErrorMetrics.Compare(BevGrid.Of(heldOut.Run.Output, out _), bev), heldOut.Ms.Sum());
         }
-        var plans = new List<PlanAgreement>
-        {
-            new("fp32", 0, 1, 1, double.PositiveInfinity, ErrorMetrics.Compare(bev, bev), fp32.Ms.Sum()),
-            Agreement("naive W8A8, every int8-capable layer", naivePlan, naiveRun.Run, naiveRun.Ms.Sum()),
-            Agreement("W8A8 + SmoothQuant, every int8-capable layer", smoothPlan, smoothRun.Run, smoothRun.Ms.Sum()),
-            Agreement($"policy ({target})", policyPlan, int8Run.Run, int8Run.Ms.Sum()),
-        };
+        return
+        [
+            new("fp32", 0, 1, 1, double.PositiveInfinity, ErrorMetrics.Compare(bev, bev), runs.Fp32.Ms.Sum()),
+            Agreement("naive W8A8, every int8-capable layer", plans.Naive, runs.Naive),
+            Agreement("W8A8 + SmoothQuant, every int8-capable layer", plans.Smooth, runs.Smooth),
+            Agreement($"policy ({_options.Target})", plans.Policy, runs.Policy),
+        ];
+    }
 
-        // 6. Per node: kernels, times, errors on the held-out scan, and the input's statistics (the outlier story).
+    /// <summary>8. Per node: kernels, times, errors on the held-out scan, and the input's statistics (the outlier story).</summary>
+    private static IReadOnlyList<LayerRow> LayerRows(
+        NetworkPlan plan, QuantizationProfile profile, CalibrationStatistics? statistics, PrecisionPlan int8, TunedKernels tuned, PlanRuns runs)
+    {
         var rows = new List<LayerRow>();
         for (int i = 0; i < plan.Nodes.Count; i++)
         {
             var node = plan.Nodes[i];
             string name = node.Node.Name;
-            var reference = fp32.Run.Outputs[name].Features;
+            var reference = runs.Fp32.Run.Outputs[name].Features;
             var entry = profile.Layers.Single(l => l.Node == name);
-            string decision = entry.Int8
-                ? $"int8 — {(entry.Smoothing is null || entry.Smoothing.All(f => f == 1f) ? "W8A8" : $"W8A8 + SmoothQuant (α = {entry.Alpha:F1})")}, {entry.Observer?.ToString().ToLowerInvariant()} observer{(entry.Clip is { } clip ? $", scale ×{clip:G2} (output search)" : "")}{(entry.RoundedWeights is null ? "" : ", GPTQ-rounded")}{(entry.BiasCorrection is null ? "" : ", bias-corrected")}, layer rel. L2 {entry.LayerRelativeL2:P2} on the sample"
-                : entry.Quantization is null ? $"fp32 — no W8A8 kernels ({node.Layer.InChannels} input channels)"
-                : $"fp32 — demoted by the policy (int8 alone costs the output {entry.Sensitivity:G3} of cosine)";
             float inputMax = 0, outlier = 0;
             if (statistics?.Nodes.TryGetValue(name, out var observed) == true)
             {
@@ -222,37 +328,19 @@ internal static class MainJob
             }
             rows.Add(new LayerRow(name, node.Layer.Geometry.Kind == ConvKind.SubManifold ? "SubM" : "Sparse",
                 node.Layer.InChannels, node.Layer.OutChannels, node.InputSites.Count, node.Map.OutputCount,
-                fp32Kernels[i].Name, smoothPlan.IsInt8(node) ? int8Kernels[i].Name : "—",
-                entry.Int8 ? "int8" : "fp32", decision, fp32.Ms[i], naiveRun.Ms[i], smoothRun.Ms[i], int8Run.Ms[i],
-                ErrorMetrics.Compare(naiveRun.Run.Outputs[name].Features, reference), ErrorMetrics.Compare(int8Run.Run.Outputs[name].Features, reference),
+                tuned.Fp32[i].Name, int8.IsInt8(node) ? tuned.Int8[i].Name : "—",
+                entry.Int8 ? "int8" : "fp32", Decision(entry, node), runs.Fp32.Ms[i], runs.Naive.Ms[i], runs.Smooth.Ms[i], runs.Policy.Ms[i],
+                ErrorMetrics.Compare(runs.Naive.Run.Outputs[name].Features, reference), ErrorMetrics.Compare(runs.Policy.Run.Outputs[name].Features, reference),
                 inputMax, outlier, node.Map.PairCount * (double)node.Layer.InChannels * node.Layer.OutChannels / 1e9,
                 node.Map.TileOffsetOccupancy(64)));
         }
-        var result = new MainJobResult($"{cloud.Source} ({cloud.Sensor}, {cloud.DescribeScaling(intensityMax)})", config.Name, session.Description, voxels.Count, plan.MapsMs, tuneSeconds, fromCache, tunings,
-            rows, fp32.Ms.Sum(), naiveRun.Ms.Sum(), int8Run.Ms.Sum(), HeldOut(naiveRun.Run), HeldOut(int8Run.Run), bevShape, $"{target} (SmoothQuant + ptq {PtqMethodsOption.Format(profile.Methods)})",
-            weightsText,
-            profile.Scans, profilePath ?? profileOut, profilePath is not null, plans, profile.Curve, sensorWarning);
-        Step("done");
-        return (result, bev);
+        return rows;
     }
 
-    private static SparseTensor Voxels(PointCloud cloud, VoxelConfig config)
-    {
-        var voxels = Voxelizer.Voxelize(cloud, config).Tensor;
-        // Nothing to measure: a cosine of 1 and an infinite SQNR over zero sites would be a lie.
-        return voxels.Count > 0 ? voxels
-            : throw new ArgumentException($"{cloud.Source}: no point of the scan lies in the {config.Name} voxel range ({cloud.Count} points read)");
-    }
-
-    /// <summary>The shipped capture's complete revolutions, in order (the first is the default held-out scan).</summary>
-    private static List<(string Name, PointCloud Cloud)> ShippedRevolutions()
-    {
-        using var stream = typeof(MainJob).Assembly.GetManifestResourceStream("CenterPoint.sample_velodyne_hdl32.pcap")
-            ?? throw new InvalidOperationException("the shipped scan is missing from the assembly");
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        var complete = VelodynePcapReader.Decode(copy.ToArray(), "sample_velodyne_hdl32.pcap").Revolutions.Where(r => r.IsComplete).ToList();
-        return complete.Count >= 2 ? complete.Select(r => ($"sample_velodyne_hdl32.pcap#{r.Index}", r.Points)).ToList()
-            : throw new InvalidOperationException("the shipped capture needs two complete revolutions: one held out, one to calibrate on");
-    }
+    /// <summary>The profile's decision for one node, as the report says it.</summary>
+    private static string Decision(LayerProfile entry, PlannedNode node) =>
+        entry.Int8
+            ? $"int8 — {(entry.Smoothing is null || entry.Smoothing.All(f => f == 1f) ? "W8A8" : $"W8A8 + SmoothQuant (α = {entry.Alpha:F1})")}, {entry.Observer?.ToString().ToLowerInvariant()} observer{(entry.Clip is { } clip ? $", scale ×{clip:G2} (output search)" : "")}{(entry.RoundedWeights is null ? "" : ", GPTQ-rounded")}{(entry.BiasCorrection is null ? "" : ", bias-corrected")}, layer rel. L2 {entry.LayerRelativeL2:P2} on the sample"
+            : entry.Quantization is null ? $"fp32 — no W8A8 kernels ({node.Layer.InChannels} input channels)"
+            : $"fp32 — demoted by the policy (int8 alone costs the output {entry.Sensitivity:G3} of cosine)";
 }

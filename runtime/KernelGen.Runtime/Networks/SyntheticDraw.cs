@@ -19,13 +19,8 @@ internal sealed record SyntheticDraw(string Node, ConvWeights Conv, float[] Gamm
         {
             var node = network.Network.Nodes[i];
             var layer = network.Layers[i];
-            int k = layer.Geometry.KernelVolume, cin = layer.InChannels, cout = layer.OutChannels;
-            double bound = Math.Sqrt(3) * Math.Sqrt(2.0 / (k * cin)) * (node.Residual is null ? 1.0 : 0.5);
-            var data = new float[cout * k * cin];
-            for (int j = 0; j < data.Length; j++)
-            {
-                data[j] = (float)((random.NextDouble() * 2 - 1) * bound);
-            }
+            int cout = layer.OutChannels;
+            var conv = ConvWeights.FanIn(random, cout, layer.Geometry.Kernel, layer.InChannels, bias: false, gain: node.Residual is null ? 1.0 : 0.5);
             float[] gamma = new float[cout], beta = new float[cout], mean = new float[cout], variance = new float[cout];
             for (int n = 0; n < cout; n++)
             {
@@ -36,7 +31,7 @@ internal sealed record SyntheticDraw(string Node, ConvWeights Conv, float[] Gamm
             }
             gamma[1 % cout] *= 8;
             gamma[cout / 2] *= 8;
-            draws.Add(new SyntheticDraw(node.Name, new ConvWeights(data, cout, layer.Geometry.Kernel, cin), gamma, beta, mean, variance));
+            draws.Add(new SyntheticDraw(node.Name, conv, gamma, beta, mean, variance));
         }
         return draws;
     }

@@ -11,6 +11,20 @@ namespace KernelGen.Networks;
 /// <param name="FeatureChannels">For each input feature, its channel in the voxelizer's output.</param>
 public sealed record ValidatedNetwork(SparseNetwork Network, IReadOnlyList<LayerDescriptor> Layers, VoxelConfig Voxels, IReadOnlyList<int> FeatureChannels)
 {
+    /// <summary>
+    /// The voxels of <paramref name="cloud"/> in <paramref name="config"/> (default: the description's), its intensity
+    /// scaled to the description's range first. A scan with no point in the voxel range is an error: there is nothing to
+    /// run, and a cosine of 1 or an infinite SQNR measured over zero sites would be a lie.
+    /// </summary>
+    public SparseTensor Voxelize(PointCloud cloud, VoxelConfig? config = null)
+    {
+        ArgumentNullException.ThrowIfNull(cloud);
+        var voxelConfig = config ?? Voxels;
+        var voxels = Voxelizer.Voxelize(cloud.ScaledTo(Network.Input.IntensityMax), voxelConfig).Tensor;
+        return voxels.Count > 0 ? voxels
+            : throw new ArgumentException($"{cloud.Source}: no point of the scan lies in the {voxelConfig.Name} voxel range ({cloud.Count} points read)");
+    }
+
     /// <summary>The network's input: the voxel feature channels its description reads (e.g. x, y, z, intensity of five).</summary>
     public SparseTensor InputFeatures(SparseTensor voxels)
     {

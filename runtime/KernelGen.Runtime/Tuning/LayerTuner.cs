@@ -125,7 +125,7 @@ public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = nul
         var warm = Call(map.SelectRows(map.SampleRows(WarmRows, SampleRunRows)));
         var probe = Call(map.SelectRows(map.SampleRows(ProbeRows, Math.Clamp(ProbeRows / 4, 1, SampleRunRows))));
         var tune = Call(map.SelectRows(map.SampleRows(TuneRows, SampleRunRows)));
-        var (warmOnDevice, probeOnDevice, tuneOnDevice) = resident is null ? default : (OnDevice(warm, resident), OnDevice(probe, resident), OnDevice(tune, resident));
+        var (warmOnDevice, probeOnDevice, tuneOnDevice) = resident is null ? default : (HostCall.Upload(warm, resident), HostCall.Upload(probe, resident), HostCall.Upload(tune, resident));
         return kernels
             .OrderBy(Order)
             .Select(kernel =>
@@ -148,20 +148,6 @@ public sealed class LayerTuner(Accelerator accelerator, TuningCache? cache = nul
             })
             .ToList();
     }
-
-    /// <summary>The same call on device-resident copies of its tensors (uploaded once, before any timing).</summary>
-    private static DeviceConvCall OnDevice(ConvCall call, DeviceBuffers buffers) => new()
-    {
-        Map = call.Map,
-        OutIn = buffers.Copy(call.Map.OutIn).View,
-        Weights = call.Weights,
-        Input = call.Input is { } input ? buffers.Copy(input).View : null,
-        InputInt8 = call.InputInt8 is { } input8 ? buffers.Copy(input8).View : null,
-        Residual = call.Residual is { } residual ? buffers.Copy(residual).View : null,
-        Output = call.Output is { } output ? buffers.Copy(output).View : null,
-        OutputInt8 = call.OutputInt8 is { } output8 ? buffers.Copy(output8).View : null,
-        OutputMultipliers = call.OutputMultipliers is { } multipliers ? buffers.Copy(multipliers).View : null,
-    };
 
     // Likely-fast candidates first, so the best probe is known early and slow ones are dropped after one probe: CPU SIMD
     // kernels (and GPU-style and tensor-core ones on CUDA), then barrier-free, then generic, and GPU-style kernels on ILGPU's CPU

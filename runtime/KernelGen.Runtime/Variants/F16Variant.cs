@@ -29,21 +29,6 @@ public sealed class F16Variant : KernelVariant
         new(KernelDevice.AnyAccelerator, Precision.F16, layer.Activation, SmoothQuant: false, Residual: true, Int8Input: false, Int8Output: false);
 
     /// <inheritdoc />
-    protected override void RunValidated(Accelerator accelerator, ConvCall call)
-    {
-        if (call.Map.OutputCount == 0)
-        {
-            return;
-        }
-        var weights = call.Weights.Half;
-        using var buffers = new DeviceBuffers(accelerator);
-        var epilogue = HostCallEpilogue.Upload(buffers, call, dequantizeScales: [], weights.Bias, out var download);
-        Launch(accelerator.DefaultStream, buffers.Copy(call.Input!).View, buffers.Copy(call.Map.OutIn).View, buffers.Copy(weights.Packed).View,
-            epilogue, call.Map.OutputCount);
-        download(accelerator.DefaultStream);
-    }
-
-    /// <inheritdoc />
     protected override void LaunchValidated(AcceleratorStream stream, DeviceConvCall call)
     {
         var weights = call.Weights.OnDevice(stream.Accelerator);

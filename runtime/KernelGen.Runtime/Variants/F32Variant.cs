@@ -32,21 +32,6 @@ public sealed class F32Variant : KernelVariant
         new(KernelDevice.AnyAccelerator, Precision.F32, layer.Activation, SmoothQuant: false, Residual: true, Int8Input: false, Int8Output: true);
 
     /// <inheritdoc />
-    protected override void RunValidated(Accelerator accelerator, ConvCall call)
-    {
-        if (call.Map.OutputCount == 0)
-        {
-            return;
-        }
-        var weights = call.Weights.Packed;
-        using var buffers = new DeviceBuffers(accelerator);
-        var epilogue = HostCallEpilogue.Upload(buffers, call, dequantizeScales: [], weights.Bias, out var download);
-        Launch(accelerator.DefaultStream, buffers.Copy(call.Input!).View, buffers.Copy(call.Map.OutIn).View, buffers.Copy(weights.Packed).View,
-            epilogue, call.Map.OutputCount);
-        download(accelerator.DefaultStream);
-    }
-
-    /// <inheritdoc />
     protected override void LaunchValidated(AcceleratorStream stream, DeviceConvCall call)
     {
         var weights = call.Weights.OnDevice(stream.Accelerator);

@@ -89,8 +89,22 @@ public abstract class KernelVariant : IConvKernel
         RunValidated(accelerator, call);
     }
 
-    /// <summary>Runs a call that <see cref="ConvKernelGuard"/> has validated against the layer and the capabilities.</summary>
-    protected abstract void RunValidated(Accelerator accelerator, ConvCall call);
+    /// <summary>
+    /// Runs a call that <see cref="ConvKernelGuard"/> has validated against the layer and the capabilities. An ILGPU
+    /// kernel runs a host call as its device launch between an upload and a download (<see cref="HostCall"/>); the CPU
+    /// SIMD kernels, which read host memory, override this.
+    /// </summary>
+    protected virtual void RunValidated(Accelerator accelerator, ConvCall call)
+    {
+        if (call.Map.OutputCount == 0)
+        {
+            return;
+        }
+        using var buffers = new Accelerators.DeviceBuffers(accelerator);
+        var onDevice = HostCall.Upload(call, buffers);
+        LaunchValidated(accelerator.DefaultStream, onDevice);
+        HostCall.Download(accelerator.DefaultStream, onDevice, call);
+    }
 
     /// <inheritdoc />
     public void Launch(AcceleratorStream stream, DeviceConvCall call)

@@ -52,22 +52,6 @@ public sealed class W8A8Variant : KernelVariant
         new(KernelDevice.AnyAccelerator, Precision.W8A8, layer.Activation, SmoothQuant, Residual: true, Int8Input: true, Int8Output: true);
 
     /// <inheritdoc />
-    protected override void RunValidated(Accelerator accelerator, ConvCall call)
-    {
-        if (call.Map.OutputCount == 0)
-        {
-            return;
-        }
-        var weights = call.Weights.Int8!;
-        using var buffers = new DeviceBuffers(accelerator);
-        var epilogue = HostCallEpilogue.Upload(buffers, call, weights.DequantizeScales, weights.Bias, out var download);
-        Launch(accelerator.DefaultStream, buffers.Copy(call.Input ?? []).View, buffers.Copy(call.InputInt8 ?? []).View,
-            buffers.Copy(call.Map.OutIn).View, buffers.Copy(weights.Packed).View, buffers.Copy(weights.ActivationMultipliers).View,
-            epilogue, call.Map.OutputCount, int8Input: call.InputInt8 is not null);
-        download(accelerator.DefaultStream);
-    }
-
-    /// <inheritdoc />
     protected override void LaunchValidated(AcceleratorStream stream, DeviceConvCall call)
     {
         var accelerator = stream.Accelerator;

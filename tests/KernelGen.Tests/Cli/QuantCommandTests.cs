@@ -7,7 +7,7 @@ using KernelGen.Tests.Support;
 
 namespace KernelGen.Tests.Cli;
 
-/// <summary><c>kernelgen conv --quant</c> and <c>kernelgen quant-report</c> end to end.</summary>
+/// <summary><c>kernelgen conv --quant</c> end to end.</summary>
 [Collection(CpuAcceleratorCollection.Name)]
 public sealed class QuantCommandTests : IDisposable
 {
@@ -123,39 +123,5 @@ public sealed class QuantCommandTests : IDisposable
         Assert.Equal(2, result.ExitCode);
         Assert.Single(result.ErrorLines);
         Assert.Contains(message, result.Error);
-    }
-
-    [Fact]
-    public void Quant_report_writes_its_tables_and_plots()
-    {
-        // A small real-format scan: 4,000 points in the nuScenes range, written as a KITTI .bin (reflectance 0–1).
-        var random = new Random(5);
-        var points = new float[4000 * 4];
-        for (int p = 0; p < 4000; p++)
-        {
-            points[p * 4] = (float)(random.NextDouble() * 60 - 30);
-            points[p * 4 + 1] = (float)(random.NextDouble() * 60 - 30);
-            points[p * 4 + 2] = (float)(random.NextDouble() * 3 - 2);
-            points[p * 4 + 3] = (float)random.NextDouble();
-        }
-        var bytes = new byte[points.Length * 4];
-        Buffer.BlockCopy(points, 0, bytes, 0, bytes.Length);
-        File.WriteAllBytes(P("scan.bin"), bytes);
-
-        var result = CliRunner.Run("quant-report", "--out", P("report"), "--input", P("scan.bin"), "--sites", "1500", "--accelerator", "cpu");
-        Assert.True(result.ExitCode == 0, result.Error + result.Output);
-        string report = File.ReadAllText(P("report/report.md"));
-        foreach (var section in new[] { "## 1. Loss against input scale", "## 2. Loss against SmoothQuant α", "## 3. Real data: scan.bin", "## 4. Mixed precision by measurement", "**Why the fp32 baseline's loss grows" })
-        {
-            Assert.Contains(section, report);
-        }
-        foreach (var plot in new[] { "scale_l1.png", "scale_relative.png", "alpha_l1.png", "real_channels.png", "real_layers.png" })
-        {
-            var file = new FileInfo(P($"report/{plot}"));
-            Assert.True(file.Exists && file.Length > 5_000, $"{plot} missing or empty");
-            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(file.FullName)[..4]);
-            Assert.Contains($"({plot})", report);
-        }
-        Assert.Contains("| intensity |", report);
     }
 }

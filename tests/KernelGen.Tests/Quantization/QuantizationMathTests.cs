@@ -1,4 +1,3 @@
-using KernelGen.Cli.QuantReport;
 using KernelGen.KernelMaps;
 using KernelGen.Kernels;
 using KernelGen.Quantization;
@@ -118,22 +117,6 @@ public sealed class QuantizationMathTests
         Assert.Equal(10 * Math.Log10(21 / 4.0), metrics.SqnrDb, 12);
         Assert.Equal(2, metrics.MaxAbsolute);
         Assert.True(double.IsPositiveInfinity(ErrorMetrics.Compare([1f], [1.0]).SqnrDb));
-    }
-
-    [Fact]
-    public void Mixed_precision_policy_keeps_layers_over_budget_in_fp32_and_says_why()
-    {
-        var decisions = MixedPrecisionPolicy.Decide(
-        [
-            new LayerMeasurement("conv_input", new LayerQuantization(0.1f, [1f, 2f], Alpha: 0.75), new ErrorMetrics(0, 0.004, 0.99999, 48, 0)),
-            new LayerMeasurement("conv4", new LayerQuantization(0.2f), new ErrorMetrics(0, 0.03, 0.9995, 30, 0)),
-        ], relativeL2Budget: 0.01);
-        Assert.Equal("W8A8 + SmoothQuant (α = 0.75)", decisions[0].Describe());
-        Assert.Equal(0.75, decisions[0].Int8!.Alpha);
-        Assert.Equal("int8 — W8A8 + SmoothQuant (α = 0.75): relative L2 0.40 %, cosine 0.99999 ≤ budget 1.00 %", decisions[0].Reason);
-        Assert.Null(decisions[1].Int8);
-        Assert.Equal("fp32", decisions[1].Describe());
-        Assert.StartsWith("fp32 — W8A8: relative L2 3.00 %", decisions[1].Reason);
     }
 
     [Fact]

@@ -48,6 +48,25 @@ public sealed class ConvWeights
         Bias = bias;
     }
 
+    /// <summary>
+    /// Deterministic stand-in weights for tools, studies and synthetic networks (no trained checkpoint at hand): He-style
+    /// fan-in scaled uniform weights, so activations keep their scale through ReLU layers, times <paramref name="gain"/>
+    /// (e.g. ½ for a conv whose output joins a residual), and with <paramref name="bias"/> a small positive bias like a
+    /// folded BatchNorm's shift. The weights are drawn first, then the biases, from <paramref name="random"/>.
+    /// </summary>
+    public static ConvWeights FanIn(Random random, int outChannels, Triple kernel, int inChannels, bool bias = true, double gain = 1.0)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        var data = new float[(long)outChannels * kernel.Product * inChannels];
+        double bound = Math.Sqrt(3) * Math.Sqrt(2.0 / (kernel.Product * inChannels)) * gain;
+        for (int i = 0; i < data.Length; i++)
+        {
+            data[i] = (float)((random.NextDouble() * 2 - 1) * bound);
+        }
+        var biases = bias ? Enumerable.Range(0, outChannels).Select(_ => (float)(random.NextDouble() * 0.1)).ToArray() : null;
+        return new ConvWeights(data, outChannels, kernel, inChannels, biases);
+    }
+
     /// <summary>−W and −bias: what <see cref="PreActivation"/> runs beside W to undo a baked-in ReLU.</summary>
     public ConvWeights Negated() => new(Array.ConvertAll(Data, w => -w), OutChannels, Kernel, InChannels, Bias is null ? null : Array.ConvertAll(Bias, b => -b));
 

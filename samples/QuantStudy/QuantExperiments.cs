@@ -6,7 +6,7 @@ using KernelGen.Networks;
 using KernelGen.Tensors;
 using KernelGen.Variants;
 
-namespace KernelGen.Cli.QuantReport;
+namespace KernelGen.Samples.QuantStudy;
 
 /// <summary>fp32, naive W8A8 and W8A8 + SmoothQuant measured on one input, each against the float64 reference.</summary>
 internal sealed record MethodErrors(ErrorMetrics Fp32, ErrorMetrics W8A8, ErrorMetrics Smooth);
@@ -35,7 +35,7 @@ internal sealed record QuantReportData(
     string Scan, int ScanVoxels, IReadOnlyList<RealLayerRow> RealLayers, IReadOnlyList<PrecisionDecision> Policy, double Budget);
 
 /// <summary>
-/// The seed study's experiments, reproduced and extended (README "kernelgen quant-report"). All errors are against the
+/// The seed study's experiments, reproduced and extended (docs/SEMANTICS.md, the quantization study). All errors are against the
 /// float64 reference of the same conv (<see cref="ReferenceSparseConvolution"/>, which the tests prove equal to a dense
 /// conv3d in double at the output sites).
 /// </summary>
@@ -69,7 +69,7 @@ internal sealed class QuantExperiments(ILGPU.Runtime.Accelerator accelerator)
         }
         const int cin = 5, cout = 16;
         var baseFeatures = Normal(random, sites.Count * cin);
-        var weights = SyntheticWeights.FanIn(random, cout, Triple.All(3), cin, bias: false);
+        var weights = ConvWeights.FanIn(random, cout, Triple.All(3), cin, bias: false);
         var geometry = ConvGeometry.Uniform(ConvKind.SubManifold, 3, padding: 1);
         var map = new CpuKernelMapBuilder().Build(new SparseTensor(baseFeatures, coordinates.ToArray(), cin, shape), geometry);
         var layer = Layer("conv_input", geometry, weights, Activation.None);
@@ -90,11 +90,11 @@ internal sealed class QuantExperiments(ILGPU.Runtime.Accelerator accelerator)
 
     /// <summary>
     /// Experiment 3: the voxels of a real scan through the first layers of a network description (for CenterPoint:
-    /// conv_input, a conv1 SubM, conv2's strided conv, a conv2 SubM — one node of each shape, <see cref="DescribedLayers"/>)
+    /// conv_input, a conv1 SubM, conv2's strided conv, a conv2 SubM — one node of each shape, <see cref="LayerChain"/>)
     /// with deterministic fan-in weights; each layer gets the fp32 output of the previous one, so every row measures that
     /// layer's own quantization error.
     /// </summary>
-    public IReadOnlyList<RealLayerRow> Real(SparseTensor voxels, IReadOnlyList<DescribedLayers.Studied> layers, int seed)
+    public IReadOnlyList<RealLayerRow> Real(SparseTensor voxels, IReadOnlyList<ChainedLayer> layers, int seed)
     {
         var random = new Random(seed);
         var builder = new CpuKernelMapBuilder();
@@ -104,7 +104,7 @@ internal sealed class QuantExperiments(ILGPU.Runtime.Accelerator accelerator)
         {
             var (geometry, cin, cout) = (studied.Layer.Geometry, studied.Layer.InChannels, studied.Layer.OutChannels);
             var map = builder.Build(input, geometry);
-            var weights = SyntheticWeights.FanIn(random, cout, geometry.Kernel, cin);
+            var weights = ConvWeights.FanIn(random, cout, geometry.Kernel, cin);
             var reference = ReferenceSparseConvolution.Run(input, map, weights, Activation.Relu);
             var layer = Layer(studied.Node, geometry, weights, Activation.Relu);
             var errors = Measure(layer, input, map, weights, reference, alpha: 0.5);

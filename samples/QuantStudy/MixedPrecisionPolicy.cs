@@ -1,7 +1,7 @@
 using KernelGen.Kernels;
 using KernelGen.Quantization;
 
-namespace KernelGen.Cli.QuantReport;
+namespace KernelGen.Samples.QuantStudy;
 
 /// <summary>A layer's measured int8 error, the input to <see cref="MixedPrecisionPolicy"/>.</summary>
 /// <param name="Layer">Layer name.</param>
@@ -20,7 +20,7 @@ internal sealed record PrecisionDecision(string Layer, LayerQuantization? Int8, 
 /// <summary>
 /// The study's per-layer mixed precision (the seed's): a layer runs int8 when its best int8 method's relative L2 error
 /// against fp32 on its own input is within the budget, fp32 otherwise. The product's policy is the calibrator's, which
-/// judges the network output (`kernelgen calibrate`); this one stays with the report that compares the two views.
+/// judges the network output (`kernelgen calibrate`); this one stays with the study that compares the two views.
 /// </summary>
 internal static class MixedPrecisionPolicy
 {
