@@ -195,7 +195,7 @@ public sealed partial class ConvKernelGenerator
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadEnum, location, name, "Quantize precision", value, "Precision." + string.Join(", Precision.", Precisions)));
             return null;
         }
-        bool w8a8 = given.Contains(1), fp16 = given.Contains(2);
+        bool w8a8 = given.Contains(Array.IndexOf(Precisions, "W8A8")), f16 = given.Contains(Array.IndexOf(Precisions, "F16"));
         var args = attribute.NamedArguments.ToDictionary(a => a.Key, a => a.Value);
         bool smooth = args.TryGetValue("SmoothQuant", out var s) && s.Value is true;
         double alpha = args.TryGetValue("Alpha", out var a) && a.Value is double d ? d : 0.5;
@@ -209,7 +209,7 @@ public sealed partial class ConvKernelGenerator
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AlphaOutOfRange, location, name, alpha.ToString(CultureInfo.InvariantCulture)));
         }
-        return new QuantModel(w8a8, smooth && w8a8, alpha, acceptPadding, Fp16: fp16);
+        return new QuantModel(w8a8, smooth && w8a8, alpha, acceptPadding, F16: f16);
     }
 
     private static List<VariantModel> ReadVariants(
@@ -343,7 +343,7 @@ public sealed partial class ConvKernelGenerator
     {
         var variants = new List<TensorCoreVariantModel>();
         var tiles = gpuVariants.Select(v => (v.BlockM, v.BlockN)).Distinct().Where(t => t.BlockN >= 8).ToList();
-        foreach (bool w8a8 in new[] { true, false }.Where(w => w ? quant.W8A8 : quant.Fp16))
+        foreach (bool w8a8 in new[] { true, false }.Where(w => w ? quant.W8A8 : quant.F16))
         {
             foreach (var (m, n) in tiles)
             {

@@ -42,7 +42,7 @@ internal static class TuneCommand
             // fp32 for every node; W8A8 and fp16 where the network has such layers (the precisions `kernelgen run --quant` uses).
             var precisions = new[] { PrecisionPlan.F32 }
                 .Concat(network.Layers.Any(l => l.HasW8A8) ? [PrecisionPlan.DynamicW8A8(smoothQuant: false)] : [])
-                .Concat(network.Layers.Any(l => l.HasFp16) ? [PrecisionPlan.F16] : [])
+                .Concat(network.Layers.Any(l => l.HasF16) ? [PrecisionPlan.F16] : [])
                 .ToArray();
             output.WriteLine($"tuning {network.Network.Name} ({plan.Nodes.Count} nodes) on {cloud.Source} ({voxels.Count} voxels), {session.Description}; cache {cache.Path}");
 

@@ -59,10 +59,10 @@ internal sealed record AxesModel(int Z, int Y, int X)
 }
 
 /// <summary>Quantization: the precisions besides fp32 (W8A8, fp16), SmoothQuant and its alpha.</summary>
-internal sealed record QuantModel(bool W8A8, bool SmoothQuant, double Alpha, bool AcceptChannelPadding, bool Fp16 = false)
+internal sealed record QuantModel(bool W8A8, bool SmoothQuant, double Alpha, bool AcceptChannelPadding, bool F16 = false)
 {
     /// <summary>The layer's precisions as a C# array of the runtime's <c>Precision</c>, fp32 first.</summary>
     public string PrecisionsExpression =>
         "new global::KernelGen.Precision[] { global::KernelGen.Precision.F32"
-        + (W8A8 ? ", global::KernelGen.Precision.W8A8" : "") + (Fp16 ? ", global::KernelGen.Precision.F16" : "") + " }";
+        + (W8A8 ? ", global::KernelGen.Precision.W8A8" : "") + (F16 ? ", global::KernelGen.Precision.F16" : "") + " }";
 }

@@ -96,7 +96,7 @@ public sealed class PrecisionPlan
     {
         ArgumentNullException.ThrowIfNull(node);
         return IsInt8(node) ? Precision.W8A8
-            : _static is null && _everyCapableNode == Precision.F16 && node.Layer.HasFp16 ? Precision.F16
+            : _static is null && _everyCapableNode == Precision.F16 && node.Layer.HasF16 ? Precision.F16
             : Precision.F32;
     }
 

@@ -42,7 +42,7 @@ public sealed record LayerDescriptor
         {
             kernels.Add(new GenericConvKernel(this, Precision.W8A8));
         }
-        if (HasFp16)
+        if (HasF16)
         {
             kernels.Add(new GenericConvKernel(this, Precision.F16));
         }
@@ -84,7 +84,7 @@ public sealed record LayerDescriptor
     public bool HasW8A8 => Precisions.Contains(Precision.W8A8);
 
     /// <summary>Whether the layer has fp16 kernels (<c>[Quantize(Precision.F16)]</c>).</summary>
-    public bool HasFp16 => Precisions.Contains(Precision.F16);
+    public bool HasF16 => Precisions.Contains(Precision.F16);
 
     /// <summary>Whether the W8A8 kernels fuse SmoothQuant factors.</summary>
     public bool SmoothQuant { get; }

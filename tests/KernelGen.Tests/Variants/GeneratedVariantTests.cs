@@ -27,7 +27,7 @@ public abstract class GeneratedVariantTests
 
     // The generic fp16 kernel beside the generated ones: the reference fp16 path is checked the same way.
     public static TheoryData<string, string> F16Cases() =>
-        Cases(layer => layer.HasFp16 ? layer.Variants.OfType<F16Variant>().Select(v => v.Name).Append(GenericF16) : []);
+        Cases(layer => layer.HasF16 ? layer.Variants.OfType<F16Variant>().Select(v => v.Name).Append(GenericF16) : []);
 
     private const string GenericF16 = "generic fp16";
 
@@ -64,7 +64,7 @@ public abstract class GeneratedVariantTests
     {
         Assert.All(TestLayers, layer => Assert.NotEmpty(layer.Variants.OfType<F32Variant>()));
         Assert.All(TestLayers.Where(l => l.HasW8A8), layer => Assert.NotEmpty(layer.Variants.OfType<W8A8Variant>()));
-        Assert.All(TestLayers.Where(l => l.HasFp16), layer => Assert.Contains(layer.Variants.OfType<F16Variant>(), v => v.Shape == KernelShape.TensorCore));
+        Assert.All(TestLayers.Where(l => l.HasF16), layer => Assert.Contains(layer.Variants.OfType<F16Variant>(), v => v.Shape == KernelShape.TensorCore));
     }
 
     [Theory]
