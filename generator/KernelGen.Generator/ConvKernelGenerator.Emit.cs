@@ -14,8 +14,8 @@ public sealed partial class ConvKernelGenerator
     private static readonly Lazy<Template> LayerTemplate = new(() => LoadTemplate("layer.sbncs"));
     private static readonly Lazy<Template> ImplicitGemmTemplate = new(() => LoadTemplate("implicit_gemm.sbncs"));
     private static readonly Lazy<Template> TensorCoreTemplate = new(() => LoadTemplate("tensor_core.sbncs"));
-    private static readonly Lazy<Template> CpuF32Template = new(() => LoadTemplate("cpu_f32.sbncs"));
-    private static readonly Lazy<Template> CpuW8A8Template = new(() => LoadTemplate("cpu_w8a8.sbncs"));
+    // The CPU templates, one per precision (cpu_{precision}.sbncs), parsed on first use.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Template> CpuTemplates = new();
 
     /// <summary>This generator's assembly version, stamped into every layer (it is part of the tuning key).</summary>
     // The informational version (e.g. 0.1.0+<commit>): a rebuilt prerelease generator is another generator to the tuning
@@ -60,7 +60,7 @@ public sealed partial class ConvKernelGenerator
         }
         foreach (var variant in model.CpuVariants)
         {
-            var template = variant.W8A8 ? CpuW8A8Template.Value : CpuF32Template.Value;
+            var template = CpuTemplates.GetOrAdd(variant.Template, LoadTemplate);
             yield return ($"{model.HintPrefix}.{variant.Name}.g.cs", Render(template, model, variant));
         }
     }

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using KernelGen.Generator.Diagnostics;
 using KernelGen.Generator.Models;
+using KernelGen.Kernels;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -22,10 +23,6 @@ public sealed partial class ConvKernelGenerator
     internal const int SharedMemoryLimit = 48 * 1024;
     internal const int AccumulatorLimit = 64;
     private static readonly (int M, int N, int K) DefaultTile = (64, 32, 16);
-    private static readonly string[] ConvKinds = ["SubManifold", "Sparse", "Inverse"];
-    private static readonly string[] Activations = ["None", "Relu"];
-    // The runtime's Precision, by value (the generator cannot reference the runtime).
-    private static readonly string[] Precisions = ["F32", "W8A8", "F16"];
 
     internal static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -99,16 +96,19 @@ public sealed partial class ConvKernelGenerator
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadChannels, location, name, "OutChannels", cout));
         }
+        // Enum values by their names in the attribute's own enum types (the runtime's), never by position.
+        var kinds = EnumNames(PropertyType(attribute, "Kind"));
+        var activations = EnumNames(PropertyType(attribute, "Activation"));
         int kind = Int("Kind", 0);
-        if (kind < 0 || kind >= ConvKinds.Length)
+        if (!kinds.TryGetValue(kind, out string? kindName))
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadEnum, location, name, "Kind", kind, "ConvKind." + string.Join(", ConvKind.", ConvKinds)));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadEnum, location, name, "Kind", kind, "ConvKind." + string.Join(", ConvKind.", kinds.Values)));
             return null;
         }
         int activation = Int("Activation", 0);
-        if (activation < 0 || activation >= Activations.Length)
+        if (!activations.TryGetValue(activation, out string? activationName))
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadEnum, location, name, "Activation", activation, "Activation." + string.Join(", Activation.", Activations)));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadEnum, location, name, "Activation", activation, "Activation." + string.Join(", Activation.", activations.Values)));
             return null;
         }
 
@@ -140,7 +140,7 @@ public sealed partial class ConvKernelGenerator
         var stride = Axes("Stride", "StridePerAxis", 1);
         var padding = Axes("Padding", "PaddingPerAxis", 0);
         var dilation = Axes("Dilation", "DilationPerAxis", 1);
-        bool subm = kind == 0;
+        bool subm = kindName == "SubManifold";
         if (kernel is not null)
         {
             if (!All(kernel, v => v >= 1))
@@ -176,7 +176,7 @@ public sealed partial class ConvKernelGenerator
             return null;
         }
         bool bias = args.TryGetValue("Bias", out var b) && b.Value is true;
-        return new ConvModel(ConvKinds[kind], cin, cout, kernel, stride, padding, dilation, bias, activation == 1);
+        return new ConvModel(kindName, cin, cout, kernel, stride, padding, dilation, bias, activationName == "Relu");
     }
 
     private static QuantModel? ReadQuant(INamedTypeSymbol symbol, string name, Location location, List<DiagnosticInfo> diagnostics)
@@ -184,33 +184,53 @@ public sealed partial class ConvKernelGenerator
         var attribute = symbol.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == QuantizeAttribute);
         if (attribute is null)
         {
-            return new QuantModel(false, false, 0.5, false);
+            return new QuantModel(EquatableArray<PrecisionFamily>.Empty, false, 0.5, false);
         }
-        // params Precision[]: one array argument (empty for [Quantize()], which asks for nothing besides fp32).
+        // params Precision[]: one array argument (empty for [Quantize()], which asks for nothing besides fp32). Each value
+        // is read by its name in the attribute's Precision enum, then found in the kernel table.
+        var precisionNames = EnumNames((attribute.AttributeConstructor?.Parameters.FirstOrDefault()?.Type as IArrayTypeSymbol)?.ElementType);
         var given = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Kind == TypedConstantKind.Array
             ? attribute.ConstructorArguments[0].Values.Select(v => v.Value is int p ? p : -1).ToList()
             : [];
-        foreach (int value in given.Where(v => v < 0 || v >= Precisions.Length))
+        var asked = new List<string>();
+        foreach (int value in given)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadEnum, location, name, "Quantize precision", value, "Precision." + string.Join(", Precision.", Precisions)));
-            return null;
+            if (!precisionNames.TryGetValue(value, out string? precision) || KernelFamilies.Family(precision) is null)
+            {
+                var known = precisionNames.Values.Where(n => KernelFamilies.Family(n) is not null);
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadEnum, location, name, "Quantize precision", value, "Precision." + string.Join(", Precision.", known)));
+                return null;
+            }
+            asked.Add(precision);
         }
-        bool w8a8 = given.Contains(Array.IndexOf(Precisions, "W8A8")), f16 = given.Contains(Array.IndexOf(Precisions, "F16"));
+        var families = KernelFamilies.Precisions.Where(f => f.Precision != "F32" && asked.Contains(f.Precision)).ToList();
         var args = attribute.NamedArguments.ToDictionary(a => a.Key, a => a.Value);
         bool smooth = args.TryGetValue("SmoothQuant", out var s) && s.Value is true;
         double alpha = args.TryGetValue("Alpha", out var a) && a.Value is double d ? d : 0.5;
         bool acceptPadding = args.TryGetValue("AcceptChannelPadding", out var p) && p.Value is true;
-        if (smooth && !w8a8)
+        bool smoothable = families.Any(f => f.FusesSmoothQuant);
+        if (smooth && !smoothable)
         {
-            string asked = given.Count == 0 ? "none" : string.Join(", ", given.Select(v => "Precision." + Precisions[v]));
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SmoothQuantWithoutW8A8, location, name, asked));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SmoothQuantWithoutW8A8, location, name,
+                asked.Count == 0 ? "none" : string.Join(", ", asked.Select(n => "Precision." + n))));
         }
         if (!(alpha >= 0 && alpha <= 1))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AlphaOutOfRange, location, name, alpha.ToString(CultureInfo.InvariantCulture)));
         }
-        return new QuantModel(w8a8, smooth && w8a8, alpha, acceptPadding, F16: f16);
+        return new QuantModel(new EquatableArray<PrecisionFamily>(families), smooth && smoothable, alpha, acceptPadding);
     }
+
+    /// <summary>The members of an enum type by value (empty when <paramref name="type"/> is not an enum).</summary>
+    private static Dictionary<int, string> EnumNames(ITypeSymbol? type) =>
+        type is INamedTypeSymbol { TypeKind: TypeKind.Enum } named
+            ? named.GetMembers().OfType<IFieldSymbol>().Where(f => f.HasConstantValue && f.ConstantValue is int)
+                .GroupBy(f => (int)f.ConstantValue!).ToDictionary(g => g.Key, g => g.First().Name)
+            : new Dictionary<int, string>();
+
+    /// <summary>The type of the attribute's settable property <paramref name="property"/>.</summary>
+    private static ITypeSymbol? PropertyType(AttributeData attribute, string property) =>
+        attribute.AttributeClass?.GetMembers(property).OfType<IPropertySymbol>().FirstOrDefault()?.Type;
 
     private static List<VariantModel> ReadVariants(
         INamedTypeSymbol symbol, ConvModel? conv, QuantModel? quant, string name, Location location, List<DiagnosticInfo> diagnostics)
@@ -260,7 +280,7 @@ public sealed partial class ConvKernelGenerator
             return [];
         }
 
-        if (quant.W8A8)
+        if (quant.Int8)
         {
             int padded = conv.InChannelWords * 4;
             if (padded != conv.InChannels && !quant.AcceptChannelPadding)
@@ -276,8 +296,9 @@ public sealed partial class ConvKernelGenerator
         }
 
         var variants = new List<VariantModel>();
-        foreach (bool w8a8 in quant.W8A8 ? new[] { false, true } : new[] { false })
+        foreach (var family in KernelFamilies.Precisions.Where(f => f.CudaCoreVariant is not null && (f.Precision == "F32" || quant.Precisions.Contains(f))))
         {
+            bool int8 = family.Arithmetic == "Int8";
             foreach (var (m, n, k) in tiles)
             {
                 // Groups of at most 16 × 16 threads (so every GPU-style kernel also runs on the CPU accelerator's
@@ -285,13 +306,13 @@ public sealed partial class ConvKernelGenerator
                 int threadRows = Math.Max(1, m / 16);
                 int threadCols = Math.Max(1, n / 16);
                 int groupSize = (m / threadRows) * (n / threadCols);
-                // The input and weight tiles, and the tile's offset flags (shared/tile_offsets).
-                int sharedBytes = (w8a8 ? (m * k + k * n) : 4 * (m * k + k * n)) + 4 * conv.KernelVolume;
-                string precision = w8a8 ? "W8A8" : "F32";
-                string variantName = $"{precision}_Tile{m}x{n}x{k}{(w8a8 && quant.SmoothQuant ? "_Smooth" : "")}";
+                // The input and weight tiles (int8 bytes or fp32 floats), and the tile's offset flags (shared/tile_offsets).
+                int sharedBytes = (int8 ? 1 : 4) * (m * k + k * n) + 4 * conv.KernelVolume;
+                bool smooth = family.FusesSmoothQuant && quant.SmoothQuant;
+                string variantName = $"{family.Precision}_Tile{m}x{n}x{k}{(smooth ? "_Smooth" : "")}";
                 if (sharedBytes > SharedMemoryLimit)
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SharedMemoryTooLarge, location, name, m, n, k, precision, sharedBytes));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SharedMemoryTooLarge, location, name, m, n, k, family.Precision, sharedBytes));
                     continue;
                 }
                 if (threadRows * threadCols > AccumulatorLimit)
@@ -299,8 +320,8 @@ public sealed partial class ConvKernelGenerator
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooManyAccumulators, location, name, m, n, k, threadRows, threadCols));
                     continue;
                 }
-                bool reductionTail = w8a8 ? conv.InChannelWords % (k / 4) != 0 : conv.InChannels % k != 0;
-                variants.Add(new VariantModel(variantName, w8a8, w8a8 && quant.SmoothQuant, m, n, k, threadRows, threadCols, groupSize,
+                bool reductionTail = int8 ? conv.InChannelWords % (k / 4) != 0 : conv.InChannels % k != 0;
+                variants.Add(new VariantModel(variantName, family, smooth, m, n, k, threadRows, threadCols, groupSize,
                     sharedBytes, k / 4, reductionTail, conv.OutChannels % threadCols != 0));
             }
         }
@@ -308,9 +329,10 @@ public sealed partial class ConvKernelGenerator
     }
 
     /// <summary>
-    /// CPU SIMD variants, one per distinct (BlockM, BlockN) of the tiles and per instruction set: fp32 with Vector512,
-    /// Vector256 and a portable scalar fallback; W8A8 with 256-bit VNNI (u8 × s8 bytes), AVX-512BW and AVX2 (exact
-    /// multiply-add of sign-extended int16 pairs, for CPUs without VNNI) and a portable fallback.
+    /// CPU SIMD variants, one per distinct (BlockM, BlockN) of the tiles and per CPU path of the kernel table whose
+    /// precision the layer has: fp32 with Vector512, Vector256 and a portable scalar fallback; W8A8 with 256-bit VNNI
+    /// (unsigned bytes × signed weights), AVX-512BW and AVX2 (exact multiply-add of int16 pairs, for CPUs without VNNI)
+    /// and a portable fallback.
     /// </summary>
     private static List<CpuVariantModel> CpuVariants(ConvModel conv, QuantModel quant, List<VariantModel> gpuVariants)
     {
@@ -318,32 +340,30 @@ public sealed partial class ConvKernelGenerator
         var tiles = gpuVariants.Select(v => (v.BlockM, v.BlockN)).Distinct().ToList();
         foreach (var (m, n) in tiles)
         {
-            string tile = $"Tile{m}x{n}";
-            cpu.Add(Cpu($"CpuF32_V512_{tile}", false, false, "Vector512Fma", "Vector512", 16, conv, m, n));
-            cpu.Add(Cpu($"CpuF32_V256_{tile}", false, false, "Vector256Fma", "Vector256", 8, conv, m, n));
-            cpu.Add(Cpu($"CpuF32_Portable_{tile}", false, false, "Portable", "", 8, conv, m, n));
-            if (quant.W8A8)
+            foreach (var path in KernelFamilies.CpuPaths)
             {
-                string smooth = quant.SmoothQuant ? "_Smooth" : "";
-                cpu.Add(Cpu($"CpuW8A8_Vnni256_{tile}{smooth}", true, quant.SmoothQuant, "AvxVnni256", "Vector256", 8, conv, m, n));
-                cpu.Add(Cpu($"CpuW8A8_Avx512BW_{tile}{smooth}", true, quant.SmoothQuant, "Avx512BW", "Vector512", 16, conv, m, n));
-                cpu.Add(Cpu($"CpuW8A8_Avx2_{tile}{smooth}", true, quant.SmoothQuant, "Avx2", "Vector256", 8, conv, m, n));
-                cpu.Add(Cpu($"CpuW8A8_Portable_{tile}{smooth}", true, quant.SmoothQuant, "Portable", "", 8, conv, m, n));
+                var family = KernelFamilies.Family(path.Precision)!;
+                if (family.Precision != "F32" && !quant.Precisions.Contains(family))
+                {
+                    continue;
+                }
+                bool smooth = family.FusesSmoothQuant && quant.SmoothQuant;
+                cpu.Add(Cpu($"{path.NamePrefix}_Tile{m}x{n}{(smooth ? "_Smooth" : "")}", family, path, smooth, conv, m, n));
             }
         }
         return cpu;
     }
 
     /// <summary>
-    /// Tensor-core variants, one per distinct (BlockM, BlockN) of the tiles with BlockN ≥ 8 and per precision (W8A8,
-    /// fp16): up to 4 warps, warp tiles at most 32 channels wide, at most 64 accumulators per thread. The K step is the
-    /// instruction's (the tile's BlockK is the CUDA-core kernels').
+    /// Tensor-core variants, one per distinct (BlockM, BlockN) of the tiles with BlockN ≥ 8 and per precision of the
+    /// kernel table with tensor-core kernels (W8A8, fp16): up to 4 warps, warp tiles at most 32 channels wide, at most 64
+    /// accumulators per thread. The K step is the instruction's (the tile's BlockK is the CUDA-core kernels').
     /// </summary>
     private static List<TensorCoreVariantModel> TensorCoreVariants(ConvModel conv, QuantModel quant, List<VariantModel> gpuVariants)
     {
         var variants = new List<TensorCoreVariantModel>();
         var tiles = gpuVariants.Select(v => (v.BlockM, v.BlockN)).Distinct().Where(t => t.BlockN >= 8).ToList();
-        foreach (bool w8a8 in new[] { true, false }.Where(w => w ? quant.W8A8 : quant.F16))
+        foreach (var family in quant.Precisions.Where(f => f.TensorCoreVariant is not null))
         {
             foreach (var (m, n) in tiles)
             {
@@ -353,23 +373,25 @@ public sealed partial class ConvKernelGenerator
                 {
                     continue;
                 }
-                int k = w8a8 ? 32 : 16;
-                string name = $"{(w8a8 ? "W8A8" : "F16")}_Tile{m}x{n}x{k}_Warp{warpM}x{warpN}{(w8a8 && quant.SmoothQuant ? "_Smooth" : "")}_TensorCore";
+                int k = family.TensorCoreK;
+                bool smooth = family.FusesSmoothQuant && quant.SmoothQuant;
+                string name = $"{family.Precision}_Tile{m}x{n}x{k}_Warp{warpM}x{warpN}{(smooth ? "_Smooth" : "")}_TensorCore";
                 // Two stages of the input and weight tiles, and the tile's offset flags (shared/tile_offsets).
                 int shared = 2 * (m + n) * TensorCoreVariantModel.RowStride * 4 + 4 * conv.KernelVolume;
-                variants.Add(new TensorCoreVariantModel(name, w8a8, w8a8 && quant.SmoothQuant, m, n, k, warpM, warpN, warpsM, warpsN, shared));
+                variants.Add(new TensorCoreVariantModel(name, family, smooth, m, n, k, warpM, warpN, warpsM, warpsN, shared));
             }
         }
         return variants;
     }
 
-    private static CpuVariantModel Cpu(string name, bool w8a8, bool smooth, string set, string vectorType, int lanes, ConvModel conv, int m, int n)
+    private static CpuVariantModel Cpu(string name, PrecisionFamily family, CpuPath path, bool smooth, ConvModel conv, int m, int n)
     {
+        int lanes = path.Lanes;
         int padded = (conv.OutChannels + lanes - 1) / lanes * lanes;
         int vectors = padded / lanes;
         // As many vectors per register tile as BlockN asks for (1, 2 or 4), dividing the padded channels evenly.
         int perBlock = new[] { 4, 2, 1 }.First(v => v <= Math.Max(1, n / lanes) && vectors % v == 0);
-        return new CpuVariantModel(name, w8a8, smooth, set, vectorType, lanes, m, perBlock, vectors / perBlock, padded, m, n);
+        return new CpuVariantModel(name, family, path, smooth, m, perBlock, vectors / perBlock, padded, m, n);
     }
 
     private static bool IsRegistrable(INamedTypeSymbol symbol)

@@ -254,7 +254,7 @@ internal sealed class MainJob : IDisposable
             .Select(node => node.Node.Name).ToList();
         if (portable.Count > 0)
         {
-            var vectorPaths = new[] { CpuInstructionSet.AvxVnni256, CpuInstructionSet.Avx512BW, CpuInstructionSet.Avx2 };
+            var vectorPaths = CpuFeatures.VectorPathsOf(Precision.W8A8);
             Step($"warning: int8 runs the portable scalar kernel on {portable.Count} layers ({string.Join(", ", portable.Take(3))}{(portable.Count > 3 ? ", …" : "")}): " +
                  $"no vector int8 path is available here ({string.Join("; ", vectorPaths.Select(set => $"{set}: {CpuFeatures.WhyNot(set) ?? "allowed"}"))})");
         }

@@ -1,3 +1,6 @@
+using System.Linq;
+using KernelGen.Kernels;
+
 namespace KernelGen.Generator.Models;
 
 /// <summary>
@@ -58,11 +61,20 @@ internal sealed record AxesModel(int Z, int Y, int X)
     public override string ToString() => Z == Y && Y == X ? Z.ToString() : $"({Z},{Y},{X})";
 }
 
-/// <summary>Quantization: the precisions besides fp32 (W8A8, fp16), SmoothQuant and its alpha.</summary>
-internal sealed record QuantModel(bool W8A8, bool SmoothQuant, double Alpha, bool AcceptChannelPadding, bool F16 = false)
+/// <summary>
+/// The precisions besides fp32 the layer asked for (rows of the kernel table, in the table's order), SmoothQuant and its
+/// alpha.
+/// </summary>
+internal sealed record QuantModel(EquatableArray<PrecisionFamily> Precisions, bool SmoothQuant, double Alpha, bool AcceptChannelPadding)
 {
+    /// <summary>Whether some precision multiplies int8 words (the layer gets <c>InChannelWords</c> and the int8 epilogue).</summary>
+    public bool Int8 => Precisions.Any(p => p.Arithmetic == "Int8");
+
+    /// <summary>Whether some precision multiplies fp16 pairs (the layer gets <c>InChannelPairs</c> and the fp16 prologue).</summary>
+    public bool Half => Precisions.Any(p => p.Arithmetic == "Half");
+
     /// <summary>The layer's precisions as a C# array of the runtime's <c>Precision</c>, fp32 first.</summary>
     public string PrecisionsExpression =>
         "new global::KernelGen.Precision[] { global::KernelGen.Precision.F32"
-        + (W8A8 ? ", global::KernelGen.Precision.W8A8" : "") + (F16 ? ", global::KernelGen.Precision.F16" : "") + " }";
+        + string.Concat(Precisions.Select(p => ", global::KernelGen.Precision." + p.Precision)) + " }";
 }

@@ -1,3 +1,5 @@
+using KernelGen.Kernels;
+
 namespace KernelGen.Generator.Models;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace KernelGen.Generator.Models;
 /// double-buffered shared memory.
 /// </summary>
 /// <param name="Name">e.g. W8A8_Tile64x32x32_Warp16x32_Smooth_TensorCore.</param>
-/// <param name="W8A8">int8 mma (m16n8k32, int32 sums) when true, else fp16 mma (m16n8k16, fp32 sums).</param>
+/// <param name="Precision">The precision's row of the kernel table: int8 mma (m16n8k32, int32 sums) or fp16 mma (m16n8k16, fp32 sums).</param>
 /// <param name="SmoothQuant">W8A8: whether the prologue's multipliers include SmoothQuant factors.</param>
 /// <param name="BlockM">Output rows per group tile.</param>
 /// <param name="BlockN">Output channels per group tile.</param>
@@ -20,7 +22,7 @@ namespace KernelGen.Generator.Models;
 /// <param name="SharedMemoryBytes">Two stages of the input and weight tiles.</param>
 internal sealed record TensorCoreVariantModel(
     string Name,
-    bool W8A8,
+    PrecisionFamily Precision,
     bool SmoothQuant,
     int BlockM,
     int BlockN,
@@ -40,11 +42,14 @@ internal sealed record TensorCoreVariantModel(
     /// </summary>
     public const int RowStride = 12;
 
-    /// <summary>The runtime class wrapping this variant's kernel.</summary>
-    public string RuntimeType => W8A8 ? "W8A8Variant" : "F16Variant";
+    /// <summary>Whether the mma multiplies int8 (else fp16).</summary>
+    public bool Int8 => Precision.Arithmetic == "Int8";
 
-    /// <summary>The W8A8 constructor's SmoothQuant argument (empty for fp16).</summary>
-    public string SmoothArgument => W8A8 ? $" smoothQuant: {(SmoothQuant ? "true" : "false")}," : "";
+    /// <summary>The runtime class wrapping this variant's kernel.</summary>
+    public string RuntimeType => Precision.TensorCoreVariant!;
+
+    /// <summary>The constructor's SmoothQuant argument (empty for a precision without a smoothing prologue).</summary>
+    public string SmoothArgument => Precision.FusesSmoothQuant ? $" smoothQuant: {(SmoothQuant ? "true" : "false")}," : "";
 
     /// <summary>Threads per group.</summary>
     public int GroupSize => 32 * WarpsM * WarpsN;

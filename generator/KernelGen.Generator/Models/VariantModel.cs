@@ -1,10 +1,12 @@
+using KernelGen.Kernels;
+
 namespace KernelGen.Generator.Models;
 
 /// <summary>
 /// One tile × precision: the two kernels (GPU-style and barrier-free) the templates emit for it, with their sizes.
 /// </summary>
 /// <param name="Name">CUTLASS-style name with the shape visible, e.g. W8A8_Tile128x64x32_Smooth.</param>
-/// <param name="W8A8">Precision: W8A8 when true, else fp32.</param>
+/// <param name="Precision">The precision's row of the kernel table (fp32 or int8 arithmetic).</param>
 /// <param name="BlockM">Output rows per group tile.</param>
 /// <param name="BlockN">Output channels per group tile.</param>
 /// <param name="BlockK">Input channels per reduction step.</param>
@@ -17,7 +19,7 @@ namespace KernelGen.Generator.Models;
 /// <param name="ColumnTail">Whether the last register tile sticks out past Cout (Cout not a multiple of ThreadCols).</param>
 internal sealed record VariantModel(
     string Name,
-    bool W8A8,
+    PrecisionFamily Precision,
     bool SmoothQuant,
     int BlockM,
     int BlockN,
@@ -30,11 +32,14 @@ internal sealed record VariantModel(
     bool ReductionTail,
     bool ColumnTail)
 {
-    /// <summary>The runtime class wrapping this variant's kernels.</summary>
-    public string RuntimeType => W8A8 ? "W8A8Variant" : "F32Variant";
+    /// <summary>Whether the kernels multiply int8 words into int32 sums (else fp32).</summary>
+    public bool Int8 => Precision.Arithmetic == "Int8";
 
-    /// <summary>The W8A8 constructor's SmoothQuant argument (empty for fp32).</summary>
-    public string SmoothArgument => W8A8 ? $" smoothQuant: {(SmoothQuant ? "true" : "false")}," : "";
+    /// <summary>The runtime class wrapping this variant's kernels.</summary>
+    public string RuntimeType => Precision.CudaCoreVariant!;
+
+    /// <summary>The constructor's SmoothQuant argument (empty for a precision without a smoothing prologue).</summary>
+    public string SmoothArgument => Precision.FusesSmoothQuant ? $" smoothQuant: {(SmoothQuant ? "true" : "false")}," : "";
 
     /// <summary>Threads along the channel axis of a group tile.</summary>
     public int ThreadsAcross => BlockN / ThreadCols;

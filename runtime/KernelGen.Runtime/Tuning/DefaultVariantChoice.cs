@@ -37,13 +37,7 @@ public static class DefaultVariantChoice
     public static IConvKernel Pick(LayerDescriptor layer, Precision precision, Accelerator accelerator) =>
         Pick(layer, new KernelNeeds(precision), accelerator);
 
-    // More work per instruction first (VNNI: four int8 products per lane; 512-bit: twice the lanes); the portable path last.
-    private static int Rank(CpuInstructionSet? set) => set switch
-    {
-        CpuInstructionSet.AvxVnni256 => 4,
-        CpuInstructionSet.Vector512Fma or CpuInstructionSet.Avx512BW => 3,
-        CpuInstructionSet.Vector256Fma or CpuInstructionSet.Avx2 => 2,
-        CpuInstructionSet.Portable or null => 0,
-        _ => 1,
-    };
+    // More work per instruction first (the kernel table's rank: VNNI's four int8 products per lane, then 512-bit, then
+    // 256-bit); the portable path last.
+    private static int Rank(CpuInstructionSet? set) => set is { } s ? KernelFamilies.PathOf(s).Rank : 0;
 }

@@ -1,5 +1,3 @@
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using KernelGen.Kernels;
 
 namespace KernelGen.Variants;
@@ -20,17 +18,15 @@ public static class CpuFeatures
     private static readonly Lazy<IReadOnlySet<CpuInstructionSet>?> FromEnvironment = new(
         () => Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } text ? Parse(text) : null);
 
-    /// <summary>Whether the CPU itself has <paramref name="set"/>, whatever the allow-list says.</summary>
-    public static bool HardwareSupports(CpuInstructionSet set) => set switch
-    {
-        CpuInstructionSet.Portable => true,
-        CpuInstructionSet.Vector256Fma => Vector256.IsHardwareAccelerated && Fma.IsSupported,
-        CpuInstructionSet.Vector512Fma => Vector512.IsHardwareAccelerated && Avx512F.IsSupported,
-        CpuInstructionSet.AvxVnni256 => AvxVnni.IsSupported,
-        CpuInstructionSet.Avx512BW => Vector512.IsHardwareAccelerated && Avx512BW.IsSupported,
-        CpuInstructionSet.Avx2 => Avx2.IsSupported,
-        _ => false,
-    };
+    /// <summary>Whether the CPU itself has <paramref name="set"/>, whatever the allow-list says (what the kernel table's row requires).</summary>
+    public static bool HardwareSupports(CpuInstructionSet set) => KernelFamilies.HardwareSupports(KernelFamilies.PathOf(set));
+
+    /// <summary>
+    /// The vector instruction sets of <paramref name="precision"/>'s CPU kernels (the kernel table's rows, widest first;
+    /// the portable path left out), whether or not this CPU has them.
+    /// </summary>
+    public static IReadOnlyList<CpuInstructionSet> VectorPathsOf(Precision precision) =>
+        KernelFamilies.PathsOf(precision).Where(set => set != CpuInstructionSet.Portable).ToList();
 
     /// <summary>Whether <paramref name="set"/> is allowed by the current restriction (the portable path always is).</summary>
     public static bool IsAllowed(CpuInstructionSet set) =>

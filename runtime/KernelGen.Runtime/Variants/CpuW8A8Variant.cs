@@ -147,5 +147,5 @@ public sealed class CpuW8A8Variant : CpuSimdVariant
     /// Whether the kernel reads sign-extended int16 pairs (VPMADDWD: the AVX-512BW and AVX2 paths) rather than shifted
     /// bytes (VNNI and portable): declared by its instruction set.
     /// </summary>
-    public bool Int16Pairs => InstructionSet is CpuInstructionSet.Avx512BW or CpuInstructionSet.Avx2;
+    public bool Int16Pairs => KernelFamilies.PathOf(InstructionSet).Operands == "Pairs";
 }
