@@ -55,7 +55,7 @@ public class QuantizePrologueBenchmarks
             Int8Input = Input == "int8 input" ? 1 : 0, Elements = rows * cout,
         };
         _run = () => _gemm.Launch(accelerator.DefaultStream, f.View, f8.View, outIn.View, packed.View, multipliers.View, dequantize.View,
-            bias.View, output.View, output.View, output8.View, multipliers.View, shape);
+            bias.View, output.View, output.View, output8.View, multipliers.View, shape, q.Format);
         Run();
     }
 

@@ -288,7 +288,8 @@ public sealed partial class ConvKernelGenerator
                 int waste = (int)Math.Round(100.0 * (padded - conv.InChannels) / padded);
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.W8A8ChannelPadding, location, name, conv.InChannels, padded, waste));
             }
-            long worst = 127L * 127 * conv.KernelVolume * padded;
+            // The largest product: a u8 activation code (255, after a ReLU) times an int8 weight (±127).
+            long worst = 255L * 127 * conv.KernelVolume * padded;
             if (worst > int.MaxValue)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AccumulatorOverflow, location, name, conv.KernelVolume, padded, worst));

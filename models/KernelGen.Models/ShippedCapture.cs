@@ -35,4 +35,31 @@ public static class ShippedCapture
 
     /// <summary>The complete revolutions after the first.</summary>
     public static IReadOnlyList<PointCloud> AfterHeldOut() => Revolutions().Skip(1).Select(r => r.Cloud).ToList();
+
+    /// <summary>
+    /// The default held-out scan as a network reads it: the first complete revolution, or, with <paramref name="sweeps"/>
+    /// (a network whose input has a time channel, as CenterPoint's nuScenes model), that revolution with the capture's
+    /// earlier revolution as a sweep and its time lag.
+    /// </summary>
+    public static (string Name, PointCloud Cloud) HeldOutScan(bool sweeps)
+    {
+        var capture = VelodynePcapReader.Decode(Bytes(), FileName);
+        var first = capture.FirstCompleteRevolution();
+        return sweeps ? ($"{FileName}#{first.Index} + earlier sweeps", capture.Sweeps(first.Index)) : ($"{FileName}#{first.Index}", first.Points);
+    }
+
+    /// <summary>
+    /// The default calibration scans: the complete revolutions after the first — with <paramref name="sweeps"/>, each with
+    /// the capture's earlier revolutions as sweeps, the held-out (first complete) revolution never among them, so the
+    /// calibration never sees the held-out scan's points.
+    /// </summary>
+    public static IReadOnlyList<(string Name, PointCloud Cloud)> CalibrationScans(bool sweeps)
+    {
+        var capture = VelodynePcapReader.Decode(Bytes(), FileName);
+        var complete = capture.Revolutions.Where(r => r.IsComplete).ToList();
+        int heldOut = complete[0].Index;
+        return complete.Skip(1).Select(r => sweeps
+            ? ($"{FileName}#{r.Index} + earlier sweeps but #{heldOut}", capture.Sweeps(r.Index, skip: earlier => earlier.Index == heldOut))
+            : ($"{FileName}#{r.Index}", r.Points)).ToList();
+    }
 }

@@ -145,7 +145,7 @@ internal static class CalibrateCommand
             string? jsonPath = parse.GetValue(options.Json);
             CliChecks.EnsureFolderExists(jsonPath, "--json");
             var network = ModelSource.Load(parse.GetValue(options.Model)!, parse.GetValue(options.Layers));
-            var set = CalibrationSet.From(parse.GetValue(options.Inputs)!);
+            var set = CalibrationSet.From(parse.GetValue(options.Inputs)!, sweeps: network.HasTimeChannel);
             var session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(parse.GetValue(options.Accelerator)!));
             var runner = new NetworkRunner(session.Accelerator);
             var weights = NetworkOptions.Weights(network, parse.GetValue(options.Weights), parse.GetValue(options.Synthetic)!, runner);

@@ -85,14 +85,18 @@ internal sealed class NetworkOptions
     /// <summary>The network <c>--model</c> and <c>--layers</c> name.</summary>
     public ValidatedNetwork Network(ParseResult parse) => ModelSource.Load(parse.GetValue(Model)!, parse.GetValue(Layers));
 
-    /// <summary>The scan (default: the shipped capture), earlier sweeps aggregated with it when given.</summary>
-    public PointCloud Scan(ParseResult parse)
+    /// <summary>
+    /// The scan (default: the shipped capture's held-out revolution — with its earlier revolution as a sweep for a
+    /// <paramref name="network"/> that reads the time channel), earlier sweeps aggregated with it when given.
+    /// </summary>
+    public PointCloud Scan(ParseResult parse, ValidatedNetwork network)
     {
         var format = parse.GetValue(PointFormat) is { } name ? PointFormats.FromName(name) : (PointFormat?)null;
         var sweeps = parse.GetValue(Sweeps) ?? [];
         if (parse.GetValue(Input) is not { } path)
         {
-            return sweeps.Length > 0 || format is not null ? throw new ArgumentException("--sweeps and --point-format need --input") : ShippedCapture.HeldOut();
+            return sweeps.Length > 0 || format is not null ? throw new ArgumentException("--sweeps and --point-format need --input")
+                : ShippedCapture.HeldOutScan(network.HasTimeChannel).Cloud;
         }
         return sweeps.Length > 0 ? SweepAggregation.Read(path, sweeps, format) : ScanReader.Read(path, format);
     }

@@ -25,7 +25,11 @@ internal static class RunCommand
         var synthetic = NetworkOptions.NewSynthetic();
         var quant = new Option<string>("--quant") { Description = $"{PrecisionPlan.Names} (int8 scales from the input itself)", DefaultValueFactory = _ => "fp32" };
         var profile = new Option<string?>("--profile") { Description = "quantization profile from `kernelgen calibrate`: static scales and per-layer precision (instead of --quant)" };
-        var command = new Command("run", "Run a sparse network (built-in or your own description) on a scan with tuned kernels.") { weights, synthetic, quant, profile };
+        var planOption = new Option<string?>("--plan")
+        {
+            Description = $"with --profile: policy (the profile's accuracy-targeted int8 layers; default) or recipe (NVIDIA's CenterPoint int8 recipe: the first {Profiles.QuantizationProfile.RecipeFloatLayers} convs fp32 on the CPU, fp16 on a GPU, every other conv int8 with the profile's scales)",
+        };
+        var command = new Command("run", "Run a sparse network (built-in or your own description) on a scan with tuned kernels.") { weights, synthetic, quant, profile, planOption };
         options.AddTo(command);
         command.SetAction(parse =>
         {
@@ -35,6 +39,15 @@ internal static class RunCommand
             {
                 throw new ArgumentException("give --quant (scales from each scan) or --profile (calibrated static scales), not both");
             }
+            string? planName = parse.GetValue(planOption);
+            if (planName is not null && profilePath is null)
+            {
+                throw new ArgumentException("--plan chooses among a profile's plans: give --profile too");
+            }
+            if (planName is not (null or "policy" or "recipe"))
+            {
+                throw new ArgumentException($"--plan must be policy or recipe, got '{planName}'");
+            }
             var loadedProfile = profilePath is null ? null : Profiles.QuantizationProfile.Load(profilePath);
             string? jsonPath = options.JsonPath(parse);
             var network = options.Network(parse);
@@ -42,12 +55,17 @@ internal static class RunCommand
             using var runner = new NetworkRunner(session.Accelerator);
             var weightsByNode = NetworkOptions.Weights(network, parse.GetValue(weights), parse.GetValue(synthetic)!, runner);
             // The profile is checked against this network and these weights before any work.
-            var precision = loadedProfile?.PlanFor(network, weightsByNode) ?? dynamic;
-            string precisionText = profilePath is null ? parse.GetValue(quant)! : $"profile {Path.GetFileName(profilePath)} ({loadedProfile!.Layers.Count(l => l.Int8)} int8 nodes, static scales)";
+            // The recipe's float layers run fp16 where the accelerator has tensor cores for it (a GPU), fp32 on the CPU.
+            var elsewhere = session.Accelerator.AcceleratorType == ILGPU.Runtime.AcceleratorType.CPU ? Precision.F32 : Precision.F16;
+            var precision = loadedProfile is null ? dynamic
+                : planName == "recipe" ? loadedProfile.RecipePlanFor(network, weightsByNode, elsewhere)
+                : loadedProfile.PlanFor(network, weightsByNode);
+            string precisionText = profilePath is null ? parse.GetValue(quant)!
+                : $"profile {Path.GetFileName(profilePath)}, {planName ?? "policy"} plan ({precision.Name}, static scales)";
             var cache = options.OpenCache(parse);
 
             var frame = Stopwatch.StartNew();
-            var cloud = options.Scan(parse);
+            var cloud = options.Scan(parse, network);
             var voxels = network.Voxelize(cloud);
             double voxelizeMs = frame.Elapsed.TotalMilliseconds;
             var plan = runner.Plan(network, voxels);
@@ -90,7 +108,7 @@ internal static class RunCommand
             {
                 File.WriteAllText(jsonPath, JsonSerializer.Serialize(new
                 {
-                    model = network.Network.Name, scan = cloud.Source, voxels = voxels.Count, device = session.Description, quant = profilePath is null ? parse.GetValue(quant) : "profile", profile = profilePath,
+                    model = network.Network.Name, scan = cloud.Source, voxels = voxels.Count, device = session.Description, quant = profilePath is null ? parse.GetValue(quant) : "profile", profile = profilePath, plan = profilePath is null ? null : planName ?? "policy",
                     networkMs = warm.TotalMs, frameMs, outputSites = warm.Output.Count, outputChannels = warm.Output.Channels,
                     nodes = warm.Nodes.Select(n => new { node = n.Node, kernel = n.Kernel, precision = n.Precision.ToString(), ms = n.Ms }),
                     firstRunMs = run.TotalMs,

@@ -29,7 +29,7 @@ internal static class TuneCommand
         {
             string? jsonPath = options.JsonPath(parse);
             var network = options.Network(parse);
-            var cloud = options.Scan(parse);
+            var cloud = options.Scan(parse, network);
             var voxels = network.Voxelize(cloud);
             using var session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(parse.GetValue(options.Accelerator)!));
             var cache = options.OpenCache(parse);

@@ -15,32 +15,41 @@ using Spectre.Console;
 
 namespace KernelGen.Samples.CenterPoint.App;
 
-/// <summary>Per layer: what ran, how it did against fp32 on the held-out scan, and its input's statistics.</summary>
+/// <summary>
+/// Per layer: what ran, how it did against fp32 on the held-out scan, its input's statistics, its activation format and
+/// what the network output keeps of fp32 on the calibration sample with only this layer int8 (where the error enters).
+/// </summary>
 internal sealed record LayerRow(
     string Name, string Kind, int InChannels, int OutChannels, int SitesIn, int SitesOut, string Fp32Variant, string Int8Variant,
     string Precision, string Decision, double Fp32Ms, double NaiveMs, double SmoothMs, double Int8Ms, ErrorMetrics NaiveError, ErrorMetrics Int8Error,
-    float InputMax, float OutlierRatio, double Gmac, double TileOffsetOccupancy);
+    float InputMax, float OutlierRatio, double Gmac, double TileOffsetOccupancy, string Activations, OutputAgreement? Alone);
 
 /// <summary>One plan's network output against fp32: on the calibration scans (worst, mean) and on the held-out scan.</summary>
 internal sealed record PlanAgreement(string Plan, int Int8Layers, double CalibrationWorstCosine, double CalibrationMeanCosine,
     double CalibrationWorstSqnrDb, ErrorMetrics HeldOut, double Ms);
 
+/// <summary>One row of the ablation: a calibration choice, all-int8 and the recipe on the held-out scan, and its cost.</summary>
+internal sealed record AblationRow(string Step, ErrorMetrics AllInt8, ErrorMetrics Recipe, double CalibrationSeconds);
+
 /// <summary>Everything the report shows.</summary>
 internal sealed record MainJobResult(
     string Scan, string Config, string Device, int Voxels, double MapsMs, double TuneSeconds, int TunedFromCache, int Tunings,
-    IReadOnlyList<LayerRow> Layers, double Fp32Ms, double NaiveMs, double Int8Ms, ErrorMetrics BevNaive, ErrorMetrics BevInt8,
+    IReadOnlyList<LayerRow> Layers, double Fp32Ms, double NaiveMs, double Int8Ms, double RecipeMs, ErrorMetrics BevNaive, ErrorMetrics BevInt8,
     int[] BevShape, string Target, string Weights, IReadOnlyList<string> CalibrationScans, string Profile, bool ProfileLoaded,
-    IReadOnlyList<PlanAgreement> Plans, IReadOnlyList<PolicyStep> Curve, string? SensorWarning);
+    IReadOnlyList<PlanAgreement> Plans, IReadOnlyList<PolicyStep> Curve, string? SensorWarning, string InputDomain, double CalibrationSeconds,
+    IReadOnlyList<AblationRow> Ablation);
 
 /// <summary>What <c>dotnet run --project samples/CenterPoint</c> was asked for (its options, parsed).</summary>
 /// <param name="Input">The held-out scan, or null: the shipped capture's first complete revolution.</param>
 /// <param name="Calibration">Calibration scans, captures or folders, or null: the shipped capture's other revolutions.</param>
 /// <param name="Profile">A profile to load instead of calibrating, or null.</param>
 /// <param name="ProfileOut">Where a calibrated profile is written.</param>
+/// <param name="Ablation">Also calibrate with symmetric int8 activations everywhere (s8, as before u8) and report the
+/// steps side by side: s8 → u8 → + recipe.</param>
 internal sealed record MainJobOptions(
     string? Input, IReadOnlyList<string>? Calibration, string? Profile, VoxelConfig Config, AcceleratorChoice Accelerator,
     PointFormat? PointFormat, IReadOnlyList<string>? Sweeps, string? Weights, SyntheticStatistics Synthetic,
-    CalibrationTarget Target, PtqMethods Methods, string ProfileOut);
+    CalibrationTarget Target, PtqMethods Methods, string ProfileOut, bool Ablation = false);
 
 /// <summary>
 /// The pipeline of <c>dotnet run --project samples/CenterPoint</c>, one step per method in the order <see cref="Run"/>
@@ -81,38 +90,46 @@ internal sealed class MainJob : IDisposable
         var (weights, weightsText) = job.Weights();
         var plan = job.Plan(scans.HeldOut);
         var calibrator = new Calibrator(job._runner, job._network, weights);
-        var (profile, statistics) = job.Profile(calibrator, scans, plan);
+        var (profile, statistics, calibrationSeconds) = job.Profile(calibrator, scans, plan);
         string? sensorWarning = job.SensorWarning(profile, scans.Cloud);
         var plans = new StaticPlans(PrecisionPlan.F32, profile.NaiveAllInt8PlanFor(job._network, weights),
-            profile.AllInt8PlanFor(job._network, weights), profile.PlanFor(job._network, weights));
+            profile.AllInt8PlanFor(job._network, weights), profile.PlanFor(job._network, weights),
+            profile.RecipePlanFor(job._network, weights, job.RecipeFloat));
         var tuned = job.Tune(plan, plans.Smooth);
         job.WarnOfPortableInt8(plan, plans.Smooth, tuned.Int8);
         var runs = job.TimedRuns(plan, weights, plans, tuned);
         var bev = BevGrid.Of(runs.Fp32.Run.Output, out var bevShape);
         var agreements = job.Agreements(calibrator, scans, plan, plans, runs, bev);
         var rows = LayerRows(plan, profile, statistics, plans.Smooth, tuned, runs);
+        var ablation = options.Ablation ? job.Ablation(calibrator, statistics, scans, plan, weights, profile, calibrationSeconds, runs, bev) : [];
         var config = options.Config;
         var result = new MainJobResult($"{scans.Cloud.Source} ({scans.Cloud.Sensor}, {scans.Cloud.DescribeScaling(job.IntensityMax)})", config.Name,
             job._session.Description, scans.HeldOut.Count, plan.MapsMs, tuned.Seconds, tuned.FromCache, tuned.Tunings,
-            rows, runs.Fp32.Ms.Sum(), runs.Naive.Ms.Sum(), runs.Policy.Ms.Sum(),
+            rows, runs.Fp32.Ms.Sum(), runs.Naive.Ms.Sum(), runs.Policy.Ms.Sum(), runs.Recipe.Ms.Sum(),
             ErrorMetrics.Compare(BevGrid.Of(runs.Naive.Run.Output, out _), bev), ErrorMetrics.Compare(BevGrid.Of(runs.Policy.Run.Output, out _), bev),
             bevShape, $"{options.Target} (SmoothQuant + ptq {PtqMethodsOption.Format(profile.Methods)})", weightsText,
-            profile.Scans, options.Profile ?? options.ProfileOut, options.Profile is not null, agreements, profile.Curve, sensorWarning);
+            profile.Scans, options.Profile ?? options.ProfileOut, options.Profile is not null, agreements, profile.Curve, sensorWarning,
+            scans.InputDomain, calibrationSeconds, ablation);
         job.Step("done");
         return (result, bev);
     }
 
     private double? IntensityMax => _network.Network.Input.IntensityMax;
 
+    /// <summary>What the recipe's leading convs run at: fp32 on the CPU accelerator, fp16 (tensor cores) on a GPU.</summary>
+    private Precision RecipeFloat => _session.Accelerator.AcceleratorType == ILGPU.Runtime.AcceleratorType.CPU ? Precision.F32 : Precision.F16;
+
     private void Step(string text) => _output.WriteLine($"[{_total.Elapsed.TotalSeconds,6:F1} s] {text}");
 
-    /// <summary>The held-out scan and the calibration scans, read and voxelized.</summary>
-    private sealed record Scans(PointCloud Cloud, SparseTensor HeldOut, CalibrationSet Set, IReadOnlyList<(string Name, SparseTensor Voxels)> Calibration, ProfileInput CalibratedInput);
+    /// <summary>The held-out scan and the calibration scans, read and voxelized, and how their input domain was built.</summary>
+    private sealed record Scans(
+        PointCloud Cloud, SparseTensor HeldOut, CalibrationSet Set, IReadOnlyList<(string Name, SparseTensor Voxels)> Calibration, ProfileInput CalibratedInput,
+        string InputDomain);
 
-    /// <summary>The four static plans the job compares.</summary>
-    private sealed record StaticPlans(PrecisionPlan Fp32, PrecisionPlan Naive, PrecisionPlan Smooth, PrecisionPlan Policy)
+    /// <summary>The five static plans the job compares.</summary>
+    private sealed record StaticPlans(PrecisionPlan Fp32, PrecisionPlan Naive, PrecisionPlan Smooth, PrecisionPlan Policy, PrecisionPlan Recipe)
     {
-        public IReadOnlyList<PrecisionPlan> All => [Fp32, Naive, Smooth, Policy];
+        public IReadOnlyList<PrecisionPlan> All => [Fp32, Naive, Smooth, Policy, Recipe];
     }
 
     /// <summary>Each node's tuned fp32 and W8A8 kernel, and how the tuning went.</summary>
@@ -125,23 +142,32 @@ internal sealed class MainJob : IDisposable
     /// <summary>One plan's run that kept every output, and each node's median time over the timed runs.</summary>
     private sealed record MeasuredRun(NetworkRun Run, double[] Ms);
 
-    /// <summary>The four plans' measured runs on the held-out scan.</summary>
-    private sealed record PlanRuns(MeasuredRun Fp32, MeasuredRun Naive, MeasuredRun Smooth, MeasuredRun Policy);
+    /// <summary>The five plans' measured runs on the held-out scan.</summary>
+    private sealed record PlanRuns(MeasuredRun Fp32, MeasuredRun Naive, MeasuredRun Smooth, MeasuredRun Policy, MeasuredRun Recipe);
 
     /// <summary>
     /// 1. The held-out scan (default: the shipped capture's first complete revolution) and the calibration set
-    /// (default: the shipped capture's other complete revolutions): calibrated on one, evaluated on the other.
+    /// (default: the shipped capture's other complete revolutions): calibrated on one, evaluated on the other. The model
+    /// reads aggregated sweeps with a time-lag channel (CenterPoint's nuScenes model), so captures are read in that domain:
+    /// each revolution with the capture's earlier revolutions as sweeps — the held-out revolution never among a
+    /// calibration scan's sweeps.
     /// </summary>
     private Scans ReadScans()
     {
         var config = _options.Config;
-        var cloud = _options.Input is not { } input ? _shipped[0].Cloud
-            : _options.Sweeps is { Count: > 0 } sweeps ? SweepAggregation.Read(input, sweeps, _options.PointFormat) : ScanReader.Read(input, _options.PointFormat);
+        bool sweeps = _network.HasTimeChannel;
+        var cloud = _options.Input is not { } input ? ShippedCapture.HeldOutScan(sweeps).Cloud
+            : _options.Sweeps is { Count: > 0 } given ? SweepAggregation.Read(input, given, _options.PointFormat) : ScanReader.Read(input, _options.PointFormat);
         var voxels = _network.Voxelize(cloud, config);
         Step($"held-out scan {cloud.Source} ({cloud.Sensor}, {cloud.DescribeScaling(IntensityMax)}): {cloud.Count} points → {voxels.Count} voxels in {voxels.SpatialShape} ({config.Name})");
-        var set = _options.Calibration is { Count: > 0 } calibration ? CalibrationSet.From(calibration) : CalibrationSet.Of(_shipped.Skip(1));
+        var set = _options.Calibration is { Count: > 0 } calibration ? CalibrationSet.From(calibration, sweeps) : CalibrationSet.Of(ShippedCapture.CalibrationScans(sweeps));
         var clouds = set.Scans.Select(s => set.Read(s.Index)).ToList();
-        return new Scans(cloud, voxels, set, set.Scans.Zip(clouds, (scan, c) => (scan.Name, _network.Voxelize(c, config))).ToList(), ProfileInput.Of(clouds, IntensityMax));
+        string domain = !sweeps ? "single scans (the model reads no time channel)"
+            : $"the model reads {SweepAggregation.MaxSweeps} aggregated sweeps with a time-lag channel, so each capture revolution is taken with the capture's earlier revolutions as sweeps "
+              + $"(lag: revolutions behind × {VelodynePcapReader.Decode(ShippedCapture.Bytes(), ShippedCapture.FileName).RevolutionSeconds * 1e3:F1} ms for the shipped HDL-32E capture), the held-out revolution never in a calibration input; "
+              + "KITTI and nuScenes files are read as given (--sweeps aggregates nuScenes sweeps)";
+        Step($"input domain: {domain}");
+        return new Scans(cloud, voxels, set, set.Scans.Zip(clouds, (scan, c) => (scan.Name, _network.Voxelize(c, config))).ToList(), ProfileInput.Of(clouds, IntensityMax), domain);
     }
 
     /// <summary>
@@ -154,7 +180,7 @@ internal sealed class MainJob : IDisposable
     {
         var weights = _options.Weights is { } path ? NetworkWeights.FromSafeTensors(_network, path)
             : NetworkWeights.Synthetic(_options.Synthetic, _runner, _network, _shipped.Skip(1).Select(r => _network.Voxelize(r.Cloud)).ToList());
-        string text = _options.Weights is { } file ? Path.GetFileName(file)
+        string text = _options.Weights is { } file ? $"checkpoint {Path.GetFileName(file)}"
             : NetworkWeights.Describe(_options.Synthetic, $"the shipped capture's revolutions {string.Join(", ", _shipped.Skip(1).Select(r => r.Name[(r.Name.IndexOf('#') + 1)..]))}");
         Step($"weights: {text}");
         return (weights, text);
@@ -168,15 +194,19 @@ internal sealed class MainJob : IDisposable
         return plan;
     }
 
-    /// <summary>4. The quantization profile: calibrated here on the calibration set (and saved), or loaded.</summary>
-    private (QuantizationProfile Profile, CalibrationStatistics? Statistics) Profile(Calibrator calibrator, Scans scans, NetworkPlan plan)
+    /// <summary>
+    /// 4. The quantization profile: calibrated here on the calibration set (and saved), or loaded; and the seconds the
+    /// calibration took (0 for a loaded profile).
+    /// </summary>
+    private (QuantizationProfile Profile, CalibrationStatistics? Statistics, double Seconds) Profile(Calibrator calibrator, Scans scans, NetworkPlan plan)
     {
         if (_options.Profile is { } path)
         {
             var loaded = QuantizationProfile.Load(path);
             Step($"profile {path}: {loaded.Layers.Count(l => l.Int8)} int8 nodes, calibrated on {loaded.Scans.Count} scans");
-            return (loaded, null);
+            return (loaded, null, 0);
         }
+        var clock = Stopwatch.StartNew();
         var statistics = calibrator.NewStatistics();
         QuantizationProfile? profile = null;
         _console.Progress().AutoClear(true).Start(progress =>
@@ -192,12 +222,14 @@ internal sealed class MainJob : IDisposable
             profile = calibrator.Decide(statistics, scans.Calibration.Take(4).ToList(), ScaleObserver.Auto, _options.Target, text => bar.Description = text, _options.Methods);
             bar.Increment(1);
         });
+        double seconds = clock.Elapsed.TotalSeconds;
         profile = profile! with { Input = scans.CalibratedInput };
         profile.Save(_options.ProfileOut);
         var names = scans.Set.Scans.Select(s => s.Name).ToList();
-        Step($"calibrated on {names.Count} scans ({string.Join(", ", names.Take(3))}{(names.Count > 3 ? ", …" : "")}): " +
-             $"{profile.Layers.Count(l => l.Int8)} of {plan.Nodes.Count} layers int8 for {_options.Target} (SmoothQuant + ptq {PtqMethodsOption.Format(_options.Methods)}); profile written to {_options.ProfileOut}");
-        return (profile, statistics);
+        Step($"calibrated on {names.Count} scans ({string.Join(", ", names.Take(3))}{(names.Count > 3 ? ", …" : "")}) in {seconds:F0} s: " +
+             $"{profile.Layers.Count(l => l.Int8)} of {plan.Nodes.Count} layers int8 for {_options.Target} (SmoothQuant + ptq {PtqMethodsOption.Format(_options.Methods)}; " +
+             $"u8 activations on {profile.Layers.Count(l => l.Format == ActivationFormat.U8)} layers); profile written to {_options.ProfileOut}");
+        return (profile, statistics, seconds);
     }
 
     /// <summary>Says it when the held-out scan's sensor is not the one the profile was calibrated on.</summary>
@@ -261,7 +293,7 @@ internal sealed class MainJob : IDisposable
     }
 
     /// <summary>
-    /// 6. The held-out scan through the runner: fp32 and the three int8 plans. Times come from runs as a user's frame
+    /// 6. The held-out scan through the runner: fp32 and the four int8 plans. Times come from runs as a user's frame
     /// runs them (int8 chained between int8 nodes, only the outputs a later node reads kept), five per plan, the plans
     /// interleaved so that a drift of the machine (another tenant, the clock) falls on every plan alike; the median per
     /// node. One more run per plan keeps every node's output for the errors.
@@ -285,8 +317,9 @@ internal sealed class MainJob : IDisposable
         MeasuredRun Measured(int p) =>
             new(_runner.Run(plan, weights, kernelSets[p], precisions[p], keepOutputs: true),
                 Enumerable.Range(0, plan.Nodes.Count).Select(i => timed[p].Select(r => r.Nodes[i].Ms).Order().ElementAt(timed[p].Count / 2)).ToArray());
-        var runs = new PlanRuns(Measured(0), Measured(1), Measured(2), Measured(3));
-        Step($"held-out runs (median of 5, interleaved): fp32 {runs.Fp32.Ms.Sum():F0} ms, naive W8A8 {runs.Naive.Ms.Sum():F0} ms, W8A8 + SmoothQuant {runs.Smooth.Ms.Sum():F0} ms, policy {runs.Policy.Ms.Sum():F0} ms");
+        var runs = new PlanRuns(Measured(0), Measured(1), Measured(2), Measured(3), Measured(4));
+        Step($"held-out runs (median of 5, interleaved): fp32 {runs.Fp32.Ms.Sum():F0} ms, naive W8A8 {runs.Naive.Ms.Sum():F0} ms, W8A8 + SmoothQuant {runs.Smooth.Ms.Sum():F0} ms, " +
+             $"policy {runs.Policy.Ms.Sum():F0} ms, recipe {runs.Recipe.Ms.Sum():F0} ms");
         return runs;
     }
 
@@ -305,7 +338,44 @@ internal sealed class MainJob : IDisposable
             Agreement("naive W8A8, every int8-capable layer", plans.Naive, runs.Naive),
             Agreement("W8A8 + SmoothQuant, every int8-capable layer", plans.Smooth, runs.Smooth),
             Agreement($"policy ({_options.Target})", plans.Policy, runs.Policy),
+            Agreement($"recipe: first {QuantizationProfile.RecipeFloatLayers} convs {(RecipeFloat == Precision.F16 ? "fp16" : "fp32")}, the rest int8", plans.Recipe, runs.Recipe),
         ];
+    }
+
+    /// <summary>
+    /// 9. The ablation (<c>--ablation</c>): the same statistics decided again with symmetric int8 activations everywhere
+    /// (s8, the format before u8), then each step on the held-out scan — s8, u8, and either with the recipe — with the
+    /// calibration time it cost.
+    /// </summary>
+    private IReadOnlyList<AblationRow> Ablation(
+        Calibrator calibrator, CalibrationStatistics? statistics, Scans scans, NetworkPlan plan, IReadOnlyDictionary<string, ConvWeights> weights,
+        QuantizationProfile profile, double calibrationSeconds, PlanRuns runs, float[] bev)
+    {
+        if (statistics is null)
+        {
+            Step("ablation skipped: a loaded profile has no statistics to decide again");
+            return [];
+        }
+        var clock = Stopwatch.StartNew();
+        QuantizationProfile? symmetric = null;
+        _console.Status().Start("ablation: deciding with symmetric int8 activations", status =>
+            symmetric = calibrator.Decide(statistics, scans.Calibration.Take(4).ToList(), ScaleObserver.Auto, _options.Target,
+                text => status.Status($"ablation (s8): {text}"), _options.Methods, unsignedActivations: false));
+        double symmetricSeconds = clock.Elapsed.TotalSeconds;
+        ErrorMetrics HeldOut(PrecisionPlan precision) =>
+            ErrorMetrics.Compare(BevGrid.Of(_runner.Run(plan, weights, _runner.Defaults(plan, precision), precision).Output, out _), bev);
+        var rows = new List<AblationRow>
+        {
+            new("symmetric int8 (s8 activations everywhere)", HeldOut(symmetric!.AllInt8PlanFor(_network, weights)),
+                HeldOut(symmetric.RecipePlanFor(_network, weights, RecipeFloat)), symmetricSeconds),
+            new("u8 activations after every ReLU", ErrorMetrics.Compare(BevGrid.Of(runs.Smooth.Run.Output, out _), bev),
+                ErrorMetrics.Compare(BevGrid.Of(runs.Recipe.Run.Output, out _), bev), calibrationSeconds),
+        };
+        foreach (var row in rows)
+        {
+            Step($"ablation: {row.Step}: all int8 {row.AllInt8.Cosine:F5} / {row.AllInt8.SqnrDb:F1} dB, recipe {row.Recipe.Cosine:F5} / {row.Recipe.SqnrDb:F1} dB (calibration {row.CalibrationSeconds:F0} s)");
+        }
+        return rows;
     }
 
     /// <summary>8. Per node: kernels, times, errors on the held-out scan, and the input's statistics (the outlier story).</summary>
@@ -332,7 +402,7 @@ internal sealed class MainJob : IDisposable
                 entry.Int8 ? "int8" : "fp32", Decision(entry, node), runs.Fp32.Ms[i], runs.Naive.Ms[i], runs.Smooth.Ms[i], runs.Policy.Ms[i],
                 ErrorMetrics.Compare(runs.Naive.Run.Outputs[name].Features, reference), ErrorMetrics.Compare(runs.Policy.Run.Outputs[name].Features, reference),
                 inputMax, outlier, node.Map.PairCount * (double)node.Layer.InChannels * node.Layer.OutChannels / 1e9,
-                node.Map.TileOffsetOccupancy(64)));
+                node.Map.TileOffsetOccupancy(64), entry.Quantization is null ? "—" : entry.Format.Name(), entry.Alone));
         }
         return rows;
     }
@@ -340,7 +410,7 @@ internal sealed class MainJob : IDisposable
     /// <summary>The profile's decision for one node, as the report says it.</summary>
     private static string Decision(LayerProfile entry, PlannedNode node) =>
         entry.Int8
-            ? $"int8 — {(entry.Smoothing is null || entry.Smoothing.All(f => f == 1f) ? "W8A8" : $"W8A8 + SmoothQuant (α = {entry.Alpha:F1})")}, {entry.Observer?.ToString().ToLowerInvariant()} observer{(entry.Clip is { } clip ? $", scale ×{clip:G2} (output search)" : "")}{(entry.RoundedWeights is null ? "" : ", GPTQ-rounded")}{(entry.BiasCorrection is null ? "" : ", bias-corrected")}, layer rel. L2 {entry.LayerRelativeL2:P2} on the sample"
+            ? $"int8 — {(entry.Smoothing is null || entry.Smoothing.All(f => f == 1f) ? $"W8A8 ({entry.Format.Name()})" : $"W8A8 ({entry.Format.Name()}) + SmoothQuant (α = {entry.Alpha:F1})")}, {entry.Observer?.ToString().ToLowerInvariant()} observer{(entry.Clip is { } clip ? $", scale ×{clip:G2} (output search)" : "")}{(entry.RoundedWeights is null ? "" : ", GPTQ-rounded")}{(entry.BiasCorrection is null ? "" : ", bias-corrected")}, layer rel. L2 {entry.LayerRelativeL2:P2} on the sample"
             : entry.Quantization is null ? $"fp32 — no W8A8 kernels ({node.Layer.InChannels} input channels)"
             : $"fp32 — demoted by the policy (int8 alone costs the output {entry.Sensitivity:G3} of cosine)";
 }

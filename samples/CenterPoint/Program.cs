@@ -11,7 +11,7 @@ using ScottPlot;
 // dotnet run -c Release --project samples/CenterPoint [-- --input FILE.bin|FILE.pcd.bin|FILE.pcap] [--point-format F]
 //   [--sweeps SWEEP.pcd.bin...] [--config nusc|kitti]
 //   [--calibrate SCAN|CAPTURE|FOLDER...] [--profile PROFILE.json] [--target-cosine 0.999 | --target-sqnr 30]
-//   [--ptq none|bias,clip,gptq] [--accelerator auto|cpu|cuda] [--weights W.safetensors | --synthetic calibrated|random] [--json PATH] [--out DIR]
+//   [--ptq none|bias,clip,gptq] [--accelerator auto|cpu|cuda] [--weights W.safetensors | --synthetic calibrated|random] [--ablation] [--json PATH] [--out DIR]
 var input = new Option<string?>("--input") { Description = "held-out scan: KITTI .bin(.gz) or Velodyne .pcap (default: the shipped HDL-32E capture, first complete revolution)" };
 var pointFormat = new Option<string?>("--point-format") { Description = $"format of --input and --sweeps ({PointFormats.Names}; default: by extension, .pcd.bin nuscenes, .bin kitti)" };
 var sweeps = new Option<string[]>("--sweeps") { Description = "earlier nuScenes sweeps (.pcd.bin, timestamped names) aggregated with --input, the time-lag channel from the names", AllowMultipleArgumentsPerToken = true };
@@ -24,11 +24,12 @@ var accelerator = new Option<string>("--accelerator") { Description = "auto, cpu
 var weights = new Option<string?>("--weights") { Description = "CenterPoint checkpoint as safetensors (state-dict names, spconv layout); default: synthetic weights" };
 var synthetic = new Option<string>("--synthetic") { Description = "without --weights: synthetic weights whose BatchNorm statistics are 'calibrated' (measured on the shipped capture, as a trained model's) or 'random' (the old ones, for comparison)", DefaultValueFactory = _ => "calibrated" };
 var ptq = new Option<string>("--ptq") { Description = "calibration beyond SmoothQuant: none, or a comma-separated list of bias (bias correction), clip (clipping searched on the network output), gptq (Hessian-aware rounding)", DefaultValueFactory = _ => "bias" };
+var ablation = new Option<bool>("--ablation") { Description = "also decide with symmetric int8 activations everywhere (s8, the format before u8) and report s8 → u8 → + recipe side by side, with each calibration's time" };
 var json = new Option<string?>("--json") { Description = "also write the results as JSON" };
 var outFolder = new Option<string>("--out") { Description = "folder for report.md, profile.json, plots and bev.npy (default centerpoint-out)", DefaultValueFactory = _ => "centerpoint-out" };
 var root = new RootCommand("CenterPoint's sparse 3D backbone (SpMiddleResNetFHD): calibrated on calibration scans, evaluated on a held-out scan, tuned, fp32 against int8.")
 {
-    input, pointFormat, sweeps, calibrate, profile, targetCosine, targetSqnr, config, accelerator, weights, synthetic, ptq, json, outFolder,
+    input, pointFormat, sweeps, calibrate, profile, targetCosine, targetSqnr, config, accelerator, weights, synthetic, ptq, ablation, json, outFolder,
 };
 root.SetAction(parse =>
 {
@@ -41,7 +42,7 @@ root.SetAction(parse =>
         var options = new MainJobOptions(parse.GetValue(input), parse.GetValue(calibrate), parse.GetValue(profile), VoxelConfig.FromName(parse.GetValue(config)!),
             AcceleratorSession.ParseChoice(parse.GetValue(accelerator)!), parse.GetValue(pointFormat) is { } format ? PointFormats.FromName(format) : null,
             parse.GetValue(sweeps), parse.GetValue(weights), KernelGen.Networks.SyntheticWeightsOption.Parse(parse.GetValue(synthetic)!), target, methods,
-            Path.Combine(folder, "profile.json"));
+            Path.Combine(folder, "profile.json"), parse.GetValue(ablation));
         var (result, bev) = MainJob.Run(options, Console.Out);
         Npy.Write(Path.Combine(folder, "bev.npy"), bev, result.BevShape);
         string report = Report.Markdown(result);

@@ -17,6 +17,8 @@ internal static class Report
                       $". Kernel maps {r.MapsMs:F0} ms; tuning " +
                       (r.TunedFromCache == r.Tunings ? $"from the cache ({r.Tunings} choices)" : $"{r.TuneSeconds:F0} s ({r.Tunings - r.TunedFromCache} of {r.Tunings} measured)") +
                       ". Times are per node the median of five warm runs on the held-out scan, the plans interleaved, int8 chained between int8 nodes as a user's frame runs.");
+        md.AppendLine();
+        md.AppendLine($"Input domain: {r.InputDomain}." + (r.ProfileLoaded ? "" : string.Create(CultureInfo.InvariantCulture, $" Calibration took {r.CalibrationSeconds:F0} s.")));
         if (r.SensorWarning is not null)
         {
             md.AppendLine();
@@ -33,7 +35,23 @@ internal static class Report
                 $"| {p.Plan} | {p.Int8Layers} | {p.CalibrationWorstCosine:F5} | {p.CalibrationMeanCosine:F5} | {Db(p.CalibrationWorstSqnrDb)} | {p.HeldOut.Cosine:F5} | {Db(p.HeldOut.SqnrDb)} | {p.Ms:F0} |"));
         }
         md.AppendLine();
-        md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Speed on the held-out scan: the policy's int8 {r.Fp32Ms / r.Int8Ms:F2}× the fp32 run; naive W8A8 {r.Fp32Ms / r.NaiveMs:F2}×."));
+        md.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"Speed on the held-out scan: the policy's int8 {r.Fp32Ms / r.Int8Ms:F2}× the fp32 run; the recipe {r.Fp32Ms / r.RecipeMs:F2}×; naive W8A8 {r.Fp32Ms / r.NaiveMs:F2}×.")
+            + " int8 activations are coded u8 (0…255) wherever the layer's input is a ReLU's output, s8 (−127…127) elsewhere; the recipe is NVIDIA's CenterPoint int8 recipe"
+            + " (the input conv and the first residual block out of int8).");
+        if (r.Ablation.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("## Ablation (held-out scan, BEV against fp32)");
+            md.AppendLine();
+            md.AppendLine("| step | all int8 cosine | all int8 SQNR | recipe cosine | recipe SQNR | calibration s |");
+            md.AppendLine("|---|---:|---:|---:|---:|---:|");
+            foreach (var a in r.Ablation)
+            {
+                md.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {a.Step} | {a.AllInt8.Cosine:F5} | {Db(a.AllInt8.SqnrDb)} | {a.Recipe.Cosine:F5} | {Db(a.Recipe.SqnrDb)} | {a.CalibrationSeconds:F0} |"));
+            }
+        }
         md.AppendLine();
         md.AppendLine($"## Precision policy ({r.Target} on the worst calibration sample scan)");
         md.AppendLine();
@@ -49,15 +67,17 @@ internal static class Report
         md.AppendLine();
         md.AppendLine("## Per layer (held-out scan; input statistics from the calibration set)");
         md.AppendLine();
-        md.AppendLine("| layer | kind | Cin→Cout | sites in→out | input max abs | outlier ratio (max / median channel max) | GMAC | offsets per 64-row GPU tile | fp32 variant | int8 variant | policy | fp32 ms | naive ms | SmoothQuant ms | policy ms | SmoothQuant GMAC/s | naive rel. L2 | policy rel. L2 | decision |");
-        md.AppendLine("|---|---|---|---|---:|---:|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        md.AppendLine("Sensitivity: the BEV output against fp32 on the calibration sample (worst scan) with only that layer int8 — where the error enters.");
+        md.AppendLine();
+        md.AppendLine("| layer | kind | Cin→Cout | sites in→out | input max abs | outlier ratio (max / median channel max) | GMAC | offsets per 64-row GPU tile | fp32 variant | int8 variant | activations | policy | fp32 ms | naive ms | SmoothQuant ms | policy ms | SmoothQuant GMAC/s | naive rel. L2 | policy rel. L2 | alone int8: cosine | alone int8: SQNR | decision |");
+        md.AppendLine("|---|---|---|---|---:|---:|---:|---:|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var l in r.Layers)
         {
             md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {l.Name} | {l.Kind} | {l.InChannels}→{l.OutChannels} | {l.SitesIn}→{l.SitesOut} | {(l.InputMax > 0 ? l.InputMax.ToString("G4", CultureInfo.InvariantCulture) : "")} | {(l.OutlierRatio > 0 ? l.OutlierRatio.ToString("F1", CultureInfo.InvariantCulture) : "")} | {l.Gmac:F2} | {l.TileOffsetOccupancy:P0} | {l.Fp32Variant} | {l.Int8Variant} | {l.Precision} | {l.Fp32Ms:F1} | {l.NaiveMs:F1} | {l.SmoothMs:F1} | {l.Int8Ms:F1} | {l.Gmac * 1e3 / Math.Max(l.SmoothMs, 1e-3):F0} | {l.NaiveError.RelativeL2:P2} | {l.Int8Error.RelativeL2:P2} | {l.Decision} |"));
+                $"| {l.Name} | {l.Kind} | {l.InChannels}→{l.OutChannels} | {l.SitesIn}→{l.SitesOut} | {(l.InputMax > 0 ? l.InputMax.ToString("G4", CultureInfo.InvariantCulture) : "")} | {(l.OutlierRatio > 0 ? l.OutlierRatio.ToString("F1", CultureInfo.InvariantCulture) : "")} | {l.Gmac:F2} | {l.TileOffsetOccupancy:P0} | {l.Fp32Variant} | {l.Int8Variant} | {l.Activations} | {l.Precision} | {l.Fp32Ms:F1} | {l.NaiveMs:F1} | {l.SmoothMs:F1} | {l.Int8Ms:F1} | {l.Gmac * 1e3 / Math.Max(l.SmoothMs, 1e-3):F0} | {l.NaiveError.RelativeL2:P2} | {l.Int8Error.RelativeL2:P2} | {(l.Alone is { } a ? a.WorstCosine.ToString("F5", CultureInfo.InvariantCulture) : "—")} | {(l.Alone is { } b ? Db(b.WorstSqnrDb) : "—")} | {l.Decision} |"));
         }
         md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"| **total** | | | | | | {r.Layers.Sum(l => l.Gmac):F2} | | | | | **{r.Fp32Ms:F0}** | **{r.NaiveMs:F0}** | **{r.Layers.Sum(l => l.SmoothMs):F0}** | **{r.Int8Ms:F0}** | | | | |"));
+            $"| **total** | | | | | | {r.Layers.Sum(l => l.Gmac):F2} | | | | | | **{r.Fp32Ms:F0}** | **{r.NaiveMs:F0}** | **{r.Layers.Sum(l => l.SmoothMs):F0}** | **{r.Int8Ms:F0}** | | | | | | |"));
         md.AppendLine();
         md.AppendLine("![per-layer times](layer_times.png)");
         return md.ToString();

@@ -47,7 +47,7 @@ public sealed class DiagnosticTests
         { Layer($"[SparseConv3d(InChannels = 8, OutChannels = 8)] {Tile} [Quantize(Precision.W8A8, SmoothQuant = true, Alpha = 1.5)]"), "KGEN0015",
           "[Quantize] on 'L': Alpha = 1.5 is outside [0, 1]" },
         { Layer($"[SparseConv3d(InChannels = 4096, OutChannels = 8, Kernel = 5)] [Tile(BlockM = 16, BlockN = 8, BlockK = 8)] [Quantize(Precision.W8A8)]"), "KGEN0016",
-          "[Quantize(Precision.W8A8)] on 'L': K = 125 offsets × 4096 padded input channels × 127² can reach 8258048000, over int32's 2147483647" },
+          "[Quantize(Precision.W8A8)] on 'L': K = 125 offsets × 4096 padded input channels × 255 × 127 (u8 activations × int8 weights) can reach 16581120000, over int32's 2147483647" },
         { Layer("[SparseConv3d(InChannels = 8, OutChannels = 8)]"), "KGEN0017",
           "'L' has no [Tile] attribute; generating the default tile BlockM = 64, BlockN = 32, BlockK = 16" },
         { Layer("[SparseConv3d(InChannels = 8, OutChannels = 8)] [Tile(BlockM = 256, BlockN = 256, BlockK = 4)]"), "KGEN0018",

@@ -74,7 +74,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor AccumulatorOverflow = Error("KGEN0016",
         "int32 accumulator could overflow",
-        "[Quantize(Precision.W8A8)] on '{0}': K = {1} offsets × {2} padded input channels × 127² can reach {3}, over int32's 2147483647; reduce the kernel or the channels, or keep the layer fp32");
+        "[Quantize(Precision.W8A8)] on '{0}': K = {1} offsets × {2} padded input channels × 255 × 127 (u8 activations × int8 weights) can reach {3}, over int32's 2147483647; reduce the kernel or the channels, or keep the layer fp32");
 
     public static readonly DiagnosticDescriptor NoTiles = Warning("KGEN0017",
         "No tile configuration",

@@ -59,6 +59,32 @@ public static class TensorCore
     }
 
     /// <summary>
+    /// D = A·B + C for a 16 × 8 × 32 tile of unsigned 8-bit A (u8 activation codes) and signed int8 B (weights) with int32
+    /// accumulation: <c>mma.sync.aligned.m16n8k32.row.col.s32.u8.s8.s32</c>. Every lane of the warp must call it together.
+    /// </summary>
+    public static Int32x4 MmaU8S8(int a0, int a1, int a2, int a3, int b0, int b1, Int32x4 c)
+    {
+        if (CudaAsm.IsSupported)
+        {
+            Ref<int> d0 = c.C0, d1 = c.C1, d2 = c.C2, d3 = c.C3;
+            Input<int> x0 = a0, x1 = a1, x2 = a2, x3 = a3, y0 = b0, y1 = b1;
+            CudaAsm.EmitRef(
+                "mma.sync.aligned.m16n8k32.row.col.s32.u8.s8.s32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};",
+                ref d0, ref d1, ref d2, ref d3, ref x0, ref x1, ref x2, ref x3, ref y0, ref y1);
+            return new Int32x4 { C0 = d0.Value, C1 = d1.Value, C2 = d2.Value, C3 = d3.Value };
+        }
+        for (int s = 0; s < 4; s++)
+        {
+            var w = EmulatedStep.Of(a0, a1, a2, a3, b0, b1, s);
+            c.C0 = Int8Math.Dot4Unsigned(w.Row0Word4, w.Column0Word4, Int8Math.Dot4Unsigned(w.Row0Word, w.Column0Word, c.C0));
+            c.C1 = Int8Math.Dot4Unsigned(w.Row0Word4, w.Column1Word4, Int8Math.Dot4Unsigned(w.Row0Word, w.Column1Word, c.C1));
+            c.C2 = Int8Math.Dot4Unsigned(w.Row8Word4, w.Column0Word4, Int8Math.Dot4Unsigned(w.Row8Word, w.Column0Word, c.C2));
+            c.C3 = Int8Math.Dot4Unsigned(w.Row8Word4, w.Column1Word4, Int8Math.Dot4Unsigned(w.Row8Word, w.Column1Word, c.C3));
+        }
+        return c;
+    }
+
+    /// <summary>
     /// D = A·B + C for a 16 × 8 × 16 fp16 tile with fp32 accumulation: <c>mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32</c>.
     /// A and B words hold two fp16 values, the lower reduction index in the low half. Every lane must call it together.
     /// </summary>

@@ -30,6 +30,12 @@ public struct W8A8Shape
     /// <summary>1: write int8 with the per-channel output multipliers; 0: write fp32.</summary>
     public int WriteInt8;
 
+    /// <summary>int8 output: the smallest code of the consumer's activation format (s8: −127, u8: 0).</summary>
+    public int OutputLow;
+
+    /// <summary>int8 output: the largest code of the consumer's activation format (s8: 127, u8: 255).</summary>
+    public int OutputHigh;
+
     /// <summary>Output elements M · Cout.</summary>
     public int Elements;
 

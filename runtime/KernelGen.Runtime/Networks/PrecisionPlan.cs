@@ -58,13 +58,18 @@ public sealed class PrecisionPlan
 
     /// <summary>
     /// The nodes named in <paramref name="int8Nodes"/> in W8A8 with those static scales (naive: no smoothing factors;
-    /// SmoothQuant: the factors), every other node in fp32.
+    /// SmoothQuant: the factors), every other node in <paramref name="elsewhere"/>: fp32, or fp16 where the node's layer
+    /// has fp16 kernels (fp32 otherwise) — e.g. the layers a recipe keeps out of int8, in fp16 on a GPU.
     /// </summary>
-    public static PrecisionPlan Static(IReadOnlyDictionary<string, LayerQuantization> int8Nodes)
+    public static PrecisionPlan Static(IReadOnlyDictionary<string, LayerQuantization> int8Nodes, Precision elsewhere = Precision.F32)
     {
         ArgumentNullException.ThrowIfNull(int8Nodes);
-        return new(new Dictionary<string, LayerQuantization>(int8Nodes, StringComparer.Ordinal), Precision.F32, false,
-            $"static ({int8Nodes.Count} int8 nodes)");
+        if (elsewhere is not (Precision.F32 or Precision.F16))
+        {
+            throw new ArgumentException($"the nodes a static plan leaves out of int8 run fp32 or fp16, not {elsewhere}");
+        }
+        return new(new Dictionary<string, LayerQuantization>(int8Nodes, StringComparer.Ordinal), elsewhere, false,
+            $"static ({int8Nodes.Count} int8 nodes{(elsewhere == Precision.F16 ? ", fp16 elsewhere" : "")})");
     }
 
     /// <summary>
@@ -95,8 +100,9 @@ public sealed class PrecisionPlan
     public Precision PrecisionOf(PlannedNode node)
     {
         ArgumentNullException.ThrowIfNull(node);
+        // Static plans keep their float precision in _everyCapableNode too (F32, or F16 for a recipe on a GPU).
         return IsInt8(node) ? Precision.W8A8
-            : _static is null && _everyCapableNode == Precision.F16 && node.Layer.HasF16 ? Precision.F16
+            : _everyCapableNode == Precision.F16 && node.Layer.HasF16 ? Precision.F16
             : Precision.F32;
     }
 
@@ -154,10 +160,12 @@ public sealed class PrecisionPlan
 
     /// <summary>
     /// The scales of an int8 node: the static ones, or, dynamic, from <paramref name="channelMaxima"/> of its input
-    /// (called only then). Naive W8A8 on a layer whose kernels fuse SmoothQuant gets factors of one, which leave
-    /// activations and weights as they are (x / 1, W · 1): the same numbers as a kernel without the smoothing prologue.
+    /// (called only then), in u8 where <paramref name="nonNegativeInput"/> (the node reads a ReLU's output), s8
+    /// elsewhere. Naive W8A8 on a layer whose kernels fuse SmoothQuant gets factors of one, which leave activations and
+    /// weights as they are (x / 1, W · 1): the same numbers as a kernel without the smoothing prologue. Static u8 scales
+    /// on a node whose input can be negative are refused: its negative values would clamp to 0 without a word.
     /// </summary>
-    public LayerQuantization QuantizationOf(PlannedNode node, ConvWeights weights, Func<float[]> channelMaxima)
+    public LayerQuantization QuantizationOf(PlannedNode node, ConvWeights weights, Func<float[]> channelMaxima, bool nonNegativeInput)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(weights);
@@ -166,7 +174,8 @@ public sealed class PrecisionPlan
         LayerQuantization quantization;
         if (_static is null)
         {
-            quantization = LayerQuantization.Calibrate(weights, channelMaxima(), _smoothQuant && layer.SmoothQuant, layer.Alpha);
+            quantization = LayerQuantization.Calibrate(weights, channelMaxima(), _smoothQuant && layer.SmoothQuant, layer.Alpha,
+                Quantization.ActivationFormats.For(nonNegativeInput));
         }
         else
         {
@@ -179,6 +188,11 @@ public sealed class PrecisionPlan
             if (quantization.Smoothing is not null && !layer.SmoothQuant)
             {
                 throw new ArgumentException($"node {node.Node.Name}: the precision plan gives SmoothQuant factors but {layer.Name} has no SmoothQuant kernels");
+            }
+            if (quantization.Format == ActivationFormat.U8 && !nonNegativeInput)
+            {
+                throw new ArgumentException(
+                    $"node {node.Node.Name}: the precision plan codes its activations u8, but its input ({node.Node.From}) is not the output of a ReLU and can be negative");
             }
         }
         return ForKernelsOf(layer, quantization);

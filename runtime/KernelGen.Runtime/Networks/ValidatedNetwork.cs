@@ -25,6 +25,32 @@ public sealed record ValidatedNetwork(SparseNetwork Network, IReadOnlyList<Layer
             : throw new ArgumentException($"{cloud.Source}: no point of the scan lies in the {voxelConfig.Name} voxel range ({cloud.Count} points read)");
     }
 
+    /// <summary>
+    /// Whether the network reads the time-lag channel: its input is several sweeps aggregated (CenterPoint's nuScenes
+    /// model, 10 sweeps), so captures are read as a revolution with its earlier revolutions as sweeps
+    /// (<see cref="VelodyneCapture.Sweeps"/>) wherever they are the input or the calibration set.
+    /// </summary>
+    public bool HasTimeChannel => Network.Input.Features.Contains("time");
+
+    /// <summary>
+    /// Whether node <paramref name="node"/>'s input is known never to be negative: it reads the output of a node whose layer
+    /// ends in a ReLU (after its fused residual, if any). The network input (raw x, y, z, intensity, time) is not. Such a
+    /// node's int8 activations are coded u8 (<see cref="ActivationFormat.U8"/>): codes 0…255 instead of −127…127.
+    /// </summary>
+    public bool HasNonNegativeInput(string node)
+    {
+        var reader = Network.Find(node) ?? throw new ArgumentException($"the network has no node {node}");
+        int producer = Network.Nodes.ToList().FindIndex(n => n.Name == reader.From);
+        return producer >= 0 && Layers[producer].Activation == Activation.Relu;
+    }
+
+    /// <summary>
+    /// The activation format of node <paramref name="node"/>'s int8 input: u8 where <see cref="HasNonNegativeInput"/>,
+    /// s8 elsewhere — or s8 everywhere when <paramref name="unsigned"/> is false (symmetric int8, to compare).
+    /// </summary>
+    public ActivationFormat ActivationFormatOf(string node, bool unsigned = true) =>
+        Quantization.ActivationFormats.For(HasNonNegativeInput(node), unsigned);
+
     /// <summary>The network's input: the voxel feature channels its description reads (e.g. x, y, z, intensity of five).</summary>
     public SparseTensor InputFeatures(SparseTensor voxels)
     {

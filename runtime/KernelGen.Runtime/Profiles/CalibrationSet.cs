@@ -5,14 +5,20 @@ namespace KernelGen.Profiles;
 /// <summary>
 /// The scans of a calibration set, in a fixed order: every complete revolution of each <c>.pcap</c>, each KITTI
 /// <c>.bin</c>/<c>.bin.gz</c>, and every such file in a folder (by name) — numbered, so shards split the set by number
-/// (<see cref="Shard"/>) and the sample is the same scans on every machine (<see cref="Sample"/>).
+/// (<see cref="Shard"/>) and the sample is the same scans on every machine (<see cref="Sample"/>). For a network whose
+/// input has a time channel (CenterPoint's nuScenes model: 10 aggregated sweeps), each revolution of a capture is taken
+/// with the capture's earlier revolutions as sweeps (<see cref="VelodyneCapture.Sweeps"/>), so the calibration sees
+/// the input domain the model runs in.
 /// </summary>
 public sealed class CalibrationSet
 {
     private readonly List<(CalibrationScan Scan, Func<PointCloud> Read)> _scans = [];
 
-    /// <summary>The set from <paramref name="inputs"/> (files and folders, in the order given).</summary>
-    public static CalibrationSet From(IEnumerable<string> inputs)
+    /// <summary>
+    /// The set from <paramref name="inputs"/> (files and folders, in the order given); with <paramref name="sweeps"/>, a
+    /// capture's revolutions aggregated with their earlier ones.
+    /// </summary>
+    public static CalibrationSet From(IEnumerable<string> inputs, bool sweeps = false)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         var set = new CalibrationSet();
@@ -42,7 +48,9 @@ public sealed class CalibrationSet
                 }
                 foreach (var revolution in complete)
                 {
-                    set.Add($"{Path.GetFileName(input)}#{revolution.Index}", () => revolution.Points);
+                    set.Add(
+                        $"{Path.GetFileName(input)}#{revolution.Index}{(sweeps ? " + earlier sweeps" : "")}",
+                        sweeps ? () => capture.Sweeps(revolution.Index) : () => revolution.Points);
                 }
             }
             else

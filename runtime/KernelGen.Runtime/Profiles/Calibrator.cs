@@ -80,10 +80,14 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
         statistics.Add(scan, node => InputOf(plan, fp32, node).Features);
     }
 
-    /// <summary>The profile from merged <paramref name="statistics"/>, deciding on the <paramref name="sample"/> scans.</summary>
+    /// <summary>
+    /// The profile from merged <paramref name="statistics"/>, deciding on the <paramref name="sample"/> scans. Each
+    /// node's activations are coded u8 where its input is a ReLU's output (<see cref="ValidatedNetwork.HasNonNegativeInput"/>),
+    /// s8 elsewhere — or s8 everywhere with <paramref name="unsignedActivations"/> false (symmetric int8, to compare).
+    /// </summary>
     public QuantizationProfile Decide(
         CalibrationStatistics statistics, IReadOnlyList<(string Name, SparseTensor Voxels)> sample, ScaleObserver observer, CalibrationTarget target,
-        Action<string>? progress = null, PtqMethods methods = PtqMethods.Default)
+        Action<string>? progress = null, PtqMethods methods = PtqMethods.Default, bool unsignedActivations = true)
     {
         ArgumentNullException.ThrowIfNull(statistics);
         ArgumentNullException.ThrowIfNull(target);
@@ -112,14 +116,16 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
             int index = IndexOf(name);
             var layer = _network.Layers[index];
             var conv = _weights[name];
+            var format = _network.ActivationFormatOf(name, unsignedActivations);
+            int levels = ActivationFormats.Of(format).Max;
             var candidates = new List<(LayerQuantization, ScaleObserver)>();
             foreach (double? alpha in layer.SmoothQuant ? Alphas.Select(a => (double?)a).Prepend(null) : [null])
             {
                 float[]? factors = alpha is { } a ? SmoothQuant.Factors(nodeStatistics.Maxima, conv, a) : null;
                 foreach (var o in observers)
                 {
-                    float threshold = ScaleObservers.Threshold(nodeStatistics, factors, o);
-                    candidates.Add((PrecisionPlan.ForKernelsOf(layer, new LayerQuantization(threshold / W8A8LayerWeights.QuantMax, factors, alpha)), o));
+                    float threshold = ScaleObservers.Threshold(nodeStatistics, factors, o, format);
+                    candidates.Add((PrecisionPlan.ForKernelsOf(layer, new LayerQuantization(threshold / levels, factors, alpha, Format: format)), o));
                 }
             }
             var best = candidates.Select(c => (c.Item1, c.Item2, LayerError(runs, index, c.Item1))).MinBy(c => c.Item3);
@@ -182,31 +188,30 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
             }
         }
 
-        // 3. The precision policy: all int8, then demote the most sensitive layer while the target is missed.
+        // 3. Where the error enters: the network output with each layer alone int8 (the per-layer sensitivity the
+        // reports show). Then the precision policy: all int8, then demote the most sensitive layer while the target is missed.
+        var alone = new Dictionary<string, OutputAgreement>(StringComparer.Ordinal);
+        var sensitivity = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var name in chosen.Keys)
+        {
+            progress?.Invoke($"sensitivity of {name}");
+            alone[name] = Agreement([name]);
+            sensitivity[name] = target.Cosine is not null ? 1 - alone[name].WorstCosine : -alone[name].WorstSqnrDb;
+        }
         progress?.Invoke("measuring the network output");
         var int8 = chosen.Keys.ToHashSet(StringComparer.Ordinal);
         var (agreement, ms) = Measure(int8);
         var curve = new List<PolicyStep> { new(int8.Count, null, agreement, ms) };
-        var sensitivity = new Dictionary<string, double>(StringComparer.Ordinal);
-        if (!target.MetBy(agreement))
+        foreach (var name in sensitivity.OrderByDescending(s => s.Value).ThenBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key))
         {
-            foreach (var name in int8)
+            if (target.MetBy(agreement))
             {
-                progress?.Invoke($"sensitivity of {name}");
-                var alone = Agreement([name]);
-                sensitivity[name] = target.Cosine is not null ? 1 - alone.WorstCosine : -alone.WorstSqnrDb;
+                break;
             }
-            foreach (var name in sensitivity.OrderByDescending(s => s.Value).ThenBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key))
-            {
-                if (target.MetBy(agreement))
-                {
-                    break;
-                }
-                int8.Remove(name);
-                progress?.Invoke($"{name} back to fp32 ({int8.Count} int8 layers left)");
-                (agreement, ms) = Measure(int8);
-                curve.Add(new PolicyStep(int8.Count, name, agreement, ms));
-            }
+            int8.Remove(name);
+            progress?.Invoke($"{name} back to fp32 ({int8.Count} int8 layers left)");
+            (agreement, ms) = Measure(int8);
+            curve.Add(new PolicyStep(int8.Count, name, agreement, ms));
         }
 
         // 4. The entries, with the int8 output multipliers of the nodes whose readers take int8 straight from them.
@@ -217,16 +222,17 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
             chosen.TryGetValue(node.Name, out var c);
             double? error = c?.RelativeL2;
             double? sensitive = sensitivity.TryGetValue(node.Name, out var s) ? s : null;
-            float? naive = statistics.Nodes.TryGetValue(node.Name, out var observed)
-                ? ScaleObservers.Threshold(observed, null, ScaleObserver.Max) / W8A8LayerWeights.QuantMax : null;
             if (!chosen.ContainsKey(node.Name))
             {
                 return new LayerProfile(node.Name, false);
             }
+            var format = c!.Quantization.Format;
+            float naive = ScaleObservers.Threshold(statistics.Nodes[node.Name], null, ScaleObserver.Max, format) / ActivationFormats.Of(format).Max;
+            var single = alone[node.Name];
             if (!int8.Contains(node.Name))
             {
-                return new LayerProfile(node.Name, false, c!.Quantization.ActivationScale, c.Observer, c.Quantization.Alpha, c.Quantization.Smoothing,
-                    null, error, sensitive, naive, c.Quantization.BiasCorrection, c.Clip, c.Quantization.RoundedWeights);
+                return new LayerProfile(node.Name, false, c.Quantization.ActivationScale, c.Observer, c.Quantization.Alpha, c.Quantization.Smoothing,
+                    null, error, sensitive, naive, c.Quantization.BiasCorrection, c.Clip, c.Quantization.RoundedWeights, format, single);
             }
             float[]? multipliers = null;
             if (needs[i].Int8Output)
@@ -234,8 +240,8 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
                 var reader = _network.Network.Nodes.First(n => n.From == node.Name);
                 multipliers = new LayerWeights(_weights[reader.Name]).Quantized(chosen[reader.Name].Quantization).Int8!.ActivationMultipliers;
             }
-            return new LayerProfile(node.Name, true, c!.Quantization.ActivationScale, c.Observer, c.Quantization.Alpha, c.Quantization.Smoothing,
-                multipliers, error, sensitive, naive, c.Quantization.BiasCorrection, c.Clip, c.Quantization.RoundedWeights);
+            return new LayerProfile(node.Name, true, c.Quantization.ActivationScale, c.Observer, c.Quantization.Alpha, c.Quantization.Smoothing,
+                multipliers, error, sensitive, naive, c.Quantization.BiasCorrection, c.Clip, c.Quantization.RoundedWeights, format, single);
         }).ToList();
         return new QuantizationProfile(
             statistics.Network, statistics.NetworkHash, statistics.WeightsHash, statistics.Scans.Select(s => s.Name).ToList(), sample.Select(s => s.Name).ToList(),

@@ -22,7 +22,11 @@ internal static class ProfileJson
         }
     }
 
-    public static JsonObject Root(string text, string source, string kind, int format)
+    /// <summary>
+    /// The file's root object, once its kind and format are this version's; an older format is refused with
+    /// <paramref name="older"/>, what changed since.
+    /// </summary>
+    public static JsonObject Root(string text, string source, string kind, int format, string? older = null)
     {
         JsonNode? root;
         try
@@ -42,7 +46,8 @@ internal static class ProfileJson
         long version = Long(obj, "format", source);
         if (version != format)
         {
-            throw new InvalidDataException($"{source}: format {version} is not supported; this KernelGen reads format {format} (recalibrate, or use the KernelGen that wrote it)");
+            string why = version < format && older is not null ? $" ({older})" : "";
+            throw new InvalidDataException($"{source}: format {version} is not supported{why}; this KernelGen reads format {format} (recalibrate, or use the KernelGen that wrote it)");
         }
         return obj;
     }

@@ -18,25 +18,29 @@ namespace KernelGen.Profiles;
 /// <remarks>
 /// A layer the policy kept in fp32 keeps the scales it would run int8 with (<see cref="Quantization"/>), so a report can
 /// show what all-int8 would do and a user can promote it again; <see cref="NaiveScale"/> is naive W8A8's s_x (max |x| /
-/// 127, no smoothing) for comparison.
+/// Q, no smoothing) for comparison. <see cref="Format"/> is how its activations are coded (u8 where its input is a
+/// ReLU's output) and <see cref="Sensitivity"/> what the network output loses (1 − cosine, or −SQNR for an SQNR
+/// target) with only this layer int8.
 /// </remarks>
 public sealed record LayerProfile(
     string Node, bool Int8, float? ActivationScale = null, ScaleObserver? Observer = null, double? Alpha = null, float[]? Smoothing = null,
     float[]? OutputMultipliers = null, double? LayerRelativeL2 = null, double? Sensitivity = null, float? NaiveScale = null, float[]? BiasCorrection = null,
-    double? Clip = null, sbyte[]? RoundedWeights = null)
+    double? Clip = null, sbyte[]? RoundedWeights = null, ActivationFormat Format = ActivationFormat.S8, OutputAgreement? Alone = null)
 {
     /// <summary>The scales the node runs int8 with (or would, if the policy kept it fp32); null for a layer without W8A8 kernels.</summary>
-    public LayerQuantization? Quantization => ActivationScale is { } scale ? new LayerQuantization(scale, Smoothing, Alpha, BiasCorrection, RoundedWeights) : null;
+    public LayerQuantization? Quantization => ActivationScale is { } scale
+        ? new LayerQuantization(scale, Smoothing, Alpha, BiasCorrection, RoundedWeights, Format) : null;
 
-    /// <summary>Naive W8A8's scales (no smoothing), or null for a layer without W8A8 kernels.</summary>
-    public LayerQuantization? Naive => NaiveScale is { } scale ? new LayerQuantization(scale) : null;
+    /// <summary>Naive W8A8's scales (no smoothing, the same activation format), or null for a layer without W8A8 kernels.</summary>
+    public LayerQuantization? Naive => NaiveScale is { } scale ? new LayerQuantization(scale, Format: Format) : null;
 
     /// <summary>Value equality including the arrays' contents.</summary>
     public bool Equals(LayerProfile? other) =>
         other is not null && Node == other.Node && Int8 == other.Int8 && ActivationScale == other.ActivationScale && Observer == other.Observer
         && Alpha == other.Alpha && Same(Smoothing, other.Smoothing) && Same(OutputMultipliers, other.OutputMultipliers)
         && LayerRelativeL2 == other.LayerRelativeL2 && Sensitivity == other.Sensitivity && NaiveScale == other.NaiveScale
-        && Same(BiasCorrection, other.BiasCorrection) && Clip == other.Clip && Same(RoundedWeights, other.RoundedWeights);
+        && Same(BiasCorrection, other.BiasCorrection) && Clip == other.Clip && Same(RoundedWeights, other.RoundedWeights)
+        && Format == other.Format && Alone == other.Alone;
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Node, Int8, ActivationScale, Alpha);
@@ -64,8 +68,11 @@ public sealed record QuantizationProfile(
     string Target, OutputAgreement Calibration, IReadOnlyList<PolicyStep> Curve, IReadOnlyList<LayerProfile> Layers, ProfileInput? Input = null,
     PtqMethods Methods = PtqMethods.None)
 {
-    /// <summary>The profile format this version writes and reads.</summary>
-    public const int Format = 1;
+    /// <summary>
+    /// The profile format this version writes and reads: 2 records each layer's activation format (s8 or u8); format 1
+    /// profiles, written before u8 activations, are refused (their scales are T / 127 where a u8 layer needs T / 255).
+    /// </summary>
+    public const int Format = 2;
 
     private const string Kind = "kernelgen-quantization-profile";
 
@@ -92,11 +99,29 @@ public sealed record QuantizationProfile(
     public PrecisionPlan AllInt8PlanFor(ValidatedNetwork network, IReadOnlyDictionary<string, ConvWeights> weights) =>
         Plan(network, weights, entry => entry.Quantization);
 
+    /// <summary>How many leading convs <see cref="RecipePlanFor"/> keeps out of int8.</summary>
+    public const int RecipeFloatLayers = 3;
+
+    /// <summary>
+    /// The field's shipping recipe (NVIDIA's CenterPoint int8, Lidar_AI_Solution <c>CUDA-CenterPoint/qat</c>): the first
+    /// <see cref="RecipeFloatLayers"/> convs in network order — for CenterPoint the input conv and the first residual block,
+    /// where the raw coordinates and the first features enter — in <paramref name="elsewhere"/> (fp32 on the CPU, fp16 on a
+    /// GPU), every other int8-capable conv int8 with the profile's scales; the last conv writes floating point as every
+    /// plan's network output does. The same checks as <see cref="PlanFor"/>.
+    /// </summary>
+    public PrecisionPlan RecipePlanFor(ValidatedNetwork network, IReadOnlyDictionary<string, ConvWeights> weights, Precision elsewhere = Precision.F32)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        var leading = network.Network.Nodes.Take(RecipeFloatLayers).Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        return Plan(network, weights, entry => leading.Contains(entry.Node) ? null : entry.Quantization, elsewhere);
+    }
+
     /// <summary>The same checks, every int8-capable layer int8 with naive W8A8 scales (max |x| / 127, no SmoothQuant).</summary>
     public PrecisionPlan NaiveAllInt8PlanFor(ValidatedNetwork network, IReadOnlyDictionary<string, ConvWeights> weights) =>
         Plan(network, weights, entry => entry.Naive);
 
-    private PrecisionPlan Plan(ValidatedNetwork network, IReadOnlyDictionary<string, ConvWeights> weights, Func<LayerProfile, LayerQuantization?> scalesOf)
+    private PrecisionPlan Plan(
+        ValidatedNetwork network, IReadOnlyDictionary<string, ConvWeights> weights, Func<LayerProfile, LayerQuantization?> scalesOf, Precision elsewhere = Precision.F32)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(weights);
@@ -137,9 +162,13 @@ public sealed record QuantizationProfile(
             {
                 throw new InvalidDataException($"node {node.Name}: {r.Length} rounded int8 weights for [Cout={layer.OutChannels}, K={layer.Geometry.KernelVolume}, Cin={layer.InChannels}]");
             }
+            if (quantization.Format == ActivationFormat.U8 && !network.HasNonNegativeInput(node.Name))
+            {
+                throw new InvalidDataException($"node {node.Name}: the profile codes its activations u8, but its input ({node.From}) is not a ReLU's output and can be negative");
+            }
             int8[node.Name] = quantization;
         }
-        return PrecisionPlan.Static(int8);
+        return PrecisionPlan.Static(int8, elsewhere);
     }
 
     /// <summary>Writes the profile (indented JSON, floats as their shortest round-trip text).</summary>
@@ -180,6 +209,7 @@ public sealed record QuantizationProfile(
                 var entry = new JsonObject { ["node"] = l.Node, ["precision"] = l.Int8 ? "int8" : "fp32" };
                 if (l.ActivationScale is not null)
                 {
+                    entry["activations"] = l.Format.Name();
                     entry["activationScale"] = l.ActivationScale;
                     entry["observer"] = l.Observer?.ToString().ToLowerInvariant();
                     entry["alpha"] = l.Alpha;
@@ -192,6 +222,7 @@ public sealed record QuantizationProfile(
                 entry["naiveScale"] = l.NaiveScale;
                 entry["layerRelativeL2"] = Finite(l.LayerRelativeL2);
                 entry["sensitivity"] = Finite(l.Sensitivity);
+                entry["alone"] = l.Alone is null ? null : Agreement(l.Alone);
                 return (JsonNode)entry;
             }).ToArray()),
         };
@@ -240,7 +271,8 @@ public sealed record QuantizationProfile(
     /// <summary>Parses a profile's text; <paramref name="source"/> names it in errors.</summary>
     public static QuantizationProfile Parse(string text, string source)
     {
-        var root = ProfileJson.Root(text, source, Kind, Format);
+        var root = ProfileJson.Root(text, source, Kind, Format,
+            older: "format 1 profiles predate u8 activations (codes 0…255 after a ReLU) and hold T / 127 scales for every layer");
         var calibration = ProfileJson.Object(root, "calibration", source);
         string at = $"{source}: calibration";
         OutputAgreement Agreement(JsonObject obj, string where) => new(
@@ -261,11 +293,15 @@ public sealed record QuantizationProfile(
             {
                 throw new InvalidDataException($"{where}: precision '{KernelGen.IO.OneLine.Of(precision)}' is neither int8 nor fp32");
             }
+            var alone = entry["alone"] is JsonObject a ? Agreement(a, $"{where}: alone") : null;
             if (precision == "fp32" && entry["activationScale"] is null)
             {
-                return new LayerProfile(name, false, LayerRelativeL2: layerError, Sensitivity: sensitivity, NaiveScale: naive);
+                return new LayerProfile(name, false, LayerRelativeL2: layerError, Sensitivity: sensitivity, NaiveScale: naive, Alone: alone);
             }
             float scale = Scale(ProfileJson.Float(entry, "activationScale", where), where);
+            string formatText = ProfileJson.String(entry, "activations", where);
+            var format = ActivationFormats.All.FirstOrDefault(f => f.Text == formatText)?.Format
+                ?? throw new InvalidDataException($"{where}: activations '{KernelGen.IO.OneLine.Of(formatText)}' is neither s8 nor u8");
             string? observer = ProfileJson.OptionalString(entry, "observer", where);
             return new LayerProfile(name, precision == "int8", scale,
                 observer is null ? null : Enum.TryParse<ScaleObserver>(observer, ignoreCase: true, out var o) && o != ScaleObserver.Auto ? o
@@ -274,7 +310,7 @@ public sealed record QuantizationProfile(
                 ProfileJson.OptionalFloats(entry, "outputMultipliers", where), layerError, sensitivity, naive,
                 ProfileJson.OptionalFloats(entry, "biasCorrection", where),
                 ProfileJson.OptionalDouble(entry, "clip", where) is { } clip ? clip is > 0 and < 100 ? clip : throw new InvalidDataException($"{where}: clip factor {clip} is not in (0, 100)") : null,
-                RoundedWeightsOf(entry, where));
+                RoundedWeightsOf(entry, where), format, alone);
         }).ToList();
         if (layers.Select(l => l.Node).Distinct().Count() != layers.Count)
         {

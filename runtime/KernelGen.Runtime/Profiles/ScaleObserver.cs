@@ -1,6 +1,6 @@
 namespace KernelGen.Profiles;
 
-/// <summary>How a static activation scale s_x = T / 127 is read from calibration statistics.</summary>
+/// <summary>How a static activation scale s_x = T / Q (Q = 127 for s8, 255 for u8) is read from calibration statistics.</summary>
 public enum ScaleObserver
 {
     /// <summary>T = max over channels of max|x_c| / s_c: nothing saturates.</summary>
@@ -24,10 +24,11 @@ public static class ScaleObservers
 
     /// <summary>
     /// The threshold T on the smoothed input x_c / s_c (<paramref name="smoothing"/> null: s_c = 1) by
-    /// <paramref name="observer"/> (not <see cref="ScaleObserver.Auto"/>, which needs layer runs). Never above the
-    /// maximum, and positive (an all-zero input gets 1, so the arithmetic stays finite).
+    /// <paramref name="observer"/> (not <see cref="ScaleObserver.Auto"/>, which needs layer runs) for activations coded as
+    /// <paramref name="format"/> (the MSE observer's rounding step is T / 127 for s8, T / 255 for u8). Never above the
+    /// maximum, and positive (an all-zero input gets the format's largest code, so s_x = 1 and the arithmetic stays finite).
     /// </summary>
-    public static float Threshold(ActivationStatistics statistics, float[]? smoothing, ScaleObserver observer)
+    public static float Threshold(ActivationStatistics statistics, float[]? smoothing, ScaleObserver observer, ActivationFormat format = ActivationFormat.S8)
     {
         ArgumentNullException.ThrowIfNull(statistics);
         if (observer is not (ScaleObserver.Max or ScaleObserver.Percentile or ScaleObserver.Mse))
@@ -43,16 +44,17 @@ public static class ScaleObservers
         {
             max = Math.Max(max, statistics.Maxima[c] / (smoothing?[c] ?? 1f));
         }
+        int levels = Quantization.ActivationFormats.Of(format).Max;
         if (max <= 0)
         {
-            return 127f; // s_x = 1
+            return levels; // s_x = 1
         }
         var bins = SmoothedBins(statistics, smoothing);
         float threshold = observer switch
         {
             ScaleObserver.Max => max,
             ScaleObserver.Percentile => PercentileOf(bins, Percentile, max),
-            _ => MinimumSquaredError(bins, max),
+            _ => MinimumSquaredError(bins, max, levels),
         };
         return Math.Min(threshold, max);
     }
@@ -102,14 +104,14 @@ public static class ScaleObservers
         return max;
     }
 
-    private static float MinimumSquaredError(List<(double Value, double Upper, long Count)> bins, float max)
+    private static float MinimumSquaredError(List<(double Value, double Upper, long Count)> bins, float max, int levels)
     {
         // Candidates: max · 2^(−k/16) for k = 0 … 127 (down to 1/256 of the maximum). Expected error per value: clipped
-        // (v − T)² above T, uniform rounding noise (T/127)² / 12 below it.
+        // (v − T)² above T, uniform rounding noise (T/levels)² / 12 below it.
         double best = double.MaxValue, bestThreshold = max;
         for (int k = 0; k < 128; k++)
         {
-            double threshold = max * Math.Pow(2, -k / 16.0), step = threshold / 127, noise = step * step / 12;
+            double threshold = max * Math.Pow(2, -k / 16.0), step = threshold / levels, noise = step * step / 12;
             double error = 0;
             foreach (var (value, _, count) in bins)
             {

@@ -8,15 +8,18 @@ namespace KernelGen.Quantization;
 /// </summary>
 public static class LayerQuantizer
 {
-    /// <summary>s_x = max_j(max|X_j| / s_j) / 127, or 1 when every activation is zero.</summary>
-    public static float ScaleOf(ReadOnlySpan<float> channelMaxima, float[]? smoothing)
+    /// <summary>
+    /// s_x = max_j(max|X_j| / s_j) / Q, Q the largest code of <paramref name="format"/> (127 for s8, 255 for u8), or 1
+    /// when every activation is zero.
+    /// </summary>
+    public static float ScaleOf(ReadOnlySpan<float> channelMaxima, float[]? smoothing, ActivationFormat format = ActivationFormat.S8)
     {
         double max = 0;
         for (int j = 0; j < channelMaxima.Length; j++)
         {
             max = Math.Max(max, channelMaxima[j] / (smoothing?[j] ?? 1.0));
         }
-        return max > 0 ? (float)(max / W8A8LayerWeights.QuantMax) : 1f;
+        return max > 0 ? (float)(max / ActivationFormats.Of(format).Max) : 1f;
     }
 
     /// <summary>

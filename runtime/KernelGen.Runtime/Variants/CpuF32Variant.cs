@@ -47,6 +47,12 @@ public sealed class CpuF32Call
 
     /// <summary>Per output channel m_n = 1 / (s'_n · s'_x) of the consuming layer, or empty.</summary>
     public float[] OutputMultipliers { get; init; } = [];
+
+    /// <summary>The smallest code of the consuming layer's activation format (s8: −127, u8: 0).</summary>
+    public int OutputLow { get; init; } = -127;
+
+    /// <summary>The largest code of the consuming layer's activation format (s8: 127, u8: 255).</summary>
+    public int OutputHigh { get; init; } = 127;
 }
 
 /// <summary>
@@ -82,6 +88,8 @@ public sealed class CpuF32Variant : CpuSimdVariant
             Output = call.Output ?? [],
             OutputInt8 = call.OutputInt8 ?? [],
             OutputMultipliers = call.OutputMultipliers ?? [],
+            OutputLow = ActivationFormats.Of(call.OutputFormat).Min,
+            OutputHigh = ActivationFormats.Of(call.OutputFormat).Max,
         });
     }
 }

@@ -12,26 +12,23 @@ namespace KernelGen.Variants;
 /// </summary>
 public sealed class CpuW8A8Call
 {
-    /// <summary>VNNI and portable kernels: quantized input [N, Words · 4] as unsigned bytes q + 128 (VPDPBUSD multiplies unsigned × signed).</summary>
+    /// <summary>
+    /// VNNI and portable kernels: quantized input [N, Words · 4] as the unsigned bytes b = q + <see cref="OperandZero"/>
+    /// (VPDPBUSD multiplies unsigned × signed): s8 codes shifted by 128, u8 codes as they are.
+    /// </summary>
     public byte[] Activations { get; init; } = [];
 
-    /// <summary>One row of 128s (q = 0): what a missing neighbour reads.</summary>
+    /// <summary>One row of code 0 (bytes of <see cref="OperandZero"/>): what a missing neighbour reads.</summary>
     public byte[] ZeroRow { get; init; } = [];
 
-    /// <summary>int16-pair kernels: quantized input [N, Words · 2] ints, each two sign-extended int16 channels (low: even).</summary>
+    /// <summary>The byte stored for code 0: 128 for s8 activations (the sums are corrected by 128 · Σw), 0 for u8 (no correction).</summary>
+    public int OperandZero { get; init; }
+
+    /// <summary>int16-pair kernels: quantized input [N, Words · 2] ints, each two int16 codes (low: even channel).</summary>
     public int[] ActivationPairs { get; init; } = [];
 
     /// <summary>One row of zero pairs: what a missing neighbour reads.</summary>
     public int[] ZeroPairs { get; init; } = [];
-
-    /// <summary>
-    /// AVX-512BW / AVX2 kernels when no activation is negative (checked per call): input [N, Words · 4] as unsigned bytes
-    /// q ∈ [0, 127] for VPMADDUBSW, with the VNNI packing of the weights; empty otherwise.
-    /// </summary>
-    public byte[] UnsignedActivations { get; init; } = [];
-
-    /// <summary>One row of zero bytes: what a missing neighbour reads on the unsigned path.</summary>
-    public byte[] ZeroUnsigned { get; init; } = [];
 
     /// <summary>int16-pair kernels: weights [K, Words · 2, CoutPadded], each int two sign-extended int16 input channels.</summary>
     public int[] WeightPairs { get; init; } = [];
@@ -42,7 +39,7 @@ public sealed class CpuW8A8Call
     /// <summary>VNNI and portable kernels: packed int8 weights [K, Words, CoutPadded] (four input channels per int).</summary>
     public int[] Weights { get; init; } = [];
 
-    /// <summary>Σ_c W[n, k, c] [K, CoutPadded]: 128 × these undo the +128 shift of the activations.</summary>
+    /// <summary>Σ_c W[n, k, c] [K, CoutPadded]: <see cref="OperandZero"/> × these undo the shift of s8 activations.</summary>
     public int[] WeightSums { get; init; } = [];
 
     /// <summary>Output rows M.</summary>
@@ -66,22 +63,30 @@ public sealed class CpuW8A8Call
     /// <summary>fp32 output [M, Cout], or empty.</summary>
     public float[] Output { get; init; } = [];
 
-    /// <summary>int8 output [M, Cout] for the next int8 layer, or empty.</summary>
+    /// <summary>8-bit output [M, Cout] for the next int8 layer (its format's codes), or empty.</summary>
     public sbyte[] OutputInt8 { get; init; } = [];
 
     /// <summary>Per output channel m_n = 1 / (s'_n · s'_x) of the consuming layer, or empty.</summary>
     public float[] OutputMultipliers { get; init; } = [];
+
+    /// <summary>The smallest code of the consuming layer's activation format (s8: −127, u8: 0).</summary>
+    public int OutputLow { get; init; } = -127;
+
+    /// <summary>The largest code of the consuming layer's activation format (s8: 127, u8: 255).</summary>
+    public int OutputHigh { get; init; } = 127;
 
     /// <summary>The int32 sums before the epilogue [M, Cout], or null (tests read them to check bit-exactness).</summary>
     public int[]? Accumulators { get; init; }
 }
 
 /// <summary>
-/// A generated W8A8 CPU SIMD variant: the prologue quantizes (and smooths) every input row once, the GEMM accumulates
-/// int32 sums in register tiles of 4 rows × a block of output channels — 256-bit VNNI on unsigned bytes q + 128
-/// (<c>AvxVnni.MultiplyWideningAndAdd</c>; the epilogue removes the shift), or, on CPUs without VNNI, AVX-512BW / AVX2
-/// <c>MultiplyAddAdjacent</c> on sign-extended int16 pairs (exact), or the portable scalar fallback — and the shared
-/// epilogue dequantizes, adds bias and residual, applies the activation and writes fp32 or requantized int8.
+/// A generated W8A8 CPU SIMD variant: the prologue quantizes (and smooths) every input row once to the layer's activation
+/// codes (s8, or u8 where the input is never negative), the GEMM accumulates int32 sums in register tiles of 4 rows × a
+/// block of output channels — 256-bit VNNI on unsigned operand bytes (<c>AvxVnni.MultiplyWideningAndAdd</c>: u8 codes
+/// directly; s8 codes + 128, the epilogue removing the shift), or, on CPUs without VNNI, AVX-512BW / AVX2
+/// <c>MultiplyAddAdjacent</c> on int16 pairs (exact for both formats: VPMADDUBSW would saturate on 255 × 127 pairs), or the
+/// portable scalar fallback — and the shared epilogue dequantizes, adds bias and residual, applies the activation and
+/// writes fp32 or requantized 8-bit codes.
 /// </summary>
 public sealed class CpuW8A8Variant : CpuSimdVariant
 {
@@ -109,27 +114,25 @@ public sealed class CpuW8A8Variant : CpuSimdVariant
         EnsureSupported();
         var weights = call.Weights.Int8!;
         int words = weights.InChannelWords;
-        // The prologue: fp32 input quantized (and smoothed) once per row; int8 input from the previous layer's epilogue
-        // only shifted to the unsigned operand VPDPBUSD reads. The int16-pair kernels read the same values widened.
-        var shifted = call.InputInt8 is { } int8
-            ? Int8Prologue.Shift(int8, weights.InChannels, words)
-            : Int8Prologue.QuantizeShifted(call.Input!, weights.ActivationMultipliers, words);
+        var codes = ActivationFormats.Of(weights.Format);
+        // The prologue: fp32 input quantized (and smoothed) once per row; 8-bit input from the previous layer's epilogue
+        // only shifted to the unsigned operand VPDPBUSD reads. The int16-pair kernels read the same codes widened.
+        var operands = call.InputInt8 is { } int8
+            ? Int8Prologue.FromInt8(int8, weights.InChannels, words, weights.Format)
+            : Int8Prologue.Quantize(call.Input!, weights.ActivationMultipliers, words, weights.Format);
         bool pairs = Int16Pairs;
-        // Without VNNI, a ReLU-fed input (no negative q) takes the unsigned-byte path: twice the int16 path's products
-        // per instruction, still exact. A signed input (e.g. raw x, y, z) takes the int16 pairs.
-        byte[]? unsigned = pairs && Int8Prologue.TryUnshift(shifted, out var u) ? u : null;
-        var bytePacking = pairs && unsigned is null ? null : weights.PaddedForLanes(Lanes);
-        var pairPacking = pairs && unsigned is null ? weights.PairsForLanes(Lanes) : null;
+        var bytePacking = pairs ? null : weights.PaddedForLanes(Lanes);
+        var pairPacking = pairs ? weights.PairsForLanes(Lanes) : null;
+        var output = ActivationFormats.Of(call.OutputFormat);
         ForEachTask(call.Map.OutputCount, _rowTile, new CpuW8A8Call
         {
-            Activations = pairs ? [] : shifted,
-            ZeroRow = pairs ? [] : Enumerable.Repeat((byte)128, words * 4).ToArray(),
-            UnsignedActivations = unsigned ?? [],
-            ZeroUnsigned = unsigned is null ? [] : new byte[words * 4],
+            Activations = pairs ? [] : operands,
+            ZeroRow = pairs ? [] : Enumerable.Repeat((byte)codes.OperandZero, words * 4).ToArray(),
+            OperandZero = codes.OperandZero,
             Weights = bytePacking?.Weights ?? [],
             WeightSums = bytePacking?.WeightSums ?? [],
-            ActivationPairs = pairPacking is null ? [] : Int8Prologue.WidenToPairs(shifted),
-            ZeroPairs = pairPacking is null ? [] : new int[words * 2],
+            ActivationPairs = pairs ? Int8Prologue.WidenToPairs(operands, codes.OperandZero) : [],
+            ZeroPairs = pairs ? new int[words * 2] : [],
             WeightPairs = pairPacking?.Weights ?? [],
             OutIn = call.Map.OutIn,
             Rows = call.Map.OutputCount,
@@ -139,13 +142,15 @@ public sealed class CpuW8A8Variant : CpuSimdVariant
             Output = call.Output ?? [],
             OutputInt8 = call.OutputInt8 ?? [],
             OutputMultipliers = call.OutputMultipliers ?? [],
+            OutputLow = output.Min,
+            OutputHigh = output.Max,
             Accumulators = call.Accumulators,
         });
     }
 
     /// <summary>
-    /// Whether the kernel reads sign-extended int16 pairs (VPMADDWD: the AVX-512BW and AVX2 paths) rather than shifted
-    /// bytes (VNNI and portable): declared by its instruction set.
+    /// Whether the kernel reads int16 pairs (VPMADDWD: the AVX-512BW and AVX2 paths) rather than operand bytes (VNNI
+    /// and portable): the kernel table's row of its instruction set.
     /// </summary>
     public bool Int16Pairs => KernelFamilies.PathOf(InstructionSet).Operands == "Pairs";
 }

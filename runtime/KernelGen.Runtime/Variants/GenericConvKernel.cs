@@ -69,7 +69,7 @@ public sealed class GenericConvKernel : IConvKernel
         }
         W8A8Kernels.GetValue(accelerator, a => new GenericW8A8ImplicitGemm(a)).Execute(
             call.Input, call.InputInt8, call.Map.InputCount, _layer.InChannels, call.Map, call.Weights.Int8!, _layer.Activation,
-            call.Residual, call.Output, call.OutputInt8, call.OutputMultipliers);
+            call.Residual, call.Output, call.OutputInt8, call.OutputMultipliers, call.OutputFormat);
     }
 
     /// <inheritdoc />
@@ -102,13 +102,15 @@ public sealed class GenericConvKernel : IConvKernel
             HasResidual = call.Residual is null ? 0 : 1,
             Int8Input = call.InputInt8 is null ? 0 : 1,
             WriteInt8 = call.OutputInt8 is null ? 0 : 1,
+            OutputLow = Quantization.ActivationFormats.Of(call.OutputFormat).Min,
+            OutputHigh = Quantization.ActivationFormats.Of(call.OutputFormat).Max,
             Elements = checked(rows * _layer.OutChannels),
         };
         var bytes = Accelerators.DeviceScratch.Bytes(accelerator);
         W8A8Kernels.GetValue(accelerator, a => new GenericW8A8ImplicitGemm(a)).Launch(
             stream, call.Input ?? floats, call.InputInt8 ?? bytes, call.OutIn, weights.Int8Packed, weights.ActivationMultipliers,
             weights.DequantizeScales, weights.Int8Bias, call.Residual ?? floats, call.Output ?? floats, call.OutputInt8 ?? bytes,
-            call.OutputMultipliers ?? floats, w8a8);
+            call.OutputMultipliers ?? floats, w8a8, int8.Format);
     }
 
     /// <inheritdoc />

@@ -37,10 +37,17 @@ public struct GpuEpilogue
     /// <summary>Per output channel m_n = 1 / (s'_n · s'_x) of the consuming layer.</summary>
     public ArrayView<float> OutputMultipliers;
 
+    /// <summary>The smallest code of the consuming layer's activation format (s8: −127, u8: 0).</summary>
+    public int OutputLow;
+
+    /// <summary>The largest code of the consuming layer's activation format (s8: 127, u8: 255).</summary>
+    public int OutputHigh;
+
     /// <summary>The epilogue of a launch on device-resident tensors; views the call does not use are one-element stand-ins.</summary>
     internal static GpuEpilogue Of(ILGPU.Runtime.Accelerator accelerator, Kernels.DeviceConvCall call, ArrayView<float> dequantizeScales, ArrayView<float> bias)
     {
         var floats = Accelerators.DeviceScratch.Floats(accelerator);
+        var codes = Quantization.ActivationFormats.Of(call.OutputFormat);
         return new GpuEpilogue
         {
             Rows = call.Map.OutputCount,
@@ -52,6 +59,8 @@ public struct GpuEpilogue
             Output = call.Output ?? floats,
             OutputInt8 = call.OutputInt8 ?? Accelerators.DeviceScratch.Bytes(accelerator),
             OutputMultipliers = call.OutputMultipliers ?? floats,
+            OutputLow = codes.Min,
+            OutputHigh = codes.Max,
         };
     }
 }

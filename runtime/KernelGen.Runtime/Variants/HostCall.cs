@@ -31,6 +31,7 @@ internal static class HostCall
             Output = call.Output is { } output ? buffers.Copy(output).View : null,
             OutputInt8 = call.OutputInt8 is { } output8 ? buffers.Copy(output8).View : null,
             OutputMultipliers = call.OutputMultipliers is { } multipliers ? buffers.Copy(multipliers).View : null,
+            OutputFormat = call.OutputFormat,
         };
     }
 

@@ -15,7 +15,7 @@ namespace KernelGen.Variants;
 /// </summary>
 public abstract class KernelVariant : IConvKernel
 {
-    private readonly ConditionalWeakTable<Accelerator, object> _loaded = new();
+    private readonly ConditionalWeakTable<Accelerator, Dictionary<int, object>> _loaded = new();
     private LayerDescriptor? _layer;
     private KernelCapabilities? _capabilities;
 
@@ -187,14 +187,22 @@ public abstract class KernelVariant : IConvKernel
 
     /// <summary>The loaded kernel for <paramref name="accelerator"/>, loading it on first use.</summary>
     protected T Loaded<T>(Accelerator accelerator, Func<Accelerator, T> load)
+        where T : class => Loaded(accelerator, 0, load);
+
+    /// <summary>
+    /// The loaded kernel number <paramref name="slot"/> for <paramref name="accelerator"/> (a variant with one kernel per
+    /// activation format keeps one per format), loading it on first use.
+    /// </summary>
+    protected T Loaded<T>(Accelerator accelerator, int slot, Func<Accelerator, T> load)
         where T : class
     {
         lock (_loaded)
         {
-            if (!_loaded.TryGetValue(accelerator, out var kernel))
+            var kernels = _loaded.GetValue(accelerator, _ => []);
+            if (!kernels.TryGetValue(slot, out var kernel))
             {
                 kernel = load(accelerator);
-                _loaded.Add(accelerator, kernel);
+                kernels[slot] = kernel;
             }
             return (T)kernel;
         }

@@ -1,15 +1,19 @@
+using System.Reflection;
 using ILGPU;
 using ILGPU.Runtime;
 using KernelGen.Accelerators;
 using KernelGen.Kernels;
+using KernelGen.Quantization;
 
 namespace KernelGen.Variants;
 
 /// <summary>
-/// A generated W8A8 implicit-GEMM variant (ILGPU): activations are (smoothed and) quantized to int8 as they are gathered,
-/// or read as int8 from the previous layer's int8 epilogue; weights are pre-quantized per output channel and packed
-/// four channels to a word; products accumulate in int32 (<c>dp4a</c>, or <c>mma.sync</c> on tensor cores, on CUDA); then
-/// the shared epilogue.
+/// A generated W8A8 implicit-GEMM variant (ILGPU): activations are (smoothed and) quantized to the layer's activation
+/// codes (s8, or u8 for an input that is never negative) as they are gathered, or read as 8-bit codes from the previous
+/// layer's int8 epilogue; weights are pre-quantized per output channel and packed four channels to a word; products
+/// accumulate in int32 (<c>dp4a</c>, or <c>mma.sync</c> on tensor cores, on CUDA: <c>.s32.s32</c>/<c>.s8.s8</c> for s8,
+/// <c>.u32.s32</c>/<c>.u8.s8</c> for u8); then the shared epilogue. The kernel is generic over the format
+/// (<see cref="IActivationCode"/>): one compiled kernel per row of <see cref="ActivationFormats"/>.
 /// </summary>
 public sealed class W8A8Variant : KernelVariant
 {
@@ -19,6 +23,7 @@ public sealed class W8A8Variant : KernelVariant
     /// <summary>
     /// A GPU-style variant around an explicitly grouped kernel, or, with <paramref name="shape"/>
     /// <see cref="KernelShape.TensorCore"/>, a tensor-core one (the same arguments: int8 words in, the shared epilogue).
+    /// <paramref name="kernel"/> is the kernel's s8 instantiation; the other formats' come from its generic definition.
     /// </summary>
     public W8A8Variant(
         string name, TileShape tile, int outChannels, bool smoothQuant, int groupSize, int sharedMemoryBytes,
@@ -30,7 +35,7 @@ public sealed class W8A8Variant : KernelVariant
         _grouped = kernel;
     }
 
-    /// <summary>A barrier-free variant around a grid-stride kernel.</summary>
+    /// <summary>A barrier-free variant around a grid-stride kernel (its s8 instantiation).</summary>
     public W8A8Variant(
         string name, TileShape tile, int outChannels, bool smoothQuant, int rowsPerThread, int channelsPerThread,
         Action<Index1D, ArrayView<float>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, GpuEpilogue, TileLaunch> kernel)
@@ -44,7 +49,18 @@ public sealed class W8A8Variant : KernelVariant
     public bool SmoothQuant { get; }
 
     /// <inheritdoc />
-    public override System.Reflection.MethodInfo KernelMethod => _grouped?.Method ?? _barrierFree!.Method;
+    /// <remarks>The s8 instantiation; <see cref="KernelMethodFor"/> gives each format's.</remarks>
+    public override MethodInfo KernelMethod => KernelMethodFor(ActivationFormat.S8);
+
+    /// <summary>The kernel method compiled for activations coded as <paramref name="format"/>.</summary>
+    public MethodInfo KernelMethodFor(ActivationFormat format)
+    {
+        var method = _grouped?.Method ?? _barrierFree!.Method;
+        var code = ActivationFormats.Of(format).Code;
+        return method.IsGenericMethod && method.GetGenericArguments()[0] != code
+            ? method.GetGenericMethodDefinition().MakeGenericMethod(code)
+            : method;
+    }
 
     /// <inheritdoc />
     /// <remarks>The whole shared epilogue and int8 chaining: residual, int8 input, int8 output with per-channel requantization.</remarks>
@@ -58,16 +74,18 @@ public sealed class W8A8Variant : KernelVariant
         var weights = call.Weights.OnDevice(accelerator);
         Launch(stream, call.Input ?? Accelerators.DeviceScratch.Floats(accelerator), call.InputInt8 ?? Accelerators.DeviceScratch.Bytes(accelerator),
             call.OutIn, weights.Int8Packed, weights.ActivationMultipliers,
-            GpuEpilogue.Of(accelerator, call, weights.DequantizeScales, weights.Int8Bias), call.Map.OutputCount, int8Input: call.InputInt8 is not null);
+            GpuEpilogue.Of(accelerator, call, weights.DequantizeScales, weights.Int8Bias), call.Map.OutputCount, int8Input: call.InputInt8 is not null,
+            format: call.Weights.Int8!.Format);
     }
 
     /// <summary>
     /// Launches on device-resident buffers (no copies, no synchronisation): fp32 <paramref name="features"/> quantized on
-    /// the fly, or, with <paramref name="int8Input"/>, int8 <paramref name="featuresInt8"/> read as they are.
+    /// the fly, or, with <paramref name="int8Input"/>, 8-bit <paramref name="featuresInt8"/> read as they are; either way
+    /// coded as <paramref name="format"/>.
     /// </summary>
     public void Launch(
         AcceleratorStream stream, ArrayView<float> features, ArrayView<sbyte> featuresInt8, ArrayView<int> outIn, ArrayView<int> packedWeights,
-        ArrayView<float> activationMultipliers, GpuEpilogue epilogue, int rows, bool int8Input = false)
+        ArrayView<float> activationMultipliers, GpuEpilogue epilogue, int rows, bool int8Input = false, ActivationFormat format = ActivationFormat.S8)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (rows == 0)
@@ -77,14 +95,15 @@ public sealed class W8A8Variant : KernelVariant
         var accelerator = stream.Accelerator;
         epilogue.Rows = rows;
         var launch = new TileLaunch { Rows = rows, Int8Input = int8Input ? 1 : 0 };
+        var method = KernelMethodFor(format);
         if (_grouped is not null)
         {
-            var kernel = Loaded(accelerator, a => a.LoadKernel(_grouped));
+            var kernel = Loaded(accelerator, (int)format, a => a.LoadKernel(method.CreateDelegate<Action<ArrayView<float>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, GpuEpilogue, TileLaunch>>()));
             kernel(stream, GroupedConfig(rows), features, featuresInt8, outIn, packedWeights, activationMultipliers, epilogue, launch);
         }
         else
         {
-            var kernel = Loaded(accelerator, a => a.LoadAutoGroupedKernel(_barrierFree!));
+            var kernel = Loaded(accelerator, (int)format, a => a.LoadAutoGroupedKernel(method.CreateDelegate<Action<Index1D, ArrayView<float>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, GpuEpilogue, TileLaunch>>()));
             launch.Width = BarrierFreeWidth(accelerator, rows);
             kernel(stream, launch.Width, features, featuresInt8, outIn, packedWeights, activationMultipliers, epilogue, launch);
         }

@@ -78,12 +78,12 @@ public sealed class QuantStudyTests : IDisposable
             new LayerMeasurement("conv_input", new LayerQuantization(0.1f, [1f, 2f], Alpha: 0.75), new ErrorMetrics(0, 0.004, 0.99999, 48, 0)),
             new LayerMeasurement("conv4", new LayerQuantization(0.2f), new ErrorMetrics(0, 0.03, 0.9995, 30, 0)),
         ], relativeL2Budget: 0.01);
-        Assert.Equal("W8A8 + SmoothQuant (α = 0.75)", decisions[0].Describe());
+        Assert.Equal("W8A8 (s8) + SmoothQuant (α = 0.75)", decisions[0].Describe());
         Assert.Equal(0.75, decisions[0].Int8!.Alpha);
-        Assert.Equal("int8 — W8A8 + SmoothQuant (α = 0.75): relative L2 0.40 %, cosine 0.99999 ≤ budget 1.00 %", decisions[0].Reason);
+        Assert.Equal("int8 — W8A8 (s8) + SmoothQuant (α = 0.75): relative L2 0.40 %, cosine 0.99999 ≤ budget 1.00 %", decisions[0].Reason);
         Assert.Null(decisions[1].Int8);
         Assert.Equal("fp32", decisions[1].Describe());
-        Assert.StartsWith("fp32 — W8A8: relative L2 3.00 %", decisions[1].Reason);
+        Assert.StartsWith("fp32 — W8A8 (s8): relative L2 3.00 %", decisions[1].Reason);
     }
 
 }

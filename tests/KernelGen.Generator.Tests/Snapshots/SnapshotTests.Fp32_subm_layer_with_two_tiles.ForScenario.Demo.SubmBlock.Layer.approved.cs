@@ -76,7 +76,7 @@ public partial class SubmBlock
         value = value > 0f ? value : 0f;
         if (p.WriteInt8 != 0)
         {
-            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n]);
+            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n], p.OutputLow, p.OutputHigh);
         }
         else
         {
@@ -99,7 +99,7 @@ public partial class SubmBlock
         value = value > 0f ? value : 0f;
         if (p.WriteInt8 != 0)
         {
-            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n]);
+            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n], p.OutputLow, p.OutputHigh);
         }
         else
         {
@@ -136,12 +136,14 @@ public partial class SubmBlock
         value = global::System.Runtime.Intrinsics.Vector256.Max(value, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
         if (p.WriteInt8 != 0)
         {
-            // Int8Math.Quantize on every lane: NaN → 0, round half to even, clamp to ±127 (the scalar path's clamp to
-            // ±128 before rounding cannot change a result clamped to ±127 after it); the lanes narrowed to bytes.
+            // Int8Math.Quantize on every lane: NaN → 0, round half to even, clamp to [low, high] (the scalar path's clamp
+            // one code beyond before rounding cannot change a result clamped after it); the lanes narrowed to bytes (u8
+            // codes keep their low byte).
             var scaled = value * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.OutputMultipliers), (nuint)col);
             scaled = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.Equals(scaled, scaled), scaled, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-            var limit = global::System.Runtime.Intrinsics.Vector256.Create(127f);
-            var q = global::System.Runtime.Intrinsics.Vector256.ConvertToInt32(global::System.Runtime.Intrinsics.Vector256.Min(global::System.Runtime.Intrinsics.Vector256.Max(global::System.Runtime.Intrinsics.Vector256.Round(scaled), -limit), limit));
+            var low = global::System.Runtime.Intrinsics.Vector256.Create((float)p.OutputLow);
+            var high = global::System.Runtime.Intrinsics.Vector256.Create((float)p.OutputHigh);
+            var q = global::System.Runtime.Intrinsics.Vector256.ConvertToInt32(global::System.Runtime.Intrinsics.Vector256.Min(global::System.Runtime.Intrinsics.Vector256.Max(global::System.Runtime.Intrinsics.Vector256.Round(scaled), low), high));
             var halves = global::System.Runtime.Intrinsics.Vector256.Narrow(q, q);
             var bytes = global::System.Runtime.Intrinsics.Vector256.Narrow(halves, halves);
             global::System.Runtime.CompilerServices.Unsafe.WriteUnaligned(ref global::System.Runtime.CompilerServices.Unsafe.As<sbyte, byte>(ref p.OutputInt8[row * OutChannels + col]), global::System.Runtime.Intrinsics.Vector256.GetElement(global::System.Runtime.Intrinsics.Vector256.AsUInt64(bytes), 0));
@@ -176,12 +178,14 @@ public partial class SubmBlock
         value = global::System.Runtime.Intrinsics.Vector512.Max(value, global::System.Runtime.Intrinsics.Vector512<float>.Zero);
         if (p.WriteInt8 != 0)
         {
-            // Int8Math.Quantize on every lane: NaN → 0, round half to even, clamp to ±127 (the scalar path's clamp to
-            // ±128 before rounding cannot change a result clamped to ±127 after it); the lanes narrowed to bytes.
+            // Int8Math.Quantize on every lane: NaN → 0, round half to even, clamp to [low, high] (the scalar path's clamp
+            // one code beyond before rounding cannot change a result clamped after it); the lanes narrowed to bytes (u8
+            // codes keep their low byte).
             var scaled = value * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.OutputMultipliers), (nuint)col);
             scaled = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.Equals(scaled, scaled), scaled, global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-            var limit = global::System.Runtime.Intrinsics.Vector512.Create(127f);
-            var q = global::System.Runtime.Intrinsics.Vector512.ConvertToInt32(global::System.Runtime.Intrinsics.Vector512.Min(global::System.Runtime.Intrinsics.Vector512.Max(global::System.Runtime.Intrinsics.Vector512.Round(scaled), -limit), limit));
+            var low = global::System.Runtime.Intrinsics.Vector512.Create((float)p.OutputLow);
+            var high = global::System.Runtime.Intrinsics.Vector512.Create((float)p.OutputHigh);
+            var q = global::System.Runtime.Intrinsics.Vector512.ConvertToInt32(global::System.Runtime.Intrinsics.Vector512.Min(global::System.Runtime.Intrinsics.Vector512.Max(global::System.Runtime.Intrinsics.Vector512.Round(scaled), low), high));
             var halves = global::System.Runtime.Intrinsics.Vector512.Narrow(q, q);
             var bytes = global::System.Runtime.Intrinsics.Vector512.Narrow(halves, halves);
             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.GetLower(global::System.Runtime.Intrinsics.Vector512.GetLower(bytes)), ref p.OutputInt8[row * OutChannels + col]);

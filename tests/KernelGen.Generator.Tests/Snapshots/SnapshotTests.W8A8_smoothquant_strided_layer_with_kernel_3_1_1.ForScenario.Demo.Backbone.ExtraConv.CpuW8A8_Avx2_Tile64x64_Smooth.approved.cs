@@ -9,19 +9,15 @@ using MemoryMarshal = global::System.Runtime.InteropServices.MemoryMarshal;
 internal partial class ExtraConv
 {
     /// <summary>
-    /// CpuW8A8_Avx2_Tile64x64_Smooth: W8A8 without VNNI, Avx2 Vector256, on sign-extended int16 pairs. Each task computes
+    /// CpuW8A8_Avx2_Tile64x64_Smooth: W8A8 without VNNI, Avx2 Vector256, on int16 pairs. Each task computes
     /// 64 output rows in register tiles of 4 rows × 4 vector(s) of 8 output channels, kernel offset by
     /// kernel offset (templates/shared/cpu_tiles; a missing neighbour reads a row of zeros): per pair of input channels,
     /// one weight load per vector serves 4 rows and one broadcast pair per row serves every vector; VPMADDWD multiplies
-    /// the pairs and adds each pair into int32 — exact for every int8 value (|sum of two products| ≤ 2 · 128 · 128).
+    /// the pairs and adds each pair into int32 — exact for every s8 and u8 code (|sum of two products| ≤ 2 · 255 · 128),
+    /// where VPMADDUBSW's int16 pair sums would saturate on u8 (2 · 255 · 127 > 32767).
     /// </summary>
     private static void CpuW8A8_Avx2_Tile64x64_Smooth(int task, global::KernelGen.Variants.CpuW8A8Call call)
     {
-        if (call.UnsignedActivations.Length != 0)
-        {
-            CpuW8A8_Avx2_Tile64x64_Smooth_Unsigned(task, call);
-            return;
-        }
         const int TaskRows = 64, Lanes = 8, OutChannelsPadded = 128;
         const int VectorsPerBlock = 4, ChannelBlocks = 4, BlockWidth = VectorsPerBlock * Lanes;
         const int RowLength = InChannelWords * 2, Steps = InChannelWords * 2;
@@ -97,131 +93,6 @@ internal partial class ExtraConv
                         acc3_1 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a3, w1);
                         acc3_2 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a3, w2);
                         acc3_3 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a3, w3);
-                    }
-                    Simd.StoreUnsafe(acc0_0, ref tile, (nuint)(0 * BlockWidth + 0 * Lanes));
-                    Simd.StoreUnsafe(acc0_1, ref tile, (nuint)(0 * BlockWidth + 1 * Lanes));
-                    Simd.StoreUnsafe(acc0_2, ref tile, (nuint)(0 * BlockWidth + 2 * Lanes));
-                    Simd.StoreUnsafe(acc0_3, ref tile, (nuint)(0 * BlockWidth + 3 * Lanes));
-                    Simd.StoreUnsafe(acc1_0, ref tile, (nuint)(1 * BlockWidth + 0 * Lanes));
-                    Simd.StoreUnsafe(acc1_1, ref tile, (nuint)(1 * BlockWidth + 1 * Lanes));
-                    Simd.StoreUnsafe(acc1_2, ref tile, (nuint)(1 * BlockWidth + 2 * Lanes));
-                    Simd.StoreUnsafe(acc1_3, ref tile, (nuint)(1 * BlockWidth + 3 * Lanes));
-                    Simd.StoreUnsafe(acc2_0, ref tile, (nuint)(2 * BlockWidth + 0 * Lanes));
-                    Simd.StoreUnsafe(acc2_1, ref tile, (nuint)(2 * BlockWidth + 1 * Lanes));
-                    Simd.StoreUnsafe(acc2_2, ref tile, (nuint)(2 * BlockWidth + 2 * Lanes));
-                    Simd.StoreUnsafe(acc2_3, ref tile, (nuint)(2 * BlockWidth + 3 * Lanes));
-                    Simd.StoreUnsafe(acc3_0, ref tile, (nuint)(3 * BlockWidth + 0 * Lanes));
-                    Simd.StoreUnsafe(acc3_1, ref tile, (nuint)(3 * BlockWidth + 1 * Lanes));
-                    Simd.StoreUnsafe(acc3_2, ref tile, (nuint)(3 * BlockWidth + 2 * Lanes));
-                    Simd.StoreUnsafe(acc3_3, ref tile, (nuint)(3 * BlockWidth + 3 * Lanes));
-                }
-            }
-            for (int row = rowStart; row < rowEnd; row += 4)
-            {
-                ref int tile = ref Unsafe.Add(ref sums, (row - rowStart) * BlockWidth);
-                EpilogueW8A8(call, row + 0, col + 0 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 0 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 0, col + 1 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 1 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 0, col + 2 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 2 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 0, col + 3 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 3 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 1, col + 0 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 0 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 1, col + 1 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 1 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 1, col + 2 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 2 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 1, col + 3 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 3 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 2, col + 0 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 0 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 2, col + 1 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 1 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 2, col + 2 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 2 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 2, col + 3 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 3 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 3, col + 0 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 0 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 3, col + 1 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 1 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 3, col + 2 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 2 * Lanes)), scratch);
-                EpilogueW8A8(call, row + 3, col + 3 * Lanes, Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 3 * Lanes)), scratch);
-            }
-        }
-    }
-
-    /// <summary>
-    /// CpuW8A8_Avx2_Tile64x64_Smooth on non-negative activations (every layer fed by a ReLU; the prologue checks each call): unsigned
-    /// bytes q ∈ [0, 127] × signed weights by VPMADDUBSW into int16 pair sums, which cannot saturate (2 · 127 · 127 ≤
-    /// 32767), then VPMADDWD with ones into int32 — four products per lane in two instructions, exact, no shift.
-    /// </summary>
-    private static void CpuW8A8_Avx2_Tile64x64_Smooth_Unsigned(int task, global::KernelGen.Variants.CpuW8A8Call call)
-    {
-        const int TaskRows = 64, Lanes = 8, OutChannelsPadded = 128;
-        const int VectorsPerBlock = 4, ChannelBlocks = 4, BlockWidth = VectorsPerBlock * Lanes;
-        const int RowLength = InChannelWords * 4, Steps = InChannelWords;
-        global::System.Span<int> scratch = stackalloc int[Lanes];
-        global::System.Span<int> taskSums = stackalloc int[TaskRows * BlockWidth];
-        ref int sums = ref MemoryMarshal.GetReference(taskSums);
-        ref byte operands = ref MemoryMarshal.GetArrayDataReference(call.UnsignedActivations);
-        ref byte zeros = ref MemoryMarshal.GetArrayDataReference(call.ZeroUnsigned);
-        ref int weights = ref MemoryMarshal.GetArrayDataReference(call.Weights);
-        var ones = Simd.Create((short)1);
-        int rowStart = task * TaskRows;
-        int rowEnd = global::System.Math.Min(call.Rows, rowStart + TaskRows);
-        for (int block = 0; block < ChannelBlocks; block++)
-        {
-            int col = block * BlockWidth;
-            taskSums.Clear();
-            for (int k = 0; k < KernelVolume; k++)
-            {
-                ref int w = ref Unsafe.Add(ref weights, k * Steps * OutChannelsPadded + col);
-                for (int row = rowStart; row < rowEnd; row += 4)
-                {
-                    int source0 = row + 0 < rowEnd ? call.OutIn[(row + 0) * KernelVolume + k] : -1;
-                    int source1 = row + 1 < rowEnd ? call.OutIn[(row + 1) * KernelVolume + k] : -1;
-                    int source2 = row + 2 < rowEnd ? call.OutIn[(row + 2) * KernelVolume + k] : -1;
-                    int source3 = row + 3 < rowEnd ? call.OutIn[(row + 3) * KernelVolume + k] : -1;
-                    if (source0 < 0 && source1 < 0 && source2 < 0 && source3 < 0)
-                    {
-                        continue;
-                    }
-                    ref byte x0 = ref source0 >= 0 ? ref Unsafe.Add(ref operands, source0 * RowLength) : ref zeros;
-                    ref byte x1 = ref source1 >= 0 ? ref Unsafe.Add(ref operands, source1 * RowLength) : ref zeros;
-                    ref byte x2 = ref source2 >= 0 ? ref Unsafe.Add(ref operands, source2 * RowLength) : ref zeros;
-                    ref byte x3 = ref source3 >= 0 ? ref Unsafe.Add(ref operands, source3 * RowLength) : ref zeros;
-                    ref int tile = ref Unsafe.Add(ref sums, (row - rowStart) * BlockWidth);
-                    var acc0_0 = Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 0 * Lanes));
-                    var acc0_1 = Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 1 * Lanes));
-                    var acc0_2 = Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 2 * Lanes));
-                    var acc0_3 = Simd.LoadUnsafe(ref tile, (nuint)(0 * BlockWidth + 3 * Lanes));
-                    var acc1_0 = Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 0 * Lanes));
-                    var acc1_1 = Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 1 * Lanes));
-                    var acc1_2 = Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 2 * Lanes));
-                    var acc1_3 = Simd.LoadUnsafe(ref tile, (nuint)(1 * BlockWidth + 3 * Lanes));
-                    var acc2_0 = Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 0 * Lanes));
-                    var acc2_1 = Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 1 * Lanes));
-                    var acc2_2 = Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 2 * Lanes));
-                    var acc2_3 = Simd.LoadUnsafe(ref tile, (nuint)(2 * BlockWidth + 3 * Lanes));
-                    var acc3_0 = Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 0 * Lanes));
-                    var acc3_1 = Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 1 * Lanes));
-                    var acc3_2 = Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 2 * Lanes));
-                    var acc3_3 = Simd.LoadUnsafe(ref tile, (nuint)(3 * BlockWidth + 3 * Lanes));
-                    for (int step = 0; step < Steps; step++)
-                    {
-                        var w0 = Simd.AsSByte(Simd.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 0 * Lanes)));
-                        var w1 = Simd.AsSByte(Simd.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 1 * Lanes)));
-                        var w2 = Simd.AsSByte(Simd.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 2 * Lanes)));
-                        var w3 = Simd.AsSByte(Simd.LoadUnsafe(ref w, (nuint)(step * OutChannelsPadded + 3 * Lanes)));
-                        var a0 = Simd.AsByte(Simd.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref x0, step * 4))));
-                        var a1 = Simd.AsByte(Simd.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref x1, step * 4))));
-                        var a2 = Simd.AsByte(Simd.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref x2, step * 4))));
-                        var a3 = Simd.AsByte(Simd.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref x3, step * 4))));
-                        acc0_0 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a0, w0), ones);
-                        acc0_1 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a0, w1), ones);
-                        acc0_2 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a0, w2), ones);
-                        acc0_3 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a0, w3), ones);
-                        acc1_0 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a1, w0), ones);
-                        acc1_1 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a1, w1), ones);
-                        acc1_2 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a1, w2), ones);
-                        acc1_3 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a1, w3), ones);
-                        acc2_0 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a2, w0), ones);
-                        acc2_1 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a2, w1), ones);
-                        acc2_2 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a2, w2), ones);
-                        acc2_3 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a2, w3), ones);
-                        acc3_0 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a3, w0), ones);
-                        acc3_1 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a3, w1), ones);
-                        acc3_2 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a3, w2), ones);
-                        acc3_3 += global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(global::System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a3, w3), ones);
                     }
                     Simd.StoreUnsafe(acc0_0, ref tile, (nuint)(0 * BlockWidth + 0 * Lanes));
                     Simd.StoreUnsafe(acc0_1, ref tile, (nuint)(0 * BlockWidth + 1 * Lanes));

@@ -5,8 +5,8 @@ namespace Demo.Backbone;
 internal partial class ExtraConv
 {
     /// <summary>
-    /// CpuW8A8_Portable_Tile64x64_Smooth: the portable W8A8 fallback for CPUs without VNNI, in scalar C#: the same quantized bytes and packed
-    /// weights, exact int32 sums of signed products, the same epilogue.
+    /// CpuW8A8_Portable_Tile64x64_Smooth: the portable W8A8 fallback for CPUs without VNNI, in scalar C#: the same operand bytes and packed
+    /// weights, exact int32 sums of the codes' products with the signed weights, the same epilogue.
     /// </summary>
     private static void CpuW8A8_Portable_Tile64x64_Smooth(int task, global::KernelGen.Variants.CpuW8A8Call call)
     {
@@ -29,7 +29,7 @@ internal partial class ExtraConv
                         int weightWord = call.Weights[(k * InChannelWords + word) * OutChannelsPadded + n];
                         for (int b = 0; b < 4; b++)
                         {
-                            accumulator += (call.Activations[source * RowBytes + word * 4 + b] - 128) * (sbyte)(weightWord >> (8 * b));
+                            accumulator += (call.Activations[source * RowBytes + word * 4 + b] - call.OperandZero) * (sbyte)(weightWord >> (8 * b));
                         }
                     }
                 }

@@ -11,9 +11,10 @@ internal partial class ExtraConv
     /// <summary>
     /// CpuW8A8_Vnni256_Tile64x64_Smooth: W8A8 with 256-bit VNNI. Each task computes 64 output rows in register tiles of 4 rows ×
     /// 4 vector(s) of 8 output channels, kernel offset by kernel offset (templates/shared/cpu_tiles; a missing neighbour
-    /// reads a row of 128s, q = 0): per word of four input channels, one packed weight load per vector serves 4 rows and
-    /// one broadcast word per row serves every vector, accumulated by VPDPBUSD (unsigned q + 128 × signed weights). The
-    /// +128 shift is removed as each tile finishes an offset: − 128 · Σ_c w[n, k, c].
+    /// reads a row of code 0): per word of four input channels, one packed weight load per vector serves 4 rows and one
+    /// broadcast word per row serves every vector, accumulated by VPDPBUSD (unsigned operand bytes × signed weights: u8
+    /// codes as they are, s8 codes + 128). The shift z of s8 is removed as each tile finishes an offset: − z · Σ_c w[n, k, c]
+    /// (z = 0 for u8).
     /// </summary>
     private static void CpuW8A8_Vnni256_Tile64x64_Smooth(int task, global::KernelGen.Variants.CpuW8A8Call call)
     {
@@ -27,6 +28,7 @@ internal partial class ExtraConv
         ref byte zeros = ref MemoryMarshal.GetArrayDataReference(call.ZeroRow);
         ref int weights = ref MemoryMarshal.GetArrayDataReference(call.Weights);
         ref int weightSums = ref MemoryMarshal.GetArrayDataReference(call.WeightSums);
+        var operandZero = Simd.Create(call.OperandZero);
         int rowStart = task * TaskRows;
         int rowEnd = global::System.Math.Min(call.Rows, rowStart + TaskRows);
         for (int block = 0; block < ChannelBlocks; block++)
@@ -36,10 +38,10 @@ internal partial class ExtraConv
             for (int k = 0; k < KernelVolume; k++)
             {
                 ref int w = ref Unsafe.Add(ref weights, k * Steps * OutChannelsPadded + col);
-                var shift0 = Simd.LoadUnsafe(ref weightSums, (nuint)(k * OutChannelsPadded + col + 0 * Lanes)) << 7;
-                var shift1 = Simd.LoadUnsafe(ref weightSums, (nuint)(k * OutChannelsPadded + col + 1 * Lanes)) << 7;
-                var shift2 = Simd.LoadUnsafe(ref weightSums, (nuint)(k * OutChannelsPadded + col + 2 * Lanes)) << 7;
-                var shift3 = Simd.LoadUnsafe(ref weightSums, (nuint)(k * OutChannelsPadded + col + 3 * Lanes)) << 7;
+                var shift0 = Simd.LoadUnsafe(ref weightSums, (nuint)(k * OutChannelsPadded + col + 0 * Lanes)) * operandZero;
+                var shift1 = Simd.LoadUnsafe(ref weightSums, (nuint)(k * OutChannelsPadded + col + 1 * Lanes)) * operandZero;
+                var shift2 = Simd.LoadUnsafe(ref weightSums, (nuint)(k * OutChannelsPadded + col + 2 * Lanes)) * operandZero;
+                var shift3 = Simd.LoadUnsafe(ref weightSums, (nuint)(k * OutChannelsPadded + col + 3 * Lanes)) * operandZero;
                 for (int row = rowStart; row < rowEnd; row += 4)
                 {
                     int source0 = row + 0 < rowEnd ? call.OutIn[(row + 0) * KernelVolume + k] : -1;

@@ -46,11 +46,11 @@ internal partial class ExtraConv
             new global::KernelGen.Variants.F32Variant("F32_Tile64x64x32_BarrierFree", new(64, 64, 32), OutChannels,
                 rowsPerThread: 4, channelsPerThread: 4, F32_Tile64x64x32_BarrierFree),
             new global::KernelGen.Variants.W8A8Variant("W8A8_Tile64x64x32_Smooth_GpuStyle", new(64, 64, 32), OutChannels, smoothQuant: true,
-                groupSize: 256, sharedMemoryBytes: 4108, W8A8_Tile64x64x32_Smooth_GpuStyle),
+                groupSize: 256, sharedMemoryBytes: 4108, W8A8_Tile64x64x32_Smooth_GpuStyle<global::KernelGen.Kernels.S8Code>),
             new global::KernelGen.Variants.W8A8Variant("W8A8_Tile64x64x32_Smooth_BarrierFree", new(64, 64, 32), OutChannels, smoothQuant: true,
-                rowsPerThread: 4, channelsPerThread: 4, W8A8_Tile64x64x32_Smooth_BarrierFree),
+                rowsPerThread: 4, channelsPerThread: 4, W8A8_Tile64x64x32_Smooth_BarrierFree<global::KernelGen.Kernels.S8Code>),
             new global::KernelGen.Variants.W8A8Variant("W8A8_Tile64x64x32_Warp32x32_Smooth_TensorCore", new(64, 64, 32), OutChannels, smoothQuant: true,
-                groupSize: 128, sharedMemoryBytes: 12300, W8A8_Tile64x64x32_Warp32x32_Smooth_TensorCore, global::KernelGen.Kernels.KernelShape.TensorCore),
+                groupSize: 128, sharedMemoryBytes: 12300, W8A8_Tile64x64x32_Warp32x32_Smooth_TensorCore<global::KernelGen.Kernels.S8Code>, global::KernelGen.Kernels.KernelShape.TensorCore),
             new global::KernelGen.Variants.F16Variant("F16_Tile64x64x16_Warp32x32_TensorCore", new(64, 64, 16), OutChannels,
                 groupSize: 128, sharedMemoryBytes: 12300, F16_Tile64x64x16_Warp32x32_TensorCore),
             new global::KernelGen.Variants.CpuF32Variant("CpuF32_V512_Tile64x64", new(64, 64, 0), OutChannels,
@@ -88,7 +88,7 @@ internal partial class ExtraConv
         value = value > 0f ? value : 0f;
         if (p.WriteInt8 != 0)
         {
-            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n]);
+            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n], p.OutputLow, p.OutputHigh);
         }
         else
         {
@@ -111,7 +111,7 @@ internal partial class ExtraConv
         value = value > 0f ? value : 0f;
         if (p.WriteInt8 != 0)
         {
-            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n]);
+            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n], p.OutputLow, p.OutputHigh);
         }
         else
         {
@@ -148,12 +148,14 @@ internal partial class ExtraConv
         value = global::System.Runtime.Intrinsics.Vector256.Max(value, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
         if (p.WriteInt8 != 0)
         {
-            // Int8Math.Quantize on every lane: NaN → 0, round half to even, clamp to ±127 (the scalar path's clamp to
-            // ±128 before rounding cannot change a result clamped to ±127 after it); the lanes narrowed to bytes.
+            // Int8Math.Quantize on every lane: NaN → 0, round half to even, clamp to [low, high] (the scalar path's clamp
+            // one code beyond before rounding cannot change a result clamped after it); the lanes narrowed to bytes (u8
+            // codes keep their low byte).
             var scaled = value * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.OutputMultipliers), (nuint)col);
             scaled = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.Equals(scaled, scaled), scaled, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-            var limit = global::System.Runtime.Intrinsics.Vector256.Create(127f);
-            var q = global::System.Runtime.Intrinsics.Vector256.ConvertToInt32(global::System.Runtime.Intrinsics.Vector256.Min(global::System.Runtime.Intrinsics.Vector256.Max(global::System.Runtime.Intrinsics.Vector256.Round(scaled), -limit), limit));
+            var low = global::System.Runtime.Intrinsics.Vector256.Create((float)p.OutputLow);
+            var high = global::System.Runtime.Intrinsics.Vector256.Create((float)p.OutputHigh);
+            var q = global::System.Runtime.Intrinsics.Vector256.ConvertToInt32(global::System.Runtime.Intrinsics.Vector256.Min(global::System.Runtime.Intrinsics.Vector256.Max(global::System.Runtime.Intrinsics.Vector256.Round(scaled), low), high));
             var halves = global::System.Runtime.Intrinsics.Vector256.Narrow(q, q);
             var bytes = global::System.Runtime.Intrinsics.Vector256.Narrow(halves, halves);
             global::System.Runtime.CompilerServices.Unsafe.WriteUnaligned(ref global::System.Runtime.CompilerServices.Unsafe.As<sbyte, byte>(ref p.OutputInt8[row * OutChannels + col]), global::System.Runtime.Intrinsics.Vector256.GetElement(global::System.Runtime.Intrinsics.Vector256.AsUInt64(bytes), 0));
@@ -188,12 +190,14 @@ internal partial class ExtraConv
         value = global::System.Runtime.Intrinsics.Vector512.Max(value, global::System.Runtime.Intrinsics.Vector512<float>.Zero);
         if (p.WriteInt8 != 0)
         {
-            // Int8Math.Quantize on every lane: NaN → 0, round half to even, clamp to ±127 (the scalar path's clamp to
-            // ±128 before rounding cannot change a result clamped to ±127 after it); the lanes narrowed to bytes.
+            // Int8Math.Quantize on every lane: NaN → 0, round half to even, clamp to [low, high] (the scalar path's clamp
+            // one code beyond before rounding cannot change a result clamped after it); the lanes narrowed to bytes (u8
+            // codes keep their low byte).
             var scaled = value * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.OutputMultipliers), (nuint)col);
             scaled = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.Equals(scaled, scaled), scaled, global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-            var limit = global::System.Runtime.Intrinsics.Vector512.Create(127f);
-            var q = global::System.Runtime.Intrinsics.Vector512.ConvertToInt32(global::System.Runtime.Intrinsics.Vector512.Min(global::System.Runtime.Intrinsics.Vector512.Max(global::System.Runtime.Intrinsics.Vector512.Round(scaled), -limit), limit));
+            var low = global::System.Runtime.Intrinsics.Vector512.Create((float)p.OutputLow);
+            var high = global::System.Runtime.Intrinsics.Vector512.Create((float)p.OutputHigh);
+            var q = global::System.Runtime.Intrinsics.Vector512.ConvertToInt32(global::System.Runtime.Intrinsics.Vector512.Min(global::System.Runtime.Intrinsics.Vector512.Max(global::System.Runtime.Intrinsics.Vector512.Round(scaled), low), high));
             var halves = global::System.Runtime.Intrinsics.Vector512.Narrow(q, q);
             var bytes = global::System.Runtime.Intrinsics.Vector512.Narrow(halves, halves);
             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.GetLower(global::System.Runtime.Intrinsics.Vector512.GetLower(bytes)), ref p.OutputInt8[row * OutChannels + col]);
@@ -218,7 +222,7 @@ internal partial class ExtraConv
         value = value > 0f ? value : 0f;
         if (p.WriteInt8 != 0)
         {
-            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n]);
+            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n], p.OutputLow, p.OutputHigh);
         }
         else
         {
@@ -249,7 +253,7 @@ internal partial class ExtraConv
         value = value > 0f ? value : 0f;
         if (p.WriteInt8 != 0)
         {
-            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n]);
+            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n], p.OutputLow, p.OutputHigh);
         }
         else
         {
@@ -284,12 +288,14 @@ internal partial class ExtraConv
         value = global::System.Runtime.Intrinsics.Vector256.Max(value, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
         if (p.WriteInt8 != 0)
         {
-            // Int8Math.Quantize on every lane: NaN → 0, round half to even, clamp to ±127 (the scalar path's clamp to
-            // ±128 before rounding cannot change a result clamped to ±127 after it); the lanes narrowed to bytes.
+            // Int8Math.Quantize on every lane: NaN → 0, round half to even, clamp to [low, high] (the scalar path's clamp
+            // one code beyond before rounding cannot change a result clamped after it); the lanes narrowed to bytes (u8
+            // codes keep their low byte).
             var scaled = value * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.OutputMultipliers), (nuint)col);
             scaled = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.Equals(scaled, scaled), scaled, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-            var limit = global::System.Runtime.Intrinsics.Vector256.Create(127f);
-            var q = global::System.Runtime.Intrinsics.Vector256.ConvertToInt32(global::System.Runtime.Intrinsics.Vector256.Min(global::System.Runtime.Intrinsics.Vector256.Max(global::System.Runtime.Intrinsics.Vector256.Round(scaled), -limit), limit));
+            var low = global::System.Runtime.Intrinsics.Vector256.Create((float)p.OutputLow);
+            var high = global::System.Runtime.Intrinsics.Vector256.Create((float)p.OutputHigh);
+            var q = global::System.Runtime.Intrinsics.Vector256.ConvertToInt32(global::System.Runtime.Intrinsics.Vector256.Min(global::System.Runtime.Intrinsics.Vector256.Max(global::System.Runtime.Intrinsics.Vector256.Round(scaled), low), high));
             var halves = global::System.Runtime.Intrinsics.Vector256.Narrow(q, q);
             var bytes = global::System.Runtime.Intrinsics.Vector256.Narrow(halves, halves);
             global::System.Runtime.CompilerServices.Unsafe.WriteUnaligned(ref global::System.Runtime.CompilerServices.Unsafe.As<sbyte, byte>(ref p.OutputInt8[row * OutChannels + col]), global::System.Runtime.Intrinsics.Vector256.GetElement(global::System.Runtime.Intrinsics.Vector256.AsUInt64(bytes), 0));
@@ -325,12 +331,14 @@ internal partial class ExtraConv
         value = global::System.Runtime.Intrinsics.Vector512.Max(value, global::System.Runtime.Intrinsics.Vector512<float>.Zero);
         if (p.WriteInt8 != 0)
         {
-            // Int8Math.Quantize on every lane: NaN → 0, round half to even, clamp to ±127 (the scalar path's clamp to
-            // ±128 before rounding cannot change a result clamped to ±127 after it); the lanes narrowed to bytes.
+            // Int8Math.Quantize on every lane: NaN → 0, round half to even, clamp to [low, high] (the scalar path's clamp
+            // one code beyond before rounding cannot change a result clamped after it); the lanes narrowed to bytes (u8
+            // codes keep their low byte).
             var scaled = value * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(p.OutputMultipliers), (nuint)col);
             scaled = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.Equals(scaled, scaled), scaled, global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-            var limit = global::System.Runtime.Intrinsics.Vector512.Create(127f);
-            var q = global::System.Runtime.Intrinsics.Vector512.ConvertToInt32(global::System.Runtime.Intrinsics.Vector512.Min(global::System.Runtime.Intrinsics.Vector512.Max(global::System.Runtime.Intrinsics.Vector512.Round(scaled), -limit), limit));
+            var low = global::System.Runtime.Intrinsics.Vector512.Create((float)p.OutputLow);
+            var high = global::System.Runtime.Intrinsics.Vector512.Create((float)p.OutputHigh);
+            var q = global::System.Runtime.Intrinsics.Vector512.ConvertToInt32(global::System.Runtime.Intrinsics.Vector512.Min(global::System.Runtime.Intrinsics.Vector512.Max(global::System.Runtime.Intrinsics.Vector512.Round(scaled), low), high));
             var halves = global::System.Runtime.Intrinsics.Vector512.Narrow(q, q);
             var bytes = global::System.Runtime.Intrinsics.Vector512.Narrow(halves, halves);
             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.GetLower(global::System.Runtime.Intrinsics.Vector512.GetLower(bytes)), ref p.OutputInt8[row * OutChannels + col]);
@@ -341,23 +349,26 @@ internal partial class ExtraConv
 
     /// <summary>
     /// The fused quantize prologue: input channels 4·word … 4·word+3 of input row <paramref name="source"/>, each multiplied
-    /// by m_c = 1 / (s_c · s_x), rounded half to even, clamped to ±127, and packed into one dp4a operand.
+    /// by m_c = 1 / (s_c · s_x), rounded half to even, clamped to the codes of the activation format
+    /// <typeparamref name="TCode"/>, and packed into one dp4a operand.
     /// </summary>
-    private static int LoadActivationWord(
+    private static int LoadActivationWord<TCode>(
         global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<float> multipliers, int source, int word)
+        where TCode : struct, global::KernelGen.Kernels.IActivationCode
     {
         int channel = word * 4;
         int rowBase = source * InChannels;
-        int q0 = global::KernelGen.Kernels.Int8Math.Quantize(features[rowBase + channel] * multipliers[channel]);
-        int q1 = global::KernelGen.Kernels.Int8Math.Quantize(features[rowBase + channel + 1] * multipliers[channel + 1]);
-        int q2 = global::KernelGen.Kernels.Int8Math.Quantize(features[rowBase + channel + 2] * multipliers[channel + 2]);
-        int q3 = global::KernelGen.Kernels.Int8Math.Quantize(features[rowBase + channel + 3] * multipliers[channel + 3]);
+        int q0 = default(TCode).Quantize(features[rowBase + channel] * multipliers[channel]);
+        int q1 = default(TCode).Quantize(features[rowBase + channel + 1] * multipliers[channel + 1]);
+        int q2 = default(TCode).Quantize(features[rowBase + channel + 2] * multipliers[channel + 2]);
+        int q3 = default(TCode).Quantize(features[rowBase + channel + 3] * multipliers[channel + 3]);
         return global::KernelGen.Kernels.Int8Math.Pack(q0, q1, q2, q3);
     }
 
     /// <summary>
     /// The int8 input prologue: channels 4·word … 4·word+3 of input row <paramref name="source"/>, already quantized by the
-    /// previous layer's int8 epilogue (in this layer's domain), packed into one dp4a operand.
+    /// previous layer's int8 epilogue (in this layer's domain and format), packed into one dp4a operand: the word holds the
+    /// codes' bytes, whether s8 or u8.
     /// </summary>
     private static int LoadInt8Word(global::ILGPU.ArrayView<sbyte> features, int source, int word)
     {

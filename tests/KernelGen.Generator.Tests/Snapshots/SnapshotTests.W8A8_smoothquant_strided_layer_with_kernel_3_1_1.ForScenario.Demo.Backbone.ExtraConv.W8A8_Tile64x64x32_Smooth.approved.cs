@@ -8,13 +8,14 @@ internal partial class ExtraConv
     /// W8A8_Tile64x64x32_Smooth, GPU-style: one group of 256 threads per 64 × 64 output tile. For each kernel
     /// offset some row of the tile has a neighbour at (the others are skipped whole) and each 32-channel step
     /// (8 words of four int8 channels) the group gathers its input rows through the kernel map, smooths and quantizes
-    /// them to int8 into shared memory beside the packed int8 weight tile, then every thread accumulates a
-    /// 4 × 4 int32 register tile with dp4a.
+    /// them to the activation format's codes into shared memory beside the packed int8 weight tile, then every thread
+    /// accumulates a 4 × 4 int32 register tile with dp4a.
     /// </summary>
-    private static void W8A8_Tile64x64x32_Smooth_GpuStyle(
+    private static void W8A8_Tile64x64x32_Smooth_GpuStyle<TCode>(
         global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<sbyte> featuresInt8, global::ILGPU.ArrayView<int> outIn,
         global::ILGPU.ArrayView<int> weights, global::ILGPU.ArrayView<float> activationMultipliers,
         global::KernelGen.Variants.GpuEpilogue epilogue, global::KernelGen.Variants.TileLaunch launch)
+        where TCode : struct, global::KernelGen.Kernels.IActivationCode
     {
         const int BlockM = 64, BlockN = 64, Words = 8;
         const int Threads = 256, ThreadsAcross = 16;
@@ -64,7 +65,7 @@ internal partial class ExtraConv
                         int source = outIn[row * KernelVolume + k];
                         if (source >= 0)
                         {
-                            value = launch.Int8Input != 0 ? LoadInt8Word(featuresInt8, source, word) : LoadActivationWord(features, activationMultipliers, source, word);
+                            value = launch.Int8Input != 0 ? LoadInt8Word(featuresInt8, source, word) : LoadActivationWord<TCode>(features, activationMultipliers, source, word);
                         }
                     }
                     inputTile[e] = value;
@@ -90,22 +91,22 @@ internal partial class ExtraConv
                     int b1 = weightTile[w * BlockN + threadCol + 1];
                     int b2 = weightTile[w * BlockN + threadCol + 2];
                     int b3 = weightTile[w * BlockN + threadCol + 3];
-                    acc0_0 = global::KernelGen.Kernels.Int8Math.Dot4(a0, b0, acc0_0);
-                    acc0_1 = global::KernelGen.Kernels.Int8Math.Dot4(a0, b1, acc0_1);
-                    acc0_2 = global::KernelGen.Kernels.Int8Math.Dot4(a0, b2, acc0_2);
-                    acc0_3 = global::KernelGen.Kernels.Int8Math.Dot4(a0, b3, acc0_3);
-                    acc1_0 = global::KernelGen.Kernels.Int8Math.Dot4(a1, b0, acc1_0);
-                    acc1_1 = global::KernelGen.Kernels.Int8Math.Dot4(a1, b1, acc1_1);
-                    acc1_2 = global::KernelGen.Kernels.Int8Math.Dot4(a1, b2, acc1_2);
-                    acc1_3 = global::KernelGen.Kernels.Int8Math.Dot4(a1, b3, acc1_3);
-                    acc2_0 = global::KernelGen.Kernels.Int8Math.Dot4(a2, b0, acc2_0);
-                    acc2_1 = global::KernelGen.Kernels.Int8Math.Dot4(a2, b1, acc2_1);
-                    acc2_2 = global::KernelGen.Kernels.Int8Math.Dot4(a2, b2, acc2_2);
-                    acc2_3 = global::KernelGen.Kernels.Int8Math.Dot4(a2, b3, acc2_3);
-                    acc3_0 = global::KernelGen.Kernels.Int8Math.Dot4(a3, b0, acc3_0);
-                    acc3_1 = global::KernelGen.Kernels.Int8Math.Dot4(a3, b1, acc3_1);
-                    acc3_2 = global::KernelGen.Kernels.Int8Math.Dot4(a3, b2, acc3_2);
-                    acc3_3 = global::KernelGen.Kernels.Int8Math.Dot4(a3, b3, acc3_3);
+                    acc0_0 = default(TCode).Dot4(a0, b0, acc0_0);
+                    acc0_1 = default(TCode).Dot4(a0, b1, acc0_1);
+                    acc0_2 = default(TCode).Dot4(a0, b2, acc0_2);
+                    acc0_3 = default(TCode).Dot4(a0, b3, acc0_3);
+                    acc1_0 = default(TCode).Dot4(a1, b0, acc1_0);
+                    acc1_1 = default(TCode).Dot4(a1, b1, acc1_1);
+                    acc1_2 = default(TCode).Dot4(a1, b2, acc1_2);
+                    acc1_3 = default(TCode).Dot4(a1, b3, acc1_3);
+                    acc2_0 = default(TCode).Dot4(a2, b0, acc2_0);
+                    acc2_1 = default(TCode).Dot4(a2, b1, acc2_1);
+                    acc2_2 = default(TCode).Dot4(a2, b2, acc2_2);
+                    acc2_3 = default(TCode).Dot4(a2, b3, acc2_3);
+                    acc3_0 = default(TCode).Dot4(a3, b0, acc3_0);
+                    acc3_1 = default(TCode).Dot4(a3, b1, acc3_1);
+                    acc3_2 = default(TCode).Dot4(a3, b2, acc3_2);
+                    acc3_3 = default(TCode).Dot4(a3, b3, acc3_3);
                 }
                 global::ILGPU.Group.Barrier();
             }
@@ -134,10 +135,11 @@ internal partial class ExtraConv
     /// kernel offsets (skipping offsets where none of its rows has a neighbour) and the int8 words of the input channels,
     /// 8 at a time, smoothing and quantizing each gathered word on the fly; no shared memory, no barriers.
     /// </summary>
-    private static void W8A8_Tile64x64x32_Smooth_BarrierFree(
+    private static void W8A8_Tile64x64x32_Smooth_BarrierFree<TCode>(
         global::ILGPU.Index1D thread, global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<sbyte> featuresInt8,
         global::ILGPU.ArrayView<int> outIn, global::ILGPU.ArrayView<int> weights, global::ILGPU.ArrayView<float> activationMultipliers,
         global::KernelGen.Variants.GpuEpilogue epilogue, global::KernelGen.Variants.TileLaunch launch)
+        where TCode : struct, global::KernelGen.Kernels.IActivationCode
     {
         const int Words = 8, RowsPerThread = 4, ChannelsPerThread = 4;
         const int ChannelTiles = (OutChannels + ChannelsPerThread - 1) / ChannelsPerThread;
@@ -166,37 +168,37 @@ internal partial class ExtraConv
                     {
                         int a0 = source0 < 0 ? 0
                             : launch.Int8Input != 0 ? LoadInt8Word(featuresInt8, source0, word)
-                            : LoadActivationWord(features, activationMultipliers, source0, word);
+                            : LoadActivationWord<TCode>(features, activationMultipliers, source0, word);
                         int a1 = source1 < 0 ? 0
                             : launch.Int8Input != 0 ? LoadInt8Word(featuresInt8, source1, word)
-                            : LoadActivationWord(features, activationMultipliers, source1, word);
+                            : LoadActivationWord<TCode>(features, activationMultipliers, source1, word);
                         int a2 = source2 < 0 ? 0
                             : launch.Int8Input != 0 ? LoadInt8Word(featuresInt8, source2, word)
-                            : LoadActivationWord(features, activationMultipliers, source2, word);
+                            : LoadActivationWord<TCode>(features, activationMultipliers, source2, word);
                         int a3 = source3 < 0 ? 0
                             : launch.Int8Input != 0 ? LoadInt8Word(featuresInt8, source3, word)
-                            : LoadActivationWord(features, activationMultipliers, source3, word);
+                            : LoadActivationWord<TCode>(features, activationMultipliers, source3, word);
                         int w = (k * InChannelWords + word) * OutChannels + col;
                         int b0 = weights[w + 0];
                         int b1 = weights[w + 1];
                         int b2 = weights[w + 2];
                         int b3 = weights[w + 3];
-                        acc0_0 = global::KernelGen.Kernels.Int8Math.Dot4(a0, b0, acc0_0);
-                        acc0_1 = global::KernelGen.Kernels.Int8Math.Dot4(a0, b1, acc0_1);
-                        acc0_2 = global::KernelGen.Kernels.Int8Math.Dot4(a0, b2, acc0_2);
-                        acc0_3 = global::KernelGen.Kernels.Int8Math.Dot4(a0, b3, acc0_3);
-                        acc1_0 = global::KernelGen.Kernels.Int8Math.Dot4(a1, b0, acc1_0);
-                        acc1_1 = global::KernelGen.Kernels.Int8Math.Dot4(a1, b1, acc1_1);
-                        acc1_2 = global::KernelGen.Kernels.Int8Math.Dot4(a1, b2, acc1_2);
-                        acc1_3 = global::KernelGen.Kernels.Int8Math.Dot4(a1, b3, acc1_3);
-                        acc2_0 = global::KernelGen.Kernels.Int8Math.Dot4(a2, b0, acc2_0);
-                        acc2_1 = global::KernelGen.Kernels.Int8Math.Dot4(a2, b1, acc2_1);
-                        acc2_2 = global::KernelGen.Kernels.Int8Math.Dot4(a2, b2, acc2_2);
-                        acc2_3 = global::KernelGen.Kernels.Int8Math.Dot4(a2, b3, acc2_3);
-                        acc3_0 = global::KernelGen.Kernels.Int8Math.Dot4(a3, b0, acc3_0);
-                        acc3_1 = global::KernelGen.Kernels.Int8Math.Dot4(a3, b1, acc3_1);
-                        acc3_2 = global::KernelGen.Kernels.Int8Math.Dot4(a3, b2, acc3_2);
-                        acc3_3 = global::KernelGen.Kernels.Int8Math.Dot4(a3, b3, acc3_3);
+                        acc0_0 = default(TCode).Dot4(a0, b0, acc0_0);
+                        acc0_1 = default(TCode).Dot4(a0, b1, acc0_1);
+                        acc0_2 = default(TCode).Dot4(a0, b2, acc0_2);
+                        acc0_3 = default(TCode).Dot4(a0, b3, acc0_3);
+                        acc1_0 = default(TCode).Dot4(a1, b0, acc1_0);
+                        acc1_1 = default(TCode).Dot4(a1, b1, acc1_1);
+                        acc1_2 = default(TCode).Dot4(a1, b2, acc1_2);
+                        acc1_3 = default(TCode).Dot4(a1, b3, acc1_3);
+                        acc2_0 = default(TCode).Dot4(a2, b0, acc2_0);
+                        acc2_1 = default(TCode).Dot4(a2, b1, acc2_1);
+                        acc2_2 = default(TCode).Dot4(a2, b2, acc2_2);
+                        acc2_3 = default(TCode).Dot4(a2, b3, acc2_3);
+                        acc3_0 = default(TCode).Dot4(a3, b0, acc3_0);
+                        acc3_1 = default(TCode).Dot4(a3, b1, acc3_1);
+                        acc3_2 = default(TCode).Dot4(a3, b2, acc3_2);
+                        acc3_3 = default(TCode).Dot4(a3, b3, acc3_3);
                     }
                 }
             }

@@ -11,10 +11,11 @@ internal partial class ExtraConv
     /// them, or reading int8 from the previous layer) and weight words into one shared buffer while the warps multiply the
     /// step in the other: one barrier per step. Steps whose kernel offsets none of the tile's rows has a neighbour at are skipped.
     /// </summary>
-    private static void W8A8_Tile64x64x32_Warp32x32_Smooth_TensorCore(
+    private static void W8A8_Tile64x64x32_Warp32x32_Smooth_TensorCore<TCode>(
         global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<sbyte> featuresInt8, global::ILGPU.ArrayView<int> outIn,
         global::ILGPU.ArrayView<int> weights, global::ILGPU.ArrayView<float> activationMultipliers,
         global::KernelGen.Variants.GpuEpilogue epilogue, global::KernelGen.Variants.TileLaunch launch)
+        where TCode : struct, global::KernelGen.Kernels.IActivationCode
     {
         const int BlockM = 64, BlockN = 64, WarpM = 32, WarpN = 32, WarpsN = 2, Threads = 128;
         const int StepWords = 8, RowStride = 12;
@@ -87,16 +88,16 @@ internal partial class ExtraConv
                 int source3 = rowBase + r3 < launch.Rows && flat3 < ReductionWords ? outIn[(rowBase + r3) * KernelVolume + k3] : -1;
                 inputTile[inputOffset + r0 * RowStride + word0] = source0 < 0 ? 0
                     : launch.Int8Input != 0 ? LoadInt8Word(featuresInt8, source0, flat0 - k0 * WordsPerOffset)
-                    : LoadActivationWord(features, activationMultipliers, source0, flat0 - k0 * WordsPerOffset);
+                    : LoadActivationWord<TCode>(features, activationMultipliers, source0, flat0 - k0 * WordsPerOffset);
                 inputTile[inputOffset + r1 * RowStride + word1] = source1 < 0 ? 0
                     : launch.Int8Input != 0 ? LoadInt8Word(featuresInt8, source1, flat1 - k1 * WordsPerOffset)
-                    : LoadActivationWord(features, activationMultipliers, source1, flat1 - k1 * WordsPerOffset);
+                    : LoadActivationWord<TCode>(features, activationMultipliers, source1, flat1 - k1 * WordsPerOffset);
                 inputTile[inputOffset + r2 * RowStride + word2] = source2 < 0 ? 0
                     : launch.Int8Input != 0 ? LoadInt8Word(featuresInt8, source2, flat2 - k2 * WordsPerOffset)
-                    : LoadActivationWord(features, activationMultipliers, source2, flat2 - k2 * WordsPerOffset);
+                    : LoadActivationWord<TCode>(features, activationMultipliers, source2, flat2 - k2 * WordsPerOffset);
                 inputTile[inputOffset + r3 * RowStride + word3] = source3 < 0 ? 0
                     : launch.Int8Input != 0 ? LoadInt8Word(featuresInt8, source3, flat3 - k3 * WordsPerOffset)
-                    : LoadActivationWord(features, activationMultipliers, source3, flat3 - k3 * WordsPerOffset);
+                    : LoadActivationWord<TCode>(features, activationMultipliers, source3, flat3 - k3 * WordsPerOffset);
                 // Consecutive threads read consecutive output channels of one weight word row (coalesced). A step that
                 // spans several offsets may hold absent ones: their weights are not read (their inputs are zeros).
                 for (int e = thread; e < BlockN * StepWords; e += Threads)
@@ -122,14 +123,14 @@ internal partial class ExtraConv
                 int b2_0 = weightTile[column2], b2_1 = weightTile[column2 + 4];
                 int column3 = weightOffset + (warpCol + 24 + g) * RowStride + t;
                 int b3_0 = weightTile[column3], b3_1 = weightTile[column3 + 4];
-                acc0_0 = global::KernelGen.Kernels.TensorCore.MmaS8(a0_0, a0_1, a0_2, a0_3, b0_0, b0_1, acc0_0);
-                acc0_1 = global::KernelGen.Kernels.TensorCore.MmaS8(a0_0, a0_1, a0_2, a0_3, b1_0, b1_1, acc0_1);
-                acc0_2 = global::KernelGen.Kernels.TensorCore.MmaS8(a0_0, a0_1, a0_2, a0_3, b2_0, b2_1, acc0_2);
-                acc0_3 = global::KernelGen.Kernels.TensorCore.MmaS8(a0_0, a0_1, a0_2, a0_3, b3_0, b3_1, acc0_3);
-                acc1_0 = global::KernelGen.Kernels.TensorCore.MmaS8(a1_0, a1_1, a1_2, a1_3, b0_0, b0_1, acc1_0);
-                acc1_1 = global::KernelGen.Kernels.TensorCore.MmaS8(a1_0, a1_1, a1_2, a1_3, b1_0, b1_1, acc1_1);
-                acc1_2 = global::KernelGen.Kernels.TensorCore.MmaS8(a1_0, a1_1, a1_2, a1_3, b2_0, b2_1, acc1_2);
-                acc1_3 = global::KernelGen.Kernels.TensorCore.MmaS8(a1_0, a1_1, a1_2, a1_3, b3_0, b3_1, acc1_3);
+                acc0_0 = default(TCode).Mma(a0_0, a0_1, a0_2, a0_3, b0_0, b0_1, acc0_0);
+                acc0_1 = default(TCode).Mma(a0_0, a0_1, a0_2, a0_3, b1_0, b1_1, acc0_1);
+                acc0_2 = default(TCode).Mma(a0_0, a0_1, a0_2, a0_3, b2_0, b2_1, acc0_2);
+                acc0_3 = default(TCode).Mma(a0_0, a0_1, a0_2, a0_3, b3_0, b3_1, acc0_3);
+                acc1_0 = default(TCode).Mma(a1_0, a1_1, a1_2, a1_3, b0_0, b0_1, acc1_0);
+                acc1_1 = default(TCode).Mma(a1_0, a1_1, a1_2, a1_3, b1_0, b1_1, acc1_1);
+                acc1_2 = default(TCode).Mma(a1_0, a1_1, a1_2, a1_3, b2_0, b2_1, acc1_2);
+                acc1_3 = default(TCode).Mma(a1_0, a1_1, a1_2, a1_3, b3_0, b3_1, acc1_3);
             }
             global::ILGPU.Group.Barrier();
             if (load >= Steps)

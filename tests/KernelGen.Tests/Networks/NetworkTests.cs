@@ -256,8 +256,9 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
     [InlineData(CpuInstructionSet.Portable)]
     public void Static_int8_chaining_gives_exactly_the_unchained_results(CpuInstructionSet path)
     {
-        // With static scales, each block's first conv writes int8 straight into its second conv's domain; the int8 values
-        // are the ones that conv's prologue would make from fp32, so the network output is bit-identical.
+        // With static scales, each block's first conv writes int8 straight into its second conv's domain — u8 codes, as every
+        // reader after a ReLU takes them; s8 for conv_input's raw input — and the codes are the ones that conv's prologue
+        // would make from fp32, so the network output is bit-identical.
         Assert.SkipUnless(CpuFeatures.HardwareSupports(path), $"this CPU lacks {path}");
         using var only = CpuFeatures.Restrict(path, CpuInstructionSet.Portable);
         var network = BuiltInModels.Load("centerpoint");
@@ -268,8 +269,11 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
         var scales = plan.Nodes.Where(n => n.Layer.HasW8A8).ToDictionary(n => n.Node.Name, n =>
         {
             var input = n.Node.From == SparseNetwork.InputName ? plan.Input : fp32.Outputs[n.Node.From];
-            return LayerQuantization.Calibrate(weights[n.Node.Name], LayerQuantizer.ChannelMaxima(input.Features, input.Channels), n.Layer.SmoothQuant, 0.5);
+            return LayerQuantization.Calibrate(weights[n.Node.Name], LayerQuantizer.ChannelMaxima(input.Features, input.Channels), n.Layer.SmoothQuant, 0.5,
+                network.ActivationFormatOf(n.Node.Name));
         });
+        Assert.Equal(ActivationFormat.S8, scales["conv_input"].Format);
+        Assert.Equal(20, scales.Values.Count(q => q.Format == ActivationFormat.U8));
         var precision = PrecisionPlan.Static(scales);
 
         var needs = precision.NeedsOf(plan);

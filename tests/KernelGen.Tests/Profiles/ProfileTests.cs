@@ -150,8 +150,25 @@ public sealed class ProfileTests : IDisposable
         Assert.Equal(["KITTI (HDL-64E)", "Velodyne HDL-32E"], loaded.Input!.Sensors);
         Assert.Equal(1, loaded.Input.IntensityMax);
         Assert.Contains(loaded.Layers, l => l.Int8 && l.Observer == ScaleObserver.Percentile);
+        // u8 activations exactly where the node's input is a ReLU's output; s8 on the node that reads the raw input.
+        Assert.All(loaded.Layers.Where(l => l.Quantization is not null), l => Assert.Equal(
+            _network.HasNonNegativeInput(l.Node) ? ActivationFormat.U8 : ActivationFormat.S8, l.Format));
+        Assert.Contains(loaded.Layers, l => l.Format == ActivationFormat.U8);
+        Assert.Equal(ActivationFormat.S8, loaded.Layers[0].Format);
+        // Every int8-capable layer's sensitivity (the output with only it int8) is measured, whatever the policy did.
+        Assert.All(loaded.Layers.Where(l => l.Quantization is not null), l => Assert.NotNull(l.Alone));
         var plan = loaded.PlanFor(_network, _weights);
         Assert.All(_network.Network.Nodes, n => Assert.Equal(loaded.Layers.Single(l => l.Node == n.Name).Int8, plan.IsInt8(new PlannedNode(n, _network.Layers[_network.Network.Nodes.ToList().IndexOf(n)], null!, null!))));
+
+        // NVIDIA's recipe: the first three convs out of int8 (fp32; fp16 where asked and the layer has fp16 kernels), every
+        // other int8-capable conv int8 with the profile's scales.
+        var recipe = loaded.RecipePlanFor(_network, _weights);
+        var planned = _network.Network.Nodes.Select((n, i) => new PlannedNode(n, _network.Layers[i], null!, null!)).ToList();
+        Assert.All(planned.Take(QuantizationProfile.RecipeFloatLayers), n => Assert.Equal(Precision.F32, recipe.PrecisionOf(n)));
+        Assert.All(planned.Skip(QuantizationProfile.RecipeFloatLayers), n => Assert.Equal(n.Layer.HasW8A8 ? Precision.W8A8 : Precision.F32, recipe.PrecisionOf(n)));
+        var onGpu = loaded.RecipePlanFor(_network, _weights, Precision.F16);
+        Assert.All(planned.Take(QuantizationProfile.RecipeFloatLayers), n => Assert.Equal(n.Layer.HasF16 ? Precision.F16 : Precision.F32, onGpu.PrecisionOf(n)));
+        Assert.Throws<ArgumentException>(() => PrecisionPlan.Static(new Dictionary<string, LayerQuantization>(), Precision.W8A8));
 
         // Another network, other weights.
         var other = BuiltInModels.Load("centerpoint");
@@ -162,6 +179,13 @@ public sealed class ProfileTests : IDisposable
         data[0] += 1e-3f;
         changed[first.Key] = new ConvWeights(data, first.Value.OutChannels, first.Value.Kernel, first.Value.InChannels, first.Value.Bias);
         Assert.Contains("calibrated with other weights", Assert.Throws<InvalidDataException>(() => loaded.PlanFor(_network, changed)).Message);
+
+        // u8 on a node whose input can be negative (the first reads the raw network input) is refused by name.
+        var layers = loaded.Layers.ToList();
+        layers[0] = layers[0] with { Format = ActivationFormat.U8 };
+        var unsafeU8 = loaded with { Layers = layers };
+        Assert.Contains($"node {layers[0].Node}: the profile codes its activations u8, but its input (input) is not a ReLU's output",
+            Assert.Throws<InvalidDataException>(() => unsafeU8.AllInt8PlanFor(_network, _weights)).Message);
 
         // Another version, another kind, corrupt text, a bad scale.
         var json = JsonNode.Parse(File.ReadAllText(P("p.json")))!.AsObject();
@@ -174,7 +198,11 @@ public sealed class ProfileTests : IDisposable
             Assert.Contains(expected, e.Message);
             Assert.DoesNotContain('\n', e.Message);
         }
-        Refused(o => o["format"] = 2, "format 2 is not supported");
+        Refused(o => o["format"] = 3, "format 3 is not supported");
+        // A format 1 profile (before u8 activations) is refused, saying why.
+        Refused(o => o["format"] = 1, "format 1 profiles predate u8 activations");
+        Refused(o => o["layers"]!.AsArray().First(l => l!["activationScale"] is not null)!["activations"] = "u4", "activations 'u4' is neither s8 nor u8");
+        Refused(o => o["layers"]!.AsArray().First(l => l!["activationScale"] is not null)!.AsObject().Remove("activations"), "'activations' is missing");
         Refused(o => o["kind"] = "kernelgen-calibration-statistics", "not a kernelgen-quantization-profile file");
         Refused(o => o["layers"]!.AsArray().First(l => (string)l!["precision"]! == "int8")!["activationScale"] = -1, "is not a positive number");
         Refused(o => o["layers"]!.AsArray()[0]!["precision"] = "int4", "is neither int8 nor fp32");
@@ -190,13 +218,14 @@ public sealed class ProfileTests : IDisposable
         _calibrator.Observe(statistics, new CalibrationScan(0, "s0"), Voxels(1, spread: 0.01f));
         var profile = _calibrator.Decide(statistics, [("s0", Voxels(1, spread: 0.01f))], ScaleObserver.Max, new CalibrationTarget(Cosine: -0.5));
         // A scan with 10⁴× the intensity the calibration saw (beyond any headroom the clipping search may leave): the
-        // first layer's quantized input saturates at ±127.
+        // first layer's quantized input (s8: it reads the raw network input) saturates at ±127.
         var loud = Voxels(2, spread: 100f);
         var plan = _runner.Plan(_network, loud);
         var precision = profile.PlanFor(_network, _weights);
         Assert.True(precision.IsInt8(plan.Nodes[0]));
         var first = profile.Layers[0].Quantization!;
-        var quantized = Int8Prologue.QuantizeShifted(plan.Input.Features, new LayerWeights(_weights[plan.Nodes[0].Node.Name]).Quantized(PrecisionPlan.ForKernelsOf(plan.Nodes[0].Layer, first)).Int8!.ActivationMultipliers, (plan.Nodes[0].Layer.InChannels + 3) / 4);
+        Assert.Equal(ActivationFormat.S8, first.Format);
+        var quantized = Int8Prologue.Quantize(plan.Input.Features, new LayerWeights(_weights[plan.Nodes[0].Node.Name]).Quantized(PrecisionPlan.ForKernelsOf(plan.Nodes[0].Layer, first)).Int8!.ActivationMultipliers, (plan.Nodes[0].Layer.InChannels + 3) / 4, first.Format);
         Assert.Contains(quantized, b => b == 128 + 127);
         Assert.All(quantized, b => Assert.InRange(b, 1, 255));
         var run = _runner.Run(plan, _weights, _runner.Defaults(plan, precision), precision);

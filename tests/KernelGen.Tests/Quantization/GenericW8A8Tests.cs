@@ -115,7 +115,12 @@ public sealed class GenericW8A8Tests(CpuAcceleratorFixture fixture)
     {
         var weights = new ConvWeights(new float[125 * 4096], 1, Triple.All(5), 4096);
         var e = Assert.Throws<ArgumentException>(() => W8A8LayerWeights.Create(weights, 1f));
-        Assert.Equal("int32 accumulator could overflow: K=125 × Cin=4096 (padded to 4096) products of up to 127² sum to 8258048000 > 2147483647", e.Message);
+        Assert.Equal("int32 accumulator could overflow: K=125 × Cin=4096 (padded to 4096) products of up to 127 × 127 (s8 activations) sum to 8258048000 > 2147483647", e.Message);
+        // u8 codes reach 255: a layer that fits s8 can overflow u8 (K = 27 × Cin = 2560: 27 · 2560 · 127² fits, · 255 · 127 does not).
+        var wide = new ConvWeights(new float[27 * 2560], 1, Triple.All(3), 2560);
+        _ = W8A8LayerWeights.Create(wide, 1f);
+        e = Assert.Throws<ArgumentException>(() => W8A8LayerWeights.Create(wide, 1f, format: ActivationFormat.U8));
+        Assert.Contains("products of up to 255 × 127 (u8 activations) sum to 2238451200", e.Message);
     }
 
     [Fact]

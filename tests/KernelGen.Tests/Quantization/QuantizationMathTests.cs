@@ -119,19 +119,47 @@ public sealed class QuantizationMathTests
         Assert.True(double.IsPositiveInfinity(ErrorMetrics.Compare([1f], [1.0]).SqnrDb));
     }
 
-    [Fact]
-    public void The_cpu_operands_without_vnni_carry_the_same_quantized_values()
+    [Theory]
+    [InlineData(ActivationFormat.S8)]
+    [InlineData(ActivationFormat.U8)]
+    public void The_cpu_operands_carry_the_codes_of_the_format(ActivationFormat format)
     {
-        // Shifted bytes b = q + 128 of 70 channels (past two 32-byte vectors, so the scalar tail runs too).
-        var q = Enumerable.Range(0, 70).Select(i => (i * 37 % 255) - 127).ToArray();
-        var shifted = q.Select(v => (byte)(v + 128)).ToArray();
-        var pairs = Int8Prologue.WidenToPairs(shifted);
-        Assert.Equal(q, Enumerable.Range(0, 70).Select(i => (int)(short)(pairs[i / 2] >> (16 * (i % 2)))));
-        Assert.False(Int8Prologue.TryUnshift(shifted, out _)); // some q < 0: the int16 path
-        var nonNegative = q.Select(v => (byte)(Math.Abs(v) + 128)).ToArray();
-        Assert.True(Int8Prologue.TryUnshift(nonNegative, out var unsigned));
-        Assert.Equal(q.Select(Math.Abs), unsigned!.Select(b => (int)b));
-        nonNegative[69] = 127; // one q = −1 in the scalar tail
-        Assert.False(Int8Prologue.TryUnshift(nonNegative, out _));
+        // 70 channels (past two 32-byte and eight 8-float vectors, so the scalar tails run too), every code of the format
+        // and values beyond it (clamped), halfway points (to even), NaN (→ 0).
+        var codes = ActivationFormats.Of(format);
+        var values = Enumerable.Range(0, 70).Select(i => codes.Min - 3 + i * (codes.Max - codes.Min + 6) / 69f).ToArray();
+        values[5] = codes.Min + 2.5f;
+        values[6] = float.NaN;
+        values[7] = 1e9f;
+        var expected = values.Select(v => float.IsNaN(v) ? 0 : (int)Math.Clamp(Math.Round(Math.Clamp((double)v, codes.Min - 1, codes.Max + 1), MidpointRounding.ToEven), codes.Min, codes.Max)).ToArray();
+        foreach (int channels in new[] { 70, 64 })
+        {
+            var row = values[..channels];
+            var bytes = Int8Prologue.Quantize(row, Enumerable.Repeat(1f, channels).ToArray(), (channels + 3) / 4, format);
+            Assert.Equal(expected[..channels], bytes[..channels].Select(b => b - codes.OperandZero));
+            Assert.All(bytes[channels..], b => Assert.Equal(codes.OperandZero, b)); // padding: code 0
+            var pairs = Int8Prologue.WidenToPairs(bytes, codes.OperandZero);
+            Assert.Equal(expected[..channels], Enumerable.Range(0, channels).Select(i => (int)(short)(pairs[i / 2] >> (16 * (i % 2)))));
+            // A previous layer's 8-bit output (the codes' low bytes) becomes the same operand bytes.
+            var chained = Int8Prologue.FromInt8(expected[..channels].Select(q => unchecked((sbyte)q)).ToArray(), channels, (channels + 3) / 4, format);
+            Assert.Equal(bytes, chained);
+        }
+    }
+
+    [Fact]
+    public void Activation_formats_are_a_table_the_kernels_and_the_network_read()
+    {
+        Assert.Equal(Enum.GetValues<ActivationFormat>(), ActivationFormats.All.Select(f => f.Format));
+        Assert.All(ActivationFormats.All, f => Assert.True(typeof(KernelGen.Kernels.IActivationCode).IsAssignableFrom(f.Code)));
+        Assert.Equal((-127, 127, 128), (ActivationFormats.Of(ActivationFormat.S8).Min, ActivationFormats.Of(ActivationFormat.S8).Max, ActivationFormats.Of(ActivationFormat.S8).OperandZero));
+        Assert.Equal((0, 255, 0), (ActivationFormats.Of(ActivationFormat.U8).Min, ActivationFormats.Of(ActivationFormat.U8).Max, ActivationFormats.Of(ActivationFormat.U8).OperandZero));
+        Assert.Equal(ActivationFormat.U8, ActivationFormats.For(nonNegativeInput: true));
+        Assert.Equal(ActivationFormat.S8, ActivationFormats.For(nonNegativeInput: false));
+        Assert.Equal(ActivationFormat.S8, ActivationFormats.For(nonNegativeInput: true, unsigned: false));
+        // u8 has 255 steps where s8 has 127 on the same range: s_x = max / 255 against max / 127.
+        Assert.Equal(255f / 127, LayerQuantizer.ScaleOf([255f], null, ActivationFormat.S8), 6);
+        Assert.Equal(1f, LayerQuantizer.ScaleOf([255f], null, ActivationFormat.U8), 6);
+        Assert.Equal(ActivationFormat.U8, ActivationFormats.Parse("u8"));
+        Assert.Contains("valid: s8, u8", Assert.Throws<ArgumentException>(() => ActivationFormats.Parse("u4")).Message);
     }
 }

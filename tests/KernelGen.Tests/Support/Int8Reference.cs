@@ -5,22 +5,30 @@ using KernelGen.Tensors;
 namespace KernelGen.Tests.Support;
 
 /// <summary>
-/// The exact integer reference for W8A8, written from the semantics in the README (not from the runtime's code):
+/// The exact integer reference for W8A8, written from the semantics in docs/SEMANTICS.md (not from the runtime's code):
 /// weights smoothed and quantized per output channel in double, activations quantized per tensor as fp32(x · m_c)
-/// rounded half to even, int64 sums of the int8 products, then the epilogue in double.
+/// rounded half to even and clamped to the format's codes (s8: −127…127, u8: 0…255), int64 sums of the products, then
+/// the epilogue in double.
 /// </summary>
 public static class Int8Reference
 {
-    public sealed record Result(double[] Values, double[] Magnitudes, sbyte[] QuantizedWeights, float[] WeightScales, float[] Multipliers, long[] Sums);
+    public sealed record Result(double[] Values, double[] Magnitudes, sbyte[] QuantizedWeights, float[] WeightScales, float[] Multipliers, long[] Sums, int[] Codes);
 
-    public static int RoundClamp(double value) =>
-        double.IsNaN(value) ? 0 : (int)Math.Clamp(Math.Round(Math.Clamp(value, -128, 128), MidpointRounding.ToEven), -127, 127);
+    public static int RoundClamp(double value) => RoundClamp(value, ActivationFormat.S8);
+
+    /// <summary>The code of <paramref name="value"/> in <paramref name="format"/>: round half to even, then clamp (NaN → 0).</summary>
+    public static int RoundClamp(double value, ActivationFormat format)
+    {
+        var (low, high) = format == ActivationFormat.U8 ? (0, 255) : (-127, 127);
+        return double.IsNaN(value) ? 0 : (int)Math.Clamp(Math.Round(Math.Clamp(value, low - 1, high + 1), MidpointRounding.ToEven), low, high);
+    }
 
     /// <param name="rounded">Int8 weights rounded elsewhere on the same grid (GPTQ), used instead of rounding to nearest.</param>
     /// <param name="biasCorrection">δ subtracted from the bias.</param>
+    /// <param name="format">How the activations are coded.</param>
     public static Result Conv(
         SparseTensor input, KernelMap map, ConvWeights weights, float activationScale, float[]? smoothing, bool relu,
-        sbyte[]? rounded = null, float[]? biasCorrection = null)
+        sbyte[]? rounded = null, float[]? biasCorrection = null, ActivationFormat format = ActivationFormat.S8)
     {
         int cin = weights.InChannels, cout = weights.OutChannels, k = map.KernelVolume;
         var scales = new float[cout];
@@ -47,7 +55,7 @@ public static class Int8Reference
         for (int i = 0; i < qx.Length; i++)
         {
             float product = input.Features[i] * multipliers[i % cin]; // fp32 multiply, as the kernel does
-            qx[i] = RoundClamp(product);
+            qx[i] = RoundClamp(product, format);
         }
         var values = new double[map.OutputCount * cout];
         var sums = new long[values.Length];
@@ -77,6 +85,6 @@ public static class Int8Reference
                 magnitudes[row * cout + n] = Math.Abs(dequantized) + Math.Abs(bias);
             }
         }
-        return new Result(values, magnitudes, qw, scales, multipliers, sums);
+        return new Result(values, magnitudes, qw, scales, multipliers, sums, qx);
     }
 }

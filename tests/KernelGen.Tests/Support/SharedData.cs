@@ -33,6 +33,19 @@ public static class SharedData
         return path;
     }
 
+    /// <summary>A file of ../shared/data/weights (the trained proxy checkpoint); the test skips when it is absent.</summary>
+    public static string RequireWeights(string name)
+    {
+        var lidar = LidarFolder();
+        Assert.SkipWhen(lidar is null, "../shared/data is absent (set KERNELGEN_SHARED to the shared folder to run this test)");
+        var path = Path.Combine(Path.GetDirectoryName(lidar!)!, "weights", name);
+        Assert.SkipUnless(File.Exists(path), $"{path} is absent");
+        return path;
+    }
+
+    /// <summary>The trained proxy backbone (README in ../shared/data/weights): the optimistic bound for quantization.</summary>
+    public const string ProxyWeights = "centerpoint_proxy.safetensors";
+
     public const string KittiFrame = "kitti_raw_2011_09_26_drive_0079_extract_0000000000.bin.gz";
     public const string Hdl32Capture = "sample_velodyne_hdl32.pcap";
     public const string Vlp16Capture = "sample_velodyne_vlp16_gps.pcap";

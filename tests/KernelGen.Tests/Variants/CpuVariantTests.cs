@@ -11,8 +11,9 @@ namespace KernelGen.Tests.Variants;
 
 /// <summary>
 /// Every generated CPU SIMD variant, on every CenterPoint layer shape and the odd shapes of the core tests: fp32 against
-/// the dense double conv3d (relative error ≤ 1e-5), W8A8 with int32 sums equal to the exact integer reference bit for
-/// bit and outputs within the epilogue's fp32 rounding; then the same with the SIMD paths forced off.
+/// the dense double conv3d (relative error ≤ 1e-5), W8A8 — s8 activations on a signed input, u8 on a non-negative one —
+/// with int32 sums equal to the exact integer reference bit for bit and outputs within the epilogue's fp32 rounding; then
+/// the same with the SIMD paths forced off, and each instruction-set path alone.
 /// </summary>
 [Collection(CpuAcceleratorCollection.Name)]
 public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
@@ -151,16 +152,18 @@ public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
             ran++;
         }
 
-        // W8A8 on signed input, and on non-negative input (what a ReLU feeds: the AVX-512BW / AVX2 kernels take their
-        // unsigned-byte path then), each bit-exact against the integer reference.
+        // W8A8 with s8 activations on a signed input, and with u8 activations (codes 0…255) on a non-negative one (what a
+        // ReLU feeds), each bit-exact against the integer reference; the scale clips the largest values, so both ends of
+        // the codes are reached.
         var nonNegative = new SparseTensor(input.Features.Select(Math.Abs).ToArray(), input.Coordinates, input.Channels, input.SpatialShape, input.BatchSize);
-        foreach (var (x, sign) in layer.HasW8A8 ? [(input, "signed"), (nonNegative, "non-negative")] : Array.Empty<(SparseTensor, string)>())
+        foreach (var (x, format) in layer.HasW8A8 ? [(input, ActivationFormat.S8), (nonNegative, ActivationFormat.U8)] : Array.Empty<(SparseTensor, ActivationFormat)>())
         {
-            string where = $"{layer.Name} {sign} input (seed {random.Seed})";
-            float scale = x.Features.Max(Math.Abs) / 127f * 0.8f;
+            string where = $"{layer.Name} {format} activations (seed {random.Seed})";
+            float scale = x.Features.Max(Math.Abs) / ActivationFormats.Of(format).Max * 0.8f;
             float[]? smoothing = layer.SmoothQuant ? Enumerable.Range(0, layer.InChannels).Select(_ => (float)Math.Exp(random.Random.NextDouble() * 3 - 1.5)).ToArray() : null;
-            var quantized = f32.Quantized(new LayerQuantization(scale, smoothing));
-            var reference = Int8Reference.Conv(x, map, weights, scale, smoothing, relu: false);
+            var quantized = f32.Quantized(new LayerQuantization(scale, smoothing, Format: format));
+            var reference = Int8Reference.Conv(x, map, weights, scale, smoothing, relu: false, format: format);
+            Assert.True(format == ActivationFormat.S8 || reference.Codes.Any(q => q > 127), $"{where}: no u8 code above 127 was exercised");
             foreach (var variant in layer.Variants.OfType<CpuW8A8Variant>())
             {
                 if (!variant.CanRun(fixture.Session.Accelerator, out _))
@@ -183,7 +186,7 @@ public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
                     Assert.True(Math.Abs(output[i] - expected) <= bound, $"{where} {variant.Name}: element {i} = {output[i]}, reference {expected}");
                     Assert.True(vectorOutput[i] == output[i], $"{where} {variant.Name}: vector epilogue {vectorOutput[i]} vs scalar {output[i]} at {i}");
                 }
-                ran += sign == "signed" ? 1 : 0;
+                ran += format == ActivationFormat.S8 ? 1 : 0;
             }
         }
         // Every variant whose instruction set this machine has and allows ran (the portable ones always do).

@@ -13,7 +13,8 @@ namespace KernelGen.Tests.Variants;
 
 /// <summary>
 /// The CUDA path without a GPU: ILGPU's PTX backend compiles every generated kernel for sm_80 (PTX ISA 8.0, which the H100's driver JIT-compiles), and the PTX holds
-/// the instructions the kernels were written for.
+/// the instructions the kernels were written for — each W8A8 kernel once per activation format: <c>dp4a.s32.s32</c> and
+/// <c>mma … .s8.s8</c> for s8 codes, <c>dp4a.u32.s32</c> and <c>mma … .u8.s8</c> for u8.
 /// </summary>
 public sealed class PtxCompilationTests : IDisposable
 {
@@ -28,14 +29,17 @@ public sealed class PtxCompilationTests : IDisposable
     private static readonly LayerDescriptor[] Layers =
         [SubmOddChannels.Layer, DownConv.Layer, ExtraConvShape.Layer, DownPadding011.Layer, SubmDilated.Layer];
 
-    public static TheoryData<string> Variants()
+    public static TheoryData<string, ActivationFormat> Variants()
     {
-        var data = new TheoryData<string>();
+        var data = new TheoryData<string, ActivationFormat>();
         foreach (var layer in Layers)
         {
             foreach (var variant in layer.Variants.Where(v => v.Shape != KernelShape.CpuSimd))
             {
-                data.Add($"{layer.Name}/{variant.Name}");
+                foreach (var format in variant.Precision == Precision.W8A8 ? Enum.GetValues<ActivationFormat>() : [ActivationFormat.S8])
+                {
+                    data.Add($"{layer.Name}/{variant.Name}", format);
+                }
             }
         }
         return data;
@@ -43,15 +47,16 @@ public sealed class PtxCompilationTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Variants))]
-    public void Every_generated_kernel_compiles_to_ptx_with_the_intended_instructions(string id)
+    public void Every_generated_kernel_compiles_to_ptx_with_the_intended_instructions(string id, ActivationFormat format)
     {
         var variant = Find(id);
-        string ptx = Compile(variant);
+        string ptx = Compile(variant, format);
         // On the GPU machine, benchmarks/gpu/run-on-device.sh sets this and runs ptxas on every file.
         if (Environment.GetEnvironmentVariable("KERNELGEN_PTX_OUT") is { Length: > 0 } folder)
         {
             Directory.CreateDirectory(folder);
-            File.WriteAllText(Path.Combine(folder, id.Replace('/', '.') + ".ptx"), ptx);
+            string suffix = variant.Precision == Precision.W8A8 ? "." + format.ToString().ToLowerInvariant() : "";
+            File.WriteAllText(Path.Combine(folder, id.Replace('/', '.') + suffix + ".ptx"), ptx);
         }
         Assert.Contains(".entry", ptx);
         if (variant.Shape == KernelShape.TensorCore)
@@ -60,9 +65,13 @@ public sealed class PtxCompilationTests : IDisposable
             Assert.Contains(".shared", ptx);
             // The warp-level tensor-core instruction. The CPU accelerator's emulation (warp shuffles) stays in the PTX
             // behind a constant-true branch that ptxas removes: run-on-device.sh checks the SASS (IMMA/HMMA, no SHFL).
-            Assert.Contains(variant.Precision == Precision.W8A8
-                ? "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32"
-                : "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32", ptx);
+            Assert.Contains(variant.Precision == Precision.F16 ? "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32"
+                : format == ActivationFormat.U8 ? "mma.sync.aligned.m16n8k32.row.col.s32.u8.s8.s32"
+                : "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32", ptx);
+            if (variant.Precision == Precision.W8A8)
+            {
+                Assert.DoesNotContain(format == ActivationFormat.U8 ? ".s8.s8.s32" : ".u8.s8.s32", ptx);
+            }
             if (variant.Precision == Precision.F16)
             {
                 Assert.Contains("cvt.rn.f16x2.f32", ptx); // two gathered fp32 features to one fp16 operand word
@@ -80,7 +89,10 @@ public sealed class PtxCompilationTests : IDisposable
         }
         if (variant.Precision == Precision.W8A8)
         {
-            Assert.Contains("dp4a.s32.s32", ptx); // the int8 dot product, not the scalar fallback
+            // The int8 dot product of the format (u8 codes × signed weights, or s8 × s8), not the scalar fallback (the
+            // tensor-core kernels' emulation, dead on CUDA, holds it too).
+            Assert.Contains(format == ActivationFormat.U8 ? "dp4a.u32.s32" : "dp4a.s32.s32", ptx);
+            Assert.DoesNotContain(format == ActivationFormat.U8 ? "dp4a.s32.s32" : "dp4a.u32.s32", ptx);
         }
         else
         {
@@ -101,7 +113,7 @@ public sealed class PtxCompilationTests : IDisposable
 #endif
         // Reviewed by reading: the gathered, quantized input words and the weight words are staged in .shared, then the
         // 2 × 1 register tile (BlockM 32 / 16 threads down, BlockN 16 / 16 across) accumulates with dp4a between two bar.sync.
-        var ptx = Compile(Find("KernelGen.Tests.Generated.DownConv/W8A8_Tile32x16x8_GpuStyle"));
+        var ptx = Compile(Find("KernelGen.Tests.Generated.DownConv/W8A8_Tile32x16x8_GpuStyle"), ActivationFormat.S8);
         Approvals.Verify(StripHeader(ptx));
     }
 
@@ -111,11 +123,12 @@ public sealed class PtxCompilationTests : IDisposable
         return GeneratedLayers.Find(parts[0]).Variants.Single(v => v.Name == parts[1]);
     }
 
-    private string Compile(KernelVariant variant)
+    private string Compile(KernelVariant variant, ActivationFormat format)
     {
+        var method = variant is W8A8Variant int8 ? int8.KernelMethodFor(format) : variant.KernelMethod;
         var entry = variant.Shape is KernelShape.GpuStyle or KernelShape.TensorCore
-            ? EntryPointDescription.FromExplicitlyGroupedKernel(variant.KernelMethod)
-            : EntryPointDescription.FromImplicitlyGroupedKernel(variant.KernelMethod);
+            ? EntryPointDescription.FromExplicitlyGroupedKernel(method)
+            : EntryPointDescription.FromImplicitlyGroupedKernel(method);
         var compiled = (PTXCompiledKernel)_backend.Compile(entry, KernelSpecialization.Empty);
         return compiled.PTXAssembly;
     }

@@ -18,7 +18,10 @@ public sealed class ConvCall
     /// <summary>fp32 input [N, Cin], or null when <see cref="InputInt8"/> is set.</summary>
     public float[]? Input { get; init; }
 
-    /// <summary>int8 input [N, Cin] already in this layer's quantized domain (q = x / (s_c · s_x)), or null.</summary>
+    /// <summary>
+    /// 8-bit input [N, Cin] already in this layer's quantized domain (q = x / (s_c · s_x)), coded as the layer's
+    /// quantization says (<see cref="LayerQuantization.Format"/>: s8 values, or u8 codes in the same bytes), or null.
+    /// </summary>
     public sbyte[]? InputInt8 { get; init; }
 
     /// <summary>Residual [M, Cout] added before the activation, or null.</summary>
@@ -27,8 +30,14 @@ public sealed class ConvCall
     /// <summary>fp32 output [M, Cout], or null when <see cref="OutputInt8"/> is set.</summary>
     public float[]? Output { get; init; }
 
-    /// <summary>int8 output [M, Cout], or null.</summary>
+    /// <summary>8-bit output [M, Cout] coded as <see cref="OutputFormat"/>, or null.</summary>
     public sbyte[]? OutputInt8 { get; init; }
+
+    /// <summary>
+    /// int8 output: the consuming layer's activation format — s8 codes −127…127, or u8 codes 0…255 stored in the same
+    /// bytes (the consumer's <see cref="LayerQuantization.Format"/>).
+    /// </summary>
+    public ActivationFormat OutputFormat { get; init; }
 
     /// <summary>
     /// int8 output: per output channel m_n = 1 / (s'_n · s'_x) of the consuming layer (its SmoothQuant factor and

@@ -23,7 +23,7 @@ public sealed class DeviceConvCall
     /// <summary>fp32 input [N, Cin], or null when <see cref="InputInt8"/> is set.</summary>
     public ArrayView<float>? Input { get; init; }
 
-    /// <summary>int8 input [N, Cin] in this layer's quantized domain, or null.</summary>
+    /// <summary>8-bit input [N, Cin] in this layer's quantized domain, coded as its quantization's format, or null.</summary>
     public ArrayView<sbyte>? InputInt8 { get; init; }
 
     /// <summary>Residual [M, Cout] added before the activation, or null.</summary>
@@ -32,8 +32,11 @@ public sealed class DeviceConvCall
     /// <summary>fp32 output [M, Cout], or null when <see cref="OutputInt8"/> is set.</summary>
     public ArrayView<float>? Output { get; init; }
 
-    /// <summary>int8 output [M, Cout], or null.</summary>
+    /// <summary>8-bit output [M, Cout] coded as <see cref="OutputFormat"/>, or null.</summary>
     public ArrayView<sbyte>? OutputInt8 { get; init; }
+
+    /// <summary>int8 output: the consuming layer's activation format (s8 or u8 codes in the same bytes).</summary>
+    public ActivationFormat OutputFormat { get; init; }
 
     /// <summary>int8 output: per output channel m_n = 1 / (s'_n · s'_x) of the consuming layer, on the device.</summary>
     public ArrayView<float>? OutputMultipliers { get; init; }

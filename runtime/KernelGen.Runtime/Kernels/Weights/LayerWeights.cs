@@ -100,7 +100,8 @@ public sealed class LayerWeights
             throw new ArgumentException($"int8 weights [Cout={int8.OutChannels}, K={int8.KernelVolume}, Cin={int8.InChannels}] do not match the fp32 weights [Cout={OutChannels}, K={Float.Kernel.Product}, Cin={InChannels}]");
         }
         return new(this, new LayerQuantization(
-            int8.ActivationScale, int8.Smoothing, BiasCorrection: int8.BiasCorrection, RoundedWeights: int8.HessianRounded ? int8.Quantized : null), int8);
+            int8.ActivationScale, int8.Smoothing, BiasCorrection: int8.BiasCorrection, RoundedWeights: int8.HessianRounded ? int8.Quantized : null,
+            Format: int8.Format), int8);
     }
 
     /// <summary>These weights in <paramref name="accelerator"/>'s memory, uploaded on the first call and reused after.</summary>

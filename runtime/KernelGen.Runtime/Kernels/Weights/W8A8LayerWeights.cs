@@ -6,21 +6,24 @@ namespace KernelGen.Kernels;
 /// <item>SmoothQuant (optional): <c>W'[n, k, c] = W[n, k, c] · s_c</c>, activations divided by s_c in the kernel.</item>
 /// <item>Weights per output channel, symmetric: <c>s_w[n] = max|W'[n, :, :]| / 127</c>,
 /// <c>q = clamp(round_half_even(W' / s_w[n]), -127, 127)</c> (in double).</item>
-/// <item>Activations per tensor, symmetric, in the kernel's prologue: <c>q = clamp(round_half_even(fp32(x · m_c)), -127, 127)</c>
-/// with <c>m_c = fp32(1 / (s_c · s_x))</c>.</item>
+/// <item>Activations per tensor, zero point 0, in the kernel's prologue: <c>q = clamp(round_half_even(fp32(x · m_c)))</c>
+/// with <c>m_c = fp32(1 / (s_c · s_x))</c>, clamped to the codes of the layer's <see cref="ActivationFormat"/>: −127…127
+/// (s8) or 0…255 (u8, for an input that is never negative).</item>
 /// <item>Epilogue: <c>fp32(acc) · fp32(s_x · s_w[n]) + bias[n]</c>, then the activation; with bias correction
 /// <c>bias[n] = b[n] − δ[n]</c>, δ the int8 pre-activation's measured mean shift from fp32.</item>
 /// </list>
 /// </summary>
 internal sealed class W8A8LayerWeights
 {
-    /// <summary>Largest |q| of either operand.</summary>
+    /// <summary>Largest |q| of a weight (and of an s8 activation).</summary>
     public const int QuantMax = 127;
 
     private W8A8LayerWeights(
         sbyte[] quantized, float[] weightScales, int[] packed, float[] activationMultipliers, float[] dequantizeScales,
-        float[] bias, float activationScale, float[]? smoothing, float[]? biasCorrection, bool hessianRounded, int inChannels, int kernelVolume, int outChannels)
+        float[] bias, float activationScale, float[]? smoothing, float[]? biasCorrection, bool hessianRounded, ActivationFormat format,
+        int inChannels, int kernelVolume, int outChannels)
     {
+        Format = format;
         BiasCorrection = biasCorrection;
         HessianRounded = hessianRounded;
         Quantized = quantized;
@@ -53,6 +56,9 @@ internal sealed class W8A8LayerWeights
 
     /// <summary>[Cout] (zeros when the layer has no bias).</summary>
     public float[] Bias { get; }
+
+    /// <summary>How the activations are coded (s8 or u8).</summary>
+    public ActivationFormat Format { get; }
 
     /// <summary>s_x, the per-tensor activation scale.</summary>
     public float ActivationScale { get; }
@@ -165,12 +171,14 @@ internal sealed class W8A8LayerWeights
     }
 
     /// <summary>
-    /// Quantizes and packs spconv-layout weights for activation scale <paramref name="activationScale"/>, with optional
-    /// SmoothQuant factors [Cin], bias correction δ [Cout] (the epilogue adds b − δ), and int8 weights already rounded on
-    /// the same grid (<see cref="Quantization.GptqRounding"/>; otherwise round-to-nearest-even).
+    /// Quantizes and packs spconv-layout weights for activation scale <paramref name="activationScale"/> of activations
+    /// coded as <paramref name="format"/>, with optional SmoothQuant factors [Cin], bias correction δ [Cout] (the epilogue
+    /// adds b − δ), and int8 weights already rounded on the same grid (<see cref="Quantization.GptqRounding"/>; otherwise
+    /// round-to-nearest-even).
     /// </summary>
     public static W8A8LayerWeights Create(
-        ConvWeights weights, float activationScale, float[]? smoothing = null, float[]? biasCorrection = null, sbyte[]? rounded = null)
+        ConvWeights weights, float activationScale, float[]? smoothing = null, float[]? biasCorrection = null, sbyte[]? rounded = null,
+        ActivationFormat format = ActivationFormat.S8)
     {
         ArgumentNullException.ThrowIfNull(weights);
         if (!(activationScale > 0) || !float.IsFinite(activationScale))
@@ -207,11 +215,13 @@ internal sealed class W8A8LayerWeights
             }
         }
         int words = (cin + 3) / 4;
-        long worstCase = (long)QuantMax * QuantMax * k * words * 4;
+        var codes = Quantization.ActivationFormats.Of(format);
+        int largestCode = Math.Max(-codes.Min, codes.Max);
+        long worstCase = (long)largestCode * QuantMax * k * words * 4;
         if (worstCase > int.MaxValue)
         {
             throw new ArgumentException(
-                $"int32 accumulator could overflow: K={k} × Cin={cin} (padded to {words * 4}) products of up to 127² sum to {worstCase} > {int.MaxValue}");
+                $"int32 accumulator could overflow: K={k} × Cin={cin} (padded to {words * 4}) products of up to {largestCode} × {QuantMax} ({Quantization.ActivationFormats.Name(format)} activations) sum to {worstCase} > {int.MaxValue}");
         }
 
         var scales = GridScales(weights, smoothing);
@@ -257,6 +267,6 @@ internal sealed class W8A8LayerWeights
             bias[n] -= biasCorrection[n];
         }
         return new W8A8LayerWeights(quantized, scales, packed, multipliers, dequantize, bias,
-            activationScale, smoothing?.ToArray(), biasCorrection?.ToArray(), rounded is not null, cin, k, cout);
+            activationScale, smoothing?.ToArray(), biasCorrection?.ToArray(), rounded is not null, format, cin, k, cout);
     }
 }

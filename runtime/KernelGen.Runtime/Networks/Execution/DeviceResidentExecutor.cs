@@ -57,7 +57,8 @@ internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposa
                     : DeviceChannelMaxima.For(accelerator).Compute(stream, input!.Value, layer.InChannels));
                 weights.OnDevice(accelerator); // uploaded outside the node's time, as the host path quantizes outside it
                 // An int8 output is requantized into its readers' domain, from a reader's weights on the device.
-                ArrayView<float>? readerMultipliers = nodes.ReaderWeightsOf(i)?.OnDevice(accelerator).ActivationMultipliers;
+                var reader = nodes.ReaderWeightsOf(i);
+                ArrayView<float>? readerMultipliers = reader?.OnDevice(accelerator).ActivationMultipliers;
                 if (!outIns.TryGetValue(map, out var outIn))
                 {
                     outIn = outIns[map] = _rulebooks.Rent(map.OutIn.Length);
@@ -91,6 +92,7 @@ internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposa
                     Output = output,
                     OutputInt8 = outputInt8,
                     OutputMultipliers = readerMultipliers,
+                    OutputFormat = reader?.Int8!.Format ?? default,
                     Residual = node.Residual is { } residual ? live[residual].View.SubView(0, outputView) : null,
                 });
                 stream.Synchronize();

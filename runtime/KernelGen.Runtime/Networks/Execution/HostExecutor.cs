@@ -29,7 +29,7 @@ internal static class HostExecutor
             var needs = nodes.Needs[i];
             var input = needs.Int8Input ? null : live[node.From];
             var weights = nodes.WeightsOf(i, () => LayerQuantizer.ChannelMaxima(input!.Features, layer.InChannels));
-            var readerMultipliers = nodes.ReaderWeightsOf(i)?.Int8!.ActivationMultipliers;
+            var reader = nodes.ReaderWeightsOf(i)?.Int8;
             int elements = map.OutputCount * layer.OutChannels;
             var output = needs.Int8Output ? null : GC.AllocateUninitializedArray<float>(elements);
             var outputInt8 = needs.Int8Output ? GC.AllocateUninitializedArray<sbyte>(elements) : null;
@@ -38,7 +38,7 @@ internal static class HostExecutor
             {
                 Map = map, Weights = weights,
                 Input = input?.Features, InputInt8 = needs.Int8Input ? liveInt8[node.From] : null,
-                Output = output, OutputInt8 = outputInt8, OutputMultipliers = readerMultipliers,
+                Output = output, OutputInt8 = outputInt8, OutputMultipliers = reader?.ActivationMultipliers, OutputFormat = reader?.Format ?? default,
                 Residual = node.Residual is { } residual ? live[residual].Features : null,
             });
             runs.Add(new NodeRun(node.Name, kernel.Name, needs.Precision, Stopwatch.GetElapsedTime(start).TotalMilliseconds));

@@ -51,14 +51,16 @@ internal sealed class NodePreparation
     public LayerWeights WeightsOf(int node, Func<float[]> channelMaxima)
     {
         var weights = _weights[node];
+        var planned = Plan.Nodes[node];
         return Needs[node].Precision == Precision.W8A8
-            ? weights.Quantized(_precision.QuantizationOf(Plan.Nodes[node], weights.Float, channelMaxima))
+            ? weights.Quantized(_precision.QuantizationOf(planned, weights.Float, channelMaxima, Plan.Network.HasNonNegativeInput(planned.Node.Name)))
             : weights;
     }
 
     /// <summary>
-    /// For a node that writes int8: the weights of one of its readers, whose multipliers m_c = 1 / (s_c · s_x) requantize
-    /// the output into the readers' domain (they share the scales); null for a node that writes fp32.
+    /// For a node that writes int8: the weights of one of its readers, whose multipliers m_c = 1 / (s_c · s_x) and
+    /// activation format requantize the output into the readers' domain (they share the scales); null for a node that
+    /// writes fp32.
     /// </summary>
     public LayerWeights? ReaderWeightsOf(int node) => _reader[node] is { } reader
         ? WeightsOf(reader, () => throw new InvalidOperationException("chaining needs static scales"))
