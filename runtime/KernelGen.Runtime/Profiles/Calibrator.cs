@@ -54,13 +54,32 @@ public sealed record CalibrationTarget(double? Cosine = 0.999, double? SqnrDb = 
 public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, IReadOnlyDictionary<string, ConvWeights> weights)
 {
     /// <summary>SmoothQuant strengths tried per layer (besides no smoothing).</summary>
-    public static IReadOnlyList<double> Alphas { get; } = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
+    public static IReadOnlyList<double> Alphas { get; } = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0];
 
     /// <summary>Factors on a layer's activation scale tried by the network-output clipping search (below 1 clips more).</summary>
     public static IReadOnlyList<double> ClipFactors { get; } = [0.5, 0.6, 0.7, 0.8, 0.9, 1.1, 1.25];
 
     /// <summary>A layer's scales as decided so far, with its layer error and the clipping search's factor (null: 1, not moved).</summary>
     private sealed record LayerChoice(LayerQuantization Quantization, ScaleObserver Observer, double RelativeL2, double? Clip = null);
+
+    /// <summary>
+    /// One sample scan: its plan, its fp32 run (every output kept: the targets), and — with sequential calibration — the
+    /// outputs of the int8 network decided so far (each layer's input comes from there instead of the fp32 run).
+    /// </summary>
+    private sealed record SampleRun(NetworkPlan Plan, NetworkRun Fp32)
+    {
+        public Dictionary<string, float[]> Int8Path { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The features node <paramref name="name"/> reads: from the int8 path when it holds them, else fp32.</summary>
+        public float[] InputOf(string name) => FeaturesOf(Plan.Nodes.First(n => n.Node.Name == name).Node.From);
+
+        /// <summary>The residual node <paramref name="name"/> adds, from the int8 path when it holds it, else fp32; or null.</summary>
+        public float[]? ResidualOf(string name) => Plan.Nodes.First(n => n.Node.Name == name).Node.Residual is { } residual ? FeaturesOf(residual) : null;
+
+        private float[] FeaturesOf(string output) =>
+            output == SparseNetwork.InputName ? Plan.Input.Features
+            : Int8Path.TryGetValue(output, out var int8) ? int8 : Fp32.Outputs[output].Features;
+    }
 
     private readonly NetworkRunner _runner = runner ?? throw new ArgumentNullException(nameof(runner));
     private readonly ValidatedNetwork _network = network ?? throw new ArgumentNullException(nameof(network));
@@ -103,15 +122,25 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
         {
             throw new InvalidDataException("the statistics hold no scan");
         }
-        var runs = sample.Select(s => Fp32Run(s.Voxels)).ToList();
+        var runs = sample.Select(s => Fp32Run(s.Voxels)).Select(r => new SampleRun(r.Plan, r.Fp32)).ToList();
+        bool sequential = methods.HasFlag(PtqMethods.Sequential);
 
-        // 1. Per int8-capable node: the observer and SmoothQuant strength with the smallest layer error over the sample,
-        // then (as methods ask) the weights rounded on the sample's gathered inputs (GPTQ) and the bias corrected, each where it lowers
-        // that error.
+        // 1. Per int8-capable node, in network order: the observer and SmoothQuant strength with the smallest layer error
+        // over the sample, then (as methods ask) the weights rounded on the sample's gathered inputs (GPTQ) and the bias
+        // corrected, each where it lowers that error. Sequentially, each node's inputs come from the int8 network decided
+        // so far (its output then joins that path); otherwise from the fp32 network.
         var chosen = new Dictionary<string, LayerChoice>(StringComparer.Ordinal);
         var observers = observer == ScaleObserver.Auto ? [ScaleObserver.Max, ScaleObserver.Percentile, ScaleObserver.Mse] : new[] { observer };
-        foreach (var (name, nodeStatistics) in statistics.Nodes)
+        foreach (var name in _network.Network.Nodes.Select(n => n.Name))
         {
+            if (!statistics.Nodes.TryGetValue(name, out var nodeStatistics))
+            {
+                if (sequential)
+                {
+                    ExtendInt8Path(runs, IndexOf(name), null);
+                }
+                continue;
+            }
             progress?.Invoke($"choosing scales for {name}");
             int index = IndexOf(name);
             var layer = _network.Layers[index];
@@ -133,7 +162,7 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
             if (methods.HasFlag(PtqMethods.Gptq) && GptqRounding.Fits(conv.Kernel.Product, conv.InChannels))
             {
                 progress?.Invoke($"Hessian-aware rounding of {name}");
-                var inputs = runs.Select(r => (r.Plan.Nodes[index].Map, InputOf(r.Plan, r.Fp32, name).Features)).ToList();
+                var inputs = runs.Select(r => (r.Plan.Nodes[index].Map, r.InputOf(name))).ToList();
                 if (GptqRounding.Round(conv, quantization.Smoothing, inputs) is { } weights)
                 {
                     var rounded = quantization with { RoundedWeights = weights };
@@ -149,6 +178,14 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
                 (quantization, error) = BiasCorrected(runs, index, quantization, error);
             }
             chosen[name] = new LayerChoice(quantization, best.Item2, error);
+            if (sequential)
+            {
+                ExtendInt8Path(runs, index, quantization);
+            }
+        }
+        foreach (var run in runs)
+        {
+            run.Int8Path.Clear(); // steps 2 and 3 measure whole networks
         }
 
         (OutputAgreement Agreement, double Ms) Measure(IEnumerable<string> nodes) =>
@@ -253,6 +290,10 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
         NetworkAgreement(scans.Select(Fp32Run).ToList(), precision).Agreement;
 
     /// <summary>The agreement over <paramref name="runs"/>, and the network's mean time per scan.</summary>
+    private (OutputAgreement Agreement, double Ms) NetworkAgreement(IEnumerable<SampleRun> runs, PrecisionPlan precision) =>
+        NetworkAgreement(runs.Select(r => (r.Plan, r.Fp32)).ToList(), precision);
+
+    /// <summary>The agreement over <paramref name="runs"/>, and the network's mean time per scan.</summary>
     private (OutputAgreement Agreement, double Ms) NetworkAgreement(List<(NetworkPlan Plan, NetworkRun Fp32)> runs, PrecisionPlan precision)
     {
         var results = runs.Select(run =>
@@ -265,24 +306,19 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
             results.Average(r => r.TotalMs));
     }
 
-    /// <summary>Pooled relative L2 of node <paramref name="index"/>'s int8 output against its fp32 output over the sample.</summary>
-    private double LayerError(List<(NetworkPlan Plan, NetworkRun Fp32)> runs, int index, LayerQuantization quantization)
+    /// <summary>
+    /// Pooled relative L2 of node <paramref name="index"/>'s int8 output, on the input each sample run gives it (the fp32
+    /// network's, or the int8 path's), against the fp32 network's output over the sample.
+    /// </summary>
+    private double LayerError(List<SampleRun> runs, int index, LayerQuantization quantization)
     {
         var name = _network.Network.Nodes[index].Name;
-        var layer = _network.Layers[index];
         var prepared = new LayerWeights(_weights[name]).Quantized(quantization);
         double error = 0, reference = 0;
-        foreach (var (plan, fp32) in runs)
+        foreach (var run in runs)
         {
-            var node = plan.Nodes[index];
-            var kernel = DefaultVariantChoice.Pick(layer, new KernelNeeds(Precision.W8A8, Residual: node.Node.Residual is not null), _runner.Accelerator);
-            var output = new float[node.Map.OutputCount * layer.OutChannels];
-            kernel.Run(_runner.Accelerator, new ConvCall
-            {
-                Map = node.Map, Weights = prepared, Input = InputOf(plan, fp32, name).Features, Output = output,
-                Residual = node.Node.Residual is { } residual ? fp32.Outputs[residual].Features : null,
-            });
-            var expected = fp32.Outputs[name].Features;
+            var output = Int8Output(run, index, prepared);
+            var expected = run.Fp32.Outputs[name].Features;
             for (int i = 0; i < output.Length; i++)
             {
                 double d = output[i] - (double)expected[i];
@@ -293,13 +329,40 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
         return reference > 0 ? Math.Sqrt(error / reference) : Math.Sqrt(error);
     }
 
+    /// <summary>Node <paramref name="index"/>'s output with <paramref name="weights"/> (int8, or fp32 without a quantization) on the run's input.</summary>
+    private float[] Int8Output(SampleRun run, int index, LayerWeights weights)
+    {
+        var node = run.Plan.Nodes[index];
+        var layer = _network.Layers[index];
+        var precision = weights.Int8 is null ? Precision.F32 : Precision.W8A8;
+        var kernel = DefaultVariantChoice.Pick(layer, new KernelNeeds(precision, Residual: node.Node.Residual is not null), _runner.Accelerator);
+        var output = new float[node.Map.OutputCount * layer.OutChannels];
+        kernel.Run(_runner.Accelerator, new ConvCall
+        {
+            Map = node.Map, Weights = weights, Input = run.InputOf(node.Node.Name), Output = output, Residual = run.ResidualOf(node.Node.Name),
+        });
+        return output;
+    }
+
+    /// <summary>Sequential calibration: node <paramref name="index"/>'s output on the int8 path, int8 with <paramref name="quantization"/> (fp32 without).</summary>
+    private void ExtendInt8Path(List<SampleRun> runs, int index, LayerQuantization? quantization)
+    {
+        var name = _network.Network.Nodes[index].Name;
+        var weights = new LayerWeights(_weights[name]);
+        var prepared = quantization is null ? weights : weights.Quantized(quantization);
+        foreach (var run in runs)
+        {
+            run.Int8Path[name] = Int8Output(run, index, prepared);
+        }
+    }
+
     /// <summary>
     /// <paramref name="quantization"/> with bias correction (<see cref="MeanShift"/>) where that lowers the layer error
     /// below <paramref name="error"/>, which removes the systematic part of the rounding and clipping error — the part
     /// ReLU outputs, all ≥ 0, do not average out; otherwise unchanged.
     /// </summary>
     private (LayerQuantization Quantization, double Error) BiasCorrected(
-        List<(NetworkPlan Plan, NetworkRun Fp32)> runs, int index, LayerQuantization quantization, double error)
+        List<SampleRun> runs, int index, LayerQuantization quantization, double error)
     {
         var corrected = quantization with { BiasCorrection = MeanShift(runs, index, quantization) };
         double correctedError = LayerError(runs, index, corrected);
@@ -308,9 +371,11 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
 
     /// <summary>
     /// δ [Cout]: per output channel, the mean over the sample's output sites of node <paramref name="index"/>'s int8
-    /// pre-activation minus its fp32 one, both fed the fp32 input (<see cref="PreActivation"/>: exact in both).
+    /// pre-activation (on the input the run gives it, plus the residual it adds) minus the fp32 network's (both exact via
+    /// <see cref="PreActivation"/>). On the fp32 network's input this is the layer's own rounding bias; on the int8 path's
+    /// (sequential calibration) it also holds the shift the layers before left.
     /// </summary>
-    private float[] MeanShift(List<(NetworkPlan Plan, NetworkRun Fp32)> runs, int index, LayerQuantization quantization)
+    private float[] MeanShift(List<SampleRun> runs, int index, LayerQuantization quantization)
     {
         var name = _network.Network.Nodes[index].Name;
         var layer = _network.Layers[index];
@@ -323,15 +388,21 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
         int cout = layer.OutChannels;
         var sums = new double[cout];
         long rows = 0;
-        foreach (var (plan, run) in runs)
+        foreach (var run in runs)
         {
-            var map = plan.Nodes[index].Map;
-            var input = InputOf(plan, run, name).Features;
-            var exact = PreActivation.Of(fp32, _runner.Accelerator, map, layer.Activation, positive, negative, input);
-            var quantized = PreActivation.Of(int8, _runner.Accelerator, map, layer.Activation, positive.Quantized(uncorrected), negative.Quantized(negatedQuantization), input);
+            var map = run.Plan.Nodes[index].Map;
+            var exact = PreActivation.Of(fp32, _runner.Accelerator, map, layer.Activation, positive, negative, InputOf(run.Plan, run.Fp32, name).Features);
+            var quantized = PreActivation.Of(int8, _runner.Accelerator, map, layer.Activation, positive.Quantized(uncorrected), negative.Quantized(negatedQuantization), run.InputOf(name));
+            var residual = run.ResidualOf(name);
+            var fp32Residual = run.Plan.Nodes[index].Node.Residual is { } from ? run.Fp32.Outputs[from].Features : null;
             for (int j = 0; j < exact.Length; j++)
             {
-                sums[j % cout] += (double)quantized[j] - exact[j];
+                double shift = (double)quantized[j] - exact[j];
+                if (residual is not null && !ReferenceEquals(residual, fp32Residual))
+                {
+                    shift += (double)residual[j] - fp32Residual![j];
+                }
+                sums[j % cout] += shift;
             }
             rows += map.OutputCount;
         }

@@ -21,15 +21,22 @@ public enum PtqMethods
     /// <summary>Weights rounded on the gathered calibration input (GPTQ), where it lowers the layer error.</summary>
     Gptq = 4,
 
+    /// <summary>
+    /// Sequential calibration: each layer's scales, rounding and bias correction are decided on the input the int8
+    /// network before it gives (int8 chained as a run does), against the fp32 network's output — so bias correction also
+    /// removes the mean shift the upstream layers' rounding leaves after their ReLUs, which compounds over depth.
+    /// </summary>
+    Sequential = 8,
+
     /// <summary>What calibration does unless told otherwise.</summary>
     Default = BiasCorrection,
 }
 
-/// <summary>The <c>--ptq</c> option's text: <c>none</c>, or a comma-separated list of <c>bias</c>, <c>clip</c>, <c>gptq</c>.</summary>
+/// <summary>The <c>--ptq</c> option's text: <c>none</c>, or a comma-separated list of <c>bias</c>, <c>clip</c>, <c>gptq</c>, <c>seq</c>.</summary>
 public static class PtqMethodsOption
 {
     private static readonly (string Name, PtqMethods Method)[] Names =
-        [("bias", PtqMethods.BiasCorrection), ("clip", PtqMethods.ClipSearch), ("gptq", PtqMethods.Gptq)];
+        [("bias", PtqMethods.BiasCorrection), ("clip", PtqMethods.ClipSearch), ("gptq", PtqMethods.Gptq), ("seq", PtqMethods.Sequential)];
 
     /// <summary>Parses the option; anything else is an error naming the choices.</summary>
     public static PtqMethods Parse(string text)
@@ -44,7 +51,7 @@ public static class PtqMethodsOption
         {
             var match = Names.FirstOrDefault(n => n.Name.Equals(part, StringComparison.OrdinalIgnoreCase));
             methods |= match.Name is not null ? match.Method
-                : throw new ArgumentException($"--ptq '{KernelGen.IO.OneLine.Of(text)}': give none or a comma-separated list of bias, clip, gptq");
+                : throw new ArgumentException($"--ptq '{KernelGen.IO.OneLine.Of(text)}': give none or a comma-separated list of bias, clip, gptq, seq");
         }
         return methods;
     }
