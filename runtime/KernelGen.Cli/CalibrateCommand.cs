@@ -29,7 +29,7 @@ internal static class CalibrateCommand
         public Option<double?> TargetCosine { get; } = new("--target-cosine") { Description = "network output cosine to fp32 on the worst sample scan (default 0.999)" };
         public Option<double?> TargetSqnr { get; } = new("--target-sqnr") { Description = "network output SQNR to fp32 in dB on the worst sample scan" };
         public Option<int> Sample { get; } = new("--sample") { Description = "scans (spread over the set) that the scales and the precision policy are decided on", DefaultValueFactory = _ => 4 };
-        public Option<string> Ptq { get; } = new("--ptq") { Description = "beyond SmoothQuant: none, or a comma-separated list of bias (bias correction), clip (clipping searched on the network output), gptq (Hessian-aware rounding)", DefaultValueFactory = _ => PtqMethodsOption.Format(PtqMethods.Default) };
+        public Option<string> Ptq { get; } = new("--ptq") { Description = "beyond SmoothQuant: none, or a comma-separated list of bias (bias correction), clip (clipping searched on the network output), gptq (Hessian-aware rounding), seq (each layer decided on the int8 network's own input)", DefaultValueFactory = _ => PtqMethodsOption.Format(PtqMethods.Default) };
         public Option<string> Accelerator { get; } = NetworkOptions.NewAccelerator();
         public Option<string?> Json { get; } = new("--json") { Description = "also write the summary as JSON to this file" };
 

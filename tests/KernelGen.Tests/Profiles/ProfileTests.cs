@@ -237,6 +237,7 @@ public sealed class ProfileTests : IDisposable
     [InlineData("bias", PtqMethods.BiasCorrection)]
     [InlineData("gptq, CLIP", PtqMethods.ClipSearch | PtqMethods.Gptq)]
     [InlineData("bias,clip,gptq", PtqMethods.BiasCorrection | PtqMethods.ClipSearch | PtqMethods.Gptq)]
+    [InlineData("bias,seq", PtqMethods.BiasCorrection | PtqMethods.Sequential)]
     public void The_ptq_option_parses_and_formats_back(string text, PtqMethods expected)
     {
         Assert.Equal(expected, PtqMethodsOption.Parse(text));
@@ -279,7 +280,7 @@ public sealed class ProfileTests : IDisposable
         Assert.Equal(PtqMethods.Default, QuantizationProfile.Load(P("whole.json")).Methods);
         var unknown = CliRunner.Run(["calibrate", .. Common(P("y.json")), "--ptq", "bias,awq"]);
         Assert.Equal(2, unknown.ExitCode);
-        Assert.StartsWith("kernelgen calibrate: error: --ptq 'bias,awq': give none or a comma-separated list of bias, clip, gptq", unknown.Error);
+        Assert.StartsWith("kernelgen calibrate: error: --ptq 'bias,awq': give none or a comma-separated list of bias, clip, gptq, seq", unknown.Error);
         Assert.False(File.Exists(P("y.json")));
 
         // kernelgen run with the profile: static scales, the profile's int8 nodes.
@@ -289,6 +290,20 @@ public sealed class ProfileTests : IDisposable
         Assert.Contains("static scales", run.Output);
         var conflict = CliRunner.Run("run", "--model", "second", "--input", bin, "--accelerator", "cpu", "--profile", P("whole.json"), "--quant", "w8a8");
         Assert.Equal(2, conflict.ExitCode);
+        // The recipe plan: the first three convs fp32, every other int8.
+        var recipe = CliRunner.Run("run", "--model", "second", "--input", bin, "--accelerator", "cpu", "--profile", P("whole.json"), "--plan", "recipe", "--cache", P("cache.json"));
+        Assert.True(recipe.ExitCode == 0, recipe.Error);
+        Assert.Contains("recipe plan", recipe.Output);
+        var nodes = QuantizationProfile.Load(P("whole.json")).Layers.Select(l => l.Node).ToList();
+        var lines = recipe.Output.Split('\n');
+        Assert.All(nodes.Take(3), n => Assert.Contains(lines, l => l.StartsWith(n + " ", StringComparison.Ordinal) && l.Contains(" F32 ")));
+        Assert.All(nodes.Skip(3), n => Assert.Contains(lines, l => l.StartsWith(n + " ", StringComparison.Ordinal) && l.Contains(" W8A8 ")));
+        var planWithoutProfile = CliRunner.Run("run", "--model", "second", "--input", bin, "--accelerator", "cpu", "--plan", "recipe");
+        Assert.Equal(2, planWithoutProfile.ExitCode);
+        Assert.Contains("--plan chooses among a profile's plans: give --profile too", planWithoutProfile.Error);
+        var badPlan = CliRunner.Run("run", "--model", "second", "--input", bin, "--accelerator", "cpu", "--profile", P("whole.json"), "--plan", "nvidia");
+        Assert.Equal(2, badPlan.ExitCode);
+        Assert.Contains("--plan must be policy or recipe, got 'nvidia'", badPlan.Error);
         var wrongModel = CliRunner.Run("run", "--model", "centerpoint", "--input", bin, "--accelerator", "cpu", "--profile", P("whole.json"), "--cache", P("cache.json"));
         Assert.Equal(2, wrongModel.ExitCode);
         Assert.Contains("calibrated for network 'second'", wrongModel.Error);
