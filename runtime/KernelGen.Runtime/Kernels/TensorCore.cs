@@ -47,15 +47,7 @@ public static class TensorCore
                 ref d0, ref d1, ref d2, ref d3, ref x0, ref x1, ref x2, ref x3, ref y0, ref y1);
             return new Int32x4 { C0 = d0.Value, C1 = d1.Value, C2 = d2.Value, C3 = d3.Value };
         }
-        for (int s = 0; s < 4; s++)
-        {
-            var w = EmulatedStep.Of(a0, a1, a2, a3, b0, b1, s);
-            c.C0 = Int8Math.Dot4(w.Row0Word4, w.Column0Word4, Int8Math.Dot4(w.Row0Word, w.Column0Word, c.C0));
-            c.C1 = Int8Math.Dot4(w.Row0Word4, w.Column1Word4, Int8Math.Dot4(w.Row0Word, w.Column1Word, c.C1));
-            c.C2 = Int8Math.Dot4(w.Row8Word4, w.Column0Word4, Int8Math.Dot4(w.Row8Word, w.Column0Word, c.C2));
-            c.C3 = Int8Math.Dot4(w.Row8Word4, w.Column1Word4, Int8Math.Dot4(w.Row8Word, w.Column1Word, c.C3));
-        }
-        return c;
+        return EmulatedInt8(a0, a1, a2, a3, b0, b1, c, unsignedA: false);
     }
 
     /// <summary>
@@ -73,16 +65,25 @@ public static class TensorCore
                 ref d0, ref d1, ref d2, ref d3, ref x0, ref x1, ref x2, ref x3, ref y0, ref y1);
             return new Int32x4 { C0 = d0.Value, C1 = d1.Value, C2 = d2.Value, C3 = d3.Value };
         }
+        return EmulatedInt8(a0, a1, a2, a3, b0, b1, c, unsignedA: true);
+    }
+
+    /// <summary>The int8 mma on the CPU accelerator: four steps of warp-shuffled words, A's bytes signed or unsigned.</summary>
+    private static Int32x4 EmulatedInt8(int a0, int a1, int a2, int a3, int b0, int b1, Int32x4 c, bool unsignedA)
+    {
         for (int s = 0; s < 4; s++)
         {
             var w = EmulatedStep.Of(a0, a1, a2, a3, b0, b1, s);
-            c.C0 = Int8Math.Dot4Unsigned(w.Row0Word4, w.Column0Word4, Int8Math.Dot4Unsigned(w.Row0Word, w.Column0Word, c.C0));
-            c.C1 = Int8Math.Dot4Unsigned(w.Row0Word4, w.Column1Word4, Int8Math.Dot4Unsigned(w.Row0Word, w.Column1Word, c.C1));
-            c.C2 = Int8Math.Dot4Unsigned(w.Row8Word4, w.Column0Word4, Int8Math.Dot4Unsigned(w.Row8Word, w.Column0Word, c.C2));
-            c.C3 = Int8Math.Dot4Unsigned(w.Row8Word4, w.Column1Word4, Int8Math.Dot4Unsigned(w.Row8Word, w.Column1Word, c.C3));
+            c.C0 = Dot4(w.Row0Word4, w.Column0Word4, Dot4(w.Row0Word, w.Column0Word, c.C0, unsignedA), unsignedA);
+            c.C1 = Dot4(w.Row0Word4, w.Column1Word4, Dot4(w.Row0Word, w.Column1Word, c.C1, unsignedA), unsignedA);
+            c.C2 = Dot4(w.Row8Word4, w.Column0Word4, Dot4(w.Row8Word, w.Column0Word, c.C2, unsignedA), unsignedA);
+            c.C3 = Dot4(w.Row8Word4, w.Column1Word4, Dot4(w.Row8Word, w.Column1Word, c.C3, unsignedA), unsignedA);
         }
         return c;
     }
+
+    private static int Dot4(int a, int b, int accumulator, bool unsignedA) =>
+        unsignedA ? Int8Math.Dot4Unsigned(a, b, accumulator) : Int8Math.Dot4(a, b, accumulator);
 
     /// <summary>
     /// D = A·B + C for a 16 × 8 × 16 fp16 tile with fp32 accumulation: <c>mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32</c>.
