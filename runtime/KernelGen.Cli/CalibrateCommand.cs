@@ -65,9 +65,11 @@ internal static class CalibrateCommand
         options.AddTo(command);
         command.SetAction(parse =>
         {
-            var (shardIndex, shardCount) = ParseShard(parse.GetValue(shard));
+            // With --shard (even 0/1) the statistics are written, for `calibrate merge`; without it, the profile.
+            var sharded = ParseShard(parse.GetValue(shard));
+            var (shardIndex, shardCount) = sharded ?? (0, 1);
             using var job = Job.Open(options, parse);
-            var scans = shardCount > 1 ? job.Set.Shard(shardIndex, shardCount) : job.Set.Scans;
+            var scans = sharded is not null ? job.Set.Shard(shardIndex, shardCount) : job.Set.Scans;
             var statistics = job.Calibrator.NewStatistics();
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
             console.Progress().AutoClear(true).Start(progress =>
@@ -80,7 +82,7 @@ internal static class CalibrateCommand
                     bar.Increment(1);
                 }
             });
-            if (shardCount > 1)
+            if (sharded is not null)
             {
                 statistics.Save(job.OutPath);
                 output.WriteLine($"shard {shardIndex}/{shardCount}: {scans.Count} of {job.Set.Scans.Count} scans observed; statistics written to {job.OutPath} (merge: kernelgen calibrate merge SHARD... --inputs … --out profile.json)");
@@ -96,8 +98,12 @@ internal static class CalibrateCommand
         mergeOptions.AddTo(merge);
         merge.SetAction(parse =>
         {
-            using var job = Job.Open(mergeOptions, parse);
             var paths = parse.GetValue(files)!;
+            if (paths.FirstOrDefault(p => p.StartsWith("--", StringComparison.Ordinal)) is { } option)
+            {
+                throw new ArgumentException($"calibrate merge takes shard files, not {option} (each shard is written by calibrate --shard i/n)");
+            }
+            using var job = Job.Open(mergeOptions, parse, paths);
             var statistics = CalibrationStatistics.Load(paths[0]);
             foreach (var path in paths.Skip(1))
             {
@@ -134,16 +140,28 @@ internal static class CalibrateCommand
         public Calibrator Calibrator => calibrator;
         public string OutPath => outPath;
 
-        public static Job Open(Options options, ParseResult parse)
+        /// <summary>
+        /// The job, every option and output path checked before any work: the outputs go into existing folders, are no
+        /// directory and none of the inputs (the scans, the shard files <paramref name="shards"/>, the model, the
+        /// weights), and not one file twice.
+        /// </summary>
+        public static Job Open(Options options, ParseResult parse, IReadOnlyList<string>? shards = null)
         {
             var observer = options.ObserverOf(parse);
             var target = options.TargetOf(parse);
             var methods = options.PtqOf(parse);
             int sampleSize = options.SampleOf(parse);
+            NetworkOptions.CheckWeightsChoice(parse, options.Weights, options.Synthetic);
             string outPath = parse.GetValue(options.Out)!;
-            CliChecks.EnsureFolderExists(outPath, "--out");
             string? jsonPath = parse.GetValue(options.Json);
-            CliChecks.EnsureFolderExists(jsonPath, "--json");
+            var inputs = InputFiles(parse.GetValue(options.Inputs)!).Concat(shards ?? [])
+                .Append(parse.GetValue(options.Model)).Append(parse.GetValue(options.Layers)).Append(parse.GetValue(options.Weights)).ToList();
+            KernelGen.IO.OutputPaths.Check(outPath, "--out", inputs);
+            if (jsonPath is not null)
+            {
+                KernelGen.IO.OutputPaths.Check(jsonPath, "--json", inputs);
+                KernelGen.IO.OutputPaths.Distinct((outPath, "--out"), (jsonPath, "--json"));
+            }
             var network = ModelSource.Load(parse.GetValue(options.Model)!, parse.GetValue(options.Layers));
             var set = CalibrationSet.From(parse.GetValue(options.Inputs)!, sweeps: network.HasTimeChannel);
             var session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(parse.GetValue(options.Accelerator)!));
@@ -185,7 +203,7 @@ internal static class CalibrateCommand
             output.WriteLine($"profile written to {outPath}: {profile.Layers.Count(l => l.Int8)} of {profile.Layers.Count} nodes int8");
             if (jsonPath is not null)
             {
-                File.WriteAllText(jsonPath, JsonSerializer.Serialize(new
+                KernelGen.IO.AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(new
                 {
                     network = profile.Network, scans = profile.Scans.Count, sample = profile.Sample, observer = profile.Observer.ToString().ToLowerInvariant(), ptq = PtqMethodsOption.Format(profile.Methods), target = profile.Target,
                     int8Layers = profile.Layers.Count(l => l.Int8), worstCosine = profile.Calibration.WorstCosine, meanCosine = profile.Calibration.MeanCosine,
@@ -197,11 +215,15 @@ internal static class CalibrateCommand
         }
     }
 
-    private static (int Index, int Count) ParseShard(string? text)
+    /// <summary>The scan files <paramref name="inputs"/> name: files as given, folders' scans by name.</summary>
+    private static IEnumerable<string> InputFiles(IEnumerable<string> inputs) => inputs.SelectMany(input => Directory.Exists(input)
+        ? Directory.EnumerateFiles(input) : [input]);
+
+    private static (int Index, int Count)? ParseShard(string? text)
     {
         if (text is null)
         {
-            return (0, 1);
+            return null;
         }
         var parts = text.Split('/');
         if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int i)

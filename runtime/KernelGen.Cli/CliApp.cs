@@ -23,11 +23,9 @@ internal static class CliApp
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            // One line per problem, no help dump: scripts read the first line.
-            foreach (var problem in parsed.Errors)
-            {
-                error.WriteLine($"kernelgen: error: {problem.Message}");
-            }
+            // One line, no help dump: the first problem (an unknown option usually brings a second, derived one).
+            string more = parsed.Errors.Count > 1 ? $" (and {parsed.Errors.Count - 1} more: {string.Join("; ", parsed.Errors.Skip(1).Select(p => p.Message))})" : "";
+            error.WriteLine($"kernelgen: error: {parsed.Errors[0].Message.ReplaceLineEndings(" ")}{more.ReplaceLineEndings(" ")}");
             return UsageError;
         }
         try

@@ -74,12 +74,20 @@ internal static class ConvCommand
             {
                 throw new FormatException("--alpha and --act-scale apply to --quant w8a8 or w8a8-smooth only");
             }
+            if (int8 && !quantPlan.SmoothQuant && parse.GetResult(alpha) is { Implicit: false })
+            {
+                throw new FormatException("--alpha is SmoothQuant's migration strength: it applies to --quant w8a8-smooth, not w8a8");
+            }
+            // Every output path before any work: existing folders, no directory, not an input (it would be destroyed),
+            // and the two outputs not one file.
+            string?[] inputs = [parse.GetValue(coords), parse.GetValue(features), parse.GetValue(weight), parse.GetValue(bias)];
             if (Path.GetFullPath(parse.GetValue(outCoords)!) == Path.GetFullPath(parse.GetValue(outFeatures)!))
             {
                 throw new FormatException("--out-coords and --out-features name the same file; the features would overwrite the coordinates");
             }
-            CliChecks.EnsureFolderExists(parse.GetValue(outCoords), "--out-coords");
-            CliChecks.EnsureFolderExists(parse.GetValue(outFeatures), "--out-features");
+            KernelGen.IO.OutputPaths.Check(parse.GetValue(outCoords)!, "--out-coords", inputs);
+            KernelGen.IO.OutputPaths.Check(parse.GetValue(outFeatures)!, "--out-features", inputs);
+            KernelGen.IO.OutputPaths.Distinct((parse.GetValue(outCoords), "--out-coords"), (parse.GetValue(outFeatures), "--out-features"));
 
             var (coordData, coordShape) = Npy.ReadInt32(parse.GetValue(coords)!, 2, "--coords");
             if (coordShape[1] != 4)

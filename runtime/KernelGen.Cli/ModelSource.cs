@@ -18,7 +18,16 @@ internal static class ModelSource
             {
                 throw new FileNotFoundException($"--layers: no assembly at {layersAssembly}");
             }
-            var assembly = Assembly.LoadFrom(Path.GetFullPath(layersAssembly));
+            KernelGen.IO.OutputPaths.RequireRegularFile(layersAssembly, "--layers: assembly");
+            Assembly assembly;
+            try
+            {
+                assembly = Assembly.LoadFrom(Path.GetFullPath(layersAssembly));
+            }
+            catch (Exception e) when (e is BadImageFormatException or FileLoadException)
+            {
+                throw new ArgumentException($"--layers: {layersAssembly} is not a .NET assembly that can be loaded (the built .dll of your layer classes is needed): {e.Message.ReplaceLineEndings(" ")}", e);
+            }
             System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(assembly.ManifestModule.ModuleHandle);
         }
         if (BuiltInModels.Names.Contains(model))

@@ -50,6 +50,17 @@ internal sealed class NetworkOptions
     };
 
     /// <summary>
+    /// Refuses <c>--synthetic</c> given beside <c>--weights</c>: the checkpoint would win and the option be ignored.
+    /// </summary>
+    public static void CheckWeightsChoice(ParseResult parse, Option<string?> weights, Option<string> synthetic)
+    {
+        if (parse.GetValue(weights) is not null && parse.GetResult(synthetic) is { Implicit: false })
+        {
+            throw new ArgumentException("give --weights (a checkpoint) or --synthetic (synthetic weights), not both");
+        }
+    }
+
+    /// <summary>
     /// The weights <c>--weights</c> names for <paramref name="network"/>, or its synthetic ones (<c>--synthetic</c>):
     /// calibrated ones measure their BatchNorm statistics on the shipped capture's revolutions after the first, in the
     /// network's voxel config, so every command and the main job make the same weights (and profiles fit them).
@@ -74,11 +85,19 @@ internal sealed class NetworkOptions
         }
     }
 
-    /// <summary>The <c>--json</c> path, its folder checked before any work.</summary>
-    public string? JsonPath(ParseResult parse)
+    /// <summary>
+    /// The <c>--json</c> path, checked before any work: its folder exists, it is not a directory, and it is none of the
+    /// command's input files (the scan, the sweeps, the description, the layer assembly, the cache, and <paramref name="inputs"/>).
+    /// </summary>
+    public string? JsonPath(ParseResult parse, params string?[] inputs)
     {
         string? path = parse.GetValue(Json);
-        CliChecks.EnsureFolderExists(path, "--json");
+        if (path is not null)
+        {
+            var own = new[] { parse.GetValue(Input), parse.GetValue(Model), parse.GetValue(Layers), parse.GetValue(Cache) }
+                .Concat(parse.GetValue(Sweeps) ?? []).Concat(inputs);
+            KernelGen.IO.OutputPaths.Check(path, "--json", own);
+        }
         return path;
     }
 

@@ -35,10 +35,11 @@ internal static class RunCommand
         {
             var dynamic = PrecisionPlan.Parse(parse.GetValue(quant)!);
             string? profilePath = parse.GetValue(profile);
-            if (profilePath is not null && dynamic != PrecisionPlan.F32)
+            if (profilePath is not null && parse.GetResult(quant) is { Implicit: false })
             {
                 throw new ArgumentException("give --quant (scales from each scan) or --profile (calibrated static scales), not both");
             }
+            NetworkOptions.CheckWeightsChoice(parse, weights, synthetic);
             string? planName = parse.GetValue(planOption);
             if (planName is not null && profilePath is null)
             {
@@ -49,7 +50,7 @@ internal static class RunCommand
                 throw new ArgumentException($"--plan must be policy or recipe, got '{planName}'");
             }
             var loadedProfile = profilePath is null ? null : Profiles.QuantizationProfile.Load(profilePath);
-            string? jsonPath = options.JsonPath(parse);
+            string? jsonPath = options.JsonPath(parse, profilePath, parse.GetValue(weights));
             var network = options.Network(parse);
             using var session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(parse.GetValue(options.Accelerator)!));
             using var runner = new NetworkRunner(session.Accelerator);
@@ -90,8 +91,11 @@ internal static class RunCommand
             {
                 output.WriteLine($"warning: {warning}");
             }
-            if (loadedProfile is not null && (loadedProfile.Input?.WarningFor(cloud)
-                ?? $"the profile {Path.GetFileName(profilePath)} does not record its calibration sensor (an older profile); {cloud.Sensor} may not match it") is { } sensorWarning)
+            // The profile's calibration sensor against this scan's: a warning only when they differ (or the profile does not say).
+            string? sensorWarning = loadedProfile is null ? null
+                : loadedProfile.Input is { } calibrated ? calibrated.WarningFor(cloud)
+                : $"the profile {Path.GetFileName(profilePath)} does not record its calibration sensor (an older profile); {cloud.Sensor} may not match it";
+            if (sensorWarning is not null)
             {
                 output.WriteLine($"warning: {sensorWarning}");
             }
@@ -106,7 +110,7 @@ internal static class RunCommand
             output.WriteLine($"network {warm.TotalMs:F1} ms; per frame (voxelize + maps + network, warm) {frameMs:F1} ms; output {warm.Output.Count} sites × {warm.Output.Channels} channels");
             if (jsonPath is not null)
             {
-                File.WriteAllText(jsonPath, JsonSerializer.Serialize(new
+                KernelGen.IO.AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(new
                 {
                     model = network.Network.Name, scan = cloud.Source, voxels = voxels.Count, device = session.Description, quant = profilePath is null ? parse.GetValue(quant) : "profile", profile = profilePath, plan = profilePath is null ? null : planName ?? "policy",
                     networkMs = warm.TotalMs, frameMs, outputSites = warm.Output.Count, outputChannels = warm.Output.Channels,

@@ -76,7 +76,7 @@ internal static class TuneCommand
                 : $"{results.Count - cached} node groups tuned and stored, {cached} reused from the cache");
             if (jsonPath is not null)
             {
-                File.WriteAllText(jsonPath, JsonSerializer.Serialize(results.Select(r => new
+                KernelGen.IO.AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(results.Select(r => new
                 {
                     nodes = SharingNodes(plan, r.Node), layer = r.Node.Layer.Name, precision = r.Precision.ToString(), key = r.Choice.Result.Key.Text,
                     winner = r.Choice.Result.Winner, fromCache = r.Choice.Result.FromCache,

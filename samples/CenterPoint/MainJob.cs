@@ -46,10 +46,11 @@ internal sealed record MainJobResult(
 /// <param name="ProfileOut">Where a calibrated profile is written.</param>
 /// <param name="Ablation">Also calibrate with symmetric int8 activations everywhere (s8, as before u8) and report the
 /// steps side by side: s8 → u8 → + recipe.</param>
+/// <param name="ProfileStaged">Where the calibrated profile is written until the run ends (then it moves to <paramref name="ProfileOut"/>).</param>
 internal sealed record MainJobOptions(
     string? Input, IReadOnlyList<string>? Calibration, string? Profile, VoxelConfig Config, AcceleratorChoice Accelerator,
     PointFormat? PointFormat, IReadOnlyList<string>? Sweeps, string? Weights, SyntheticStatistics Synthetic,
-    CalibrationTarget Target, PtqMethods Methods, string ProfileOut, bool Ablation = false);
+    CalibrationTarget Target, PtqMethods Methods, string ProfileOut, bool Ablation = false, string? ProfileStaged = null);
 
 /// <summary>
 /// The pipeline of <c>dotnet run --project samples/CenterPoint</c>, one step per method in the order <see cref="Run"/>
@@ -224,7 +225,7 @@ internal sealed class MainJob : IDisposable
         });
         double seconds = clock.Elapsed.TotalSeconds;
         profile = profile! with { Input = scans.CalibratedInput };
-        profile.Save(_options.ProfileOut);
+        profile.Save(_options.ProfileStaged ?? _options.ProfileOut);
         var names = scans.Set.Scans.Select(s => s.Name).ToList();
         Step($"calibrated on {names.Count} scans ({string.Join(", ", names.Take(3))}{(names.Count > 3 ? ", …" : "")}) in {seconds:F0} s: " +
              $"{profile.Layers.Count(l => l.Int8)} of {plan.Nodes.Count} layers int8 for {_options.Target} (SmoothQuant + ptq {PtqMethodsOption.Format(_options.Methods)}; " +

@@ -37,24 +37,49 @@ root.SetAction(parse =>
     {
         var target = KernelGen.Profiles.CalibrationTarget.Of(parse.GetValue(targetCosine), parse.GetValue(targetSqnr));
         var methods = KernelGen.Profiles.PtqMethodsOption.Parse(parse.GetValue(ptq)!);
-        string folder = parse.GetValue(outFolder)!;
-        Directory.CreateDirectory(folder);
+        // Every option is honoured or refused: a loaded profile was calibrated already, a checkpoint is not synthetic.
+        if (parse.GetValue(profile) is not null)
+        {
+            foreach (var ignored in new Option[] { targetCosine, targetSqnr, ptq, calibrate, ablation }.Where(o => parse.GetResult(o) is { Implicit: false }))
+            {
+                throw new ArgumentException($"{ignored.Name} is a calibration setting, and --profile loads a profile calibrated already: give one or the other");
+            }
+        }
+        if (parse.GetValue(weights) is not null && parse.GetResult(synthetic) is { Implicit: false })
+        {
+            throw new ArgumentException("give --weights (a checkpoint) or --synthetic (synthetic weights), not both");
+        }
+        // Every output path before any work; the --out folder is this run's until it ends.
+        string?[] inputs = [parse.GetValue(input), parse.GetValue(profile), parse.GetValue(weights), .. parse.GetValue(calibrate) ?? [], .. parse.GetValue(sweeps) ?? []];
+        string? jsonPath = parse.GetValue(json);
+        if (jsonPath is not null)
+        {
+            OutputPaths.Check(jsonPath, "--json", inputs);
+        }
+        // A --profile inside the folder is read, not written (this run does not calibrate): it may be the folder's own profile.json.
+        using var folder = OwnedFolder.Open(parse.GetValue(outFolder)!, ["profile.json", "report.md", "bev.npy", "layer_times.png", "policy_curve.png"], inputs,
+            readOnly: parse.GetValue(profile) is null ? null : ["profile.json"]);
+        if (jsonPath is not null && folder.Outputs.Any(name => Path.GetFullPath(jsonPath) == folder.Final(name)))
+        {
+            throw new ArgumentException($"--json {jsonPath} is one of the --out folder's own files");
+        }
         var options = new MainJobOptions(parse.GetValue(input), parse.GetValue(calibrate), parse.GetValue(profile), VoxelConfig.FromName(parse.GetValue(config)!),
             AcceleratorSession.ParseChoice(parse.GetValue(accelerator)!), parse.GetValue(pointFormat) is { } format ? PointFormats.FromName(format) : null,
             parse.GetValue(sweeps), parse.GetValue(weights), KernelGen.Networks.SyntheticWeightsOption.Parse(parse.GetValue(synthetic)!), target, methods,
-            Path.Combine(folder, "profile.json"), parse.GetValue(ablation));
+            folder.Final("profile.json"), parse.GetValue(ablation), folder.Staged("profile.json"));
         var (result, bev) = MainJob.Run(options, Console.Out);
-        Npy.Write(Path.Combine(folder, "bev.npy"), bev, result.BevShape);
+        Npy.Write(folder.Staged("bev.npy"), bev, result.BevShape);
         string report = Report.Markdown(result);
-        Report.Plot(result, Path.Combine(folder, "layer_times.png"));
-        Report.PlotCurve(result, Path.Combine(folder, "policy_curve.png"));
-        File.WriteAllText(Path.Combine(folder, "report.md"), report);
-        Console.WriteLine(report);
-        if (parse.GetValue(json) is { } path)
+        Report.Plot(result, folder.Staged("layer_times.png"));
+        Report.PlotCurve(result, folder.Staged("policy_curve.png"));
+        AtomicFile.WriteAllText(folder.Staged("report.md"), report);
+        if (jsonPath is not null)
         {
-            File.WriteAllText(path, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+            AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         }
-        Console.WriteLine($"wrote {Path.GetFullPath(Path.Combine(folder, "report.md"))}, bev.npy {string.Join('×', result.BevShape)}");
+        folder.Commit(keep: parse.GetValue(profile));
+        Console.WriteLine(report);
+        Console.WriteLine($"wrote {folder.Final("report.md")}, bev.npy {string.Join('×', result.BevShape)}");
         return 0;
     }
     catch (Exception e) when (e is ArgumentException or FormatException or InvalidDataException or IOException or KeyNotFoundException or InvalidOperationException)

@@ -134,7 +134,7 @@ internal static class QuantReportWriter
         md.AppendLine(Table(["layer", "decision", "why"], data.Policy.Select(d => new[] { d.Layer, d.Describe(), d.Reason })));
         md.AppendLine();
 
-        File.WriteAllText(Path.Combine(folder, "report.md"), md.ToString());
+        KernelGen.IO.AtomicFile.WriteAllText(Path.Combine(folder, "report.md"), md.ToString());
         console.WriteLine(md.ToString());
     }
 

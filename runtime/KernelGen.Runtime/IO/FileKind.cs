@@ -56,6 +56,23 @@ public static class FileKinds
         return info.Exists ? FileKind.Regular : FileKind.Missing;
     }
 
+    /// <summary>The device and inode of the file <paramref name="path"/> names (following links), or null when unknown.</summary>
+    internal static (ulong Device, ulong Inode)? Identity(string path)
+    {
+        const int StatxIno = 0x100, InoOffset = 32, DevMajorOffset = 136, DevMinorOffset = 140;
+        var buffer = new byte[256];
+        try
+        {
+            return Statx(AtFdCwd, path, 0, StatxType | StatxIno, buffer) == 0
+                ? (((ulong)BitConverter.ToUInt32(buffer, DevMajorOffset) << 32) | BitConverter.ToUInt32(buffer, DevMinorOffset), BitConverter.ToUInt64(buffer, InoOffset))
+                : null;
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+        {
+            return null;
+        }
+    }
+
     private static bool TryStatxMode(string path, out int mode, out bool missing)
     {
         mode = 0;

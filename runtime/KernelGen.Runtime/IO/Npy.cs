@@ -16,6 +16,7 @@ public static partial class Npy
     /// <summary>Reads the array at <paramref name="path"/>.</summary>
     public static NpyArray Read(string path)
     {
+        OutputPaths.RequireRegularFile(path, "array");
         byte[] bytes;
         try
         {
@@ -245,7 +246,7 @@ public static partial class Npy
         {
             write(body.Slice(i * size, size), data[i]);
         }
-        File.WriteAllBytes(path, bytes);
+        AtomicFile.WriteAllBytes(path, bytes);
     }
 
     [GeneratedRegex(@"'descr'\s*:\s*'([^']*)'")]

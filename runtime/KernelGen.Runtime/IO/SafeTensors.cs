@@ -21,6 +21,7 @@ public static class SafeTensors
     /// <summary>Every tensor in the file at <paramref name="path"/>.</summary>
     public static IReadOnlyDictionary<string, SafeTensor> Read(string path)
     {
+        OutputPaths.RequireRegularFile(path, "weights");
         byte[] bytes;
         try
         {
@@ -56,6 +57,7 @@ public static class SafeTensors
             throw new InvalidDataException($"'{name}': the safetensors header is not valid JSON ({OneLine.Of(e.Message)})", e);
         }
         var tensors = new Dictionary<string, SafeTensor>(StringComparer.Ordinal);
+        var ranges = new List<(long Begin, long End, string Tensor)>();
         using (header)
         {
             if (header.RootElement.ValueKind != JsonValueKind.Object)
@@ -99,10 +101,44 @@ public static class SafeTensors
                         _ => BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(span[(i * 2)..]) << 16),
                     };
                 }
-                tensors[entry.Name] = new SafeTensor(entry.Name, shape, data);
+                if (!tensors.TryAdd(entry.Name, new SafeTensor(entry.Name, shape, data)))
+                {
+                    throw new InvalidDataException($"'{name}': tensor '{OneLine.Of(entry.Name)}' is listed twice in the header");
+                }
+                ranges.Add((offsets[0], offsets[1], entry.Name));
             }
         }
+        CheckTiling(ranges, bytes.Length - dataStart, name);
         return tensors;
+    }
+
+    /// <summary>
+    /// The format's rule: the tensors' byte ranges tile the data block — no two overlap (one tensor would silently read
+    /// another's bytes), no bytes belong to none, nothing follows the last.
+    /// </summary>
+    private static void CheckTiling(List<(long Begin, long End, string Tensor)> ranges, long dataLength, string name)
+    {
+        ranges.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
+        long covered = 0;
+        string? previous = null;
+        foreach (var (begin, end, tensor) in ranges)
+        {
+            if (begin < covered)
+            {
+                throw new InvalidDataException(
+                    $"'{name}': tensor '{OneLine.Of(tensor)}' bytes [{begin}, {end}] overlap tensor '{OneLine.Of(previous!)}' (the format forbids overlapping data_offsets)");
+            }
+            if (begin > covered)
+            {
+                throw new InvalidDataException($"'{name}': data bytes [{covered}, {begin}] belong to no tensor (the format requires the tensors to tile the data block)");
+            }
+            covered = end;
+            previous = tensor;
+        }
+        if (covered != dataLength)
+        {
+            throw new InvalidDataException($"'{name}': {dataLength - covered} data bytes after the last tensor belong to no tensor (truncated header, or trailing data)");
+        }
     }
 
     /// <summary>One header entry's dtype, shape and byte range, or an error naming the tensor and the field.</summary>
@@ -146,7 +182,11 @@ public static class SafeTensors
             offset += tensor.Data.LongLength * 4;
         }
         var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header));
-        using var stream = File.Create(path);
+        AtomicFile.Write(path, stream => WriteTo(stream, json, list));
+    }
+
+    private static void WriteTo(Stream stream, byte[] json, List<SafeTensor> list)
+    {
         Span<byte> length = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)json.Length);
         stream.Write(length);

@@ -20,6 +20,8 @@ public static class NetworkJson
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+        // A key given twice would silently take the last value.
+        AllowDuplicateProperties = false,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
 
@@ -38,6 +40,7 @@ public static class NetworkJson
         string text;
         try
         {
+            KernelGen.IO.OutputPaths.RequireRegularFile(path, "network description");
             text = File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

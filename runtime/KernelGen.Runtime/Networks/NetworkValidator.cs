@@ -19,6 +19,19 @@ public static class NetworkValidator
     {
         ArgumentNullException.ThrowIfNull(network);
         findLayer ??= GeneratedLayers.TryFind;
+        // Names are echoed to terminals and reports: empty ones and control or bidi-reordering characters are refused.
+        CheckName(network.Name, "the network's name", network.Name);
+        foreach (var node in network.Nodes)
+        {
+            foreach (var (value, what) in new[] { (node.Name, "name"), (node.Layer, "layer"), (node.IndiceKey, "indiceKey"), (node.From, "from"),
+                (node.Residual, "residual"), (node.Weights.Weight, "weights.weight"), (node.Weights.Bias, "weights.bias"), (node.Weights.BatchNorm, "weights.batchNorm") })
+            {
+                if (value is not null)
+                {
+                    CheckName(value, $"node {KernelGen.IO.OneLine.Of(node.Name)}: {what}", network.Name);
+                }
+            }
+        }
         var voxels = VoxelsOf(network);
         var channels = new List<int>();
         foreach (var feature in network.Input.Features)
@@ -144,4 +157,17 @@ public static class NetworkValidator
     }
 
     private static string ShortName(LayerDescriptor layer) => layer.Name[(layer.Name.LastIndexOf('.') + 1)..];
+
+    private static void CheckName(string value, string what, string network)
+    {
+        string at = string.IsNullOrWhiteSpace(network) ? "the network" : KernelGen.IO.OneLine.Of(network);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new NetworkValidationException($"{at}: {what} is empty");
+        }
+        if (KernelGen.IO.OneLine.FirstUnprintable(value) is { } c)
+        {
+            throw new NetworkValidationException($"{at}: {what} '{KernelGen.IO.OneLine.Of(value)}' holds the control or bidirectional character U+{(int)c:X4}");
+        }
+    }
 }

@@ -44,11 +44,11 @@ public static class NetworkWeights
                 float[]? bias = node.Weights.Bias is { } b ? SafeTensors.Require(tensors, b, layer.OutChannels).Data : null;
                 var conv = new ConvWeights(weight.Data, layer.OutChannels, k, layer.InChannels, bias);
                 weights[node.Name] = node.Weights.BatchNorm is { } norm
-                    ? BatchNormFolding.Fold(conv,
+                    ? FoldNamed(norm, () => BatchNormFolding.Fold(conv,
                         SafeTensors.Require(tensors, norm + ".weight", layer.OutChannels).Data,
                         SafeTensors.Require(tensors, norm + ".bias", layer.OutChannels).Data,
                         SafeTensors.Require(tensors, norm + ".running_mean", layer.OutChannels).Data,
-                        SafeTensors.Require(tensors, norm + ".running_var", layer.OutChannels).Data)
+                        SafeTensors.Require(tensors, norm + ".running_var", layer.OutChannels).Data))
                     : conv;
             }
             catch (Exception e) when (e is ArgumentException or FormatException or InvalidDataException or KeyNotFoundException)
@@ -57,6 +57,19 @@ public static class NetworkWeights
             }
         }
         return weights;
+    }
+
+    /// <summary>Folds, naming the BatchNorm's tensors (<c>bn1.running_var</c>, not "BatchNorm running_var") in an error.</summary>
+    private static ConvWeights FoldNamed(string norm, Func<ConvWeights> fold)
+    {
+        try
+        {
+            return fold();
+        }
+        catch (ArgumentException e) when (e.Message.StartsWith("BatchNorm ", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"{norm}: {e.Message}", e);
+        }
     }
 
     /// <summary>

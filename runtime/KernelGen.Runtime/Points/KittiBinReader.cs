@@ -14,6 +14,7 @@ public static class KittiBinReader
     /// <summary>Reads the scan at <paramref name="path"/>.</summary>
     public static PointCloud Read(string path)
     {
+        KernelGen.IO.OutputPaths.RequireRegularFile(path, "KITTI scan");
         byte[] bytes;
         try
         {
@@ -56,17 +57,33 @@ public static class KittiBinReader
         return new PointCloud(xyzi, Path.GetFileName(name), "KITTI (HDL-64E)", intensityMax: 1);
     }
 
+    /// <summary>
+    /// The most points a KITTI scan is read with: an HDL-64E revolution has about 130,000; 2^23 leaves room for any real
+    /// sensor while a gzip bomb (a small file that expands to gigabytes) stops at 128 MiB instead of exhausting memory.
+    /// </summary>
+    public const int MaxPoints = 1 << 23;
+
     private static byte[] Gunzip(byte[] compressed, string name)
     {
         byte[] raw;
+        const long limit = (long)MaxPoints * BytesPerPoint;
         try
         {
             using var gzip = new GZipStream(new MemoryStream(compressed), CompressionMode.Decompress);
             using var output = new MemoryStream();
-            gzip.CopyTo(output);
+            var buffer = new byte[1 << 16];
+            for (int read; (read = gzip.Read(buffer)) > 0;)
+            {
+                if (output.Length + read > limit)
+                {
+                    throw new InvalidDataException(
+                        $"'{name}': the gzip stream expands past {limit >> 20} MiB, more than a KITTI scan holds ({MaxPoints} points): not a scan, or a corrupt or hostile file");
+                }
+                output.Write(buffer, 0, read);
+            }
             raw = output.ToArray();
         }
-        catch (InvalidDataException e)
+        catch (InvalidDataException e) when (!e.Message.StartsWith($"'{name}'", StringComparison.Ordinal))
         {
             throw new InvalidDataException($"'{name}': gzip stream is corrupt or truncated ({KernelGen.IO.OneLine.Of(e.Message)})", e);
         }

@@ -25,7 +25,7 @@ public static class NuScenesBinReader
         }
         if (bytes.Length % (FloatsPerPoint * 4) != 0)
         {
-            throw new InvalidDataException($"'{name}': {bytes.Length} bytes is not a multiple of 20 (x, y, z, intensity, {Fifth(format)} as float32): truncated or not a nuScenes scan");
+            throw new InvalidDataException($"'{name}': {bytes.Length} bytes is not a multiple of 20 (x, y, z, intensity, {Fifth(format)} as float32): truncated, or not a nuScenes scan (a KITTI scan has 16 bytes per point: --point-format kitti)");
         }
         int count = bytes.Length / (FloatsPerPoint * 4);
         var xyzi = new float[count * 4];
@@ -49,13 +49,13 @@ public static class NuScenesBinReader
                 }
                 if (c == 4 && format == PointFormat.NuScenes && (value is < 0 or > 31 || value != MathF.Round(value)))
                 {
-                    throw new InvalidDataException($"'{name}': point {p} has ring index {value}, not an integer 0–31: aggregated sweeps with a time lag? give --point-format nuscenes-sweeps");
+                    throw new InvalidDataException($"'{name}': point {p} has ring index {value}, not an integer 0–31: aggregated sweeps with a time lag (--point-format nuscenes-sweeps), or a KITTI scan of 4 floats per point (--point-format kitti)?");
                 }
                 if (c == 4 && format == PointFormat.NuScenesSweeps)
                 {
                     if (value is < 0 or > MaxTimeLagSeconds)
                     {
-                        throw new InvalidDataException($"'{name}': point {p} has time lag {value} s, outside 0–{MaxTimeLagSeconds} s: a single sweep with ring indices? give --point-format nuscenes");
+                        throw new InvalidDataException($"'{name}': point {p} has time lag {value} s, outside 0–{MaxTimeLagSeconds} s: a single sweep with ring indices (--point-format nuscenes), or a KITTI scan of 4 floats per point (--point-format kitti)?");
                     }
                     lag[p] = value;
                 }

@@ -16,6 +16,7 @@ public static class ScanReader
         {
             throw new IOException($"cannot read scan '{path}': it is a directory, not a scan file");
         }
+        KernelGen.IO.OutputPaths.RequireRegularFile(path, "scan");
         byte[] bytes;
         try
         {

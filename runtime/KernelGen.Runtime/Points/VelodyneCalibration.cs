@@ -43,7 +43,11 @@ public sealed class VelodyneCalibration
     };
 
     /// <summary>Reads a calibration XML file.</summary>
-    public static VelodyneCalibration Load(string path) => Parse(File.ReadAllText(path), path);
+    public static VelodyneCalibration Load(string path)
+    {
+        KernelGen.IO.OutputPaths.RequireRegularFile(path, "Velodyne calibration");
+        return Parse(File.ReadAllText(path), path);
+    }
 
     /// <summary>Parses calibration XML; <paramref name="name"/> names the source in errors.</summary>
     public static VelodyneCalibration Parse(string xml, string name)

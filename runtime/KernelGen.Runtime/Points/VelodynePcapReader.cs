@@ -27,7 +27,13 @@ public static class VelodynePcapReader
     /// <param name="calibration">Per-laser calibration; the model's default when null.</param>
     /// <param name="model">Sensor model; read from the packets' product ID when null.</param>
     public static VelodyneCapture Read(string path, VelodyneCalibration? calibration = null, VelodyneModel? model = null) =>
-        Decode(File.ReadAllBytes(path), Path.GetFileName(path), calibration, model);
+        Decode(ReadCapture(path), Path.GetFileName(path), calibration, model);
+
+    private static byte[] ReadCapture(string path)
+    {
+        KernelGen.IO.OutputPaths.RequireRegularFile(path, "capture");
+        return File.ReadAllBytes(path);
+    }
 
     /// <summary>Decodes capture bytes; <paramref name="name"/> names the source in errors and point sources.</summary>
     public static VelodyneCapture Decode(byte[] capture, string name, VelodyneCalibration? calibration = null, VelodyneModel? model = null)
@@ -68,7 +74,7 @@ public static class VelodynePcapReader
         (byte)VelodyneModel.Hdl32E => VelodyneModel.Hdl32E,
         (byte)VelodyneModel.Vlp16 => VelodyneModel.Vlp16,
         var id => throw new InvalidDataException(
-            $"'{name}': product ID 0x{id:x2} is not an HDL-32E (0x21) or VLP-16 (0x22); pass the model explicitly if it is one of them"),
+            $"'{name}': product ID 0x{id:x2} is not an HDL-32E (0x21) or VLP-16 (0x22): not a capture of a sensor KernelGen reads (in code, VelodynePcapReader.Read(path, model: …) reads one whose packets misreport the model)"),
     };
 
     /// <summary>Accumulates firings into revolutions.</summary>

@@ -123,7 +123,7 @@ public sealed class CalibrationStatistics
             ["scans"] = new JsonArray(_scans.Select(s => (JsonNode)new JsonObject { ["index"] = s.Index, ["name"] = s.Name }).ToArray()),
             ["nodes"] = nodes,
         };
-        File.WriteAllText(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+        KernelGen.IO.AtomicFile.WriteAllText(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
     }
 
     /// <summary>Reads a shard file; anything malformed is an <see cref="InvalidDataException"/> naming the file and the field.</summary>

@@ -20,9 +20,9 @@ public sealed record CalibrationTarget(double? Cosine = 0.999, double? SqnrDb = 
         {
             throw new ArgumentException($"--target-cosine must be in (-1, 1], got {c}");
         }
-        if (sqnrDb is { } s && !double.IsFinite(s))
+        if (sqnrDb is { } s && !(double.IsFinite(s) && s > 0))
         {
-            throw new ArgumentException($"--target-sqnr must be a finite number of dB, got {s}");
+            throw new ArgumentException($"--target-sqnr must be a positive, finite number of dB (an output at 0 dB is as much error as signal), got {s}");
         }
         return cosine is null && sqnrDb is null ? new CalibrationTarget() : new CalibrationTarget(cosine, sqnrDb);
     }

@@ -12,6 +12,7 @@ internal static class ProfileJson
     /// <summary>The text of <paramref name="path"/>; a file that cannot be read is an <see cref="IOException"/> saying what it was.</summary>
     public static string ReadText(string path, string what)
     {
+        KernelGen.IO.OutputPaths.RequireRegularFile(path, what);
         try
         {
             return File.ReadAllText(path);
@@ -31,7 +32,8 @@ internal static class ProfileJson
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(text);
+            // A key given twice would silently take the last value.
+            root = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {

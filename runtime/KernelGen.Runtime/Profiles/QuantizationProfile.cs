@@ -135,6 +135,10 @@ public sealed record QuantizationProfile(
         {
             throw new InvalidDataException($"the profile was calibrated with other weights ({Short(WeightsHash)}, these are {Short(weightsHash)}); recalibrate");
         }
+        if (Layers.FirstOrDefault(l => network.Network.Find(l.Node) is null) is { } stray)
+        {
+            throw new InvalidDataException($"the profile has an entry for node {KernelGen.IO.OneLine.Of(stray.Node)}, which the network does not have");
+        }
         var int8 = new Dictionary<string, LayerQuantization>(StringComparer.Ordinal);
         for (int i = 0; i < network.Network.Nodes.Count; i++)
         {
@@ -226,7 +230,7 @@ public sealed record QuantizationProfile(
                 return (JsonNode)entry;
             }).ToArray()),
         };
-        File.WriteAllText(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+        KernelGen.IO.AtomicFile.WriteAllText(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
     }
 
     private static string Short(string hash) => hash.Length > 19 ? hash[..19] + "…" : KernelGen.IO.OneLine.Of(hash);

@@ -26,6 +26,11 @@ public static class BatchNormFolding
                 throw new ArgumentException($"BatchNorm {name} has {length} values but the conv has Cout={cout}");
             }
         }
+        // Each statistic checked by its own name: a NaN or ∞ folded in would be reported as the conv's weight or bias.
+        CheckFinite(gamma, "weight (γ)");
+        CheckFinite(beta, "bias (β)");
+        CheckFinite(runningMean, "running_mean");
+        CheckFinite(runningVariance, "running_var");
         if (!(epsilon > 0))
         {
             throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "BatchNorm epsilon must be positive");
@@ -47,5 +52,17 @@ public static class BatchNormFolding
             bias[n] = (float)(((conv.Bias?[n] ?? 0.0) - runningMean[n]) * scale + beta[n]);
         }
         return new ConvWeights(data, cout, conv.Kernel, conv.InChannels, bias);
+    }
+
+    private static void CheckFinite(ReadOnlySpan<float> values, string name)
+    {
+        for (int n = 0; n < values.Length; n++)
+        {
+            if (!float.IsFinite(values[n]))
+            {
+                throw new ArgumentException(
+                    $"BatchNorm {name} of channel {n} is {values[n].ToString(System.Globalization.CultureInfo.InvariantCulture)}; BatchNorm statistics must be finite");
+            }
+        }
     }
 }

@@ -17,6 +17,24 @@ public static class ConvKernelGuard
         CheckWeights(kernel, layer, call.Weights);
         call.Validate(layer.Geometry, kernel.Name);
         CheckCapabilities(kernel, KernelNeeds.Of(kernel.Capabilities.Precision, call), call.Weights);
+        // fp16 operands: a feature past fp16's range would enter the kernel as ∞ (refused, not clamped: the output
+        // would be wrong without a word). Device-resident runs check it on the device (DeviceResidentExecutor).
+        if (kernel.Capabilities.Precision == Precision.F16)
+        {
+            CheckFp16Weights(call.Weights);
+            if (call.Input is { } input && Fp16Range.FirstBeyond(input, layer.InChannels) is { } beyond)
+            {
+                throw new ArgumentException(Fp16Range.Beyond("input feature", beyond.Value, $"row {beyond.Row}, channel {beyond.Channel}"));
+            }
+        }
+    }
+
+    private static void CheckFp16Weights(LayerWeights weights)
+    {
+        if (weights.BeyondFp16 is { Length: > 0 } problem)
+        {
+            throw new ArgumentException(problem);
+        }
     }
 
     /// <summary>
@@ -35,6 +53,10 @@ public static class ConvKernelGuard
         CheckWeights(kernel, layer, call.Weights);
         call.Validate(layer.Geometry, kernel.Name);
         CheckCapabilities(kernel, call.Needs(kernel.Capabilities.Precision), call.Weights);
+        if (kernel.Capabilities.Precision == Precision.F16)
+        {
+            CheckFp16Weights(call.Weights);
+        }
     }
 
     private static void CheckWeights(IConvKernel kernel, LayerDescriptor layer, LayerWeights? prepared)

@@ -58,9 +58,9 @@ public sealed class NuScenesInputTests : IDisposable
         var read = ScanReader.Read(path, PointFormat.NuScenesSweeps);
         Assert.Equal(aggregated.Where((_, i) => i % 5 == 4), read.TimeLag!);
         // A time lag is not a ring index, nor a ring index a time lag.
-        Assert.Contains("give --point-format nuscenes-sweeps", Assert.Throws<InvalidDataException>(() => ScanReader.Read(path, PointFormat.NuScenes)).Message);
+        Assert.Contains("aggregated sweeps with a time lag (--point-format nuscenes-sweeps), or a KITTI scan of 4 floats per point (--point-format kitti)", Assert.Throws<InvalidDataException>(() => ScanReader.Read(path, PointFormat.NuScenes)).Message);
         string rings = Write("rings.bin", Points(3, 50, (r, _) => 5 + r.Next(20)));
-        Assert.Contains("give --point-format nuscenes", Assert.Throws<InvalidDataException>(() => ScanReader.Read(rings, PointFormat.NuScenesSweeps)).Message);
+        Assert.Contains("a single sweep with ring indices (--point-format nuscenes)", Assert.Throws<InvalidDataException>(() => ScanReader.Read(rings, PointFormat.NuScenesSweeps)).Message);
         Assert.Contains("not a multiple of 20", Assert.Throws<InvalidDataException>(() => ScanReader.Read(Write("short.pcd.bin", new float[7]))).Message);
         Assert.Contains("is not one of kitti, nuscenes, nuscenes-sweeps, pcap", Assert.Throws<ArgumentException>(() => PointFormats.FromName("las")).Message);
     }

@@ -39,6 +39,14 @@ internal sealed class F16LayerWeights
     public static F16LayerWeights From(ConvWeights weights)
     {
         ArgumentNullException.ThrowIfNull(weights);
+        // fp16 holds ±65504: a weight beyond it would become ±∞ and the outputs ∞ or NaN. Refused, not clamped: a
+        // clamped weight is a different model.
+        int beyond = Array.FindIndex(weights.Data, w => !(Math.Abs(w) <= Fp16Range.Max));
+        if (beyond >= 0)
+        {
+            throw new ArgumentException(Fp16Range.Beyond("weight", weights.Data[beyond], WeightIndex(weights, beyond)));
+        }
+        ArgumentNullException.ThrowIfNull(weights);
         int cout = weights.OutChannels, cin = weights.InChannels, k = weights.Kernel.Product, pairs = (cin + 1) / 2;
         var packed = new int[k * pairs * cout];
         for (int n = 0; n < cout; n++)
@@ -56,4 +64,34 @@ internal sealed class F16LayerWeights
         }
         return new F16LayerWeights(packed, weights.Bias?.ToArray() ?? new float[cout], cin, k, cout);
     }
+
+    internal static string WeightIndex(ConvWeights weights, int index)
+    {
+        int cin = weights.InChannels, k = weights.Kernel.Product;
+        return $"[n={index / (k * cin)}, k={index / cin % k}, c={index % cin}]";
+    }
+}
+
+/// <summary>fp16's range, and the one check every fp16 path makes of what enters it (weights, features).</summary>
+public static class Fp16Range
+{
+    /// <summary>The largest finite fp16 value.</summary>
+    public const float Max = 65504f;
+
+    /// <summary>The first value of <paramref name="values"/> [rows, channels] fp16 cannot hold (|x| &gt; 65504, or not finite), or null.</summary>
+    public static (int Row, int Channel, float Value)? FirstBeyond(ReadOnlySpan<float> values, int channels)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!(Math.Abs(values[i]) <= Max))
+            {
+                return (i / channels, i % channels, values[i]);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The one-line refusal for <paramref name="what"/> <paramref name="value"/> at <paramref name="where"/>.</summary>
+    public static string Beyond(string what, float value, string where) =>
+        $"fp16: {what} {value} at {where} is beyond fp16's range (±65504); fp16 would turn it into ∞ or NaN — run this layer in fp32";
 }

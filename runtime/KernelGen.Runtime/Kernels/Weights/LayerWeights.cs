@@ -40,6 +40,12 @@ public sealed class LayerWeights
     /// <summary>The weights rounded to fp16 and packed for the fp16 kernels (on first use).</summary>
     internal F16LayerWeights Half => _half.Value;
 
+    /// <summary>Why these weights cannot run in fp16 (a weight beyond ±65504), or null; found once.</summary>
+    internal string? BeyondFp16 => _beyondFp16 ??= Fp16Range.FirstBeyond(Float.Data, Float.Data.Length) is { } beyond
+        ? Fp16Range.Beyond("weight", beyond.Value, F16LayerWeights.WeightIndex(Float, beyond.Channel)) : "";
+
+    private string? _beyondFp16;
+
     /// <summary>The scales the int8 weights were made with, or null for an fp32-only layer.</summary>
     public LayerQuantization? Quantization { get; }
 

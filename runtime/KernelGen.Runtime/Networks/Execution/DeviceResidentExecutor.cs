@@ -56,6 +56,16 @@ internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposa
                     ? new float[layer.InChannels]
                     : DeviceChannelMaxima.For(accelerator).Compute(stream, input!.Value, layer.InChannels));
                 weights.OnDevice(accelerator); // uploaded outside the node's time, as the host path quantizes outside it
+                if (needs.Precision == Precision.F16 && input is { } halfInput && map.InputCount > 0)
+                {
+                    // fp16 operands: an input past fp16's range would enter the kernel as ∞ (ConvKernelGuard checks host arrays).
+                    var maxima = DeviceChannelMaxima.For(accelerator).Compute(stream, halfInput, layer.InChannels);
+                    int channel = Array.FindIndex(maxima, m => !(m <= Fp16Range.Max));
+                    if (channel >= 0)
+                    {
+                        throw new ArgumentException($"node {node.Name}: " + Fp16Range.Beyond("input feature", maxima[channel], $"channel {channel}"));
+                    }
+                }
                 // An int8 output is requantized into its readers' domain, from a reader's weights on the device.
                 var reader = nodes.ReaderWeightsOf(i);
                 ArrayView<float>? readerMultipliers = reader?.OnDevice(accelerator).ActivationMultipliers;
