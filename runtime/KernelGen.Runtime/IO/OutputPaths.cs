@@ -68,11 +68,11 @@ public static class OutputPaths
         switch (KindFollowingLinks(Path.GetFullPath(path)))
         {
             case FileKind.Missing:
-                throw new FileNotFoundException($"{what} '{path}' does not exist");
+                throw new IOException($"cannot read {what} '{path}': no such file");
             case FileKind.Directory:
-                throw new IOException($"{what} '{path}' is a directory, not a file");
+                throw new IOException($"cannot read {what} '{path}': it is a directory, not a file");
             case FileKind.Special:
-                throw new IOException($"{what} '{path}' is a FIFO, device or socket, not a regular file");
+                throw new IOException($"cannot read {what} '{path}': it is a FIFO, device or socket, not a regular file");
         }
     }
 

@@ -84,7 +84,7 @@ public sealed class NpyTests : IDisposable
             Assert.Throws<InvalidDataException>(() => Npy.Parse(Encoding.ASCII.GetBytes("PK\u0003\u0004 zip file"), "x.npy")).Message);
         byte[] v4 = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 4, 0, 0, 0, 0, 0];
         Assert.Contains(".npy format version 4.0 is not supported", Assert.Throws<InvalidDataException>(() => Npy.Parse(v4, "v4.npy")).Message);
-        Assert.Contains("cannot read '/nonexistent/a.npy'", Assert.Throws<IOException>(() => Npy.Read("/nonexistent/a.npy")).Message);
+        Assert.Contains("cannot read array '/nonexistent/a.npy': no such file", Assert.Throws<IOException>(() => Npy.Read("/nonexistent/a.npy")).Message);
     }
 
     [Fact]
