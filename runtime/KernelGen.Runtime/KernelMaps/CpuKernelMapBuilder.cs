@@ -1,20 +1,24 @@
+using System.Runtime.CompilerServices;
 using KernelGen;
 using KernelGen.Tensors;
 
 namespace KernelGen.KernelMaps;
 
 /// <summary>
-/// Builds kernel maps on the CPU with a flat hash table from site key to input row, parallel over chunks of rows.
+/// Builds kernel maps on the CPU. Sites come sorted by (batch, z, y, x) from the voxelizer and from every strided map,
+/// and the builder uses that order: no hash table on that path.
 /// </summary>
 /// <remarks>
-/// Two shortcuts keep all 21 maps of CenterPoint's backbone within about 100 ms on two cores (a plain gather of every
-/// (output, offset) neighbour takes about 125 ms there):
 /// <list type="bullet">
-/// <item>Submanifold maps are symmetric: if output i reads input j through offset k, output j reads input i through
-/// the mirrored offset K-1-k (the displacement negated). Only the offsets before the centre are looked up, the centre
-/// is the site itself, and each hit fills both entries: 13 lookups per site instead of 27.</item>
-/// <item>Regular sparse convs scatter from the inputs: each input reaches only about (k/s)³ outputs, so walking
-/// (input, offset) pairs costs a few lookups per input instead of K per output.</item>
+/// <item>Submanifold maps by a merge of sorted keys: a neighbour at displacement (dz, dy, dx) has the site's key plus a
+/// constant, so for each offset a pointer walks the sorted keys once alongside the sites — a few sequential compares a
+/// site instead of a random hash probe. The map is symmetric (output i reads input j through offset k exactly when j
+/// reads i through K−1−k), so only the offsets before the centre are walked and each hit fills both entries.</item>
+/// <item>Regular sparse convs scatter from the inputs: each input reaches only about (k/s)³ outputs; the (output key,
+/// input, offset) triples are radix-sorted by output key, so the distinct outputs come out in (batch, z, y, x) order
+/// and their rows in one pass.</item>
+/// <item>Sites that are not sorted (a caller's own tensor) take the hash path: a flat open-addressing table from site key
+/// to row, which also finds duplicates.</item>
 /// </list>
 /// </remarks>
 public sealed class CpuKernelMapBuilder : IKernelMapBuilder
@@ -30,34 +34,113 @@ public sealed class CpuKernelMapBuilder : IKernelMapBuilder
         }
         var outputShape = geometry.OutputShape(input.SpatialShape);
         outputShape.Validate(input.BatchSize);
-        var index = BuildSiteIndex(input);
+        var keys = SiteKeys(input);
+        bool sorted = KeySort.StrictlyIncreasing(keys);
+        if (!sorted)
+        {
+            BuildSiteIndex(input, keys); // refuses duplicates, naming the rows
+        }
         if (geometry.Kind == ConvKind.SubManifold)
         {
-            var outIn = SubmanifoldMap(input, geometry, index);
+            var outIn = sorted ? SubmanifoldMapSorted(input, geometry, keys) : SubmanifoldMap(input, geometry, BuildSiteIndex(input, keys));
             return new KernelMap(geometry, input.SpatialShape, outputShape, input.BatchSize, input.Count, input.Coordinates, outIn);
         }
         var (outputCoordinates, map) = StridedMap(input, geometry, outputShape);
         return new KernelMap(geometry, input.SpatialShape, outputShape, input.BatchSize, input.Count, outputCoordinates, map);
     }
 
-    /// <summary>Site key → row, rejecting out-of-range and duplicate coordinates.</summary>
-    private static SiteHashTable BuildSiteIndex(SparseTensor input)
+    /// <summary>Every site's key, each site checked inside the shape and batch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static long[] SiteKeys(SparseTensor input)
     {
         var shape = input.SpatialShape;
         var coordinates = input.Coordinates;
-        var index = new SiteHashTable(input.Count);
+        var keys = GC.AllocateUninitializedArray<long>(input.Count);
         for (int row = 0; row < input.Count; row++)
         {
             int b = coordinates[row * 4], z = coordinates[row * 4 + 1], y = coordinates[row * 4 + 2], x = coordinates[row * 4 + 3];
             SiteChecks.EnsureInside(row, b, z, y, x, shape, input.BatchSize);
-            if (!index.TryAdd(shape.Key(b, z, y, x), row, out int firstRow))
+            keys[row] = shape.Key(b, z, y, x);
+        }
+        return keys;
+    }
+
+    /// <summary>Site key → row, rejecting duplicate coordinates.</summary>
+    private static SiteHashTable BuildSiteIndex(SparseTensor input, long[] keys)
+    {
+        var coordinates = input.Coordinates;
+        var index = new SiteHashTable(input.Count);
+        for (int row = 0; row < input.Count; row++)
+        {
+            if (!index.TryAdd(keys[row], row, out int firstRow))
             {
-                throw SiteChecks.Duplicate(row, firstRow, b, z, y, x);
+                throw SiteChecks.Duplicate(row, firstRow, coordinates[row * 4], coordinates[row * 4 + 1], coordinates[row * 4 + 2], coordinates[row * 4 + 3]);
             }
         }
         return index;
     }
 
+    /// <summary>The submanifold map of sites whose keys increase: a merge per offset (see the class remarks).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int[] SubmanifoldMapSorted(SparseTensor input, ConvGeometry geometry, long[] keys)
+    {
+        var displacement = geometry.OffsetDisplacements();
+        var shape = input.SpatialShape;
+        var coordinates = input.Coordinates;
+        int k = geometry.KernelVolume, centre = k / 2, n = input.Count;
+        SiteChecks.EnsureRulebookFits(n, k);
+        var outIn = GC.AllocateUninitializedArray<int>(n * k);
+        Array.Fill(outIn, -1);
+        // The key step of each offset before the centre (negative: the neighbour sorts earlier).
+        var delta = new long[centre];
+        for (int offset = 0; offset < centre; offset++)
+        {
+            delta[offset] = ((long)displacement[offset * 3] * shape.Height + displacement[offset * 3 + 1]) * shape.Width + displacement[offset * 3 + 2];
+        }
+        Parallel.For(0, ChunkCount(n), chunk =>
+        {
+            var (start, end) = ChunkRange(chunk, n);
+            // One pointer per offset into the sorted keys, started at the first key ≥ the chunk's first target.
+            Span<int> pointer = stackalloc int[centre];
+            for (int offset = 0; offset < centre; offset++)
+            {
+                int found = Array.BinarySearch(keys, 0, n, keys[start] + delta[offset]);
+                pointer[offset] = found >= 0 ? found : ~found;
+            }
+            for (int row = start; row < end; row++)
+            {
+                long key = keys[row];
+                int oz = coordinates[row * 4 + 1], oy = coordinates[row * 4 + 2], ox = coordinates[row * 4 + 3];
+                outIn[row * k + centre] = row;
+                for (int offset = 0; offset < centre; offset++)
+                {
+                    long target = key + delta[offset];
+                    int p = pointer[offset];
+                    while (p < n && keys[p] < target)
+                    {
+                        p++;
+                    }
+                    pointer[offset] = p;
+                    if (p == n || keys[p] != target)
+                    {
+                        continue;
+                    }
+                    // The same key can be a wrapped coordinate (x − 1 of x = 0 is the row before): only real neighbours count.
+                    int z = oz + displacement[offset * 3], y = oy + displacement[offset * 3 + 1], x = ox + displacement[offset * 3 + 2];
+                    if ((uint)z >= (uint)shape.Depth || (uint)y >= (uint)shape.Height || (uint)x >= (uint)shape.Width)
+                    {
+                        continue;
+                    }
+                    // Each (neighbour, mirrored offset) entry has exactly one writer: this row.
+                    outIn[row * k + offset] = p;
+                    outIn[p * k + (k - 1 - offset)] = row;
+                }
+            }
+        });
+        return outIn;
+    }
+
+    /// <summary>The submanifold map of unsorted sites, by hash lookups.</summary>
     private static int[] SubmanifoldMap(SparseTensor input, ConvGeometry geometry, SiteHashTable index)
     {
         var displacement = geometry.OffsetDisplacements();
@@ -96,81 +179,122 @@ public sealed class CpuKernelMapBuilder : IKernelMapBuilder
 
     private static (int[] OutputCoordinates, int[] OutIn) StridedMap(SparseTensor input, ConvGeometry geometry, SpatialShape outputShape)
     {
-        var coordinates = input.Coordinates;
-        int k = geometry.KernelVolume;
-        var kernel = geometry.Kernel;
+        int k = geometry.KernelVolume, n = input.Count;
         // Per axis and input residue modulo the stride: the kernel indices whose displacement lands on a strided output.
         var reaching = new[] { ReachingIndices(geometry, 0), ReachingIndices(geometry, 1), ReachingIndices(geometry, 2) };
+        SiteChecks.EnsureRulebookFits(n, k); // pairs are numbered row · K + offset
 
-        // 1. Every (input, offset) → output pair, found from the residues without testing all K offsets.
-        var chunkKeys = new long[ChunkCount(input.Count)][];
-        var chunkPairs = new int[chunkKeys.Length][];
-        Parallel.For(0, chunkKeys.Length, chunk =>
+        // 1. Every (input, offset) → output pair, found from the residues without testing all K offsets: counted per
+        // chunk of inputs, then written in parallel, each chunk at its place.
+        int chunks = ChunkCount(n);
+        var chunkStart = new long[chunks + 1];
+        Parallel.For(0, chunks, chunk => chunkStart[chunk + 1] = PairsOf(input, geometry, outputShape, reaching, chunk, null, null, 0));
+        for (int chunk = 0; chunk < chunks; chunk++)
         {
-            var (start, end) = ChunkRange(chunk, input.Count);
-            var keys = new List<long>((end - start) * 4);
-            var pairs = new List<int>((end - start) * 4);
-            Span<int> kzs = stackalloc int[kernel.Z], ozs = stackalloc int[kernel.Z];
-            Span<int> kys = stackalloc int[kernel.Y], oys = stackalloc int[kernel.Y];
-            Span<int> kxs = stackalloc int[kernel.X], oxs = stackalloc int[kernel.X];
-            for (int row = start; row < end; row++)
+            chunkStart[chunk + 1] += chunkStart[chunk];
+        }
+        long total = chunkStart[chunks];
+        if (total > Array.MaxLength)
+        {
+            throw new InvalidDataException($"{n} sites reach {total} (input, offset) pairs, more than one array holds");
+        }
+        var keys = GC.AllocateUninitializedArray<long>((int)total);
+        var pairs = GC.AllocateUninitializedArray<int>((int)total);
+        Parallel.For(0, chunks, chunk => PairsOf(input, geometry, outputShape, reaching, chunk, keys, pairs, (int)chunkStart[chunk]));
+
+        // 2. Sorted by output key: the distinct outputs in (batch, z, y, x) order, each a run of equal keys.
+        KeySort.Sort(keys, pairs, keys.Length, (long)input.BatchSize * outputShape.CellCount - 1);
+
+        // 3. Rows, coordinates and the rulebook, in parallel over chunks of the sorted pairs; each chunk first counts the
+        // runs that start in it, so it knows its first output row. Each (output, offset) has at most one input.
+        int pairChunks = ChunkCount(keys.Length);
+        var runsBefore = new int[pairChunks + 1];
+        Parallel.For(0, pairChunks, chunk =>
+        {
+            var (start, end) = ChunkRange(chunk, keys.Length);
+            int runs = 0;
+            for (int i = start; i < end; i++)
             {
-                int b = coordinates[row * 4];
-                int nz = reaching[0].Outputs(coordinates[row * 4 + 1], outputShape.Depth, kzs, ozs);
-                int ny = reaching[1].Outputs(coordinates[row * 4 + 2], outputShape.Height, kys, oys);
-                int nx = reaching[2].Outputs(coordinates[row * 4 + 3], outputShape.Width, kxs, oxs);
-                for (int iz = 0; iz < nz; iz++)
+                runs += i == 0 || keys[i] != keys[i - 1] ? 1 : 0;
+            }
+            runsBefore[chunk + 1] = runs;
+        });
+        for (int chunk = 0; chunk < pairChunks; chunk++)
+        {
+            runsBefore[chunk + 1] += runsBefore[chunk];
+        }
+        int outputs = runsBefore[pairChunks];
+        SiteChecks.EnsureRulebookFits(outputs, k);
+        var outputCoordinates = GC.AllocateUninitializedArray<int>(outputs * 4);
+        var outIn = GC.AllocateUninitializedArray<int>(outputs * k);
+        Parallel.For(0, pairChunks, chunk => WriteRuns(keys, pairs, chunk, runsBefore[chunk], k, outputShape, outputCoordinates, outIn));
+        return (outputCoordinates, outIn);
+    }
+
+    /// <summary>
+    /// The (output key, row · K + offset) pairs of chunk <paramref name="chunk"/>'s inputs, written from
+    /// <paramref name="at"/> (or only counted, without <paramref name="keys"/>); returns how many.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int PairsOf(
+        SparseTensor input, ConvGeometry geometry, SpatialShape outputShape, AxisReach[] reaching, int chunk, long[]? keys, int[]? pairs, int at)
+    {
+        var coordinates = input.Coordinates;
+        var kernel = geometry.Kernel;
+        int k = geometry.KernelVolume, count = 0;
+        Span<int> kzs = stackalloc int[kernel.Z], ozs = stackalloc int[kernel.Z];
+        Span<int> kys = stackalloc int[kernel.Y], oys = stackalloc int[kernel.Y];
+        Span<int> kxs = stackalloc int[kernel.X], oxs = stackalloc int[kernel.X];
+        var (start, end) = ChunkRange(chunk, input.Count);
+        for (int row = start; row < end; row++)
+        {
+            int b = coordinates[row * 4];
+            int nz = reaching[0].Outputs(coordinates[row * 4 + 1], outputShape.Depth, kzs, ozs);
+            int ny = reaching[1].Outputs(coordinates[row * 4 + 2], outputShape.Height, kys, oys);
+            int nx = reaching[2].Outputs(coordinates[row * 4 + 3], outputShape.Width, kxs, oxs);
+            if (keys is null)
+            {
+                count += nz * ny * nx;
+                continue;
+            }
+            for (int iz = 0; iz < nz; iz++)
+            {
+                for (int iy = 0; iy < ny; iy++)
                 {
-                    for (int iy = 0; iy < ny; iy++)
+                    long line = outputShape.Key(b, ozs[iz], oys[iy], 0);
+                    int kernelLine = (kzs[iz] * kernel.Y + kys[iy]) * kernel.X;
+                    for (int ix = 0; ix < nx; ix++)
                     {
-                        for (int ix = 0; ix < nx; ix++)
-                        {
-                            keys.Add(outputShape.Key(b, ozs[iz], oys[iy], oxs[ix]));
-                            pairs.Add(row * k + (kzs[iz] * kernel.Y + kys[iy]) * kernel.X + kxs[ix]);
-                        }
+                        keys[at + count] = line + oxs[ix];
+                        pairs![at + count++] = row * k + kernelLine + kxs[ix];
                     }
                 }
             }
-            chunkKeys[chunk] = keys.ToArray();
-            chunkPairs[chunk] = pairs.ToArray();
-        });
-
-        // 2. Distinct output sites, sorted by (batch, z, y, x) = by key.
-        var outputs = new SiteHashTable(Math.Max(16, chunkKeys.Sum(c => c.Length) / 2));
-        var unique = new List<long>();
-        foreach (var keys in chunkKeys)
-        {
-            foreach (long key in keys)
-            {
-                if (outputs.TryAdd(key, 0, out _))
-                {
-                    unique.Add(key);
-                }
-            }
         }
-        var sorted = unique.ToArray();
-        Array.Sort(sorted);
-        var outputCoordinates = new int[sorted.Length * 4];
-        for (int row = 0; row < sorted.Length; row++)
-        {
-            outputs.SetRow(sorted[row], row);
-            outputShape.DecodeKey(sorted[row], outputCoordinates.AsSpan(row * 4, 4));
-        }
+        return count;
+    }
 
-        // 3. Scatter: each (output, offset) has at most one input, so the writes never collide.
-        SiteChecks.EnsureRulebookFits(sorted.Length, k);
-        var outIn = new int[sorted.Length * k];
-        Array.Fill(outIn, -1);
-        Parallel.For(0, chunkKeys.Length, chunk =>
+    /// <summary>The runs of equal keys that start in chunk <paramref name="chunk"/> (and run on past its end): their rows from <paramref name="firstRow"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WriteRuns(long[] keys, int[] pairs, int chunk, int firstRow, int k, SpatialShape outputShape, int[] outputCoordinates, int[] outIn)
+    {
+        var (start, end) = ChunkRange(chunk, keys.Length);
+        int i = start;
+        while (i > 0 && i < end && keys[i] == keys[i - 1])
         {
-            var keys = chunkKeys[chunk];
-            var pairs = chunkPairs[chunk];
-            for (int i = 0; i < keys.Length; i++)
+            i++; // the tail of a run that started in an earlier chunk: that chunk writes it
+        }
+        int output = firstRow - 1;
+        for (; i < keys.Length && (i < end || keys[i] == keys[i - 1]); i++)
+        {
+            if (i == 0 || keys[i] != keys[i - 1])
             {
-                outIn[outputs.Find(keys[i]) * k + pairs[i] % k] = pairs[i] / k;
+                output++;
+                outputShape.DecodeKey(keys[i], outputCoordinates.AsSpan(output * 4, 4));
+                outIn.AsSpan(output * k, k).Fill(-1);
             }
-        });
-        return (outputCoordinates, outIn);
+            outIn[output * k + pairs[i] % k] = pairs[i] / k;
+        }
     }
 
     private static AxisReach ReachingIndices(ConvGeometry geometry, int axis)
@@ -190,6 +314,7 @@ public sealed class CpuKernelMapBuilder : IKernelMapBuilder
     /// <summary>For one axis: which kernel indices take an input coordinate onto the strided output grid.</summary>
     private sealed class AxisReach(int stride, (int Index, int Displacement)[][] byResidue)
     {
+
         /// <summary>Writes the (kernel index, output coordinate) pairs of input <paramref name="coordinate"/>; returns their count.</summary>
         public int Outputs(int coordinate, int extent, Span<int> indices, Span<int> outputs)
         {

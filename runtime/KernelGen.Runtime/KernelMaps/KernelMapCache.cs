@@ -25,6 +25,11 @@ public sealed class KernelMapCache
     /// <summary>Requests answered from the cache.</summary>
     public int Hits { get; private set; }
 
+    /// <summary>Every map built so far, in build order, with what it took (for run summaries and reports).</summary>
+    public IReadOnlyList<KernelMapBuild> Built => _built;
+
+    private readonly List<KernelMapBuild> _built = [];
+
     /// <summary>The map for <paramref name="key"/>, built on first use.</summary>
     public KernelMap GetOrBuild(string key, SparseTensor input, ConvGeometry geometry)
     {
@@ -46,7 +51,9 @@ public sealed class KernelMapCache
             Hits++;
             return entry.Map;
         }
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         var map = _builder.Build(input, geometry);
+        _built.Add(new KernelMapBuild(key, geometry.Kind, input.Count, map.OutputCount, map.PairCount, System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds));
         _entries.Add(key, new Entry(map, input.Coordinates));
         Builds++;
         return map;
@@ -64,7 +71,9 @@ public sealed class KernelMapCache
         {
             throw new KeyNotFoundException($"no kernel map under indice key '{forwardKey}': run the conv it inverts first");
         }
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         inverse = entry.Map.Invert(entry.InputCoordinates);
+        _built.Add(new KernelMapBuild(forwardKey, ConvKind.Inverse, entry.Map.OutputCount, inverse.OutputCount, inverse.PairCount, System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds));
         _inverses.Add(forwardKey, inverse);
         Builds++;
         return inverse;
@@ -75,6 +84,7 @@ public sealed class KernelMapCache
     {
         _entries.Clear();
         _inverses.Clear();
+        _built.Clear();
     }
 
     private static bool SameSites(int[] cached, int[] requested) =>
@@ -82,3 +92,6 @@ public sealed class KernelMapCache
 
     private sealed record Entry(KernelMap Map, int[] InputCoordinates);
 }
+
+/// <summary>One kernel map built: its indice key, kind, sites in and out, neighbour pairs (non-empty rulebook entries) and time.</summary>
+public sealed record KernelMapBuild(string Key, ConvKind Kind, int SitesIn, int SitesOut, long Pairs, double Ms);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using KernelGen.Tensors;
 
 namespace KernelGen.Points;
@@ -31,35 +32,26 @@ public static class Voxelizer
             throw new ArgumentException("need at least one point cloud", nameof(clouds));
         }
         var shape = config.SpatialShape;
-        int gridX = config.GridX, gridY = config.GridY, gridZ = config.GridZ;
         long total = clouds.Sum(c => (long)c.Count);
-        var keys = new long[total];
-        var sources = new long[total]; // cloud index << 32 | point index
+        if (total > int.MaxValue)
+        {
+            throw new ArgumentException($"{total} points in one voxelization; at most {int.MaxValue}");
+        }
+        // 1. Each point's voxel key (points outside the range dropped), the point numbered across the clouds.
+        var keys = GC.AllocateUninitializedArray<long>((int)total);
+        var points = GC.AllocateUninitializedArray<int>((int)total);
+        var firstPoint = new int[clouds.Count + 1];
+        for (int batch = 0; batch < clouds.Count; batch++)
+        {
+            firstPoint[batch + 1] = firstPoint[batch] + clouds[batch].Count;
+        }
         int kept = 0;
         for (int batch = 0; batch < clouds.Count; batch++)
         {
-            var xyzi = clouds[batch].Xyzi;
-            for (int p = 0; p < clouds[batch].Count; p++)
-            {
-                float x = xyzi[p * 4], y = xyzi[p * 4 + 1], z = xyzi[p * 4 + 2];
-                if (!float.IsFinite(x) || !float.IsFinite(y) || !float.IsFinite(z) || !float.IsFinite(xyzi[p * 4 + 3]))
-                {
-                    throw new InvalidDataException($"{clouds[batch].Source}: point {p} has a non-finite coordinate or intensity");
-                }
-                int vx = (int)Math.Floor((x - config.MinX) / config.VoxelX);
-                int vy = (int)Math.Floor((y - config.MinY) / config.VoxelY);
-                int vz = (int)Math.Floor((z - config.MinZ) / config.VoxelZ);
-                if ((uint)vx >= (uint)gridX || (uint)vy >= (uint)gridY || (uint)vz >= (uint)gridZ)
-                {
-                    continue;
-                }
-                keys[kept] = shape.Key(batch, vz, vy, vx);
-                sources[kept] = ((long)batch << 32) | (uint)p;
-                kept++;
-            }
+            kept = KeysOf(clouds[batch], batch, firstPoint[batch], config, keys, points, kept);
         }
-        Array.Sort(keys, sources, 0, kept);
-
+        // 2. Sorted by key (a radix sort): the voxels in (batch, z, y, x) order, each a run of its points.
+        KernelMaps.KeySort.Sort(keys, points, kept, (long)clouds.Count * shape.CellCount - 1);
         int voxels = 0;
         for (int i = 0; i < kept; i++)
         {
@@ -68,10 +60,48 @@ public static class Voxelizer
                 voxels++;
             }
         }
-        var coordinates = new int[voxels * 4];
-        var features = new float[voxels * Channels];
-        var sums = new double[Channels];
-        int voxel = -1, members = 0;
+        // 3. Each voxel's coordinates and the mean of its points' features.
+        var coordinates = GC.AllocateUninitializedArray<int>(voxels * 4);
+        var features = GC.AllocateUninitializedArray<float>(voxels * Channels);
+        MeansOf(clouds, firstPoint, keys, points, kept, shape, coordinates, features);
+        var tensor = new SparseTensor(features, coordinates, Channels, shape, clouds.Count);
+        return new VoxelizationResult(tensor, kept, total - kept);
+    }
+
+    /// <summary>Appends the keys of <paramref name="cloud"/>'s points in range at <paramref name="kept"/>; returns the new count.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int KeysOf(PointCloud cloud, int batch, int firstPoint, VoxelConfig config, long[] keys, int[] points, int kept)
+    {
+        var shape = config.SpatialShape;
+        int gridX = config.GridX, gridY = config.GridY, gridZ = config.GridZ;
+        var xyzi = cloud.Xyzi;
+        for (int p = 0; p < cloud.Count; p++)
+        {
+            float x = xyzi[p * 4], y = xyzi[p * 4 + 1], z = xyzi[p * 4 + 2];
+            if (!float.IsFinite(x) || !float.IsFinite(y) || !float.IsFinite(z) || !float.IsFinite(xyzi[p * 4 + 3]))
+            {
+                throw new InvalidDataException($"{cloud.Source}: point {p} has a non-finite coordinate or intensity");
+            }
+            int vx = (int)Math.Floor((x - config.MinX) / config.VoxelX);
+            int vy = (int)Math.Floor((y - config.MinY) / config.VoxelY);
+            int vz = (int)Math.Floor((z - config.MinZ) / config.VoxelZ);
+            if ((uint)vx >= (uint)gridX || (uint)vy >= (uint)gridY || (uint)vz >= (uint)gridZ)
+            {
+                continue;
+            }
+            keys[kept] = shape.Key(batch, vz, vy, vx);
+            points[kept++] = firstPoint + p;
+        }
+        return kept;
+    }
+
+    /// <summary>Coordinates and mean features (in double, then float) of each run of equal keys.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MeansOf(
+        IReadOnlyList<PointCloud> clouds, int[] firstPoint, long[] keys, int[] points, int kept, SpatialShape shape, int[] coordinates, float[] features)
+    {
+        Span<double> sums = stackalloc double[Channels];
+        int voxel = -1, members = 0, batch = 0;
         for (int i = 0; i <= kept; i++)
         {
             if (i == kept || i == 0 || keys[i] != keys[i - 1])
@@ -88,20 +118,27 @@ public static class Voxelizer
                     break;
                 }
                 voxel++;
-                Array.Clear(sums);
+                sums.Clear();
                 members = 0;
                 shape.DecodeKey(keys[i], coordinates.AsSpan(voxel * 4, 4));
             }
-            var cloud = clouds[(int)(sources[i] >> 32)];
-            int point = (int)(sources[i] & 0xFFFFFFFF);
+            int point = points[i];
+            while (point >= firstPoint[batch + 1])
+            {
+                batch++;
+            }
+            while (point < firstPoint[batch])
+            {
+                batch--;
+            }
+            var cloud = clouds[batch];
+            int local = point - firstPoint[batch];
             for (int c = 0; c < 4; c++)
             {
-                sums[c] += cloud.Xyzi[point * 4 + c];
+                sums[c] += cloud.Xyzi[local * 4 + c];
             }
-            sums[4] += cloud.TimeLag?[point] ?? 0;
+            sums[4] += cloud.TimeLag?[local] ?? 0;
             members++;
         }
-        var tensor = new SparseTensor(features, coordinates, Channels, shape, clouds.Count);
-        return new VoxelizationResult(tensor, kept, total - kept);
     }
 }

@@ -7,7 +7,10 @@ using KernelGen.Tests.Support;
 
 namespace KernelGen.Tests.KernelMaps;
 
-/// <summary>The CPU hash-map builder and the ILGPU device-hash-table builder produce identical maps.</summary>
+/// <summary>
+/// The CPU builder and the ILGPU device-hash-table builder produce identical maps — on shuffled sites (the CPU's hash
+/// path) and on sorted ones (its merge and radix-sort paths), small and large enough for many parallel chunks.
+/// </summary>
 [Collection(CpuAcceleratorCollection.Name)]
 public sealed class KernelMapBuilderAgreementTests(CpuAcceleratorFixture fixture)
 {
@@ -22,6 +25,36 @@ public sealed class KernelMapBuilderAgreementTests(CpuAcceleratorFixture fixture
         var random = new RandomSparse();
         var input = random.Tensor(c.Shape, 1, c.BatchSize, c.Density);
         AssertIdentical(_cpu.Build(input, c.Geometry), _device.Build(input, c.Geometry), $"{caseName} (seed {random.Seed})");
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Builders_agree_on_random_sorted_inputs(string caseName)
+    {
+        var c = ConvCases.All[caseName];
+        var random = new RandomSparse();
+        var input = Sorted(random.Tensor(c.Shape, 1, c.BatchSize, c.Density));
+        AssertIdentical(_cpu.Build(input, c.Geometry), _device.Build(input, c.Geometry), $"{caseName}, sorted (seed {random.Seed})");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Builders_agree_across_many_parallel_chunks(bool sorted)
+    {
+        // ~43k sites in two batches: many 4096-row chunks, runs of equal output keys that cross chunk boundaries.
+        var random = new RandomSparse();
+        var input = random.Tensor(new SpatialShape(12, 45, 40), 1, batchSize: 2, density: 0.9);
+        input = sorted ? Sorted(input) : input;
+        foreach (var geometry in new[]
+        {
+            ConvGeometry.Uniform(ConvKind.SubManifold, 3, 1, 1),
+            ConvGeometry.Uniform(ConvKind.Sparse, 3, 2, 1),
+            new ConvGeometry(ConvKind.Sparse, new Triple(3, 1, 1), new Triple(2, 1, 1), Triple.All(0), Triple.All(1)),
+        })
+        {
+            AssertIdentical(_cpu.Build(input, geometry), _device.Build(input, geometry), $"{geometry}, sorted={sorted} (seed {random.Seed})");
+        }
     }
 
     [Fact]
@@ -46,6 +79,17 @@ public sealed class KernelMapBuilderAgreementTests(CpuAcceleratorFixture fixture
             current = new SparseTensor(new float[map.OutputCount], map.OutputCoordinates, 1, map.OutputShape);
         }
         Assert.Equal(new SpatialShape(2, 180, 180), current.SpatialShape);
+    }
+
+    /// <summary>The same sites and features with the rows in (batch, z, y, x) order, as the voxelizer writes them.</summary>
+    private static SparseTensor Sorted(SparseTensor input)
+    {
+        var c = input.Coordinates;
+        var order = Enumerable.Range(0, input.Count)
+            .OrderBy(r => input.SpatialShape.Key(c[r * 4], c[r * 4 + 1], c[r * 4 + 2], c[r * 4 + 3])).ToArray();
+        var coordinates = order.SelectMany(r => c.AsSpan(r * 4, 4).ToArray()).ToArray();
+        var features = order.SelectMany(r => input.Features.AsSpan(r * input.Channels, input.Channels).ToArray()).ToArray();
+        return new SparseTensor(features, coordinates, input.Channels, input.SpatialShape, input.BatchSize);
     }
 
     private static void AssertIdentical(KernelMap expected, KernelMap actual, string context)

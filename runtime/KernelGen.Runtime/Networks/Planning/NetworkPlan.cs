@@ -17,4 +17,6 @@ public sealed record PlannedNode(NetworkNode Node, LayerDescriptor Layer, Kernel
 /// <param name="Nodes">Every node, in order.</param>
 /// <param name="MapsBuilt">Distinct kernel maps built.</param>
 /// <param name="MapsMs">Time to build them.</param>
-public sealed record NetworkPlan(ValidatedNetwork Network, SparseTensor Input, IReadOnlyList<PlannedNode> Nodes, int MapsBuilt, double MapsMs);
+/// <param name="Maps">Each map built for this plan: key, kind, sites, pairs and time.</param>
+public sealed record NetworkPlan(
+    ValidatedNetwork Network, SparseTensor Input, IReadOnlyList<PlannedNode> Nodes, int MapsBuilt, double MapsMs, IReadOnlyList<KernelMapBuild> Maps);
