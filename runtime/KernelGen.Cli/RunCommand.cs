@@ -7,6 +7,7 @@ using KernelGen.KernelMaps;
 using KernelGen.Kernels;
 using KernelGen.Networks;
 using KernelGen.Points;
+using KernelGen.Tensors;
 using KernelGen.Tuning;
 
 namespace KernelGen.Cli;
@@ -29,7 +30,12 @@ internal static class RunCommand
         {
             Description = $"with --profile: policy (the profile's accuracy-targeted int8 layers; default) or recipe (NVIDIA's CenterPoint int8 recipe: the first {Profiles.QuantizationProfile.RecipeFloatLayers} convs fp32 on the CPU, fp16 on a GPU, every other conv int8 with the profile's scales)",
         };
-        var command = new Command("run", "Run a sparse network (built-in or your own description) on a scan with tuned kernels.") { weights, synthetic, quant, profile, planOption };
+        var frames = new Option<int>("--frames")
+        {
+            Description = "warm frames timed after the first (the scan again, maps rebuilt, tuned kernels reused); the summary gives their medians",
+            DefaultValueFactory = _ => 1,
+        };
+        var command = new Command("run", "Run a sparse network (built-in or your own description) on a scan with tuned kernels.") { weights, synthetic, quant, profile, planOption, frames };
         options.AddTo(command);
         command.SetAction(parse =>
         {
@@ -49,6 +55,11 @@ internal static class RunCommand
             {
                 throw new ArgumentException($"--plan must be policy or recipe, got '{planName}'");
             }
+            int warmFrames = parse.GetValue(frames);
+            if (warmFrames < 1)
+            {
+                throw new ArgumentException($"--frames must be at least 1, got {warmFrames}");
+            }
             var loadedProfile = profilePath is null ? null : Profiles.QuantizationProfile.Load(profilePath);
             string? jsonPath = options.JsonPath(parse, profilePath, parse.GetValue(weights));
             var network = options.Network(parse);
@@ -65,28 +76,26 @@ internal static class RunCommand
                 : $"profile {Path.GetFileName(profilePath)}, {planName ?? "policy"} plan ({precision.Name}, static scales)";
             var cache = options.OpenCache(parse);
 
-            var frame = Stopwatch.StartNew();
             var cloud = options.Scan(parse, network);
-            var voxels = network.Voxelize(cloud);
-            double voxelizeMs = frame.Elapsed.TotalMilliseconds;
-            var plan = runner.Plan(network, voxels);
-            var tuner = new LayerTuner(session.Accelerator, cache);
+            // The first frame tunes (or reads the tuning cache); only its figures are kept, so its maps and activations
+            // are garbage before the warm frames start.
             var warnings = new List<string>();
-            var kernels = runner.Tune(plan, precision, tuner, (_, choice) =>
+            var (first, kernels) = FirstFrame(network, cloud, runner, weightsByNode, precision, new LayerTuner(session.Accelerator, cache), warnings);
+            // Warm frames: buffers and kernels are in place, the tuning comes from the cache; maps are rebuilt each frame.
+            // Only the latest frame is held while the next one runs.
+            var timings = new List<FrameTiming>();
+            (SparseTensor Voxels, NetworkPlan Plan, NetworkRun Run)? latest = null;
+            for (int f = 0; f < warmFrames; f++)
             {
-                if (choice.Warning is { } w)
-                {
-                    warnings.Add(w);
-                }
-            });
-            var run = runner.Run(plan, weightsByNode, kernels, precision);
-            // A second, warm frame: buffers and kernels are in place, the tuning comes from the cache.
-            frame.Restart();
-            var warmVoxels = network.Voxelize(cloud);
-            var warmPlan = runner.Plan(network, warmVoxels);
-            var warm = runner.Run(warmPlan, weightsByNode, kernels, precision);
-            double frameMs = frame.Elapsed.TotalMilliseconds;
-
+                latest = null;
+                var (timing, v, p, r) = FrameTiming.Measure(
+                    () => network.Voxelize(cloud), v => runner.Plan(network, v), p => runner.Run(p, weightsByNode, kernels, precision));
+                timings.Add(timing);
+                latest = (v, p, r);
+            }
+            var (warmVoxels, warmPlan, warm) = latest!.Value;
+            var median = FrameTiming.Median(timings);
+            double frameMs = FrameTiming.MedianFrameMs(timings);
             foreach (var warning in cache.Warnings.Concat(warnings).Distinct())
             {
                 output.WriteLine($"warning: {warning}");
@@ -99,27 +108,65 @@ internal static class RunCommand
             {
                 output.WriteLine($"warning: {sensorWarning}");
             }
-            output.WriteLine($"{network.Network.Name} on {cloud.Source} ({cloud.Sensor}, {cloud.DescribeScaling(network.Network.Input.IntensityMax)}): {cloud.Count} points → {voxels.Count} voxels ({network.Voxels.Name}, {voxelizeMs:F0} ms), " +
-                             $"{plan.MapsBuilt} kernel maps ({plan.MapsMs:F0} ms, {(runner.MapBuilder is IlgpuKernelMapBuilder ? "on the device" : "on the host")}), {session.Description}, {precisionText}");
+            output.WriteLine($"{network.Network.Name} on {cloud.Source} ({cloud.Sensor}, {cloud.DescribeScaling(network.Network.Input.IntensityMax)}): {cloud.Count} points → {first.Voxels} voxels ({network.Voxels.Name}, {first.VoxelizeMs:F0} ms), " +
+                             $"{first.MapsBuilt} kernel maps ({first.MapsMs:F0} ms, {(runner.MapBuilder is IlgpuKernelMapBuilder ? "on the device" : "on the host")}), {session.Description}, {precisionText}");
             output.WriteLine($"{"node",-16} {"kernel",-36} {"precision",-9} {"sites out",10} {"ms",9}");
-            for (int i = 0; i < plan.Nodes.Count; i++)
+            for (int i = 0; i < warmPlan.Nodes.Count; i++)
             {
                 var node = warm.Nodes[i];
                 output.WriteLine($"{node.Node,-16} {node.Kernel,-36} {node.Precision,-9} {warmPlan.Nodes[i].Map.OutputCount,10} {node.Ms,9:F2}");
             }
-            output.WriteLine($"network {warm.TotalMs:F1} ms; per frame (voxelize + maps + network, warm) {frameMs:F1} ms; output {warm.Output.Count} sites × {warm.Output.Channels} channels");
+            output.WriteLine($"{"map",-16} {"kind",-12} {"method",-12} {"sites in",9} {"sites out",9} {"pairs",10} {"lookups/site",12} {"MB",6} {"ms",7}");
+            foreach (var map in warmPlan.Maps)
+            {
+                output.WriteLine($"{map.Key,-16} {map.Kind,-12} {map.Method,-12} {map.SitesIn,9} {map.SitesOut,9} {map.Pairs,10} " +
+                                 $"{(map.LookupsPerSite is { } l ? l.ToString("F1", CultureInfo.InvariantCulture) : "-"),12} {map.AllocatedBytes / 1e6,6:F1} {map.Ms,7:F2}");
+            }
+            output.WriteLine($"per frame, median of {timings.Count} warm: voxelize {median.VoxelizeMs:F1} ms ({cloud.Count} points → {warmVoxels.Count} voxels, {median.VoxelizeBytes / 1e6:F1} MB allocated) + " +
+                             $"{warmPlan.MapsBuilt} kernel maps {median.MapsMs:F1} ms ({median.MapsBytes / 1e6:F1} MB) + network {median.NetworkMs:F1} ms = {frameMs:F1} ms " +
+                             $"(voxelize + maps {100 * (median.VoxelizeMs + median.MapsMs) / median.NetworkMs:F0} % of the network); output {warm.Output.Count} sites × {warm.Output.Channels} channels");
             if (jsonPath is not null)
             {
                 KernelGen.IO.AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(new
                 {
-                    model = network.Network.Name, scan = cloud.Source, voxels = voxels.Count, device = session.Description, quant = profilePath is null ? parse.GetValue(quant) : "profile", profile = profilePath, plan = profilePath is null ? null : planName ?? "policy",
-                    networkMs = warm.TotalMs, frameMs, outputSites = warm.Output.Count, outputChannels = warm.Output.Channels,
+                    model = network.Network.Name, scan = cloud.Source, voxels = warmVoxels.Count, device = session.Description, quant = profilePath is null ? parse.GetValue(quant) : "profile", profile = profilePath, plan = profilePath is null ? null : planName ?? "policy",
+                    networkMs = median.NetworkMs, frameMs, outputSites = warm.Output.Count, outputChannels = warm.Output.Channels,
+                    voxelizeMs = median.VoxelizeMs, mapsMs = median.MapsMs, points = cloud.Count,
+                    frames = timings,
                     nodes = warm.Nodes.Select(n => new { node = n.Node, kernel = n.Kernel, precision = n.Precision.ToString(), ms = n.Ms }),
-                    firstRunMs = run.TotalMs,
-                }, new JsonSerializerOptions { WriteIndented = true }));
+                    maps = warmPlan.Maps.Select(m => new
+                    {
+                        key = m.Key, kind = m.Kind.ToString(), method = m.Method.ToString(), sitesIn = m.SitesIn, sitesOut = m.SitesOut,
+                        pairs = m.Pairs, lookups = m.Lookups, allocatedBytes = m.AllocatedBytes, ms = m.Ms,
+                    }),
+                    firstRunMs = first.NetworkMs,
+                }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
             }
             return 0;
         });
         return command;
+    }
+
+    /// <summary>What the summary reports of the first frame.</summary>
+    private sealed record FirstFrameFigures(int Voxels, double VoxelizeMs, int MapsBuilt, double MapsMs, double NetworkMs);
+
+    /// <summary>The first frame: voxelize, plan, tune every node (from the cache where it has the choice) and run.</summary>
+    private static (FirstFrameFigures Figures, IReadOnlyList<IConvKernel> Kernels) FirstFrame(
+        ValidatedNetwork network, PointCloud cloud, NetworkRunner runner, IReadOnlyDictionary<string, ConvWeights> weights,
+        PrecisionPlan precision, LayerTuner tuner, List<string> warnings)
+    {
+        var clock = Stopwatch.StartNew();
+        var voxels = network.Voxelize(cloud);
+        double voxelizeMs = clock.Elapsed.TotalMilliseconds;
+        var plan = runner.Plan(network, voxels);
+        var kernels = runner.Tune(plan, precision, tuner, (_, choice) =>
+        {
+            if (choice.Warning is { } w)
+            {
+                warnings.Add(w);
+            }
+        });
+        var run = runner.Run(plan, weights, kernels, precision);
+        return (new FirstFrameFigures(voxels.Count, voxelizeMs, plan.MapsBuilt, plan.MapsMs, run.TotalMs), kernels);
     }
 }

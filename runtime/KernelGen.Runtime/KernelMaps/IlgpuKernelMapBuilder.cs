@@ -50,7 +50,7 @@ public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder
         int k = geometry.KernelVolume;
         if (input.Count == 0)
         {
-            return new KernelMap(geometry, input.SpatialShape, outputShape, input.BatchSize, 0, [], []);
+            return new KernelMap(geometry, input.SpatialShape, outputShape, input.BatchSize, 0, [], [], KernelMapMethod.DeviceHashTable, lookups: null);
         }
 
         var stream = _accelerator.DefaultStream;
@@ -100,7 +100,7 @@ public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder
                 ? input.Coordinates
                 : outputCount == 0 ? [] : outputCoordinates!.GetAsArray1D(stream);
             stream.Synchronize();
-            return new KernelMap(geometry, input.SpatialShape, outputShape, input.BatchSize, input.Count, outputSites, outIn);
+            return new KernelMap(geometry, input.SpatialShape, outputShape, input.BatchSize, input.Count, outputSites, outIn, KernelMapMethod.DeviceHashTable, lookups: null);
         }
         finally
         {

@@ -15,8 +15,10 @@ public sealed class KernelMap
 {
     internal KernelMap(
         ConvGeometry geometry, SpatialShape inputShape, SpatialShape outputShape, int batchSize,
-        int inputCount, int[] outputCoordinates, int[] outIn)
+        int inputCount, int[] outputCoordinates, int[] outIn, KernelMapMethod method, long? lookups)
     {
+        Method = method;
+        Lookups = lookups;
         Geometry = geometry;
         InputShape = inputShape;
         OutputShape = outputShape;
@@ -25,6 +27,15 @@ public sealed class KernelMap
         OutputCoordinates = outputCoordinates;
         OutIn = outIn;
     }
+
+    /// <summary>How the builder found the map.</summary>
+    public KernelMapMethod Method { get; }
+
+    /// <summary>
+    /// The builder's lookups, counted as <see cref="Method"/> defines them (key compares, hash slots probed, pairs
+    /// sorted), or null where it does not count them.
+    /// </summary>
+    public long? Lookups { get; }
 
     /// <summary>The conv this map serves.</summary>
     public ConvGeometry Geometry { get; }
@@ -60,20 +71,18 @@ public sealed class KernelMap
     public void EnsureOutputFits(int channels) => SiteChecks.EnsureFeaturesFit(OutputCount, channels);
 
     /// <summary>Number of (output, offset) pairs with an input: the work of the implicit GEMM in rows.</summary>
-    public long PairCount
+    public long PairCount => _pairCount ??= CountPairs(OutIn);
+
+    private long? _pairCount; // counted once: run summaries and the tuner's occupancy statistics ask repeatedly
+
+    private static long CountPairs(int[] outIn)
     {
-        get
+        long pairs = 0;
+        foreach (int row in outIn)
         {
-            long pairs = 0;
-            foreach (int row in OutIn)
-            {
-                if (row >= 0)
-                {
-                    pairs++;
-                }
-            }
-            return pairs;
+            pairs += row >= 0 ? 1 : 0;
         }
+        return pairs;
     }
 
     /// <summary>
@@ -128,7 +137,7 @@ public sealed class KernelMap
             Array.Copy(OutputCoordinates, rows[i] * 4, coordinates, i * 4, 4);
             Array.Copy(OutIn, rows[i] * k, outIn, i * k, k);
         }
-        return new KernelMap(Geometry, InputShape, OutputShape, BatchSize, InputCount, coordinates, outIn);
+        return new KernelMap(Geometry, InputShape, OutputShape, BatchSize, InputCount, coordinates, outIn, Method, lookups: null);
     }
 
     /// <summary>
@@ -198,6 +207,6 @@ public sealed class KernelMap
         }
         return new KernelMap(
             Geometry with { Kind = ConvKind.Inverse }, OutputShape, InputShape, BatchSize, OutputCount,
-            inputCoordinates, inverse);
+            inputCoordinates, inverse, KernelMapMethod.Inverted, (long)OutputCount * k);
     }
 }

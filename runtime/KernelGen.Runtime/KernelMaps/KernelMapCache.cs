@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using KernelGen.Tensors;
 
 namespace KernelGen.KernelMaps;
@@ -51,9 +52,9 @@ public sealed class KernelMapCache
             Hits++;
             return entry.Map;
         }
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var watch = BuildWatch.Start();
         var map = _builder.Build(input, geometry);
-        _built.Add(new KernelMapBuild(key, geometry.Kind, input.Count, map.OutputCount, map.PairCount, System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds));
+        _built.Add(watch.Stop(key, map));
         _entries.Add(key, new Entry(map, input.Coordinates));
         Builds++;
         return map;
@@ -71,9 +72,9 @@ public sealed class KernelMapCache
         {
             throw new KeyNotFoundException($"no kernel map under indice key '{forwardKey}': run the conv it inverts first");
         }
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var watch = BuildWatch.Start();
         inverse = entry.Map.Invert(entry.InputCoordinates);
-        _built.Add(new KernelMapBuild(forwardKey, ConvKind.Inverse, entry.Map.OutputCount, inverse.OutputCount, inverse.PairCount, System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds));
+        _built.Add(watch.Stop(forwardKey, inverse));
         _inverses.Add(forwardKey, inverse);
         Builds++;
         return inverse;
@@ -91,7 +92,14 @@ public sealed class KernelMapCache
         ReferenceEquals(cached, requested) || cached.AsSpan().SequenceEqual(requested);
 
     private sealed record Entry(KernelMap Map, int[] InputCoordinates);
-}
 
-/// <summary>One kernel map built: its indice key, kind, sites in and out, neighbour pairs (non-empty rulebook entries) and time.</summary>
-public sealed record KernelMapBuild(string Key, ConvKind Kind, int SitesIn, int SitesOut, long Pairs, double Ms);
+    /// <summary>Time and bytes allocated (by every thread: the builders run in parallel) from start to stop.</summary>
+    private readonly record struct BuildWatch(long StartTimestamp, long StartAllocated)
+    {
+        public static BuildWatch Start() => new(Stopwatch.GetTimestamp(), GC.GetTotalAllocatedBytes(precise: true));
+
+        public KernelMapBuild Stop(string key, KernelMap map) => new(
+            key, map.Geometry.Kind, map.Method, map.InputCount, map.OutputCount, map.PairCount, map.Lookups,
+            GC.GetTotalAllocatedBytes(precise: true) - StartAllocated, Stopwatch.GetElapsedTime(StartTimestamp).TotalMilliseconds);
+    }
+}

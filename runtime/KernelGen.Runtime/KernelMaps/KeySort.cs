@@ -22,8 +22,10 @@ internal static class KeySort
         }
         int bits = 64 - (int)long.LeadingZeroCount(Math.Max(maxKey, 1));
         int passes = (bits + MaxDigitBits - 1) / MaxDigitBits, digitBits = (bits + passes - 1) / passes, buckets = 1 << digitBits;
-        var keysTemp = GC.AllocateUninitializedArray<long>(count);
-        var payloadTemp = GC.AllocateUninitializedArray<int>(count);
+        using var keysScratch = ScratchArray<long>.Rent(count);
+        using var payloadScratch = ScratchArray<int>.Rent(count);
+        long[] keysTemp = keysScratch.Array;
+        int[] payloadTemp = payloadScratch.Array;
         Span<int> counts = stackalloc int[buckets];
         long[] sourceKeys = keys, targetKeys = keysTemp;
         int[] sourcePayload = payload, targetPayload = payloadTemp;

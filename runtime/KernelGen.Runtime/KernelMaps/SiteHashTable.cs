@@ -58,12 +58,13 @@ internal sealed class SiteHashTable
         _slots[slot].Row = row;
     }
 
-    /// <summary>The row of <paramref name="key"/>, or -1.</summary>
-    public int Find(long key)
+    /// <summary>The row of <paramref name="key"/>, or -1; adds the slots it looked at to <paramref name="probes"/>.</summary>
+    public int Find(long key, ref long probes)
     {
         int slot = SlotOf(key);
         while (true)
         {
+            probes++;
             var entry = _slots[slot];
             if (entry.Key == key)
             {

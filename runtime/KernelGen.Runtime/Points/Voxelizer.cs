@@ -38,8 +38,10 @@ public static class Voxelizer
             throw new ArgumentException($"{total} points in one voxelization; at most {int.MaxValue}");
         }
         // 1. Each point's voxel key (points outside the range dropped), the point numbered across the clouds.
-        var keys = GC.AllocateUninitializedArray<long>((int)total);
-        var points = GC.AllocateUninitializedArray<int>((int)total);
+        using var keyScratch = KernelMaps.ScratchArray<long>.Rent((int)total);
+        using var pointScratch = KernelMaps.ScratchArray<int>.Rent((int)total);
+        long[] keys = keyScratch.Array;
+        int[] points = pointScratch.Array;
         var firstPoint = new int[clouds.Count + 1];
         for (int batch = 0; batch < clouds.Count; batch++)
         {

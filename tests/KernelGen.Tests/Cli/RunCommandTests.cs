@@ -12,6 +12,7 @@ public sealed class RunCommandTests : IDisposable
     [InlineData("--quant", "int4", "--quant must be fp32, fp16, w8a8 or w8a8-smooth, got 'int4'")]
     [InlineData("--layers", "/nonexistent/MyLayers.dll", "--layers: no assembly at /nonexistent/MyLayers.dll")]
     [InlineData("--json", "/nonexistent-folder/out.json", "--json: folder /nonexistent-folder does not exist")]
+    [InlineData("--frames", "0", "--frames must be at least 1, got 0")]
     public void Bad_options_are_one_line_errors_with_exit_code_2(string option, string value, string expected)
     {
         var result = CliRunner.Run("run", option, value);

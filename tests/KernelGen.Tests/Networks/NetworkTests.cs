@@ -156,6 +156,21 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
         }
         Assert.Equal(reference.Output.Coordinates, run.Output.Coordinates);
 
+        // Each indice key's map is built once and shared by every node that names it.
+        Assert.Equal(network.Network.Nodes.Select(n => n.IndiceKey).Distinct().Count(), plan.MapsBuilt);
+        foreach (var group in plan.Nodes.GroupBy(n => n.Node.IndiceKey))
+        {
+            Assert.All(group, n => Assert.Same(group.First().Map, n.Map));
+        }
+
+        // A lean run recycles the activations no later node reads (same-size outputs share arrays): bit for bit the
+        // run that keeps every output, and so is the next lean run, whatever the arrays held before.
+        for (int repeat = 0; repeat < 2; repeat++)
+        {
+            var recycled = runner.Run(plan, weights, tuned, PrecisionPlan.F32);
+            Assert.Equal(run.Output.Features, recycled.Output.Features);
+        }
+
         // A deployed run keeps only what later nodes read; W8A8 with SmoothQuant stays close to fp32.
         var lean = runner.Run(plan, weights, runner.Defaults(plan, PrecisionPlan.DynamicW8A8(smoothQuant: true)), PrecisionPlan.DynamicW8A8(smoothQuant: true));
         Assert.Empty(lean.Outputs);

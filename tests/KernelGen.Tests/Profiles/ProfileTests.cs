@@ -285,9 +285,23 @@ public sealed class ProfileTests : IDisposable
 
         // kernelgen run with the profile: static scales, the profile's int8 nodes.
         var bin = Path.Combine(P("scans"), "000.bin");
-        var run = CliRunner.Run("run", "--model", "second", "--input", bin, "--accelerator", "cpu", "--profile", P("whole.json"), "--cache", P("cache.json"));
+        var run = CliRunner.Run("run", "--model", "second", "--input", bin, "--accelerator", "cpu", "--profile", P("whole.json"), "--cache", P("cache.json"),
+            "--frames", "2", "--json", P("run.json"));
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("static scales", run.Output);
+        // The summary's front end: each distinct map (one per indice key) with how it was found, and the frame split.
+        Assert.Contains("per frame, median of 2 warm: voxelize", run.Output);
+        using (var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(P("run.json"))))
+        {
+            var root = report.RootElement;
+            Assert.Equal(2, root.GetProperty("frames").GetArrayLength());
+            var maps = root.GetProperty("maps").EnumerateArray().ToList();
+            var keys = BuiltInModels.Load("second").Network.Nodes.Select(n => n.IndiceKey).Distinct().ToList();
+            Assert.Equal(keys, maps.Select(m => m.GetProperty("key").GetString()).ToList());
+            Assert.All(maps, m => Assert.Contains(m.GetProperty("method").GetString(), new[] { "SortedMerge", "RadixSort" }));
+            Assert.All(maps, m => Assert.True(m.GetProperty("pairs").GetInt64() > 0 && m.GetProperty("lookups").GetInt64() > 0));
+            Assert.True(root.GetProperty("mapsMs").GetDouble() > 0 && root.GetProperty("voxelizeMs").GetDouble() > 0);
+        }
         var conflict = CliRunner.Run("run", "--model", "second", "--input", bin, "--accelerator", "cpu", "--profile", P("whole.json"), "--quant", "w8a8");
         Assert.Equal(2, conflict.ExitCode);
         // The recipe plan: the first three convs fp32, every other int8.

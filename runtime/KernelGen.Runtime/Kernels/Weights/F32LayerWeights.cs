@@ -34,10 +34,16 @@ internal sealed class F32LayerWeights
 
     /// <summary>
     /// The weights as [K, Cin, CoutPadded] and the bias as [CoutPadded], Cout zero-padded to a multiple of
-    /// <paramref name="lanes"/> so CPU SIMD kernels load whole vectors (computed once per width).
+    /// <paramref name="lanes"/> so CPU SIMD kernels load whole vectors (computed once per width). Where Cout already is
+    /// a multiple (16 to 128 channels at 8 or 16 lanes), that is <see cref="Packed"/> itself, not a copy: a copy per
+    /// width held CenterPoint's 11 MB of weights twice more for the whole run (#34).
     /// </summary>
     public (float[] Weights, float[] Bias) PaddedForLanes(int lanes) => _padded.GetOrAdd(lanes, width =>
     {
+        if (OutChannels % width == 0)
+        {
+            return (Packed, Bias);
+        }
         int padded = (OutChannels + width - 1) / width * width;
         var weights = new float[KernelVolume * InChannels * padded];
         for (int row = 0; row < KernelVolume * InChannels; row++)

@@ -97,8 +97,9 @@ internal sealed class W8A8LayerWeights
     public CpuPacking PaddedForLanes(int lanes) => _padded.GetOrAdd(lanes, width =>
     {
         int padded = (OutChannels + width - 1) / width * width, words = InChannelWords;
-        var weights = new int[KernelVolume * words * padded];
-        for (int row = 0; row < KernelVolume * words; row++)
+        // Where Cout is already a multiple of the width, the packing is the padded layout: shared, not copied.
+        var weights = padded == OutChannels ? Packed : new int[KernelVolume * words * padded];
+        for (int row = 0; padded != OutChannels && row < KernelVolume * words; row++)
         {
             Array.Copy(Packed, row * OutChannels, weights, row * padded, OutChannels);
         }

@@ -8,12 +8,14 @@ namespace KernelGen.Networks;
 
 /// <summary>
 /// Runs a network node by node on host arrays (<see cref="IConvKernel.Run"/>): the CPU path, where the host SIMD kernels
-/// are the fast ones. Only the outputs a later node still reads stay alive.
+/// are the fast ones. Only the outputs a later node still reads stay alive; the others go back to
+/// <see cref="ActivationBuffers"/> for the next node of the same size.
 /// </summary>
 internal static class HostExecutor
 {
     public static NetworkRun Run(Accelerator accelerator, NodePreparation nodes, bool keepOutputs)
     {
+        var buffers = new ActivationBuffers();
         var plan = nodes.Plan;
         // The last node that reads each output: after it runs, the output can go.
         var lastUse = plan.Network.Network.LastReaders();
@@ -31,8 +33,8 @@ internal static class HostExecutor
             var weights = nodes.WeightsOf(i, () => LayerQuantizer.ChannelMaxima(input!.Features, layer.InChannels));
             var reader = nodes.ReaderWeightsOf(i)?.Int8;
             int elements = map.OutputCount * layer.OutChannels;
-            var output = needs.Int8Output ? null : GC.AllocateUninitializedArray<float>(elements);
-            var outputInt8 = needs.Int8Output ? GC.AllocateUninitializedArray<sbyte>(elements) : null;
+            var output = needs.Int8Output ? null : buffers.Rent<float>(elements);
+            var outputInt8 = needs.Int8Output ? buffers.Rent<sbyte>(elements) : null;
             long start = Stopwatch.GetTimestamp();
             kernel.Run(accelerator, new ConvCall
             {
@@ -57,8 +59,15 @@ internal static class HostExecutor
             }
             foreach (var name in live.Keys.Concat(liveInt8.Keys).Where(n => n != node.Name && lastUse.GetValueOrDefault(n, -1) <= i).ToList())
             {
-                live.Remove(name);
-                liveInt8.Remove(name);
+                // Recycled unless the caller sees it: the network's input or an output kept for the caller.
+                if (live.Remove(name, out var dead) && name != SparseNetwork.InputName && !keepOutputs)
+                {
+                    buffers.Return(dead.Features);
+                }
+                if (liveInt8.Remove(name, out var deadInt8))
+                {
+                    buffers.Return(deadInt8);
+                }
             }
         }
         return new NetworkRun(last, runs, kept);

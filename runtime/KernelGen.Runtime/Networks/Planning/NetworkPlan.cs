@@ -15,8 +15,11 @@ public sealed record PlannedNode(NetworkNode Node, LayerDescriptor Layer, Kernel
 /// <param name="Network">The validated network.</param>
 /// <param name="Input">The network input [N, features].</param>
 /// <param name="Nodes">Every node, in order.</param>
-/// <param name="MapsBuilt">Distinct kernel maps built.</param>
-/// <param name="MapsMs">Time to build them.</param>
-/// <param name="Maps">Each map built for this plan: key, kind, sites, pairs and time.</param>
+/// <param name="MapsMs">Time to plan: every distinct map built, the shared ones looked up.</param>
+/// <param name="Maps">Each distinct map built for this plan: key, kind, method, sites, pairs, lookups, bytes and time.</param>
 public sealed record NetworkPlan(
-    ValidatedNetwork Network, SparseTensor Input, IReadOnlyList<PlannedNode> Nodes, int MapsBuilt, double MapsMs, IReadOnlyList<KernelMapBuild> Maps);
+    ValidatedNetwork Network, SparseTensor Input, IReadOnlyList<PlannedNode> Nodes, double MapsMs, IReadOnlyList<KernelMapBuild> Maps)
+{
+    /// <summary>Distinct kernel maps built (one per indice key, and one per inverted key).</summary>
+    public int MapsBuilt => Maps.Count;
+}

@@ -16,7 +16,7 @@ internal static class NetworkPlanner
         var clock = Stopwatch.StartNew();
         var sitesOf = new Dictionary<string, SparseTensor>(StringComparer.Ordinal) { [SparseNetwork.InputName] = Sites(input) };
         var nodes = new List<PlannedNode>();
-        int built = maps.Builds, listed = maps.Built.Count;
+        int listed = maps.Built.Count;
         for (int i = 0; i < network.Layers.Count; i++)
         {
             var node = network.Network.Nodes[i];
@@ -29,7 +29,7 @@ internal static class NetworkPlanner
                 : new SparseTensor(new float[map.OutputCount], map.OutputCoordinates, 1, map.OutputShape, map.BatchSize);
             nodes.Add(new PlannedNode(node, layer, map, sites));
         }
-        return new NetworkPlan(network, input, nodes, maps.Builds - built, clock.Elapsed.TotalMilliseconds, maps.Built.Skip(listed).ToList());
+        return new NetworkPlan(network, input, nodes, clock.Elapsed.TotalMilliseconds, maps.Built.Skip(listed).ToList());
     }
 
     private static SparseTensor Sites(SparseTensor input) =>
