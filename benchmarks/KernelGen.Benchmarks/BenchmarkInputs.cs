@@ -18,10 +18,12 @@ public static class BenchmarkInputs
 
     public static SparseTensor NuScenesVoxels()
     {
-        var path = Path.Combine(SharedFolder(), "data", "lidar", KittiFrame);
         // KITTI reflectance 0–1 scaled to the 0–255 CenterPoint's nuScenes model is fed.
-        return Voxelizer.Voxelize(KittiBinReader.Read(path).ScaledTo(255), VoxelConfig.NuScenes).Tensor;
+        return Voxelizer.Voxelize(KittiFrameCloud().ScaledTo(255), VoxelConfig.NuScenes).Tensor;
     }
+
+    /// <summary>The shared KITTI frame's points (126,596).</summary>
+    public static PointCloud KittiFrameCloud() => KittiBinReader.Read(Path.Combine(SharedFolder(), "data", "lidar", KittiFrame));
 
     /// <summary>The built-in CenterPoint backbone (SpMiddleResNetFHD, 21 convs).</summary>
     public static ValidatedNetwork CenterPoint { get; } = BuiltInModels.Load("centerpoint");

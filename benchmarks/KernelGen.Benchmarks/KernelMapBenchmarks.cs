@@ -1,52 +1,50 @@
 using BenchmarkDotNet.Attributes;
-using KernelGen.Accelerators;
 using KernelGen.KernelMaps;
-using KernelGen.Tensors;
-
-using KernelGen.Models.CenterPoint;
+using KernelGen.Models;
 using KernelGen.Networks;
-using KernelGen.Variants;
+using KernelGen.Points;
+using KernelGen.Tensors;
 
 namespace KernelGen.Benchmarks;
 
 /// <summary>
-/// Kernel maps for all 21 convs of SpMiddleResNetFHD on the KITTI frame (nuScenes config), through a
-/// <see cref="KernelMapCache"/> as a model run uses it: 21 requests, 8 distinct maps (one per SubM stage, one per
-/// strided conv). Goal: ≤ 100 ms on the CPU of a 2-core machine.
+/// The front end of a frame on the shared KITTI frame, per built-in model: voxelizing the scan (the model's own voxel
+/// config: CenterPoint nuScenes, 59,006 voxels; SECOND KITTI, 42,570) and every distinct kernel map of the network,
+/// planned as a run plans them (CenterPoint: 21 convs, 8 maps; SECOND: 12 convs, 8 maps). Goal (#34): voxelize + maps
+/// at most 25 % of the int8 network's time; <c>kernelgen run</c> reports the same split per frame.
 /// </summary>
 [MemoryDiagnoser]
 public class KernelMapBenchmarks
 {
-    private AcceleratorSession _session = null!;
-    private IlgpuKernelMapBuilder _ilgpu = null!;
-    private IReadOnlyList<PlannedNode> _layers = null!;
+    [Params("centerpoint", "second")]
+    public string Model { get; set; } = "centerpoint";
+
+    private ValidatedNetwork _network = null!;
+    private PointCloud _cloud = null!;
+    private SparseTensor _voxels = null!;
+    private readonly CpuKernelMapBuilder _cpu = new();
 
     [GlobalSetup]
     public void Setup()
     {
-        _layers = BenchmarkInputs.LayerInputs(BenchmarkInputs.NuScenesVoxels());
-        _session = AcceleratorSession.Open(AcceleratorChoice.Cpu);
-        _ilgpu = new IlgpuKernelMapBuilder(_session.Accelerator);
-        AllLayers(_ilgpu); // compile the map kernels outside the measurement
-    }
-
-    [GlobalCleanup]
-    public void Cleanup() => _session.Dispose();
-
-    [Benchmark(Baseline = true, Description = "CPU hash map, 21 layers")]
-    public int Cpu() => AllLayers(new CpuKernelMapBuilder());
-
-    [Benchmark(Description = "ILGPU device hash table on the CPU accelerator, 21 layers")]
-    public int IlgpuCpuAccelerator() => AllLayers(_ilgpu);
-
-    private int AllLayers(IKernelMapBuilder builder)
-    {
-        var cache = new KernelMapCache(builder);
-        int outputs = 0;
-        foreach (var (node, layer, _, input) in _layers)
+        _network = BuiltInModels.Load(Model);
+        _cloud = BenchmarkInputs.KittiFrameCloud();
+        _voxels = _network.Voxelize(_cloud);
+        Console.WriteLine($"// {Model}: {_cloud.Count} points → {_voxels.Count} voxels; maps:");
+        foreach (var map in Maps(_cpu).Maps)
         {
-            outputs += cache.GetOrBuild(node.IndiceKey, input, layer.Geometry).OutputCount;
+            Console.WriteLine($"//   {map.Key,-14} {map.Kind,-12} {map.Method,-12} {map.SitesIn,7} → {map.SitesOut,7} sites, {map.Pairs,8} pairs, {map.LookupsPerSite:F1} lookups/site");
         }
-        return outputs;
     }
+
+    [Benchmark(Description = "voxelize")]
+    public int Voxelize() => _network.Voxelize(_cloud).Count;
+
+    [Benchmark(Baseline = true, Description = "all maps (CPU builder)")]
+    public int CpuMaps() => Maps(_cpu).Nodes.Count;
+
+    [Benchmark(Description = "voxelize + all maps")]
+    public int FrontEnd() => NetworkPlanner.Plan(_network, _network.Voxelize(_cloud), new KernelMapCache(_cpu)).Nodes.Count;
+
+    private NetworkPlan Maps(IKernelMapBuilder builder) => NetworkPlanner.Plan(_network, _voxels, new KernelMapCache(builder));
 }

@@ -125,6 +125,7 @@ internal static class RunCommand
             output.WriteLine($"per frame, median of {timings.Count} warm: voxelize {median.VoxelizeMs:F1} ms ({cloud.Count} points → {warmVoxels.Count} voxels, {median.VoxelizeBytes / 1e6:F1} MB allocated) + " +
                              $"{warmPlan.MapsBuilt} kernel maps {median.MapsMs:F1} ms ({median.MapsBytes / 1e6:F1} MB) + network {median.NetworkMs:F1} ms = {frameMs:F1} ms " +
                              $"(voxelize + maps {100 * (median.VoxelizeMs + median.MapsMs) / median.NetworkMs:F0} % of the network); output {warm.Output.Count} sites × {warm.Output.Channels} channels");
+            output.WriteLine($"garbage-collection pauses inside those medians: voxelize {median.VoxelizeGcMs:F1} ms, maps {median.MapsGcMs:F1} ms, network {median.NetworkGcMs:F1} ms");
             if (jsonPath is not null)
             {
                 KernelGen.IO.AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(new

@@ -93,7 +93,7 @@ public sealed class CpuKernelMapBuilder : IKernelMapBuilder
         var coordinates = input.Coordinates;
         int k = geometry.KernelVolume, centre = k / 2, n = input.Count, lineLength = geometry.Kernel.X;
         SiteChecks.EnsureRulebookFits(n, k);
-        var outIn = GC.AllocateUninitializedArray<int>(n * k);
+        var outIn = FrameArray.Uninitialized<int>(n * k);
         Array.Fill(outIn, -1);
         // The key step of each offset before the centre (negative: the neighbour sorts earlier). Offsets of one kernel
         // line (same dz, dy) have consecutive, increasing steps, so one pointer per line serves them all: 5 pointers for
@@ -253,8 +253,8 @@ public sealed class CpuKernelMapBuilder : IKernelMapBuilder
         }
         int outputs = runsBefore[pairChunks];
         SiteChecks.EnsureRulebookFits(outputs, k);
-        var outputCoordinates = GC.AllocateUninitializedArray<int>(outputs * 4);
-        var outIn = GC.AllocateUninitializedArray<int>(outputs * k);
+        var outputCoordinates = FrameArray.Uninitialized<int>(outputs * 4);
+        var outIn = FrameArray.Uninitialized<int>(outputs * k);
         var kernelVolume = new UnsignedDivisor(k);
         Parallel.For(0, pairChunks, chunk => WriteRuns(keys, pairs, count, chunk, runsBefore[chunk], kernelVolume, outputShape, outputCoordinates, outIn));
         return (outputCoordinates, outIn, total);

@@ -63,8 +63,8 @@ public static class Voxelizer
             }
         }
         // 3. Each voxel's coordinates and the mean of its points' features.
-        var coordinates = GC.AllocateUninitializedArray<int>(voxels * 4);
-        var features = GC.AllocateUninitializedArray<float>(voxels * Channels);
+        var coordinates = FrameArray.Uninitialized<int>(voxels * 4);
+        var features = FrameArray.Uninitialized<float>(voxels * Channels);
         MeansOf(clouds, firstPoint, keys, points, kept, shape, coordinates, features);
         var tensor = new SparseTensor(features, coordinates, Channels, shape, clouds.Count);
         return new VoxelizationResult(tensor, kept, total - kept);

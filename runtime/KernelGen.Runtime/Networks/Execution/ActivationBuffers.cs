@@ -1,3 +1,5 @@
+using KernelGen.Tensors;
+
 namespace KernelGen.Networks;
 
 /// <summary>
@@ -25,7 +27,7 @@ internal sealed class ActivationBuffers
             return (T[])buffer;
         }
         Allocated++;
-        return GC.AllocateUninitializedArray<T>(length);
+        return FrameArray.Uninitialized<T>(length);
     }
 
     /// <summary>Gives back an array the run owns and no node reads any more.</summary>
