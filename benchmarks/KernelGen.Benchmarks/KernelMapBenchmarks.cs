@@ -48,3 +48,34 @@ public class KernelMapBenchmarks
 
     private NetworkPlan Maps(IKernelMapBuilder builder) => NetworkPlanner.Plan(_network, _voxels, new KernelMapCache(builder));
 }
+
+/// <summary>
+/// Each distinct kernel map of both built-in models on the shared KITTI frame, built alone by the CPU builder from the
+/// sites the plan gives it: the per-map table of docs/BENCHMARKS.md (#34), before and after.
+/// </summary>
+[MemoryDiagnoser]
+public class KernelMapPerMapBenchmarks
+{
+    [Params(
+        "centerpoint res0", "centerpoint spconv2", "centerpoint res1", "centerpoint spconv3", "centerpoint res2", "centerpoint spconv4",
+        "centerpoint res3", "centerpoint extra", "second subm1", "second spconv2", "second subm2", "second spconv3", "second subm3",
+        "second spconv4", "second subm4", "second spconv_down2")]
+    public string Map { get; set; } = "centerpoint res0";
+
+    private SparseTensor _sites = null!;
+    private ConvGeometry _geometry = null!;
+    private readonly CpuKernelMapBuilder _builder = new();
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var (model, key) = (Map.Split(' ')[0], Map.Split(' ')[1]);
+        var network = BuiltInModels.Load(model);
+        var voxels = network.Voxelize(BenchmarkInputs.KittiFrameCloud());
+        var node = NetworkPlanner.Plan(network, voxels, new KernelMapCache(_builder)).Nodes.First(n => n.Node.IndiceKey == key);
+        (_sites, _geometry) = (node.InputSites, node.Layer.Geometry);
+    }
+
+    [Benchmark]
+    public int Build() => _builder.Build(_sites, _geometry).OutputCount;
+}
