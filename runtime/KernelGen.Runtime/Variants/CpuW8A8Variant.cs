@@ -104,9 +104,13 @@ public sealed class CpuW8A8Variant : CpuSimdVariant
     public bool SmoothQuant { get; }
 
     /// <inheritdoc />
-    /// <remarks>The whole shared epilogue and int8 chaining: residual, int8 input, int8 output with per-channel requantization.</remarks>
+    /// <remarks>
+    /// The whole shared epilogue and int8 chaining: residual, int8 input, int8 output with per-channel requantization;
+    /// and the int32 sums before the epilogue when the call asks for them (<see cref="ConvCall.Accumulators"/>).
+    /// </remarks>
     protected override KernelCapabilities Declare(LayerDescriptor layer) =>
-        new(KernelDevice.Host, Precision.W8A8, layer.Activation, SmoothQuant, Residual: true, Int8Input: true, Int8Output: true, InstructionSet);
+        new(KernelDevice.Host, Precision.W8A8, layer.Activation, SmoothQuant, Residual: true, Int8Input: true, Int8Output: true, InstructionSet,
+            Accumulators: true);
 
     /// <inheritdoc />
     protected override void RunValidated(Accelerator accelerator, ConvCall call)

@@ -45,7 +45,12 @@ public sealed class ConvCall
     /// </summary>
     public float[]? OutputMultipliers { get; init; }
 
-    /// <summary>The int32 sums before the epilogue [M, Cout], written when set and the kernel can (tests read them).</summary>
+    /// <summary>
+    /// W8A8: an int32 array [M, Cout] that receives each output's sum Σ_k Σ_c q_x · q_w before the epilogue
+    /// (dequantize, bias, residual, activation), for checks in exact integer arithmetic; null for none (the usual run).
+    /// Only kernels that declare <see cref="KernelCapabilities.Accumulators"/> (the CPU W8A8 kernels) write it; giving it
+    /// to another kernel is refused. q_x is the activation code, s8 or u8 (zero point 0 in both).
+    /// </summary>
     public int[]? Accumulators { get; init; }
 
     /// <summary>

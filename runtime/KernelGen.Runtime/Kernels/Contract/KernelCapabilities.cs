@@ -24,9 +24,14 @@ public enum KernelDevice
 /// <param name="Int8Input">W8A8: whether it reads int8 input produced by the previous layer's int8 epilogue.</param>
 /// <param name="Int8Output">W8A8: whether it writes int8 output requantized with per-channel multipliers.</param>
 /// <param name="InstructionSet">Host kernels: the CPU instructions it needs; null for ILGPU kernels.</param>
+/// <param name="Accumulators">
+/// W8A8: whether it writes the int32 sums before the epilogue into <see cref="ConvCall.Accumulators"/> when a call gives
+/// that array (the CPU W8A8 kernels do, for tests and exact-integer checks). A call that gives it to a kernel that does
+/// not is refused rather than left unwritten.
+/// </param>
 public sealed record KernelCapabilities(
     KernelDevice Device, Precision Precision, Activation Activation, bool SmoothQuant, bool Residual, bool Int8Input, bool Int8Output,
-    CpuInstructionSet? InstructionSet = null)
+    CpuInstructionSet? InstructionSet = null, bool Accumulators = false)
 {
     /// <summary>Whether the kernel can serve <paramref name="needs"/>, and which declared feature is missing.</summary>
     public bool Covers(KernelNeeds needs, out string? missing)
@@ -36,6 +41,7 @@ public sealed record KernelCapabilities(
             : needs.Residual && !Residual ? "a residual input"
             : needs.Int8Input && !Int8Input ? "int8 input"
             : needs.Int8Output && !Int8Output ? "int8 output with per-channel requantization"
+            : needs.Accumulators && !Accumulators ? "the int32 sums before the epilogue (ConvCall.Accumulators)"
             : null;
         return missing is null;
     }
@@ -60,6 +66,10 @@ public sealed record KernelCapabilities(
         {
             parts.Add("int8 out");
         }
+        if (Accumulators)
+        {
+            parts.Add("int32 sums");
+        }
         return string.Join(", ", parts);
     }
 }
@@ -69,15 +79,16 @@ public sealed record KernelCapabilities(
 /// <param name="Residual">A residual is added.</param>
 /// <param name="Int8Input">The input arrives as int8 from the previous layer.</param>
 /// <param name="Int8Output">The output leaves as int8 for the next layer.</param>
-public sealed record KernelNeeds(Precision Precision, bool Residual = false, bool Int8Input = false, bool Int8Output = false)
+/// <param name="Accumulators">The caller asks for the int32 sums before the epilogue.</param>
+public sealed record KernelNeeds(Precision Precision, bool Residual = false, bool Int8Input = false, bool Int8Output = false, bool Accumulators = false)
 {
     /// <summary>What <paramref name="call"/> needs at <paramref name="precision"/>.</summary>
     public static KernelNeeds Of(Precision precision, ConvCall call)
     {
         ArgumentNullException.ThrowIfNull(call);
-        return new(precision, call.Residual is not null, call.InputInt8 is not null, call.OutputInt8 is not null);
+        return new(precision, call.Residual is not null, call.InputInt8 is not null, call.OutputInt8 is not null, call.Accumulators is not null);
     }
 
     /// <summary>Short text for keys and messages, e.g. <c>W8A8+residual+int8in</c>.</summary>
-    public string Text => Precision + (Residual ? "+residual" : "") + (Int8Input ? "+int8in" : "") + (Int8Output ? "+int8out" : "");
+    public string Text => Precision + (Residual ? "+residual" : "") + (Int8Input ? "+int8in" : "") + (Int8Output ? "+int8out" : "") + (Accumulators ? "+sums" : "");
 }
