@@ -8,6 +8,7 @@ using KernelGen.KernelMaps;
 using KernelGen.Kernels;
 using KernelGen.Quantization;
 using KernelGen.Variants;
+using KernelGen.__Internals;
 
 namespace KernelGen.Benchmarks;
 

@@ -4,9 +4,11 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace KernelGen.Generator;
 
 /// <summary>
-/// Turns <c>[SparseConv3d]</c> partial classes into specialized ILGPU implicit-GEMM kernels: one fp32 (and, with
-/// <c>[Quantize(Precision.W8A8)]</c>, one W8A8) pair of kernels (GPU-style and barrier-free) per <c>[Tile]</c>, a
-/// variant table, weight packing and registration with the runtime.
+/// Turns <c>[SparseConv3d]</c> partial classes into specialized implicit-GEMM kernels, one variant per tile and
+/// precision of the kernel table (<c>KernelFamilies</c>): per <c>[Tile]</c> a GPU-style and a barrier-free ILGPU kernel
+/// for fp32 and each precision <c>[Quantize]</c> asks for (W8A8, fp16); tensor-core variants (<c>mma.sync</c>) per
+/// distinct (BlockM, BlockN); CPU SIMD variants per CPU path; the layer descriptor with its variant table, and the
+/// registration with the runtime. Weights are packed at run time (<c>LayerWeights</c>), not in generated code.
 /// </summary>
 /// <remarks>
 /// Pipeline: <c>ForAttributeWithMetadataName</c> → <see cref="Parse"/> turns the symbol into a value-equal

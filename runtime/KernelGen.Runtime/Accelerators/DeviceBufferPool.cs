@@ -8,7 +8,7 @@ namespace KernelGen.Accelerators;
 /// use a view of exactly the length they need) or allocates one, and a returned buffer waits for the next request. A
 /// device-resident network run then allocates on its first frames only: cudaMalloc per node and frame is gone.
 /// </summary>
-public sealed class DeviceBufferPool<T>(Accelerator accelerator) : IDisposable
+internal sealed class DeviceBufferPool<T>(Accelerator accelerator) : IDisposable
     where T : unmanaged
 {
     private readonly List<MemoryBuffer1D<T, Stride1D.Dense>> _free = [];

@@ -4,7 +4,7 @@ using ILGPU.Runtime;
 namespace KernelGen.Accelerators;
 
 /// <summary>Device buffers allocated for one job (a tuning, a benchmark case) and released together.</summary>
-public sealed class DeviceBuffers(Accelerator accelerator) : IDisposable
+internal sealed class DeviceBuffers(Accelerator accelerator) : IDisposable
 {
     private readonly List<MemoryBuffer> _buffers = [];
 

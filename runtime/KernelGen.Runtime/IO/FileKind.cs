@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace KernelGen.IO;
 
 /// <summary>What a path names, without following a final symbolic link.</summary>
-public enum FileKind
+internal enum FileKind
 {
     /// <summary>Nothing is there.</summary>
     Missing,
@@ -26,7 +26,7 @@ public enum FileKind
 /// regular file. .NET's file attributes do not tell a device node from a regular file on Unix, so on Linux the type
 /// comes from <c>statx</c> (a layout that is the same on every architecture); elsewhere from the attributes.
 /// </summary>
-public static class FileKinds
+internal static class FileKinds
 {
     private const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100, StatxType = 0x1, ModeOffset = 28;
 

@@ -1,7 +1,7 @@
 namespace KernelGen.Kernels;
 
 /// <summary>Run-time shape of an implicit GEMM, passed by value to the generic kernel.</summary>
-public struct GemmShape
+internal struct GemmShape
 {
     /// <summary>Cin, the reduction length per kernel offset.</summary>
     public int InChannels;

@@ -3,6 +3,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using KernelGen.KernelMaps;
 using KernelGen.Tensors;
+using KernelGen.__Internals;
 
 namespace KernelGen.Kernels;
 

@@ -8,7 +8,7 @@ namespace KernelGen.Kernels;
 /// costs about a microsecond of scheduling, so one thread per element would spend more time being scheduled than
 /// computing; on CUDA a full-occupancy grid-stride launch is as fast as one thread per element.
 /// </summary>
-public static class GridStride
+internal static class GridStride
 {
     /// <summary>Threads to launch for <paramref name="elements"/> elements (at least 1).</summary>
     public static int Width(Accelerator accelerator, long elements)
@@ -20,4 +20,4 @@ public static class GridStride
 }
 
 /// <summary>Kernel argument of a grid-stride loop: elements to cover and threads launched.</summary>
-public readonly record struct GridStrideRange(int Elements, int Width);
+internal readonly record struct GridStrideRange(int Elements, int Width);

@@ -1,7 +1,7 @@
 namespace KernelGen.Kernels;
 
 /// <summary>Run-time shape and switches of the generic W8A8 kernel, passed by value.</summary>
-public struct W8A8Shape
+internal struct W8A8Shape
 {
     /// <summary>Cin.</summary>
     public int InChannels;

@@ -10,7 +10,7 @@ namespace KernelGen.Profiles;
 /// node's shape, weights and bias, in node order), so a profile or a shard file is refused for another network or
 /// other weights.
 /// </summary>
-public static class ProfileHashes
+internal static class ProfileHashes
 {
     /// <summary>"sha256:…" of the description.</summary>
     public static string Network(ValidatedNetwork network)

@@ -1,3 +1,5 @@
+using KernelGen.__Internals;
+
 namespace KernelGen.Quantization;
 
 /// <summary>What one <see cref="ActivationFormat"/> means to the kernels.</summary>
@@ -8,13 +10,13 @@ namespace KernelGen.Quantization;
 /// The byte the CPU int8 kernels store for code 0: they multiply unsigned bytes (VPDPBUSD is unsigned × signed), so a
 /// signed code q is stored as q + 128 and the sum corrected by 128 · Σw; an unsigned code is stored as it is.
 /// </param>
-/// <param name="Code">The ILGPU kernels' policy struct (<see cref="Kernels.IActivationCode"/>): quantize, dot product and
+/// <param name="Code">The ILGPU kernels' policy struct (<see cref="IActivationCode"/>): quantize, dot product and
 /// tensor-core multiply for this format; every int8 ILGPU kernel is instantiated once per row.</param>
 /// <param name="Text">For reports, e.g. <c>u8</c>.</param>
 public sealed record ActivationFormatInfo(ActivationFormat Format, int Min, int Max, int OperandZero, Type Code, string Text);
 
 /// <summary>
-/// The table of activation formats (a new format is a row here, an enum member, and its <see cref="Kernels.IActivationCode"/>),
+/// The table of activation formats (a new format is a row here, an enum member, and its <see cref="IActivationCode"/>),
 /// and the rule that picks one for a node.
 /// </summary>
 public static class ActivationFormats
@@ -22,8 +24,8 @@ public static class ActivationFormats
     /// <summary>Every format, <see cref="ActivationFormat.S8"/> first.</summary>
     public static IReadOnlyList<ActivationFormatInfo> All { get; } =
     [
-        new(ActivationFormat.S8, -127, 127, 128, typeof(Kernels.S8Code), "s8"),
-        new(ActivationFormat.U8, 0, 255, 0, typeof(Kernels.U8Code), "u8"),
+        new(ActivationFormat.S8, -127, 127, 128, typeof(S8Code), "s8"),
+        new(ActivationFormat.U8, 0, 255, 0, typeof(U8Code), "u8"),
     ];
 
     /// <summary>The row of <paramref name="format"/>.</summary>

@@ -11,7 +11,7 @@ namespace KernelGen.Quantization;
 /// non-negative floats the bit patterns order like the values), then C values copied back. The same maxima as
 /// <see cref="LayerQuantizer.ChannelMaxima"/> on the host, so both give the same scales.
 /// </summary>
-public sealed class DeviceChannelMaxima
+internal sealed class DeviceChannelMaxima
 {
     private static readonly ConditionalWeakTable<Accelerator, DeviceChannelMaxima> ByAccelerator = new();
     private readonly Accelerator _accelerator;

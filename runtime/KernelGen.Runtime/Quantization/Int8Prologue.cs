@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using KernelGen.Kernels;
+using KernelGen.__Internals;
 
 namespace KernelGen.Quantization;
 
@@ -18,7 +19,7 @@ namespace KernelGen.Quantization;
 /// <see cref="Int8Math.Quantize(float, int, int)"/> (clamping one code beyond the range before rounding, as the scalar
 /// path does, cannot change a result that is clamped to the range after it).
 /// </remarks>
-public static class Int8Prologue
+internal static class Int8Prologue
 {
     /// <summary>[N, words · 4] operand bytes q + z for features [N, Cin], coded as <paramref name="format"/>.</summary>
     public static byte[] Quantize(float[] features, float[] multipliers, int words, ActivationFormat format)

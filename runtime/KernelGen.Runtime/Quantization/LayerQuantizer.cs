@@ -3,7 +3,7 @@ using KernelGen.Kernels;
 namespace KernelGen.Quantization;
 
 /// <summary>
-/// The activation statistics W8A8 scales are made of (README "W8A8 semantics"): per-channel max|x| and the per-tensor
+/// The activation statistics W8A8 scales are made of (docs/SEMANTICS.md "W8A8 semantics"): per-channel max|x| and the per-tensor
 /// scale on the (smoothed) activations. <see cref="LayerQuantization.Calibrate"/> turns them into a layer's scales.
 /// </summary>
 public static class LayerQuantizer

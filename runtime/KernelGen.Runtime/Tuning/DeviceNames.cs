@@ -5,7 +5,7 @@ namespace KernelGen.Tuning;
 
 /// <summary>The device part of a tuning key: the GPU's name, or for the CPU accelerator the host CPU model and cores
 /// (CPU SIMD variants run on the host, so its model decides).</summary>
-public static class DeviceNames
+internal static class DeviceNames
 {
     /// <summary>Name of <paramref name="accelerator"/> for tuning keys.</summary>
     public static string Of(Accelerator accelerator)

@@ -3,7 +3,7 @@ using KernelGen.Kernels;
 namespace KernelGen.Variants;
 
 /// <summary>The checks every <see cref="IConvKernel"/> makes before it runs, in one place so kernels cannot differ.</summary>
-public static class ConvKernelGuard
+internal static class ConvKernelGuard
 {
     /// <summary>
     /// Throws when <paramref name="call"/> does not fit <paramref name="layer"/> (weights of another shape, a kernel map of

@@ -2,6 +2,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using KernelGen.Accelerators;
 using KernelGen.Kernels;
+using KernelGen.__Internals;
 
 namespace KernelGen.Variants;
 

@@ -4,6 +4,7 @@ using ILGPU.Runtime;
 using KernelGen.Accelerators;
 using KernelGen.Kernels;
 using KernelGen.Quantization;
+using KernelGen.__Internals;
 
 namespace KernelGen.Variants;
 

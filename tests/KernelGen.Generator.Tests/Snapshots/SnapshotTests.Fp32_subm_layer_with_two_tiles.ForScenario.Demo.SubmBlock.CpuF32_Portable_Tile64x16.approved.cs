@@ -8,7 +8,7 @@ public partial class SubmBlock
     /// CpuF32_Portable_Tile64x16: the portable fp32 fallback in scalar C#: each task computes 64 output rows, one output
     /// element at a time, gathering input rows through the kernel map.
     /// </summary>
-    private static void CpuF32_Portable_Tile64x16(int task, global::KernelGen.Variants.CpuF32Call call)
+    private static void CpuF32_Portable_Tile64x16(int task, global::KernelGen.__Internals.CpuF32Call call)
     {
         const int TaskRows = 64, OutChannelsPadded = 16;
         int rowEnd = global::System.Math.Min(call.Rows, (task + 1) * TaskRows);

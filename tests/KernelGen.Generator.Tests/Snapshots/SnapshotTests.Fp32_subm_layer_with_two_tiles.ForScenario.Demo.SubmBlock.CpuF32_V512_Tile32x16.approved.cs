@@ -13,7 +13,7 @@ public partial class SubmBlock
     /// 4 rows × 1 vector(s) of 16 output channels, kernel offset by kernel offset (templates/shared/cpu_tiles):
     /// per input channel, one weight load per vector serves 4 rows and one broadcast per row serves every vector.
     /// </summary>
-    private static void CpuF32_V512_Tile32x16(int task, global::KernelGen.Variants.CpuF32Call call)
+    private static void CpuF32_V512_Tile32x16(int task, global::KernelGen.__Internals.CpuF32Call call)
     {
         const int TaskRows = 32, Lanes = 16, OutChannelsPadded = 16;
         const int VectorsPerBlock = 1, ChannelBlocks = 1, BlockWidth = VectorsPerBlock * Lanes;

@@ -12,7 +12,7 @@ public partial class SubmBlock
     /// </summary>
     private static void F32_Tile32x16x16_GpuStyle(
         global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<int> outIn, global::ILGPU.ArrayView<float> weights,
-        global::KernelGen.Variants.GpuEpilogue epilogue, global::KernelGen.Variants.TileLaunch launch)
+        global::KernelGen.__Internals.GpuEpilogue epilogue, global::KernelGen.__Internals.TileLaunch launch)
     {
         const int BlockM = 32, BlockN = 16, BlockK = 16;
         const int Threads = 256, ThreadsAcross = 16;
@@ -99,7 +99,7 @@ public partial class SubmBlock
     /// </summary>
     private static void F32_Tile32x16x16_BarrierFree(
         global::ILGPU.Index1D thread, global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<int> outIn,
-        global::ILGPU.ArrayView<float> weights, global::KernelGen.Variants.GpuEpilogue epilogue, global::KernelGen.Variants.TileLaunch launch)
+        global::ILGPU.ArrayView<float> weights, global::KernelGen.__Internals.GpuEpilogue epilogue, global::KernelGen.__Internals.TileLaunch launch)
     {
         const int BlockK = 16, RowsPerThread = 2, ChannelsPerThread = 1;
         const int ChannelTiles = (OutChannels + ChannelsPerThread - 1) / ChannelsPerThread;

@@ -12,7 +12,7 @@ public partial class SubmBlock
     /// </summary>
     private static void F32_Tile64x16x8_GpuStyle(
         global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<int> outIn, global::ILGPU.ArrayView<float> weights,
-        global::KernelGen.Variants.GpuEpilogue epilogue, global::KernelGen.Variants.TileLaunch launch)
+        global::KernelGen.__Internals.GpuEpilogue epilogue, global::KernelGen.__Internals.TileLaunch launch)
     {
         const int BlockM = 64, BlockN = 16, BlockK = 8;
         const int Threads = 256, ThreadsAcross = 16;
@@ -107,7 +107,7 @@ public partial class SubmBlock
     /// </summary>
     private static void F32_Tile64x16x8_BarrierFree(
         global::ILGPU.Index1D thread, global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<int> outIn,
-        global::ILGPU.ArrayView<float> weights, global::KernelGen.Variants.GpuEpilogue epilogue, global::KernelGen.Variants.TileLaunch launch)
+        global::ILGPU.ArrayView<float> weights, global::KernelGen.__Internals.GpuEpilogue epilogue, global::KernelGen.__Internals.TileLaunch launch)
     {
         const int BlockK = 8, RowsPerThread = 4, ChannelsPerThread = 1;
         const int ChannelTiles = (OutChannels + ChannelsPerThread - 1) / ChannelsPerThread;

@@ -62,7 +62,7 @@ public partial class SubmBlock
     // out, or int8 out requantized per output channel. The same steps for every family, read through `p`.
 
     /// <summary>The epilogue of one fp32 sum on an accelerator (elements past M or Cout are skipped).</summary>
-    private static void Epilogue(global::KernelGen.Variants.GpuEpilogue p, int row, int n, float value)
+    private static void Epilogue(global::KernelGen.__Internals.GpuEpilogue p, int row, int n, float value)
     {
         if (row >= p.Rows || n >= OutChannels)
         {
@@ -76,7 +76,7 @@ public partial class SubmBlock
         value = value > 0f ? value : 0f;
         if (p.WriteInt8 != 0)
         {
-            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n], p.OutputLow, p.OutputHigh);
+            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.__Internals.Int8Math.Quantize(value * p.OutputMultipliers[n], p.OutputLow, p.OutputHigh);
         }
         else
         {
@@ -85,7 +85,7 @@ public partial class SubmBlock
     }
 
     /// <summary>The epilogue of one fp32 sum on the host (elements past M or Cout are skipped).</summary>
-    private static void Epilogue(global::KernelGen.Variants.CpuF32Call p, int row, int n, float value)
+    private static void Epilogue(global::KernelGen.__Internals.CpuF32Call p, int row, int n, float value)
     {
         if (row >= p.Rows || n >= OutChannels)
         {
@@ -99,7 +99,7 @@ public partial class SubmBlock
         value = value > 0f ? value : 0f;
         if (p.WriteInt8 != 0)
         {
-            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n], p.OutputLow, p.OutputHigh);
+            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.__Internals.Int8Math.Quantize(value * p.OutputMultipliers[n], p.OutputLow, p.OutputHigh);
         }
         else
         {
@@ -112,7 +112,7 @@ public partial class SubmBlock
 
     /// <summary>The epilogue of a Vector256 of fp32 sums on the host (lane by lane at the Cout edge and for int8 output).</summary>
     private static void Epilogue(
-        global::KernelGen.Variants.CpuF32Call p, int row, int col, global::System.Runtime.Intrinsics.Vector256<float> sums, global::System.Span<float> scratch)
+        global::KernelGen.__Internals.CpuF32Call p, int row, int col, global::System.Runtime.Intrinsics.Vector256<float> sums, global::System.Span<float> scratch)
     {
         if (col + 8 > OutChannels)
         {
@@ -154,7 +154,7 @@ public partial class SubmBlock
 
     /// <summary>The epilogue of a Vector512 of fp32 sums on the host (lane by lane at the Cout edge and for int8 output).</summary>
     private static void Epilogue(
-        global::KernelGen.Variants.CpuF32Call p, int row, int col, global::System.Runtime.Intrinsics.Vector512<float> sums, global::System.Span<float> scratch)
+        global::KernelGen.__Internals.CpuF32Call p, int row, int col, global::System.Runtime.Intrinsics.Vector512<float> sums, global::System.Span<float> scratch)
     {
         if (col + 16 > OutChannels)
         {

@@ -13,7 +13,7 @@ internal partial class ExtraConv
     /// 4 rows × 4 vector(s) of 8 output channels, kernel offset by kernel offset (templates/shared/cpu_tiles):
     /// per input channel, one weight load per vector serves 4 rows and one broadcast per row serves every vector.
     /// </summary>
-    private static void CpuF32_V256_Tile64x64(int task, global::KernelGen.Variants.CpuF32Call call)
+    private static void CpuF32_V256_Tile64x64(int task, global::KernelGen.__Internals.CpuF32Call call)
     {
         const int TaskRows = 64, Lanes = 8, OutChannelsPadded = 128;
         const int VectorsPerBlock = 4, ChannelBlocks = 4, BlockWidth = VectorsPerBlock * Lanes;

@@ -16,7 +16,7 @@ internal partial class ExtraConv
     /// the pairs and adds each pair into int32 — exact for every s8 and u8 code (|sum of two products| ≤ 2 · 255 · 128),
     /// where VPMADDUBSW's int16 pair sums would saturate on u8 (2 · 255 · 127 > 32767).
     /// </summary>
-    private static void CpuW8A8_Avx2_Tile64x64_Smooth(int task, global::KernelGen.Variants.CpuW8A8Call call)
+    private static void CpuW8A8_Avx2_Tile64x64_Smooth(int task, global::KernelGen.__Internals.CpuW8A8Call call)
     {
         const int TaskRows = 64, Lanes = 8, OutChannelsPadded = 128;
         const int VectorsPerBlock = 4, ChannelBlocks = 4, BlockWidth = VectorsPerBlock * Lanes;

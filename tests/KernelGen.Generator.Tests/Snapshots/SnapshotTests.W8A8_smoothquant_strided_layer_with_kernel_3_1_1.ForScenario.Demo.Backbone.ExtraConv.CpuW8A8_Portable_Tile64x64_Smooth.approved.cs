@@ -8,7 +8,7 @@ internal partial class ExtraConv
     /// CpuW8A8_Portable_Tile64x64_Smooth: the portable W8A8 fallback for CPUs without VNNI, in scalar C#: the same operand bytes and packed
     /// weights, exact int32 sums of the codes' products with the signed weights, the same epilogue.
     /// </summary>
-    private static void CpuW8A8_Portable_Tile64x64_Smooth(int task, global::KernelGen.Variants.CpuW8A8Call call)
+    private static void CpuW8A8_Portable_Tile64x64_Smooth(int task, global::KernelGen.__Internals.CpuW8A8Call call)
     {
         const int TaskRows = 64, OutChannelsPadded = 128, RowBytes = InChannelWords * 4;
         int rowEnd = global::System.Math.Min(call.Rows, (task + 1) * TaskRows);

@@ -16,7 +16,7 @@ internal partial class ExtraConv
     /// codes as they are, s8 codes + 128). The shift z of s8 is removed as each tile finishes an offset: − z · Σ_c w[n, k, c]
     /// (z = 0 for u8).
     /// </summary>
-    private static void CpuW8A8_Vnni256_Tile64x64_Smooth(int task, global::KernelGen.Variants.CpuW8A8Call call)
+    private static void CpuW8A8_Vnni256_Tile64x64_Smooth(int task, global::KernelGen.__Internals.CpuW8A8Call call)
     {
         const int TaskRows = 64, Lanes = 8, OutChannelsPadded = 128;
         const int VectorsPerBlock = 4, ChannelBlocks = 4, BlockWidth = VectorsPerBlock * Lanes;

@@ -12,7 +12,7 @@ internal partial class ExtraConv
     /// </summary>
     private static void F16_Tile64x64x16_Warp32x32_TensorCore(
         global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<int> outIn, global::ILGPU.ArrayView<int> weights,
-        global::KernelGen.Variants.GpuEpilogue epilogue, global::KernelGen.Variants.TileLaunch launch)
+        global::KernelGen.__Internals.GpuEpilogue epilogue, global::KernelGen.__Internals.TileLaunch launch)
     {
         const int BlockM = 64, BlockN = 64, WarpM = 32, WarpN = 32, WarpsN = 2, Threads = 128;
         const int StepWords = 8, RowStride = 12;
@@ -26,14 +26,14 @@ internal partial class ExtraConv
         int g = lane >> 2, t = lane & 3;
         int rowBase = global::ILGPU.Grid.IdxX * BlockM, colBase = global::ILGPU.Grid.IdxY * BlockN;
         int warpRow = warp / WarpsN * WarpM, warpCol = warp % WarpsN * WarpN;
-        var acc0_0 = default(global::KernelGen.Kernels.TensorCore.Float32x4);
-        var acc0_1 = default(global::KernelGen.Kernels.TensorCore.Float32x4);
-        var acc0_2 = default(global::KernelGen.Kernels.TensorCore.Float32x4);
-        var acc0_3 = default(global::KernelGen.Kernels.TensorCore.Float32x4);
-        var acc1_0 = default(global::KernelGen.Kernels.TensorCore.Float32x4);
-        var acc1_1 = default(global::KernelGen.Kernels.TensorCore.Float32x4);
-        var acc1_2 = default(global::KernelGen.Kernels.TensorCore.Float32x4);
-        var acc1_3 = default(global::KernelGen.Kernels.TensorCore.Float32x4);
+        var acc0_0 = default(global::KernelGen.__Internals.TensorCore.Float32x4);
+        var acc0_1 = default(global::KernelGen.__Internals.TensorCore.Float32x4);
+        var acc0_2 = default(global::KernelGen.__Internals.TensorCore.Float32x4);
+        var acc0_3 = default(global::KernelGen.__Internals.TensorCore.Float32x4);
+        var acc1_0 = default(global::KernelGen.__Internals.TensorCore.Float32x4);
+        var acc1_1 = default(global::KernelGen.__Internals.TensorCore.Float32x4);
+        var acc1_2 = default(global::KernelGen.__Internals.TensorCore.Float32x4);
+        var acc1_3 = default(global::KernelGen.__Internals.TensorCore.Float32x4);
 
         var offsetPresent = global::ILGPU.SharedMemory.Allocate<int>(KernelVolume);
         for (int e = thread; e < KernelVolume; e += Threads)
@@ -112,14 +112,14 @@ internal partial class ExtraConv
                 int b2_0 = weightTile[column2], b2_1 = weightTile[column2 + 4];
                 int column3 = weightOffset + (warpCol + 24 + g) * RowStride + t;
                 int b3_0 = weightTile[column3], b3_1 = weightTile[column3 + 4];
-                acc0_0 = global::KernelGen.Kernels.TensorCore.MmaF16(a0_0, a0_1, a0_2, a0_3, b0_0, b0_1, acc0_0);
-                acc0_1 = global::KernelGen.Kernels.TensorCore.MmaF16(a0_0, a0_1, a0_2, a0_3, b1_0, b1_1, acc0_1);
-                acc0_2 = global::KernelGen.Kernels.TensorCore.MmaF16(a0_0, a0_1, a0_2, a0_3, b2_0, b2_1, acc0_2);
-                acc0_3 = global::KernelGen.Kernels.TensorCore.MmaF16(a0_0, a0_1, a0_2, a0_3, b3_0, b3_1, acc0_3);
-                acc1_0 = global::KernelGen.Kernels.TensorCore.MmaF16(a1_0, a1_1, a1_2, a1_3, b0_0, b0_1, acc1_0);
-                acc1_1 = global::KernelGen.Kernels.TensorCore.MmaF16(a1_0, a1_1, a1_2, a1_3, b1_0, b1_1, acc1_1);
-                acc1_2 = global::KernelGen.Kernels.TensorCore.MmaF16(a1_0, a1_1, a1_2, a1_3, b2_0, b2_1, acc1_2);
-                acc1_3 = global::KernelGen.Kernels.TensorCore.MmaF16(a1_0, a1_1, a1_2, a1_3, b3_0, b3_1, acc1_3);
+                acc0_0 = global::KernelGen.__Internals.TensorCore.MmaF16(a0_0, a0_1, a0_2, a0_3, b0_0, b0_1, acc0_0);
+                acc0_1 = global::KernelGen.__Internals.TensorCore.MmaF16(a0_0, a0_1, a0_2, a0_3, b1_0, b1_1, acc0_1);
+                acc0_2 = global::KernelGen.__Internals.TensorCore.MmaF16(a0_0, a0_1, a0_2, a0_3, b2_0, b2_1, acc0_2);
+                acc0_3 = global::KernelGen.__Internals.TensorCore.MmaF16(a0_0, a0_1, a0_2, a0_3, b3_0, b3_1, acc0_3);
+                acc1_0 = global::KernelGen.__Internals.TensorCore.MmaF16(a1_0, a1_1, a1_2, a1_3, b0_0, b0_1, acc1_0);
+                acc1_1 = global::KernelGen.__Internals.TensorCore.MmaF16(a1_0, a1_1, a1_2, a1_3, b1_0, b1_1, acc1_1);
+                acc1_2 = global::KernelGen.__Internals.TensorCore.MmaF16(a1_0, a1_1, a1_2, a1_3, b2_0, b2_1, acc1_2);
+                acc1_3 = global::KernelGen.__Internals.TensorCore.MmaF16(a1_0, a1_1, a1_2, a1_3, b3_0, b3_1, acc1_3);
             }
             global::ILGPU.Group.Barrier();
             if (load >= Steps)

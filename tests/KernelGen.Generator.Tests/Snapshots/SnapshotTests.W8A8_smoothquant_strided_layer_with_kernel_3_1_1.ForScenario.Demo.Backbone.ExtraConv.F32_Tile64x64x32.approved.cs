@@ -12,7 +12,7 @@ internal partial class ExtraConv
     /// </summary>
     private static void F32_Tile64x64x32_GpuStyle(
         global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<int> outIn, global::ILGPU.ArrayView<float> weights,
-        global::KernelGen.Variants.GpuEpilogue epilogue, global::KernelGen.Variants.TileLaunch launch)
+        global::KernelGen.__Internals.GpuEpilogue epilogue, global::KernelGen.__Internals.TileLaunch launch)
     {
         const int BlockM = 64, BlockN = 64, BlockK = 32;
         const int Threads = 256, ThreadsAcross = 16;
@@ -122,7 +122,7 @@ internal partial class ExtraConv
     /// </summary>
     private static void F32_Tile64x64x32_BarrierFree(
         global::ILGPU.Index1D thread, global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<int> outIn,
-        global::ILGPU.ArrayView<float> weights, global::KernelGen.Variants.GpuEpilogue epilogue, global::KernelGen.Variants.TileLaunch launch)
+        global::ILGPU.ArrayView<float> weights, global::KernelGen.__Internals.GpuEpilogue epilogue, global::KernelGen.__Internals.TileLaunch launch)
     {
         const int BlockK = 32, RowsPerThread = 4, ChannelsPerThread = 4;
         const int ChannelTiles = (OutChannels + ChannelsPerThread - 1) / ChannelsPerThread;

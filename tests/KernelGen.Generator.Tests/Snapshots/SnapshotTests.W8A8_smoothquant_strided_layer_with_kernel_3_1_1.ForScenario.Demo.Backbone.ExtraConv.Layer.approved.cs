@@ -46,11 +46,11 @@ internal partial class ExtraConv
             new global::KernelGen.Variants.F32Variant("F32_Tile64x64x32_BarrierFree", new(64, 64, 32), OutChannels,
                 rowsPerThread: 4, channelsPerThread: 4, F32_Tile64x64x32_BarrierFree),
             new global::KernelGen.Variants.W8A8Variant("W8A8_Tile64x64x32_Smooth_GpuStyle", new(64, 64, 32), OutChannels, smoothQuant: true,
-                groupSize: 256, sharedMemoryBytes: 4108, W8A8_Tile64x64x32_Smooth_GpuStyle<global::KernelGen.Kernels.S8Code>),
+                groupSize: 256, sharedMemoryBytes: 4108, W8A8_Tile64x64x32_Smooth_GpuStyle<global::KernelGen.__Internals.S8Code>),
             new global::KernelGen.Variants.W8A8Variant("W8A8_Tile64x64x32_Smooth_BarrierFree", new(64, 64, 32), OutChannels, smoothQuant: true,
-                rowsPerThread: 4, channelsPerThread: 4, W8A8_Tile64x64x32_Smooth_BarrierFree<global::KernelGen.Kernels.S8Code>),
+                rowsPerThread: 4, channelsPerThread: 4, W8A8_Tile64x64x32_Smooth_BarrierFree<global::KernelGen.__Internals.S8Code>),
             new global::KernelGen.Variants.W8A8Variant("W8A8_Tile64x64x32_Warp32x32_Smooth_TensorCore", new(64, 64, 32), OutChannels, smoothQuant: true,
-                groupSize: 128, sharedMemoryBytes: 12300, W8A8_Tile64x64x32_Warp32x32_Smooth_TensorCore<global::KernelGen.Kernels.S8Code>, global::KernelGen.Kernels.KernelShape.TensorCore),
+                groupSize: 128, sharedMemoryBytes: 12300, W8A8_Tile64x64x32_Warp32x32_Smooth_TensorCore<global::KernelGen.__Internals.S8Code>, global::KernelGen.Kernels.KernelShape.TensorCore),
             new global::KernelGen.Variants.F16Variant("F16_Tile64x64x16_Warp32x32_TensorCore", new(64, 64, 16), OutChannels,
                 groupSize: 128, sharedMemoryBytes: 12300, F16_Tile64x64x16_Warp32x32_TensorCore),
             new global::KernelGen.Variants.CpuF32Variant("CpuF32_V512_Tile64x64", new(64, 64, 0), OutChannels,
@@ -74,7 +74,7 @@ internal partial class ExtraConv
     // out, or int8 out requantized per output channel. The same steps for every family, read through `p`.
 
     /// <summary>The epilogue of one fp32 sum on an accelerator (elements past M or Cout are skipped).</summary>
-    private static void Epilogue(global::KernelGen.Variants.GpuEpilogue p, int row, int n, float value)
+    private static void Epilogue(global::KernelGen.__Internals.GpuEpilogue p, int row, int n, float value)
     {
         if (row >= p.Rows || n >= OutChannels)
         {
@@ -88,7 +88,7 @@ internal partial class ExtraConv
         value = value > 0f ? value : 0f;
         if (p.WriteInt8 != 0)
         {
-            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n], p.OutputLow, p.OutputHigh);
+            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.__Internals.Int8Math.Quantize(value * p.OutputMultipliers[n], p.OutputLow, p.OutputHigh);
         }
         else
         {
@@ -97,7 +97,7 @@ internal partial class ExtraConv
     }
 
     /// <summary>The epilogue of one fp32 sum on the host (elements past M or Cout are skipped).</summary>
-    private static void Epilogue(global::KernelGen.Variants.CpuF32Call p, int row, int n, float value)
+    private static void Epilogue(global::KernelGen.__Internals.CpuF32Call p, int row, int n, float value)
     {
         if (row >= p.Rows || n >= OutChannels)
         {
@@ -111,7 +111,7 @@ internal partial class ExtraConv
         value = value > 0f ? value : 0f;
         if (p.WriteInt8 != 0)
         {
-            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n], p.OutputLow, p.OutputHigh);
+            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.__Internals.Int8Math.Quantize(value * p.OutputMultipliers[n], p.OutputLow, p.OutputHigh);
         }
         else
         {
@@ -124,7 +124,7 @@ internal partial class ExtraConv
 
     /// <summary>The epilogue of a Vector256 of fp32 sums on the host (lane by lane at the Cout edge and for int8 output).</summary>
     private static void Epilogue(
-        global::KernelGen.Variants.CpuF32Call p, int row, int col, global::System.Runtime.Intrinsics.Vector256<float> sums, global::System.Span<float> scratch)
+        global::KernelGen.__Internals.CpuF32Call p, int row, int col, global::System.Runtime.Intrinsics.Vector256<float> sums, global::System.Span<float> scratch)
     {
         if (col + 8 > OutChannels)
         {
@@ -166,7 +166,7 @@ internal partial class ExtraConv
 
     /// <summary>The epilogue of a Vector512 of fp32 sums on the host (lane by lane at the Cout edge and for int8 output).</summary>
     private static void Epilogue(
-        global::KernelGen.Variants.CpuF32Call p, int row, int col, global::System.Runtime.Intrinsics.Vector512<float> sums, global::System.Span<float> scratch)
+        global::KernelGen.__Internals.CpuF32Call p, int row, int col, global::System.Runtime.Intrinsics.Vector512<float> sums, global::System.Span<float> scratch)
     {
         if (col + 16 > OutChannels)
         {
@@ -207,7 +207,7 @@ internal partial class ExtraConv
     }
 
     /// <summary>The W8A8 epilogue of one int32 sum on an accelerator (elements past M or Cout are skipped).</summary>
-    private static void EpilogueW8A8(global::KernelGen.Variants.GpuEpilogue p, int row, int n, int accumulator)
+    private static void EpilogueW8A8(global::KernelGen.__Internals.GpuEpilogue p, int row, int n, int accumulator)
     {
         if (row >= p.Rows || n >= OutChannels)
         {
@@ -222,7 +222,7 @@ internal partial class ExtraConv
         value = value > 0f ? value : 0f;
         if (p.WriteInt8 != 0)
         {
-            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n], p.OutputLow, p.OutputHigh);
+            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.__Internals.Int8Math.Quantize(value * p.OutputMultipliers[n], p.OutputLow, p.OutputHigh);
         }
         else
         {
@@ -234,7 +234,7 @@ internal partial class ExtraConv
     /// The W8A8 epilogue of one int32 sum on the host (elements past M or Cout are skipped); the raw sum is also kept
     /// when the caller asks for it (tests check it bit-exactly).
     /// </summary>
-    private static void EpilogueW8A8(global::KernelGen.Variants.CpuW8A8Call p, int row, int n, int accumulator)
+    private static void EpilogueW8A8(global::KernelGen.__Internals.CpuW8A8Call p, int row, int n, int accumulator)
     {
         if (row >= p.Rows || n >= OutChannels)
         {
@@ -253,7 +253,7 @@ internal partial class ExtraConv
         value = value > 0f ? value : 0f;
         if (p.WriteInt8 != 0)
         {
-            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.Kernels.Int8Math.Quantize(value * p.OutputMultipliers[n], p.OutputLow, p.OutputHigh);
+            p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.__Internals.Int8Math.Quantize(value * p.OutputMultipliers[n], p.OutputLow, p.OutputHigh);
         }
         else
         {
@@ -263,7 +263,7 @@ internal partial class ExtraConv
 
     /// <summary>The W8A8 epilogue of a Vector256 of int32 sums on the host (lane by lane at the Cout edge, for int8 output, and for raw sums).</summary>
     private static void EpilogueW8A8(
-        global::KernelGen.Variants.CpuW8A8Call p, int row, int col, global::System.Runtime.Intrinsics.Vector256<int> sums, global::System.Span<int> scratch)
+        global::KernelGen.__Internals.CpuW8A8Call p, int row, int col, global::System.Runtime.Intrinsics.Vector256<int> sums, global::System.Span<int> scratch)
     {
         if (col + 8 > OutChannels || p.Accumulators is not null)
         {
@@ -306,7 +306,7 @@ internal partial class ExtraConv
 
     /// <summary>The W8A8 epilogue of a Vector512 of int32 sums on the host (lane by lane at the Cout edge, for int8 output, and for raw sums).</summary>
     private static void EpilogueW8A8(
-        global::KernelGen.Variants.CpuW8A8Call p, int row, int col, global::System.Runtime.Intrinsics.Vector512<int> sums, global::System.Span<int> scratch)
+        global::KernelGen.__Internals.CpuW8A8Call p, int row, int col, global::System.Runtime.Intrinsics.Vector512<int> sums, global::System.Span<int> scratch)
     {
         if (col + 16 > OutChannels || p.Accumulators is not null)
         {
@@ -354,7 +354,7 @@ internal partial class ExtraConv
     /// </summary>
     private static int LoadActivationWord<TCode>(
         global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<float> multipliers, int source, int word)
-        where TCode : struct, global::KernelGen.Kernels.IActivationCode
+        where TCode : struct, global::KernelGen.__Internals.IActivationCode
     {
         int channel = word * 4;
         int rowBase = source * InChannels;
@@ -362,7 +362,7 @@ internal partial class ExtraConv
         int q1 = default(TCode).Quantize(features[rowBase + channel + 1] * multipliers[channel + 1]);
         int q2 = default(TCode).Quantize(features[rowBase + channel + 2] * multipliers[channel + 2]);
         int q3 = default(TCode).Quantize(features[rowBase + channel + 3] * multipliers[channel + 3]);
-        return global::KernelGen.Kernels.Int8Math.Pack(q0, q1, q2, q3);
+        return global::KernelGen.__Internals.Int8Math.Pack(q0, q1, q2, q3);
     }
 
     /// <summary>
@@ -378,7 +378,7 @@ internal partial class ExtraConv
         int q1 = features[rowBase + channel + 1];
         int q2 = features[rowBase + channel + 2];
         int q3 = features[rowBase + channel + 3];
-        return global::KernelGen.Kernels.Int8Math.Pack(q0, q1, q2, q3);
+        return global::KernelGen.__Internals.Int8Math.Pack(q0, q1, q2, q3);
     }
 
     /// <summary>
@@ -390,7 +390,7 @@ internal partial class ExtraConv
         int channel = pair * 2;
         int rowBase = source * InChannels;
         float high = features[rowBase + channel + 1];
-        return global::KernelGen.Kernels.TensorCore.PackHalves(features[rowBase + channel], high);
+        return global::KernelGen.__Internals.TensorCore.PackHalves(features[rowBase + channel], high);
     }
 
     /// <summary>Registers <see cref="Layer"/> with the runtime when the assembly loads.</summary>

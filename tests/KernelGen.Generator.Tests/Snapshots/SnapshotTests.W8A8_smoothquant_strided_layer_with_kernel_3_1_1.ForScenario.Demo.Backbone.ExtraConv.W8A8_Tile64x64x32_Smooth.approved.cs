@@ -14,8 +14,8 @@ internal partial class ExtraConv
     private static void W8A8_Tile64x64x32_Smooth_GpuStyle<TCode>(
         global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<sbyte> featuresInt8, global::ILGPU.ArrayView<int> outIn,
         global::ILGPU.ArrayView<int> weights, global::ILGPU.ArrayView<float> activationMultipliers,
-        global::KernelGen.Variants.GpuEpilogue epilogue, global::KernelGen.Variants.TileLaunch launch)
-        where TCode : struct, global::KernelGen.Kernels.IActivationCode
+        global::KernelGen.__Internals.GpuEpilogue epilogue, global::KernelGen.__Internals.TileLaunch launch)
+        where TCode : struct, global::KernelGen.__Internals.IActivationCode
     {
         const int BlockM = 64, BlockN = 64, Words = 8;
         const int Threads = 256, ThreadsAcross = 16;
@@ -138,8 +138,8 @@ internal partial class ExtraConv
     private static void W8A8_Tile64x64x32_Smooth_BarrierFree<TCode>(
         global::ILGPU.Index1D thread, global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<sbyte> featuresInt8,
         global::ILGPU.ArrayView<int> outIn, global::ILGPU.ArrayView<int> weights, global::ILGPU.ArrayView<float> activationMultipliers,
-        global::KernelGen.Variants.GpuEpilogue epilogue, global::KernelGen.Variants.TileLaunch launch)
-        where TCode : struct, global::KernelGen.Kernels.IActivationCode
+        global::KernelGen.__Internals.GpuEpilogue epilogue, global::KernelGen.__Internals.TileLaunch launch)
+        where TCode : struct, global::KernelGen.__Internals.IActivationCode
     {
         const int Words = 8, RowsPerThread = 4, ChannelsPerThread = 4;
         const int ChannelTiles = (OutChannels + ChannelsPerThread - 1) / ChannelsPerThread;

@@ -14,8 +14,8 @@ internal partial class ExtraConv
     private static void W8A8_Tile64x64x32_Warp32x32_Smooth_TensorCore<TCode>(
         global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<sbyte> featuresInt8, global::ILGPU.ArrayView<int> outIn,
         global::ILGPU.ArrayView<int> weights, global::ILGPU.ArrayView<float> activationMultipliers,
-        global::KernelGen.Variants.GpuEpilogue epilogue, global::KernelGen.Variants.TileLaunch launch)
-        where TCode : struct, global::KernelGen.Kernels.IActivationCode
+        global::KernelGen.__Internals.GpuEpilogue epilogue, global::KernelGen.__Internals.TileLaunch launch)
+        where TCode : struct, global::KernelGen.__Internals.IActivationCode
     {
         const int BlockM = 64, BlockN = 64, WarpM = 32, WarpN = 32, WarpsN = 2, Threads = 128;
         const int StepWords = 8, RowStride = 12;
@@ -29,14 +29,14 @@ internal partial class ExtraConv
         int g = lane >> 2, t = lane & 3;
         int rowBase = global::ILGPU.Grid.IdxX * BlockM, colBase = global::ILGPU.Grid.IdxY * BlockN;
         int warpRow = warp / WarpsN * WarpM, warpCol = warp % WarpsN * WarpN;
-        var acc0_0 = default(global::KernelGen.Kernels.TensorCore.Int32x4);
-        var acc0_1 = default(global::KernelGen.Kernels.TensorCore.Int32x4);
-        var acc0_2 = default(global::KernelGen.Kernels.TensorCore.Int32x4);
-        var acc0_3 = default(global::KernelGen.Kernels.TensorCore.Int32x4);
-        var acc1_0 = default(global::KernelGen.Kernels.TensorCore.Int32x4);
-        var acc1_1 = default(global::KernelGen.Kernels.TensorCore.Int32x4);
-        var acc1_2 = default(global::KernelGen.Kernels.TensorCore.Int32x4);
-        var acc1_3 = default(global::KernelGen.Kernels.TensorCore.Int32x4);
+        var acc0_0 = default(global::KernelGen.__Internals.TensorCore.Int32x4);
+        var acc0_1 = default(global::KernelGen.__Internals.TensorCore.Int32x4);
+        var acc0_2 = default(global::KernelGen.__Internals.TensorCore.Int32x4);
+        var acc0_3 = default(global::KernelGen.__Internals.TensorCore.Int32x4);
+        var acc1_0 = default(global::KernelGen.__Internals.TensorCore.Int32x4);
+        var acc1_1 = default(global::KernelGen.__Internals.TensorCore.Int32x4);
+        var acc1_2 = default(global::KernelGen.__Internals.TensorCore.Int32x4);
+        var acc1_3 = default(global::KernelGen.__Internals.TensorCore.Int32x4);
 
         var offsetPresent = global::ILGPU.SharedMemory.Allocate<int>(KernelVolume);
         for (int e = thread; e < KernelVolume; e += Threads)

@@ -1,4 +1,5 @@
 using KernelGen.Kernels;
+using KernelGen.__Internals;
 
 namespace KernelGen.Tests.Kernels;
 

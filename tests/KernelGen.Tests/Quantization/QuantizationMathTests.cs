@@ -3,6 +3,7 @@ using KernelGen.Kernels;
 using KernelGen.Quantization;
 using KernelGen.Tensors;
 using KernelGen.Tests.Support;
+using KernelGen.__Internals;
 
 namespace KernelGen.Tests.Quantization;
 
@@ -150,7 +151,7 @@ public sealed class QuantizationMathTests
     public void Activation_formats_are_a_table_the_kernels_and_the_network_read()
     {
         Assert.Equal(Enum.GetValues<ActivationFormat>(), ActivationFormats.All.Select(f => f.Format));
-        Assert.All(ActivationFormats.All, f => Assert.True(typeof(KernelGen.Kernels.IActivationCode).IsAssignableFrom(f.Code)));
+        Assert.All(ActivationFormats.All, f => Assert.True(typeof(KernelGen.__Internals.IActivationCode).IsAssignableFrom(f.Code)));
         Assert.Equal((-127, 127, 128), (ActivationFormats.Of(ActivationFormat.S8).Min, ActivationFormats.Of(ActivationFormat.S8).Max, ActivationFormats.Of(ActivationFormat.S8).OperandZero));
         Assert.Equal((0, 255, 0), (ActivationFormats.Of(ActivationFormat.U8).Min, ActivationFormats.Of(ActivationFormat.U8).Max, ActivationFormats.Of(ActivationFormat.U8).OperandZero));
         Assert.Equal(ActivationFormat.U8, ActivationFormats.For(nonNegativeInput: true));

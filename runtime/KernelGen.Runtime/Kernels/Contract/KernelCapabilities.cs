@@ -12,7 +12,7 @@ public enum KernelDevice
 }
 
 /// <summary>
-/// What a kernel declares it can do. The epilogue every kernel implements (README "The kernel contract"):
+/// What a kernel declares it can do. The epilogue every kernel implements (docs/LIBRARY.md "The kernel contract"):
 /// <c>acc → dequantize (W8A8) → + bias → + residual → activation → fp32 out, or int8 out requantized with per-channel
 /// multipliers</c>; a kernel declares which optional parts (residual, int8 input, int8 output) it has.
 /// </summary>

@@ -73,7 +73,7 @@ internal sealed class F16LayerWeights
 }
 
 /// <summary>fp16's range, and the one check every fp16 path makes of what enters it (weights, features).</summary>
-public static class Fp16Range
+internal static class Fp16Range
 {
     /// <summary>The largest finite fp16 value.</summary>
     public const float Max = 65504f;

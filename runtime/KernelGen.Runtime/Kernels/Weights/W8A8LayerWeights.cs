@@ -1,3 +1,4 @@
+using KernelGen.__Internals;
 namespace KernelGen.Kernels;
 
 /// <summary>

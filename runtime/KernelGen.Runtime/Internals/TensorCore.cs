@@ -1,7 +1,8 @@
+using System.ComponentModel;
 using ILGPU;
 using ILGPU.Runtime.Cuda;
 
-namespace KernelGen.Kernels;
+namespace KernelGen.__Internals;
 
 /// <summary>
 /// Warp-level tensor-core matrix multiply-adds for the generated tensor-core kernels (device code), as inline PTX on CUDA
@@ -16,9 +17,11 @@ namespace KernelGen.Kernels;
 /// a2 = row g word 4+t, a3 = row g+8 word 4+t) and B words t and 4 + t of column g (b0, b1).
 /// </para>
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class TensorCore
 {
     /// <summary>One lane's four accumulators of a 16 × 8 int32 tile.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public struct Int32x4
     {
         /// <summary>D[g][2t], D[g][2t+1], D[g+8][2t], D[g+8][2t+1].</summary>
@@ -26,6 +29,7 @@ public static class TensorCore
     }
 
     /// <summary>One lane's four accumulators of a 16 × 8 fp32 tile.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public struct Float32x4
     {
         /// <summary>D[g][2t], D[g][2t+1], D[g+8][2t], D[g+8][2t+1].</summary>

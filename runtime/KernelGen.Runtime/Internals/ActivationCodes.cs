@@ -1,6 +1,7 @@
+using System.ComponentModel;
 using ILGPU.Runtime.Cuda;
 
-namespace KernelGen.Kernels;
+namespace KernelGen.__Internals;
 
 /// <summary>
 /// What an int8 ILGPU kernel does differently per <see cref="ActivationFormat"/>: quantize an activation to its code, the
@@ -8,6 +9,7 @@ namespace KernelGen.Kernels;
 /// generic over it (<c>Kernel&lt;TCode&gt; where TCode : struct, IActivationCode</c>) and call <c>default(TCode)</c>'s
 /// methods, which ILGPU resolves at compile time: one kernel text, one compiled kernel per format, no branch.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public interface IActivationCode
 {
     /// <summary>The code of <paramref name="value"/> (already multiplied by 1 / (s_c · s_x)): rounded half to even, clamped; NaN → 0.</summary>
@@ -21,6 +23,7 @@ public interface IActivationCode
 }
 
 /// <summary>Symmetric int8 activations: <c>dp4a.s32.s32</c>, <c>mma … .s8.s8</c>.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public struct S8Code : IActivationCode
 {
     /// <inheritdoc />
@@ -35,6 +38,7 @@ public struct S8Code : IActivationCode
 }
 
 /// <summary>Unsigned 8-bit activations: <c>dp4a.u32.s32</c>, <c>mma … .u8.s8</c>.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public struct U8Code : IActivationCode
 {
     /// <inheritdoc />

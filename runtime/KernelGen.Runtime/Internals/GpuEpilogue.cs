@@ -1,6 +1,7 @@
+using System.ComponentModel;
 using ILGPU;
 
-namespace KernelGen.Variants;
+namespace KernelGen.__Internals;
 
 /// <summary>
 /// What the shared epilogue of a generated ILGPU kernel reads and writes (templates/shared/epilogue.sbncs), passed by
@@ -8,6 +9,7 @@ namespace KernelGen.Variants;
 /// channel</c>. The host kernels read the same member names from <see cref="CpuF32Call"/> and <see cref="CpuW8A8Call"/>,
 /// so every family runs the same epilogue text. Views that a call does not use hold one dummy element.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public struct GpuEpilogue
 {
     /// <summary>Output rows M: elements past it are not written.</summary>

@@ -1,10 +1,12 @@
+using System.ComponentModel;
 using ILGPU.Runtime.Cuda;
 
-namespace KernelGen.Kernels;
+namespace KernelGen.__Internals;
 
 /// <summary>
 /// Int8 arithmetic shared by every generated W8A8 kernel (device code: static, branch-light, no exceptions).
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class Int8Math
 {
     /// <summary>

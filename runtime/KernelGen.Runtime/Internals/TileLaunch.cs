@@ -1,6 +1,8 @@
-namespace KernelGen.Variants;
+using System.ComponentModel;
+namespace KernelGen.__Internals;
 
 /// <summary>Per-call scalars of a generated kernel's main loop, passed by value (the epilogue's are in <see cref="GpuEpilogue"/>).</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public struct TileLaunch
 {
     /// <summary>Output rows M.</summary>
