@@ -70,17 +70,16 @@ internal static class CalibrateCommand
             var (shardIndex, shardCount) = sharded ?? (0, 1);
             using var job = Job.Open(options, parse);
             var scans = sharded is not null ? job.Set.Shard(shardIndex, shardCount) : job.Set.Scans;
-            var statistics = job.Calibrator.NewStatistics();
+            CalibrationStatistics statistics = null!;
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
             console.Progress().AutoClear(true).Start(progress =>
             {
                 var bar = progress.AddTask("observing", maxValue: scans.Count);
-                foreach (var scan in scans)
+                statistics = job.Calibrator.Observe(job.Set, scans, onScan: scan =>
                 {
                     bar.Description = $"observing {scan.Name}";
-                    job.Calibrator.Observe(statistics, scan, job.Voxels(scan));
                     bar.Increment(1);
-                }
+                });
             });
             if (sharded is not null)
             {
@@ -127,8 +126,8 @@ internal static class CalibrateCommand
 
     /// <summary>What both forms share: the network, weights, calibration set, runner and where the results go.</summary>
     private sealed class Job(
-        ValidatedNetwork network, CalibrationSet set, Calibrator calibrator, NetworkRunner runner, AcceleratorSession session,
-        ScaleObserver observer, CalibrationTarget target, PtqMethods methods, int sampleSize, string outPath, string? jsonPath) : IDisposable
+        CalibrationSet set, Calibrator calibrator, NetworkRunner runner, AcceleratorSession session,
+        CalibrationSettings settings, string outPath, string? jsonPath) : IDisposable
     {
         public void Dispose()
         {
@@ -167,20 +166,13 @@ internal static class CalibrateCommand
             var session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(parse.GetValue(options.Accelerator)!));
             var runner = new NetworkRunner(session.Accelerator);
             var weights = NetworkOptions.Weights(network, parse.GetValue(options.Weights), parse.GetValue(options.Synthetic)!, runner);
-            return new Job(network, set, new Calibrator(runner, network, weights), runner, session, observer, target, methods, sampleSize, outPath, jsonPath);
+            return new Job(set, new Calibrator(runner, network, weights), runner, session, new CalibrationSettings(observer, target, methods, sampleSize), outPath, jsonPath);
         }
-
-        /// <summary>The scan's voxels, its intensity scaled to the description's range.</summary>
-        public Tensors.SparseTensor Voxels(CalibrationScan scan) => network.Voxelize(set.Read(scan.Index));
 
         public void Decide(CalibrationStatistics statistics, TextWriter output, IAnsiConsole console)
         {
-            // The profile records what it was calibrated on (sensors, intensity scale), read from the sample's scans.
-            var sampleClouds = set.Sample(sampleSize).Select(s => (s.Name, Cloud: set.Read(s.Index))).ToList();
-            var input = Profiles.ProfileInput.Of(sampleClouds.Select(c => c.Cloud), network.Network.Input.IntensityMax);
-            var sample = sampleClouds.Select(c => (c.Name, network.Voxelize(c.Cloud))).ToList();
             QuantizationProfile profile = null!;
-            console.Status().Start("deciding", status => profile = calibrator.Decide(statistics, sample, observer, target, text => status.Status(text), methods) with { Input = input });
+            console.Status().Start("deciding", status => profile = calibrator.Decide(statistics, set, settings, progress: text => status.Status(text)));
             profile.Save(outPath);
             Report(profile, output);
         }

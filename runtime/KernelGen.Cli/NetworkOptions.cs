@@ -65,16 +65,8 @@ internal sealed class NetworkOptions
     /// calibrated ones measure their BatchNorm statistics on the shipped capture's revolutions after the first, in the
     /// network's voxel config, so every command and the main job make the same weights (and profiles fit them).
     /// </summary>
-    public static IReadOnlyDictionary<string, Kernels.ConvWeights> Weights(ValidatedNetwork network, string? checkpoint, string synthetic, NetworkRunner runner)
-    {
-        if (checkpoint is not null)
-        {
-            return NetworkWeights.FromSafeTensors(network, checkpoint);
-        }
-        var statistics = SyntheticWeightsOption.Parse(synthetic);
-        return statistics == SyntheticStatistics.Random ? NetworkWeights.Synthetic(network)
-            : NetworkWeights.Calibrated(runner, network, ShippedCapture.AfterHeldOut().Select(cloud => network.Voxelize(cloud)).ToList());
-    }
+    public static IReadOnlyDictionary<string, Kernels.ConvWeights> Weights(ValidatedNetwork network, string? checkpoint, string synthetic, NetworkRunner runner) =>
+        Models.ModelWeights.Load(network, checkpoint, SyntheticWeightsOption.Parse(synthetic), runner).Weights;
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)

@@ -101,9 +101,7 @@ internal static class RunCommand
                 output.WriteLine($"warning: {warning}");
             }
             // The profile's calibration sensor against this scan's: a warning only when they differ (or the profile does not say).
-            string? sensorWarning = loadedProfile is null ? null
-                : loadedProfile.Input is { } calibrated ? calibrated.WarningFor(cloud)
-                : $"the profile {Path.GetFileName(profilePath)} does not record its calibration sensor (an older profile); {cloud.Sensor} may not match it";
+            string? sensorWarning = loadedProfile?.SensorWarningFor(cloud, Path.GetFileName(profilePath)!);
             if (sensorWarning is not null)
             {
                 output.WriteLine($"warning: {sensorWarning}");

@@ -50,7 +50,7 @@ internal sealed record MainJobResult(
 internal sealed record MainJobOptions(
     string? Input, IReadOnlyList<string>? Calibration, string? Profile, VoxelConfig Config, AcceleratorChoice Accelerator,
     PointFormat? PointFormat, IReadOnlyList<string>? Sweeps, string? Weights, SyntheticStatistics Synthetic,
-    CalibrationTarget Target, PtqMethods Methods, string ProfileOut, bool Ablation = false, string? ProfileStaged = null);
+    CalibrationTarget Target, PtqMethods Methods, string ProfileOut, bool Ablation = false, string? ProfileStaged = null, string? TuningCachePath = null);
 
 /// <summary>
 /// The pipeline of <c>dotnet run --project samples/CenterPoint</c>, one step per method in the order <see cref="Run"/>
@@ -64,7 +64,6 @@ internal sealed class MainJob : IDisposable
     private readonly IAnsiConsole _console;
     private readonly Stopwatch _total = Stopwatch.StartNew();
     private readonly ValidatedNetwork _network = BuiltInModels.Load("centerpoint");
-    private readonly IReadOnlyList<(string Name, PointCloud Cloud)> _shipped = ShippedCapture.Revolutions();
     private readonly AcceleratorSession _session;
     private readonly NetworkRunner _runner;
 
@@ -124,7 +123,7 @@ internal sealed class MainJob : IDisposable
 
     /// <summary>The held-out scan and the calibration scans, read and voxelized, and how their input domain was built.</summary>
     private sealed record Scans(
-        PointCloud Cloud, SparseTensor HeldOut, CalibrationSet Set, IReadOnlyList<(string Name, SparseTensor Voxels)> Calibration, ProfileInput CalibratedInput,
+        PointCloud Cloud, SparseTensor HeldOut, CalibrationSet Set, IReadOnlyList<(string Name, SparseTensor Voxels)> Calibration,
         string InputDomain);
 
     /// <summary>The five static plans the job compares.</summary>
@@ -168,7 +167,7 @@ internal sealed class MainJob : IDisposable
               + $"(lag: revolutions behind × {VelodynePcapReader.Decode(ShippedCapture.Bytes(), ShippedCapture.FileName).RevolutionSeconds * 1e3:F1} ms for the shipped HDL-32E capture), the held-out revolution never in a calibration input; "
               + "KITTI and nuScenes files are read as given (--sweeps aggregates nuScenes sweeps)";
         Step($"input domain: {domain}");
-        return new Scans(cloud, voxels, set, set.Scans.Zip(clouds, (scan, c) => (scan.Name, _network.Voxelize(c, config))).ToList(), ProfileInput.Of(clouds, IntensityMax), domain);
+        return new Scans(cloud, voxels, set, set.Scans.Zip(clouds, (scan, c) => (scan.Name, _network.Voxelize(c, config))).ToList(), domain);
     }
 
     /// <summary>
@@ -179,10 +178,7 @@ internal sealed class MainJob : IDisposable
     /// </summary>
     private (IReadOnlyDictionary<string, ConvWeights> Weights, string Text) Weights()
     {
-        var weights = _options.Weights is { } path ? NetworkWeights.FromSafeTensors(_network, path)
-            : NetworkWeights.Synthetic(_options.Synthetic, _runner, _network, _shipped.Skip(1).Select(r => _network.Voxelize(r.Cloud)).ToList());
-        string text = _options.Weights is { } file ? $"checkpoint {Path.GetFileName(file)}"
-            : NetworkWeights.Describe(_options.Synthetic, $"the shipped capture's revolutions {string.Join(", ", _shipped.Skip(1).Select(r => r.Name[(r.Name.IndexOf('#') + 1)..]))}");
+        var (weights, text) = ModelWeights.Load(_network, _options.Weights, _options.Synthetic, _runner);
         Step($"weights: {text}");
         return (weights, text);
     }
@@ -207,25 +203,24 @@ internal sealed class MainJob : IDisposable
             Step($"profile {path}: {loaded.Layers.Count(l => l.Int8)} int8 nodes, calibrated on {loaded.Scans.Count} scans");
             return (loaded, null, 0);
         }
+        // The same two steps, sample rule and sensor record as `kernelgen calibrate` (Calibrator.Observe / Decide).
         var clock = Stopwatch.StartNew();
-        var statistics = calibrator.NewStatistics();
+        CalibrationStatistics? statistics = null;
         QuantizationProfile? profile = null;
         _console.Progress().AutoClear(true).Start(progress =>
         {
-            var bar = progress.AddTask("calibrating", maxValue: scans.Calibration.Count + 1);
-            foreach (var (scan, (_, voxels)) in scans.Set.Scans.Zip(scans.Calibration))
+            var bar = progress.AddTask("calibrating", maxValue: scans.Set.Scans.Count + 1);
+            statistics = calibrator.Observe(scans.Set, config: _options.Config, onScan: scan =>
             {
                 bar.Description = $"observing {scan.Name}";
-                calibrator.Observe(statistics, scan, voxels);
                 bar.Increment(1);
-            }
+            });
             bar.Description = "deciding scales and precisions";
-            profile = calibrator.Decide(statistics, scans.Calibration.Take(4).ToList(), ScaleObserver.Auto, _options.Target, text => bar.Description = text, _options.Methods);
+            profile = calibrator.Decide(statistics, scans.Set, Settings, _options.Config, text => bar.Description = text);
             bar.Increment(1);
         });
         double seconds = clock.Elapsed.TotalSeconds;
-        profile = profile! with { Input = scans.CalibratedInput };
-        profile.Save(_options.ProfileStaged ?? _options.ProfileOut);
+        profile!.Save(_options.ProfileStaged ?? _options.ProfileOut);
         var names = scans.Set.Scans.Select(s => s.Name).ToList();
         Step($"calibrated on {names.Count} scans ({string.Join(", ", names.Take(3))}{(names.Count > 3 ? ", …" : "")}) in {seconds:F0} s: " +
              $"{profile.Layers.Count(l => l.Int8)} of {plan.Nodes.Count} layers int8 for {_options.Target} (SmoothQuant + ptq {PtqMethodsOption.Format(_options.Methods)}; " +
@@ -233,11 +228,13 @@ internal sealed class MainJob : IDisposable
         return (profile, statistics, seconds);
     }
 
+    /// <summary>How this job calibrates: automatic observer, its target and methods, the default sample.</summary>
+    private CalibrationSettings Settings => new(ScaleObserver.Auto, _options.Target, _options.Methods);
+
     /// <summary>Says it when the held-out scan's sensor is not the one the profile was calibrated on.</summary>
     private string? SensorWarning(QuantizationProfile profile, PointCloud cloud)
     {
-        string? warning = profile.Input is { } input ? input.WarningFor(cloud)
-            : $"the profile {_options.Profile} does not record its calibration sensor (an older profile); {cloud.Sensor} may not match it";
+        string? warning = profile.SensorWarningFor(cloud, _options.Profile ?? _options.ProfileOut);
         if (warning is not null)
         {
             Step($"warning: {warning}");
@@ -248,7 +245,7 @@ internal sealed class MainJob : IDisposable
     /// <summary>5. Every node group tuned for fp32 and W8A8 on the held-out scan (or the cache's choices).</summary>
     private TunedKernels Tune(NetworkPlan plan, PrecisionPlan int8)
     {
-        var cache = new TuningCache(TuningCache.DefaultPath());
+        var cache = new TuningCache(_options.TuningCachePath ?? TuningCache.DefaultPath());
         foreach (var warning in cache.Warnings)
         {
             Step($"warning: {warning}");
@@ -360,8 +357,8 @@ internal sealed class MainJob : IDisposable
         var clock = Stopwatch.StartNew();
         QuantizationProfile? symmetric = null;
         _console.Status().Start("ablation: deciding with symmetric int8 activations", status =>
-            symmetric = calibrator.Decide(statistics, scans.Calibration.Take(4).ToList(), ScaleObserver.Auto, _options.Target,
-                text => status.Status($"ablation (s8): {text}"), _options.Methods, unsignedActivations: false));
+            symmetric = calibrator.Decide(statistics, scans.Set, Settings, _options.Config,
+                text => status.Status($"ablation (s8): {text}"), unsignedActivations: false));
         double symmetricSeconds = clock.Elapsed.TotalSeconds;
         ErrorMetrics HeldOut(PrecisionPlan precision) =>
             ErrorMetrics.Compare(BevGrid.Of(_runner.Run(plan, weights, _runner.Defaults(plan, precision), precision).Output, out _), bev);

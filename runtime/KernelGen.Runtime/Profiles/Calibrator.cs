@@ -7,41 +7,12 @@ using KernelGen.Variants;
 
 namespace KernelGen.Profiles;
 
-/// <summary>What the network's output must keep of fp32 on every calibration sample scan: a cosine, or an SQNR in dB.</summary>
-public sealed record CalibrationTarget(double? Cosine = 0.999, double? SqnrDb = null)
-{
-    /// <summary>
-    /// The target a user gave: a cosine in (−1, 1], a finite SQNR, either or both; neither means the default (cosine ≥
-    /// 0.999). Anything else is an <see cref="ArgumentException"/> naming the option.
-    /// </summary>
-    public static CalibrationTarget Of(double? cosine, double? sqnrDb)
-    {
-        if (cosine is { } c && !(c is > -1 and <= 1))
-        {
-            throw new ArgumentException($"--target-cosine must be in (-1, 1], got {c}");
-        }
-        if (sqnrDb is { } s && !(double.IsFinite(s) && s > 0))
-        {
-            throw new ArgumentException($"--target-sqnr must be a positive, finite number of dB (an output at 0 dB is as much error as signal), got {s}");
-        }
-        return cosine is null && sqnrDb is null ? new CalibrationTarget() : new CalibrationTarget(cosine, sqnrDb);
-    }
-
-    /// <summary>Whether <paramref name="agreement"/> meets the target on its worst scan.</summary>
-    public bool MetBy(OutputAgreement agreement) =>
-        (Cosine is not { } c || agreement.WorstCosine >= c) && (SqnrDb is not { } s || agreement.WorstSqnrDb >= s);
-
-    /// <summary>e.g. "cosine ≥ 0.999".</summary>
-    public override string ToString() => string.Join(" and ",
-        new[] { Cosine is { } c ? $"cosine ≥ {c}" : null, SqnrDb is { } s ? $"SQNR ≥ {s} dB" : null }.Where(t => t is not null));
-}
-
 /// <summary>
 /// Calibration of a whole network, in two steps that scale differently:
 /// <list type="number">
-/// <item><see cref="Observe"/> streams calibration scans through fp32 runs and keeps only per-node
+/// <item><c>Observe</c> streams calibration scans through fp32 runs and keeps only per-node
 /// <see cref="ActivationStatistics"/> (split across machines by scan; shards merge exactly);</item>
-/// <item><see cref="Decide"/> turns merged statistics into a <see cref="QuantizationProfile"/> on a bounded sample of
+/// <item><c>Decide</c> turns merged statistics into a <see cref="QuantizationProfile"/> on a bounded sample of
 /// the scans: per layer the observer (with <see cref="ScaleObserver.Auto"/>) and the SmoothQuant strength with the
 /// smallest layer output error over the sample, then the precision policy — every int8-capable layer int8, and, while
 /// the network output misses the target on the worst sample scan, the most sensitive layer (largest output error when
@@ -97,6 +68,41 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
         ArgumentNullException.ThrowIfNull(statistics);
         var (plan, fp32) = Fp32Run(voxels);
         statistics.Add(scan, node => InputOf(plan, fp32, node).Features);
+    }
+
+    /// <summary>
+    /// Observes <paramref name="scans"/> of <paramref name="set"/> (all of them by default; a shard's with
+    /// <see cref="CalibrationSet.Shard"/>), each read, voxelized in <paramref name="config"/> (the network's own by
+    /// default) and run once in fp32; <paramref name="onScan"/> hears of each scan before it is observed.
+    /// </summary>
+    public CalibrationStatistics Observe(
+        CalibrationSet set, IReadOnlyList<CalibrationScan>? scans = null, Points.VoxelConfig? config = null, Action<CalibrationScan>? onScan = null)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        var statistics = NewStatistics();
+        foreach (var scan in scans ?? set.Scans)
+        {
+            onScan?.Invoke(scan);
+            Observe(statistics, scan, _network.Voxelize(set.Read(scan.Index), config));
+        }
+        return statistics;
+    }
+
+    /// <summary>
+    /// The profile of <paramref name="set"/> from its merged <paramref name="statistics"/>, decided as
+    /// <paramref name="settings"/> say: on the set's sample (<see cref="CalibrationSettings.SampleSize"/> scans spread over
+    /// it), recording the sample's sensors and intensity scale (<see cref="QuantizationProfile.Input"/>).
+    /// </summary>
+    public QuantizationProfile Decide(
+        CalibrationStatistics statistics, CalibrationSet set, CalibrationSettings settings, Points.VoxelConfig? config = null,
+        Action<string>? progress = null, bool unsignedActivations = true)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(settings);
+        var clouds = set.Sample(settings.SampleSize).Select(s => (s.Name, Cloud: set.Read(s.Index))).ToList();
+        var sample = clouds.Select(c => (c.Name, _network.Voxelize(c.Cloud, config))).ToList();
+        var profile = Decide(statistics, sample, settings.Observer, settings.Target, progress, settings.Methods, unsignedActivations);
+        return profile with { Input = ProfileInput.Of(clouds.Select(c => c.Cloud), _network.Network.Input.IntensityMax) };
     }
 
     /// <summary>

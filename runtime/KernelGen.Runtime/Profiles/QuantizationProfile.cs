@@ -76,6 +76,17 @@ public sealed record QuantizationProfile(
 
     private const string Kind = "kernelgen-quantization-profile";
 
+    /// <summary>
+    /// The one-line warning for running this profile (file <paramref name="profileName"/>) on <paramref name="cloud"/>:
+    /// its sensor is not among the calibration's, or the profile does not say (an older one); null when they match.
+    /// </summary>
+    public string? SensorWarningFor(Points.PointCloud cloud, string profileName)
+    {
+        ArgumentNullException.ThrowIfNull(cloud);
+        return Input is { } input ? input.WarningFor(cloud)
+            : $"the profile {profileName} does not record its calibration sensor (an older profile); {cloud.Sensor} may not match it";
+    }
+
     /// <summary>Value equality including the lists' contents.</summary>
     public bool Equals(QuantizationProfile? other) =>
         other is not null && Network == other.Network && NetworkHash == other.NetworkHash && WeightsHash == other.WeightsHash
