@@ -19,6 +19,8 @@ internal static class CliApp
         root.Subcommands.Add(TuneCommand.Create(output));
         root.Subcommands.Add(RunCommand.Create(output));
         root.Subcommands.Add(CalibrateCommand.Create(output));
+        root.Subcommands.Add(VoxelizeCommand.Create(output));
+        root.Subcommands.Add(ImportOnnxCommand.Create(output));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -22,6 +22,12 @@ internal sealed class NetworkOptions
 
     public Option<string[]> Sweeps { get; } = new("--sweeps") { Description = "earlier nuScenes sweeps (.pcd.bin, timestamped names) aggregated with --input (time-lag channel)", AllowMultipleArgumentsPerToken = true };
 
+    public Option<string?> Coordinates { get; } = new("--coords") { Description = "instead of a scan, your own voxels: coordinates [N, 4] as (batch, z, y, x), int32/int64 .npy or libspconv .tensor (with --features)" };
+
+    public Option<string?> Features { get; } = new("--features") { Description = "the voxels' input features [N, C] (the description's channels), float32/float16 .npy or libspconv .tensor (with --coords)" };
+
+    public Option<string?> SpatialShape { get; } = new("--spatial-shape") { Description = "with --coords: the voxel grid D,H,W (default: the description's voxel config)" };
+
     public Option<string> Accelerator { get; } = NewAccelerator();
 
     public Option<string?> Json { get; } = new("--json") { Description = "also write the results as JSON to this file" };
@@ -71,7 +77,7 @@ internal sealed class NetworkOptions
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Model, Layers, Input, PointFormat, Sweeps, Accelerator, Json, Cache })
+        foreach (var option in new Option[] { Model, Layers, Input, PointFormat, Sweeps, Coordinates, Features, SpatialShape, Accelerator, Json, Cache })
         {
             command.Options.Add(option);
         }
@@ -86,7 +92,7 @@ internal sealed class NetworkOptions
         string? path = parse.GetValue(Json);
         if (path is not null)
         {
-            var own = new[] { parse.GetValue(Input), parse.GetValue(Model), parse.GetValue(Layers), parse.GetValue(Cache) }
+            var own = new[] { parse.GetValue(Input), parse.GetValue(Model), parse.GetValue(Layers), parse.GetValue(Cache), parse.GetValue(Coordinates), parse.GetValue(Features) }
                 .Concat(parse.GetValue(Sweeps) ?? []).Concat(inputs);
             KernelGen.IO.OutputPaths.Check(path, "--json", own);
         }
@@ -110,6 +116,32 @@ internal sealed class NetworkOptions
                 : ShippedCapture.HeldOutScan(network.HasTimeChannel).Cloud;
         }
         return sweeps.Length > 0 ? SweepAggregation.Read(path, sweeps, format) : ScanReader.Read(path, format);
+    }
+
+    /// <summary>
+    /// What the command runs on: the voxels <c>--coords</c> and <c>--features</c> name (on <c>--spatial-shape</c>, or the
+    /// description's grid; their channels checked against the description's features), or the scan of <see cref="Scan"/>.
+    /// A scan option beside voxel files, or one voxel file without the other, is an error.
+    /// </summary>
+    public FrameSource Source(ParseResult parse, ValidatedNetwork network)
+    {
+        string? coordinates = parse.GetValue(Coordinates), features = parse.GetValue(Features), shape = parse.GetValue(SpatialShape);
+        if (coordinates is null && features is null)
+        {
+            return shape is not null ? throw new ArgumentException("--spatial-shape is the grid of --coords/--features voxels: give them too")
+                : FrameSource.Of(Scan(parse, network));
+        }
+        if (coordinates is null || features is null)
+        {
+            throw new ArgumentException("voxels need both --coords and --features");
+        }
+        if (parse.GetValue(Input) is not null || parse.GetValue(Sweeps) is { Length: > 0 } || parse.GetValue(PointFormat) is not null)
+        {
+            throw new ArgumentException("give a scan (--input, --sweeps, --point-format) or voxels (--coords, --features), not both");
+        }
+        var grid = shape is null ? network.Voxels.SpatialShape : Tensors.SpatialShape.Parse(shape, "--spatial-shape");
+        var voxels = network.CheckInput(Tensors.VoxelFiles.Read(coordinates, features, grid));
+        return new FrameSource(null, voxels, $"{Path.GetFileName(coordinates)} + {Path.GetFileName(features)}");
     }
 
     /// <summary>The tuning cache <c>--cache</c> names (default: <see cref="TuningCache.DefaultPath"/>).</summary>

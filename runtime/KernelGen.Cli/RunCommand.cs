@@ -35,7 +35,7 @@ internal static class RunCommand
             Description = "warm frames timed after the first (the scan again, maps rebuilt, tuned kernels reused); the summary gives their medians",
             DefaultValueFactory = _ => 1,
         };
-        var command = new Command("run", "Run a sparse network (built-in or your own description) on a scan with tuned kernels.") { weights, synthetic, quant, profile, planOption, frames };
+        var command = new Command("run", "Run a sparse network (built-in or your own description) on a scan, or on your own voxels, with tuned kernels.") { weights, synthetic, quant, profile, planOption, frames };
         options.AddTo(command);
         command.SetAction(parse =>
         {
@@ -76,11 +76,11 @@ internal static class RunCommand
                 : $"profile {Path.GetFileName(profilePath)}, {planName ?? "policy"} plan ({precision.Name}, static scales)";
             var cache = options.OpenCache(parse);
 
-            var cloud = options.Scan(parse, network);
+            var source = options.Source(parse, network);
             // The first frame tunes (or reads the tuning cache); only its figures are kept, so its maps and activations
             // are garbage before the warm frames start.
             var warnings = new List<string>();
-            var (first, kernels) = FirstFrame(network, cloud, runner, weightsByNode, precision, new LayerTuner(session.Accelerator, cache), warnings);
+            var (first, kernels) = FirstFrame(network, source, runner, weightsByNode, precision, new LayerTuner(session.Accelerator, cache), warnings);
             // Warm frames: buffers and kernels are in place, the tuning comes from the cache; maps are rebuilt each frame.
             // Only the latest frame is held while the next one runs.
             var timings = new List<FrameTiming>();
@@ -89,7 +89,7 @@ internal static class RunCommand
             {
                 latest = null;
                 var (timing, v, p, r) = FrameTiming.Measure(
-                    () => network.Voxelize(cloud), v => runner.Plan(network, v), p => runner.Run(p, weightsByNode, kernels, precision));
+                    () => source.Voxelize(network), v => source.Plan(runner, network, v), p => runner.Run(p, weightsByNode, kernels, precision));
                 timings.Add(timing);
                 latest = (v, p, r);
             }
@@ -101,12 +101,12 @@ internal static class RunCommand
                 output.WriteLine($"warning: {warning}");
             }
             // The profile's calibration sensor against this scan's: a warning only when they differ (or the profile does not say).
-            string? sensorWarning = loadedProfile?.SensorWarningFor(cloud, Path.GetFileName(profilePath)!);
+            string? sensorWarning = source.Cloud is { } cloud ? loadedProfile?.SensorWarningFor(cloud, Path.GetFileName(profilePath)!) : null;
             if (sensorWarning is not null)
             {
                 output.WriteLine($"warning: {sensorWarning}");
             }
-            output.WriteLine($"{network.Network.Name} on {cloud.Source} ({cloud.Sensor}, {cloud.DescribeScaling(network.Network.Input.IntensityMax)}): {cloud.Count} points → {first.Voxels} voxels ({network.Voxels.Name}, {first.VoxelizeMs:F0} ms), " +
+            output.WriteLine($"{network.Network.Name} on {source.Describe(network)} → {first.Voxels} voxels ({(source.Cloud is null ? "read" : network.Voxels.Name)}, {first.VoxelizeMs:F0} ms), " +
                              $"{first.MapsBuilt} kernel maps ({first.MapsMs:F0} ms, {(runner.MapBuilder is IlgpuKernelMapBuilder ? "on the device" : "on the host")}), {session.Description}, {precisionText}");
             output.WriteLine($"{"node",-16} {"kernel",-36} {"precision",-9} {"sites out",10} {"ms",9}");
             for (int i = 0; i < warmPlan.Nodes.Count; i++)
@@ -120,7 +120,7 @@ internal static class RunCommand
                 output.WriteLine($"{map.Key,-16} {map.Kind,-12} {map.Method,-12} {map.SitesIn,9} {map.SitesOut,9} {map.Pairs,10} " +
                                  $"{(map.LookupsPerSite is { } l ? l.ToString("F1", CultureInfo.InvariantCulture) : "-"),12} {map.AllocatedBytes / 1e6,6:F1} {map.Ms,7:F2}");
             }
-            output.WriteLine($"per frame, median of {timings.Count} warm: voxelize {median.VoxelizeMs:F1} ms ({cloud.Count} points → {warmVoxels.Count} voxels, {median.VoxelizeBytes / 1e6:F1} MB allocated) + " +
+            output.WriteLine($"per frame, median of {timings.Count} warm: voxelize {median.VoxelizeMs:F1} ms ({(source.Cloud is { } c ? $"{c.Count} points → " : "read once: ")}{warmVoxels.Count} voxels, {median.VoxelizeBytes / 1e6:F1} MB allocated) + " +
                              $"{warmPlan.MapsBuilt} kernel maps {median.MapsMs:F1} ms ({median.MapsBytes / 1e6:F1} MB) + network {median.NetworkMs:F1} ms = {frameMs:F1} ms " +
                              $"(voxelize + maps {100 * (median.VoxelizeMs + median.MapsMs) / median.NetworkMs:F0} % of the network); output {warm.Output.Count} sites × {warm.Output.Channels} channels");
             output.WriteLine($"garbage-collection pauses inside those medians: voxelize {median.VoxelizeGcMs:F1} ms, maps {median.MapsGcMs:F1} ms, network {median.NetworkGcMs:F1} ms");
@@ -128,9 +128,9 @@ internal static class RunCommand
             {
                 KernelGen.IO.AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(new
                 {
-                    model = network.Network.Name, scan = cloud.Source, voxels = warmVoxels.Count, device = session.Description, quant = profilePath is null ? parse.GetValue(quant) : "profile", profile = profilePath, plan = profilePath is null ? null : planName ?? "policy",
+                    model = network.Network.Name, scan = source.Name, voxels = warmVoxels.Count, device = session.Description, quant = profilePath is null ? parse.GetValue(quant) : "profile", profile = profilePath, plan = profilePath is null ? null : planName ?? "policy",
                     networkMs = median.NetworkMs, frameMs, outputSites = warm.Output.Count, outputChannels = warm.Output.Channels,
-                    voxelizeMs = median.VoxelizeMs, mapsMs = median.MapsMs, points = cloud.Count,
+                    voxelizeMs = median.VoxelizeMs, mapsMs = median.MapsMs, points = source.Cloud?.Count,
                     frames = timings,
                     nodes = warm.Nodes.Select(n => new { node = n.Node, kernel = n.Kernel, precision = n.Precision.ToString(), ms = n.Ms }),
                     maps = warmPlan.Maps.Select(m => new
@@ -151,13 +151,13 @@ internal static class RunCommand
 
     /// <summary>The first frame: voxelize, plan, tune every node (from the cache where it has the choice) and run.</summary>
     private static (FirstFrameFigures Figures, IReadOnlyList<IConvKernel> Kernels) FirstFrame(
-        ValidatedNetwork network, PointCloud cloud, NetworkRunner runner, IReadOnlyDictionary<string, ConvWeights> weights,
+        ValidatedNetwork network, FrameSource source, NetworkRunner runner, IReadOnlyDictionary<string, ConvWeights> weights,
         PrecisionPlan precision, LayerTuner tuner, List<string> warnings)
     {
         var clock = Stopwatch.StartNew();
-        var voxels = network.Voxelize(cloud);
+        var voxels = source.Voxelize(network);
         double voxelizeMs = clock.Elapsed.TotalMilliseconds;
-        var plan = runner.Plan(network, voxels);
+        var plan = source.Plan(runner, network, voxels);
         var kernels = runner.Tune(plan, precision, tuner, (_, choice) =>
         {
             if (choice.Warning is { } w)

@@ -29,8 +29,8 @@ internal static class TuneCommand
         {
             string? jsonPath = options.JsonPath(parse);
             var network = options.Network(parse);
-            var cloud = options.Scan(parse, network);
-            var voxels = network.Voxelize(cloud);
+            var source = options.Source(parse, network);
+            var voxels = source.Voxelize(network);
             using var session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(parse.GetValue(options.Accelerator)!));
             var cache = options.OpenCache(parse);
             foreach (var warning in cache.Warnings)
@@ -38,13 +38,13 @@ internal static class TuneCommand
                 output.WriteLine($"warning: {warning}");
             }
             using var runner = new NetworkRunner(session.Accelerator);
-            var plan = runner.Plan(network, voxels);
+            var plan = source.Plan(runner, network, voxels);
             // fp32 for every node; W8A8 and fp16 where the network has such layers (the precisions `kernelgen run --quant` uses).
             var precisions = new[] { PrecisionPlan.F32 }
                 .Concat(network.Layers.Any(l => l.HasW8A8) ? [PrecisionPlan.DynamicW8A8(smoothQuant: false)] : [])
                 .Concat(network.Layers.Any(l => l.HasF16) ? [PrecisionPlan.F16] : [])
                 .ToArray();
-            output.WriteLine($"tuning {network.Network.Name} ({plan.Nodes.Count} nodes) on {cloud.Source} ({voxels.Count} voxels), {session.Description}; cache {cache.Path}");
+            output.WriteLine($"tuning {network.Network.Name} ({plan.Nodes.Count} nodes) on {source.Name} ({voxels.Count} voxels), {session.Description}; cache {cache.Path}");
 
             var tuner = new LayerTuner(session.Accelerator, cache);
             var results = new List<(PlannedNode Node, PrecisionPlan Precision, KernelChoice Choice)>();

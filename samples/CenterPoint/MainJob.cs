@@ -47,10 +47,13 @@ internal sealed record MainJobResult(
 /// <param name="Ablation">Also calibrate with symmetric int8 activations everywhere (s8, as before u8) and report the
 /// steps side by side: s8 → u8 → + recipe.</param>
 /// <param name="ProfileStaged">Where the calibrated profile is written until the run ends (then it moves to <paramref name="ProfileOut"/>).</param>
+/// <param name="HeldOutVoxels">Instead of <paramref name="Input"/>, the held-out frame as a user's own voxels
+/// (<see cref="VoxelFiles"/>: coordinates and input features), on <paramref name="SpatialShape"/> or the config's grid.</param>
 internal sealed record MainJobOptions(
     string? Input, IReadOnlyList<string>? Calibration, string? Profile, VoxelConfig Config, AcceleratorChoice Accelerator,
     PointFormat? PointFormat, IReadOnlyList<string>? Sweeps, string? Weights, SyntheticStatistics Synthetic,
-    CalibrationTarget Target, PtqMethods Methods, string ProfileOut, bool Ablation = false, string? ProfileStaged = null, string? TuningCachePath = null);
+    CalibrationTarget Target, PtqMethods Methods, string ProfileOut, bool Ablation = false, string? ProfileStaged = null, string? TuningCachePath = null,
+    (string Coordinates, string Features)? HeldOutVoxels = null, SpatialShape? SpatialShape = null);
 
 /// <summary>
 /// The pipeline of <c>dotnet run --project samples/CenterPoint</c>, one step per method in the order <see cref="Run"/>
@@ -88,10 +91,10 @@ internal sealed class MainJob : IDisposable
         using var job = new MainJob(options, output);
         var scans = job.ReadScans();
         var (weights, weightsText) = job.Weights();
-        var plan = job.Plan(scans.HeldOut);
+        var plan = job.Plan(scans);
         var calibrator = new Calibrator(job._runner, job._network, weights);
         var (profile, statistics, calibrationSeconds) = job.Profile(calibrator, scans, plan);
-        string? sensorWarning = job.SensorWarning(profile, scans.Cloud);
+        string? sensorWarning = scans.Cloud is { } cloud ? job.SensorWarning(profile, cloud) : null;
         var plans = new StaticPlans(PrecisionPlan.F32, profile.NaiveAllInt8PlanFor(job._network, weights),
             profile.AllInt8PlanFor(job._network, weights), profile.PlanFor(job._network, weights),
             profile.RecipePlanFor(job._network, weights, job.RecipeFloat));
@@ -103,7 +106,7 @@ internal sealed class MainJob : IDisposable
         var rows = LayerRows(plan, profile, statistics, plans.Smooth, tuned, runs);
         var ablation = options.Ablation ? job.Ablation(calibrator, statistics, scans, plan, weights, profile, calibrationSeconds, runs, bev) : [];
         var config = options.Config;
-        var result = new MainJobResult($"{scans.Cloud.Source} ({scans.Cloud.Sensor}, {scans.Cloud.DescribeScaling(job.IntensityMax)})", config.Name,
+        var result = new MainJobResult(scans.HeldOutName, config.Name,
             job._session.Description, scans.HeldOut.Count, plan.MapsMs, tuned.Seconds, tuned.FromCache, tuned.Tunings,
             rows, runs.Fp32.Ms.Sum(), runs.Naive.Ms.Sum(), runs.Policy.Ms.Sum(), runs.Recipe.Ms.Sum(),
             ErrorMetrics.Compare(BevGrid.Of(runs.Naive.Run.Output, out _), bev), ErrorMetrics.Compare(BevGrid.Of(runs.Policy.Run.Output, out _), bev),
@@ -121,9 +124,12 @@ internal sealed class MainJob : IDisposable
 
     private void Step(string text) => _output.WriteLine($"[{_total.Elapsed.TotalSeconds,6:F1} s] {text}");
 
-    /// <summary>The held-out scan and the calibration scans, read and voxelized, and how their input domain was built.</summary>
+    /// <summary>
+    /// The held-out scan (or, without one, <see cref="HeldOut"/> read as the network's input features from voxel files)
+    /// and the calibration scans, read and voxelized, and how their input domain was built.
+    /// </summary>
     private sealed record Scans(
-        PointCloud Cloud, SparseTensor HeldOut, CalibrationSet Set, IReadOnlyList<(string Name, SparseTensor Voxels)> Calibration,
+        PointCloud? Cloud, string HeldOutName, SparseTensor HeldOut, CalibrationSet Set, IReadOnlyList<(string Name, SparseTensor Voxels)> Calibration,
         string InputDomain);
 
     /// <summary>The five static plans the job compares.</summary>
@@ -156,10 +162,23 @@ internal sealed class MainJob : IDisposable
     {
         var config = _options.Config;
         bool sweeps = _network.HasTimeChannel;
-        var cloud = _options.Input is not { } input ? ShippedCapture.HeldOutScan(sweeps).Cloud
-            : _options.Sweeps is { Count: > 0 } given ? SweepAggregation.Read(input, given, _options.PointFormat) : ScanReader.Read(input, _options.PointFormat);
-        var voxels = _network.Voxelize(cloud, config);
-        Step($"held-out scan {cloud.Source} ({cloud.Sensor}, {cloud.DescribeScaling(IntensityMax)}): {cloud.Count} points → {voxels.Count} voxels in {voxels.SpatialShape} ({config.Name})");
+        PointCloud? cloud = null;
+        SparseTensor voxels;
+        string heldOutName;
+        if (_options.HeldOutVoxels is var (coordinates, features))
+        {
+            voxels = _network.CheckInput(VoxelFiles.Read(coordinates, features, _options.SpatialShape ?? config.SpatialShape));
+            heldOutName = $"voxels {Path.GetFileName(coordinates)} + {Path.GetFileName(features)}";
+            Step($"held-out {heldOutName}: {voxels.Count} voxels in {voxels.SpatialShape}, {voxels.Channels} channels ({string.Join(", ", _network.Network.Input.Features)})");
+        }
+        else
+        {
+            cloud = _options.Input is not { } input ? ShippedCapture.HeldOutScan(sweeps).Cloud
+                : _options.Sweeps is { Count: > 0 } given ? SweepAggregation.Read(input, given, _options.PointFormat) : ScanReader.Read(input, _options.PointFormat);
+            voxels = _network.Voxelize(cloud, config);
+            heldOutName = $"{cloud.Source} ({cloud.Sensor}, {cloud.DescribeScaling(IntensityMax)})";
+            Step($"held-out scan {heldOutName}: {cloud.Count} points → {voxels.Count} voxels in {voxels.SpatialShape} ({config.Name})");
+        }
         var set = _options.Calibration is { Count: > 0 } calibration ? CalibrationSet.From(calibration, sweeps) : CalibrationSet.Of(ShippedCapture.CalibrationScans(sweeps));
         var clouds = set.Scans.Select(s => set.Read(s.Index)).ToList();
         string domain = !sweeps ? "single scans (the model reads no time channel)"
@@ -167,7 +186,7 @@ internal sealed class MainJob : IDisposable
               + $"(lag: revolutions behind × {VelodynePcapReader.Decode(ShippedCapture.Bytes(), ShippedCapture.FileName).RevolutionSeconds * 1e3:F1} ms for the shipped HDL-32E capture), the held-out revolution never in a calibration input; "
               + "KITTI and nuScenes files are read as given (--sweeps aggregates nuScenes sweeps)";
         Step($"input domain: {domain}");
-        return new Scans(cloud, voxels, set, set.Scans.Zip(clouds, (scan, c) => (scan.Name, _network.Voxelize(c, config))).ToList(), domain);
+        return new Scans(cloud, heldOutName, voxels, set, set.Scans.Zip(clouds, (scan, c) => (scan.Name, _network.Voxelize(c, config))).ToList(), domain);
     }
 
     /// <summary>
@@ -183,10 +202,10 @@ internal sealed class MainJob : IDisposable
         return (weights, text);
     }
 
-    /// <summary>3. The kernel maps of every conv on the held-out scan.</summary>
-    private NetworkPlan Plan(SparseTensor voxels)
+    /// <summary>3. The kernel maps of every conv on the held-out scan (or voxels).</summary>
+    private NetworkPlan Plan(Scans scans)
     {
-        var plan = _runner.Plan(_network, voxels);
+        var plan = scans.Cloud is null ? _runner.PlanInput(_network, scans.HeldOut) : _runner.Plan(_network, scans.HeldOut);
         Step($"kernel maps: {plan.MapsBuilt} built for {plan.Nodes.Count} convs in {plan.MapsMs:F0} ms {(_runner.MapBuilder is IlgpuKernelMapBuilder ? "on the device" : "on the host")}; device {_session.Description}");
         return plan;
     }

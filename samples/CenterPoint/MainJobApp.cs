@@ -16,7 +16,7 @@ namespace KernelGen.Samples.CenterPoint.App;
 internal static class MainJobApp
 {
     // dotnet run -c Release --project samples/CenterPoint [-- --input FILE.bin|FILE.pcd.bin|FILE.pcap] [--point-format F]
-    //   [--sweeps SWEEP.pcd.bin...] [--config nusc|kitti]
+    //   [--sweeps SWEEP.pcd.bin...] [--coords C.npy --features F.npy [--spatial-shape D,H,W]] [--config nusc|kitti]
     //   [--calibrate SCAN|CAPTURE|FOLDER...] [--profile PROFILE.json] [--target-cosine 0.999 | --target-sqnr 30]
     //   [--ptq none|bias,clip,gptq] [--accelerator auto|cpu|cuda] [--weights W.safetensors | --synthetic calibrated|random] [--ablation] [--json PATH] [--out DIR]
     public static int Run(string[] args, TextWriter output, TextWriter error)
@@ -24,6 +24,9 @@ internal static class MainJobApp
         var input = new Option<string?>("--input") { Description = "held-out scan: KITTI .bin(.gz) or Velodyne .pcap (default: the shipped HDL-32E capture, first complete revolution)" };
         var pointFormat = new Option<string?>("--point-format") { Description = $"format of --input and --sweeps ({PointFormats.Names}; default: by extension, .pcd.bin nuscenes, .bin kitti)" };
         var sweeps = new Option<string[]>("--sweeps") { Description = "earlier nuScenes sweeps (.pcd.bin, timestamped names) aggregated with --input, the time-lag channel from the names", AllowMultipleArgumentsPerToken = true };
+        var coords = new Option<string?>("--coords") { Description = "instead of --input, the held-out frame as your own voxels: coordinates [N, 4] (batch, z, y, x), .npy or libspconv .tensor (with --features)" };
+        var features = new Option<string?>("--features") { Description = "the held-out voxels' input features [N, 5] (x, y, z, intensity, time), float32/float16 .npy or .tensor (with --coords)" };
+        var spatialShape = new Option<string?>("--spatial-shape") { Description = "with --coords: the voxel grid D,H,W (default: --config's grid)" };
         var calibrate = new Option<string[]>("--calibrate") { Description = "calibration scans, captures or folders (default: the shipped capture's other complete revolutions)", AllowMultipleArgumentsPerToken = true };
         var profile = new Option<string?>("--profile") { Description = "a quantization profile from `kernelgen calibrate` (instead of calibrating here)" };
         var targetCosine = new Option<double?>("--target-cosine") { Description = "BEV cosine to fp32 the precision policy keeps on the worst calibration scan (default 0.999)" };
@@ -39,7 +42,7 @@ internal static class MainJobApp
         var cacheOption = new Option<string?>("--cache") { Description = "tuning cache file (default $KERNELGEN_CACHE or ~/.cache/kernelgen/tuning.json)" };
         var root = new RootCommand("CenterPoint's sparse 3D backbone (SpMiddleResNetFHD): calibrated on calibration scans, evaluated on a held-out scan, tuned, fp32 against int8.")
         {
-            input, pointFormat, sweeps, calibrate, profile, targetCosine, targetSqnr, config, accelerator, weights, synthetic, ptq, ablation, json, outFolder, cacheOption,
+            input, pointFormat, sweeps, coords, features, spatialShape, calibrate, profile, targetCosine, targetSqnr, config, accelerator, weights, synthetic, ptq, ablation, json, outFolder, cacheOption,
         };
         root.SetAction(parse =>
         {
@@ -59,8 +62,9 @@ internal static class MainJobApp
                 {
                     throw new ArgumentException("give --weights (a checkpoint) or --synthetic (synthetic weights), not both");
                 }
+                var heldOutVoxels = HeldOutVoxels(parse, coords, features, spatialShape, [input, pointFormat, sweeps]);
                 // Every output path before any work; the --out folder is this run's until it ends.
-                string?[] inputs = [parse.GetValue(input), parse.GetValue(profile), parse.GetValue(weights), .. parse.GetValue(calibrate) ?? [], .. parse.GetValue(sweeps) ?? []];
+                string?[] inputs = [parse.GetValue(input), parse.GetValue(coords), parse.GetValue(features), parse.GetValue(profile), parse.GetValue(weights), .. parse.GetValue(calibrate) ?? [], .. parse.GetValue(sweeps) ?? []];
                 string? jsonPath = parse.GetValue(json);
                 if (jsonPath is not null)
                 {
@@ -77,7 +81,8 @@ internal static class MainJobApp
                 var options = new MainJobOptions(parse.GetValue(input), parse.GetValue(calibrate), parse.GetValue(profile), VoxelConfig.FromName(parse.GetValue(config)!),
                     AcceleratorSession.ParseChoice(parse.GetValue(accelerator)!), parse.GetValue(pointFormat) is { } format ? PointFormats.FromName(format) : null,
                     parse.GetValue(sweeps), parse.GetValue(weights), KernelGen.Networks.SyntheticWeightsOption.Parse(parse.GetValue(synthetic)!), target, methods,
-                    folder.Final("profile.json"), parse.GetValue(ablation), folder.Staged("profile.json"), cache);
+                    folder.Final("profile.json"), parse.GetValue(ablation), folder.Staged("profile.json"), cache,
+                    heldOutVoxels?.Files, heldOutVoxels?.Shape);
                 var (result, bev) = MainJob.Run(options, output);
                 Npy.Write(folder.Staged("bev.npy"), bev, result.BevShape);
                 string report = Report.Markdown(result);
@@ -100,5 +105,28 @@ internal static class MainJobApp
             }
         });
         return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+    }
+
+    /// <summary>
+    /// The held-out voxel files and their grid, or null for a scan: both files or neither, never beside a scan option,
+    /// and <c>--spatial-shape</c> only with them.
+    /// </summary>
+    private static ((string, string) Files, KernelGen.Tensors.SpatialShape? Shape)? HeldOutVoxels(
+        ParseResult parse, Option<string?> coords, Option<string?> features, Option<string?> spatialShape, Option[] scanOptions)
+    {
+        string? c = parse.GetValue(coords), f = parse.GetValue(features), shape = parse.GetValue(spatialShape);
+        if (c is null && f is null)
+        {
+            return shape is null ? null : throw new ArgumentException("--spatial-shape is the grid of --coords/--features voxels: give them too");
+        }
+        if (c is null || f is null)
+        {
+            throw new ArgumentException("held-out voxels need both --coords and --features");
+        }
+        if (scanOptions.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } scan)
+        {
+            throw new ArgumentException($"give a held-out scan ({scan.Name}) or voxels (--coords, --features), not both");
+        }
+        return ((c, f), shape is null ? null : KernelGen.Tensors.SpatialShape.Parse(shape, "--spatial-shape"));
     }
 }

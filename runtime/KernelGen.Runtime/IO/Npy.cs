@@ -67,7 +67,7 @@ public static partial class Npy
         string header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(bytes, headerStart, headerLength);
         var (type, shape) = ParseHeader(header, name);
 
-        int itemSize = type is NpyType.Float32 or NpyType.Int32 ? 4 : 8;
+        int itemSize = type switch { NpyType.Float16 => 2, NpyType.Float32 or NpyType.Int32 => 4, _ => 8 };
         long dataStart = headerStart + headerLength;
         // The element count in checked 64-bit arithmetic: a huge shape is an error, never a wrapped-around small count.
         long count = shape.Contains(0) ? 0 : 1;
@@ -93,6 +93,7 @@ public static partial class Npy
             NpyType.Float32 => ReadAll(data, count, s => BinaryPrimitives.ReadSingleLittleEndian(s), 4),
             NpyType.Float64 => ReadAll(data, count, s => BinaryPrimitives.ReadDoubleLittleEndian(s), 8),
             NpyType.Int32 => ReadAll(data, count, s => BinaryPrimitives.ReadInt32LittleEndian(s), 4),
+            NpyType.Float16 => ReadAll(data, count, s => BinaryPrimitives.ReadHalfLittleEndian(s), 2),
             _ => ReadAll(data, count, s => BinaryPrimitives.ReadInt64LittleEndian(s), 8),
         };
         return new NpyArray(type, shape, array);
@@ -170,6 +171,7 @@ public static partial class Npy
         NpyType.Float32 => "<f4",
         NpyType.Float64 => "<f8",
         NpyType.Int32 => "<i4",
+        NpyType.Float16 => "<f2",
         _ => "<i8",
     };
 
@@ -192,8 +194,9 @@ public static partial class Npy
             "<f8" => NpyType.Float64,
             "<i4" => NpyType.Int32,
             "<i8" => NpyType.Int64,
+            "<f2" => NpyType.Float16,
             var other => throw new InvalidDataException(
-                $"'{name}': dtype '{OneLine.Of(other)}' is not supported; use little-endian float32, float64, int32 or int64 ('<f4', '<f8', '<i4', '<i8')"),
+                $"'{name}': dtype '{OneLine.Of(other)}' is not supported; use little-endian float32, float64, float16, int32 or int64 ('<f4', '<f8', '<f2', '<i4', '<i8')"),
         };
         var dims = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var parsed = new int[dims.Length];

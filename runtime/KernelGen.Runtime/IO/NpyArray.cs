@@ -14,9 +14,12 @@ public enum NpyType
 
     /// <summary>'&lt;i8'.</summary>
     Int64,
+
+    /// <summary>'&lt;f2' (read only: NVIDIA's sparse-conv samples keep features in fp16), as Half[].</summary>
+    Float16,
 }
 
-/// <summary>A C-ordered array read from a <c>.npy</c> file: shape and the data as float[], double[], int[] or long[].</summary>
+/// <summary>A C-ordered array read from a <c>.npy</c> file: shape and the data as float[], double[], int[], long[] or Half[].</summary>
 public sealed record NpyArray(NpyType Type, int[] Shape, Array Data)
 {
     /// <summary>Product of the shape (1 for a 0-d array).</summary>

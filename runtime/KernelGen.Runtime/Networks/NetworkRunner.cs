@@ -45,6 +45,17 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
     }
 
     /// <summary>
+    /// Plans <paramref name="network"/> on <paramref name="input"/> that already holds the network's input features, one
+    /// channel per description feature (voxels from another pipeline, <see cref="Tensors.VoxelFiles"/>).
+    /// </summary>
+    public NetworkPlan PlanInput(ValidatedNetwork network, SparseTensor input, KernelMapCache? maps = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(input);
+        return NetworkPlanner.Plan(network, input, maps ?? new KernelMapCache(MapBuilder), inputFeatures: true);
+    }
+
+    /// <summary>
     /// A kernel for every node at its precision under <paramref name="precision"/>: tuned through
     /// <paramref name="tuner"/>, once per (layer, kernel map, what the node needs of its kernel); <paramref name="onTuned"/>
     /// hears each tuning (for reports) and <paramref name="onNode"/> every node, tuned or sharing an earlier node's choice

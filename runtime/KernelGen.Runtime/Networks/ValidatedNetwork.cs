@@ -51,6 +51,22 @@ public sealed record ValidatedNetwork(SparseNetwork Network, IReadOnlyList<Layer
     public ActivationFormat ActivationFormatOf(string node, bool unsigned = true) =>
         Quantization.ActivationFormats.For(HasNonNegativeInput(node), unsigned);
 
+    /// <summary>
+    /// Checks that <paramref name="input"/> already holds the network's input features — a caller's own voxels, one
+    /// channel per description feature (<c>x, y, z, intensity[, time]</c>), on the description's grid shape or another
+    /// one the caller chose — and returns it; anything else is an error naming the channels.
+    /// </summary>
+    public SparseTensor CheckInput(SparseTensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Channels != FeatureChannels.Count)
+        {
+            throw new ArgumentException(
+                $"the voxels have {input.Channels} feature channels; {Network.Name} reads {FeatureChannels.Count} ({string.Join(", ", Network.Input.Features)})");
+        }
+        return input;
+    }
+
     /// <summary>The network's input: the voxel feature channels its description reads (e.g. x, y, z, intensity of five).</summary>
     public SparseTensor InputFeatures(SparseTensor voxels)
     {

@@ -17,13 +17,19 @@ public enum PointFormat
 
     /// <summary>A libpcap capture of a Velodyne HDL-32E or VLP-16 (<c>.pcap</c>): its first complete revolution.</summary>
     VelodynePcap,
+
+    /// <summary>
+    /// Aggregated sweeps as <see cref="NuScenesSweeps"/>, in float16 (5 × 2 bytes per point), as NVIDIA's
+    /// 3DSparseConvolution samples ship them (<c>workspace/*.bin</c>). Last, so the earlier values keep their numbers.
+    /// </summary>
+    NuScenesSweepsF16,
 }
 
 /// <summary>Names and extensions of <see cref="PointFormat"/>.</summary>
 public static class PointFormats
 {
     /// <summary>The <c>--point-format</c> names.</summary>
-    public const string Names = "kitti, nuscenes, nuscenes-sweeps, pcap";
+    public const string Names = "kitti, nuscenes, nuscenes-sweeps, nuscenes-sweeps-f16, pcap";
 
     /// <summary>The format named <paramref name="name"/>; anything else is an error listing the names.</summary>
     public static PointFormat FromName(string name) => name.Trim().ToLowerInvariant() switch
@@ -31,6 +37,7 @@ public static class PointFormats
         "kitti" => PointFormat.Kitti,
         "nuscenes" => PointFormat.NuScenes,
         "nuscenes-sweeps" => PointFormat.NuScenesSweeps,
+        "nuscenes-sweeps-f16" => PointFormat.NuScenesSweepsF16,
         "pcap" => PointFormat.VelodynePcap,
         _ => throw new ArgumentException($"point format '{name}' is not one of {Names}"),
     };

@@ -47,7 +47,7 @@ public static class ScanReader
                     throw new InvalidDataException($"'{name}': {Describe(bytes)}, not gzip-compressed as its .gz extension says");
                 }
                 return KittiBinReader.Parse(bytes, name);
-            case PointFormat.Kitti or PointFormat.NuScenes or PointFormat.NuScenesSweeps:
+            case PointFormat.Kitti or PointFormat.NuScenes or PointFormat.NuScenesSweeps or PointFormat.NuScenesSweepsF16:
                 var binary = chosen.Value;
                 if (IsPcap(bytes) || IsPcapng(bytes) || IsGzip(bytes))
                 {

@@ -291,6 +291,65 @@ public sealed class Calibrator(NetworkRunner runner, ValidatedNetwork network, I
             observer, target.ToString(), agreement, curve, layers, Methods: methods);
     }
 
+    /// <summary>
+    /// The profile of another toolchain's scales (<paramref name="layers"/>: NVIDIA's PTQ amax per node), measured as a
+    /// calibration is: its plan's agreement with fp32 on the same sample of <paramref name="set"/> a calibration decides
+    /// on (<see cref="CalibrationSettings.SampleSize"/> scans), whose sensors it records — so it and a profile calibrated
+    /// here compare on the same scans. <paramref name="source"/> names the scales in the profile's target.
+    /// </summary>
+    public QuantizationProfile Adopt(IReadOnlyList<ExternalLayerScales> layers, string source, CalibrationSet set, Points.VoxelConfig? config = null,
+        int sampleSize = CalibrationSettings.DefaultSampleSize)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        ArgumentNullException.ThrowIfNull(set);
+        var byNode = layers.ToDictionary(l => l.Node, StringComparer.Ordinal);
+        var quantization = new Dictionary<string, LayerQuantization>(StringComparer.Ordinal);
+        foreach (var node in _network.Network.Nodes)
+        {
+            var entry = byNode.GetValueOrDefault(node.Name) ?? throw new ArgumentException($"the imported scales have no entry for node {node.Name}");
+            if (entry.Int8 && entry.InputAmax is null)
+            {
+                throw new ArgumentException($"node {node.Name} is int8 without an input amax");
+            }
+            if (entry.InputAmax is { } amax && _network.Layers[IndexOf(node.Name)].HasW8A8)
+            {
+                if (!(amax > 0 && float.IsFinite(amax)))
+                {
+                    throw new ArgumentException($"node {node.Name}: input amax {amax} is not positive and finite");
+                }
+                quantization[node.Name] = new LayerQuantization(amax / ActivationFormats.Of(entry.Format).Max, Format: entry.Format);
+            }
+            else if (entry.Int8)
+            {
+                throw new ArgumentException($"node {node.Name} is int8 in the imported scales but {_network.Layers[IndexOf(node.Name)].Name} has no W8A8 kernels");
+            }
+        }
+        var int8 = _network.Network.Nodes.Where(n => byNode[n.Name].Int8).Select(n => n.Name).ToList();
+        var precision = PrecisionPlan.Static(int8.ToDictionary(n => n, n => quantization[n], StringComparer.Ordinal));
+        var clouds = set.Sample(sampleSize).Select(s => (s.Name, Cloud: set.Read(s.Index))).ToList();
+        var runs = clouds.Select(c => Fp32Run(_network.Voxelize(c.Cloud, config))).ToList();
+        var (agreement, ms) = NetworkAgreement(runs, precision);
+        var needs = precision.NeedsOf(runs[0].Plan);
+        var entries = _network.Network.Nodes.Select((node, i) =>
+        {
+            if (!quantization.TryGetValue(node.Name, out var q))
+            {
+                return new LayerProfile(node.Name, false);
+            }
+            float[]? multipliers = null;
+            if (int8.Contains(node.Name) && needs[i].Int8Output)
+            {
+                var reader = _network.Network.Nodes.First(n => n.From == node.Name);
+                multipliers = new LayerWeights(_weights[reader.Name]).Quantized(quantization[reader.Name]).Int8!.ActivationMultipliers;
+            }
+            return new LayerProfile(node.Name, int8.Contains(node.Name), q.ActivationScale, ScaleObserver.Max, OutputMultipliers: multipliers, Format: q.Format);
+        }).ToList();
+        return new QuantizationProfile(
+            _network.Network.Name, ProfileHashes.Network(_network), ProfileHashes.Weights(_network, _weights), set.Scans.Select(s => s.Name).ToList(),
+            clouds.Select(c => c.Name).ToList(), ScaleObserver.Max, $"imported: {source}", agreement, [new PolicyStep(int8.Count, null, agreement, ms)], entries,
+            ProfileInput.Of(clouds.Select(c => c.Cloud), _network.Network.Input.IntensityMax));
+    }
+
     /// <summary>The network output's agreement with fp32 on <paramref name="scans"/> under <paramref name="precision"/>.</summary>
     public OutputAgreement Agreement(IReadOnlyList<SparseTensor> scans, PrecisionPlan precision) =>
         NetworkAgreement(scans.Select(Fp32Run).ToList(), precision).Agreement;

@@ -32,6 +32,25 @@ public readonly record struct SpatialShape(int Depth, int Height, int Width)
         }
     }
 
+    /// <summary>
+    /// Parses "D,H,W" (z, y, x), as <c>--spatial-shape</c> takes it; anything but three positive integers is a
+    /// <see cref="FormatException"/> naming <paramref name="what"/>.
+    /// </summary>
+    public static SpatialShape Parse(string text, string what)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var values = new int[3];
+        if (parts.Length != 3 || Enumerable.Range(0, 3).Any(i =>
+                !int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out values[i]) || values[i] <= 0))
+        {
+            throw new FormatException($"{what} '{text}' must be three positive integers D,H,W (z, y, x)");
+        }
+        var shape = new SpatialShape(values[0], values[1], values[2]);
+        shape.Validate();
+        return shape;
+    }
+
     /// <summary>Linear key of a site: <c>((b*D + z)*H + y)*W + x</c>; keys sort in (batch, z, y, x) order.</summary>
     public long Key(int batch, int z, int y, int x) => (((long)batch * Depth + z) * Height + y) * Width + x;
 

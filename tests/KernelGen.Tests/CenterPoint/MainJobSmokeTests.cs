@@ -46,6 +46,27 @@ public sealed class MainJobSmokeTests : IDisposable
         Assert.True(cli.ExitCode == 0, cli.Error);
         static QuantizationProfile Untimed(QuantizationProfile p) => p with { Curve = p.Curve.Select(s => s with { NetworkMs = 0 }).ToList() };
         Assert.Equal(Untimed(QuantizationProfile.Load(P("cli.json"))), Untimed(QuantizationProfile.Load(P("out/profile.json"))));
+
+        // Voxels in: the held-out scan's voxels as files (a spconv user's coords + features) give the same fp32 BEV map,
+        // with the profile loaded; a scan option beside them is refused in one line.
+        var voxels = network.InputFeatures(network.Voxelize(KernelGen.Points.ScanReader.Read(P("held_out.bin"))));
+        KernelGen.Tensors.VoxelFiles.Write(voxels, P("coords.npy"), P("features.npy"));
+        var fromVoxels = new StringWriter();
+        code = MainJobApp.Run(
+            ["--coords", P("coords.npy"), "--features", P("features.npy"), "--profile", P("out/profile.json"), "--calibrate", P("cal_a.bin"), P("cal_b.bin"),
+             "--accelerator", "cpu", "--out", P("out2"), "--cache", P("tuning.json")],
+            fromVoxels, error);
+        Assert.True(code == 2 && error.ToString().Contains("--calibrate is a calibration setting"), error.ToString());
+        error.GetStringBuilder().Clear();
+        code = MainJobApp.Run(
+            ["--coords", P("coords.npy"), "--features", P("features.npy"), "--profile", P("out/profile.json"), "--accelerator", "cpu", "--out", P("out2"), "--cache", P("tuning.json")],
+            fromVoxels, error);
+        Assert.True(code == 0, error.ToString());
+        Assert.Contains("held-out voxels coords.npy + features.npy", fromVoxels.ToString());
+        Assert.Equal(KernelGen.IO.Npy.Read(P("out/bev.npy")).Data as float[], KernelGen.IO.Npy.Read(P("out2/bev.npy")).Data as float[]);
+        code = MainJobApp.Run(["--coords", P("coords.npy"), "--features", P("features.npy"), "--input", P("held_out.bin")], new StringWriter(), error);
+        Assert.Equal(2, code);
+        Assert.Contains("give a held-out scan (--input) or voxels (--coords, --features), not both", error.ToString());
     }
 
     private static void WriteScan(string path, int seed)

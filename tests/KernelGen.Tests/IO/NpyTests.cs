@@ -63,7 +63,7 @@ public sealed class NpyTests : IDisposable
     }
 
     [Theory]
-    [InlineData("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }", "dtype '>f4' is not supported; use little-endian float32, float64, int32 or int64")]
+    [InlineData("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }", "dtype '>f4' is not supported; use little-endian float32, float64, float16, int32 or int64")]
     [InlineData("{'descr': '<i2', 'fortran_order': False, 'shape': (2,), }", "dtype '<i2' is not supported")]
     [InlineData("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", "Fortran-ordered arrays are not supported")]
     [InlineData("{'descr': '<f4', 'shape': (2,), }", "malformed .npy header")]

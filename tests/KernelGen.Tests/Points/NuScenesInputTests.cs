@@ -62,7 +62,7 @@ public sealed class NuScenesInputTests : IDisposable
         string rings = Write("rings.bin", Points(3, 50, (r, _) => 5 + r.Next(20)));
         Assert.Contains("a single sweep with ring indices (--point-format nuscenes)", Assert.Throws<InvalidDataException>(() => ScanReader.Read(rings, PointFormat.NuScenesSweeps)).Message);
         Assert.Contains("not a multiple of 20", Assert.Throws<InvalidDataException>(() => ScanReader.Read(Write("short.pcd.bin", new float[7]))).Message);
-        Assert.Contains("is not one of kitti, nuscenes, nuscenes-sweeps, pcap", Assert.Throws<ArgumentException>(() => PointFormats.FromName("las")).Message);
+        Assert.Contains("is not one of kitti, nuscenes, nuscenes-sweeps, nuscenes-sweeps-f16, pcap", Assert.Throws<ArgumentException>(() => PointFormats.FromName("las")).Message);
     }
 
     [Fact]

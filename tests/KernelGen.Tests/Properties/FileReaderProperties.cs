@@ -60,14 +60,18 @@ public sealed class FileReaderProperties
             Fuzz.ReturnsOrRefuses<NpyArray, InvalidDataException>(() => Npy.Parse(bytes, "a.npy"), array =>
             {
                 // Accepted only when every field was one it can read, and then exactly the data's first elements.
-                Assert.Contains(descr, new[] { "<f4", "<f8", "<i4", "<i8" });
+                Assert.Contains(descr, new[] { "<f4", "<f8", "<i4", "<i8", "<f2" });
                 Assert.Equal("False", fortran);
                 Assert.All(array.Shape, d => Assert.True(d >= 0));
                 Assert.Equal(array.ElementCount, array.Data.Length);
-                int size = descr is "<f4" or "<i4" ? 4 : 8;
+                int size = descr switch { "<f2" => 2, "<f4" or "<i4" => 4, _ => 8 };
                 Assert.True(array.ElementCount * size <= data.Length, "read past the data");
-                var raw = new byte[array.ElementCount * size];
-                Buffer.BlockCopy(array.Data, 0, raw, 0, raw.Length);
+                // Half is no primitive for Buffer.BlockCopy: its bytes are read through a span.
+                var raw = array.Data is Half[] halves ? System.Runtime.InteropServices.MemoryMarshal.AsBytes(halves.AsSpan()).ToArray() : new byte[array.ElementCount * size];
+                if (array.Data is not Half[])
+                {
+                    Buffer.BlockCopy(array.Data, 0, raw, 0, raw.Length);
+                }
                 Assert.Equal(data.AsSpan(0, raw.Length).ToArray(), raw);
             });
         }, Cases, stream: 1, t => $"descr {t.Item1}, fortran {t.Item2}, shape {t.Item3}, {t.Item4.Length} data bytes, v{t.Item5}");

@@ -10,9 +10,9 @@ namespace KernelGen.Networks;
 /// </summary>
 internal static class NetworkPlanner
 {
-    public static NetworkPlan Plan(ValidatedNetwork network, SparseTensor voxels, KernelMapCache maps)
+    public static NetworkPlan Plan(ValidatedNetwork network, SparseTensor voxels, KernelMapCache maps, bool inputFeatures = false)
     {
-        var input = network.InputFeatures(voxels);
+        var input = inputFeatures ? network.CheckInput(voxels) : network.InputFeatures(voxels);
         var clock = Stopwatch.StartNew();
         var sitesOf = new Dictionary<string, SparseTensor>(StringComparer.Ordinal) { [SparseNetwork.InputName] = Sites(input) };
         var nodes = new List<PlannedNode>();
