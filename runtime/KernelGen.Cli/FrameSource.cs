@@ -14,8 +14,8 @@ internal sealed record FrameSource(PointCloud? Cloud, SparseTensor? Voxels, stri
     /// <summary>The source of a scan.</summary>
     public static FrameSource Of(PointCloud cloud) => new(cloud, null, cloud.Source);
 
-    /// <summary>The voxels of a frame: the scan voxelized, or the voxels read.</summary>
-    public SparseTensor Voxelize(ValidatedNetwork network) => Cloud is { } cloud ? network.Voxelize(cloud) : Voxels!;
+    /// <summary>The voxels of a frame: the scan voxelized by <paramref name="runner"/>'s voxelizer (on the device on a GPU), or the voxels read.</summary>
+    public SparseTensor Voxelize(NetworkRunner runner, ValidatedNetwork network) => Cloud is { } cloud ? runner.Voxelize(network, cloud) : Voxels!;
 
     /// <summary>The plan of <paramref name="voxels"/>: from the voxelizer's channels, or from input features as given.</summary>
     public NetworkPlan Plan(NetworkRunner runner, ValidatedNetwork network, SparseTensor voxels) =>

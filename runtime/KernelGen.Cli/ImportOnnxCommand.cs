@@ -71,6 +71,12 @@ internal static class ImportOnnxCommand
                 output.WriteLine($"{conv.Node,-16} {conv.OnnxNode,-10} {conv.Precision ?? "-",-9} {(conv.InputAmax is { } a ? a.ToString("G5", CultureInfo.InvariantCulture) : "-"),11} " +
                                  $"{(conv.WeightAmaxDeviation is { } d ? $"{100 * d:F2} %" : "-"),22}");
             }
+            var grid = network.Voxels.SpatialShape;
+            if (imported.InputGrid is { } g && (g.Z, g.Y, g.X) != (grid.Depth, grid.Height, grid.Width))
+            {
+                // CUDA-CenterPoint's nuScenes grid is 40 deep where spconv's CenterPoint pads it to 41: the weights are the same.
+                output.WriteLine($"note: the graph was exported on a ({g.Z}, {g.Y}, {g.X}) grid, {network.Network.Name}'s voxel config gives ({grid.Depth}, {grid.Height}, {grid.Width}); the weights do not depend on it");
+            }
             if (imported.Convs.Any(c => c.WeightAmaxDeviation > 0.01))
             {
                 output.WriteLine("warning: NVIDIA's weight amax differs from max|w| by more than 1 % on some channels (a QAT-learned range); KernelGen quantizes each output channel by its max|w|");

@@ -89,7 +89,7 @@ internal static class RunCommand
             {
                 latest = null;
                 var (timing, v, p, r) = FrameTiming.Measure(
-                    () => source.Voxelize(network), v => source.Plan(runner, network, v), p => runner.Run(p, weightsByNode, kernels, precision));
+                    () => source.Voxelize(runner, network), v => source.Plan(runner, network, v), p => runner.Run(p, weightsByNode, kernels, precision));
                 timings.Add(timing);
                 latest = (v, p, r);
             }
@@ -106,7 +106,7 @@ internal static class RunCommand
             {
                 output.WriteLine($"warning: {sensorWarning}");
             }
-            output.WriteLine($"{network.Network.Name} on {source.Describe(network)} → {first.Voxels} voxels ({(source.Cloud is null ? "read" : network.Voxels.Name)}, {first.VoxelizeMs:F0} ms), " +
+            output.WriteLine($"{network.Network.Name} on {source.Describe(network)} → {first.Voxels} voxels ({(source.Cloud is null ? "read" : network.Voxels.Name + (runner.DeviceVoxelizer is null ? "" : ", on the device"))}, {first.VoxelizeMs:F0} ms), " +
                              $"{first.MapsBuilt} kernel maps ({first.MapsMs:F0} ms, {(runner.MapBuilder is IlgpuKernelMapBuilder ? "on the device" : "on the host")}), {session.Description}, {precisionText}");
             output.WriteLine($"{"node",-16} {"kernel",-36} {"precision",-9} {"sites out",10} {"ms",9}");
             for (int i = 0; i < warmPlan.Nodes.Count; i++)
@@ -155,7 +155,7 @@ internal static class RunCommand
         PrecisionPlan precision, LayerTuner tuner, List<string> warnings)
     {
         var clock = Stopwatch.StartNew();
-        var voxels = source.Voxelize(network);
+        var voxels = source.Voxelize(runner, network);
         double voxelizeMs = clock.Elapsed.TotalMilliseconds;
         var plan = source.Plan(runner, network, voxels);
         var kernels = runner.Tune(plan, precision, tuner, (_, choice) =>

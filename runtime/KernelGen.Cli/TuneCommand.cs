@@ -30,7 +30,6 @@ internal static class TuneCommand
             string? jsonPath = options.JsonPath(parse);
             var network = options.Network(parse);
             var source = options.Source(parse, network);
-            var voxels = source.Voxelize(network);
             using var session = AcceleratorSession.Open(AcceleratorSession.ParseChoice(parse.GetValue(options.Accelerator)!));
             var cache = options.OpenCache(parse);
             foreach (var warning in cache.Warnings)
@@ -38,6 +37,7 @@ internal static class TuneCommand
                 output.WriteLine($"warning: {warning}");
             }
             using var runner = new NetworkRunner(session.Accelerator);
+            var voxels = source.Voxelize(runner, network);
             var plan = source.Plan(runner, network, voxels);
             // fp32 for every node; W8A8 and fp16 where the network has such layers (the precisions `kernelgen run --quant` uses).
             var precisions = new[] { PrecisionPlan.F32 }

@@ -175,7 +175,7 @@ internal sealed class MainJob : IDisposable
         {
             cloud = _options.Input is not { } input ? ShippedCapture.HeldOutScan(sweeps).Cloud
                 : _options.Sweeps is { Count: > 0 } given ? SweepAggregation.Read(input, given, _options.PointFormat) : ScanReader.Read(input, _options.PointFormat);
-            voxels = _network.Voxelize(cloud, config);
+            voxels = _runner.Voxelize(_network, cloud, config);
             heldOutName = $"{cloud.Source} ({cloud.Sensor}, {cloud.DescribeScaling(IntensityMax)})";
             Step($"held-out scan {heldOutName}: {cloud.Count} points → {voxels.Count} voxels in {voxels.SpatialShape} ({config.Name})");
         }

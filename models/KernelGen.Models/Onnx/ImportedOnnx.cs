@@ -38,7 +38,8 @@ public sealed record ImportedConv(string Node, string OnnxNode, ConvWeights Weig
 /// <param name="Source">The model's file name.</param>
 /// <param name="Convs">One entry per description node, in its order.</param>
 /// <param name="AxisOrder">The graph's axis order (Zyx or Xyz).</param>
-public sealed record ImportedOnnx(string Source, IReadOnlyList<ImportedConv> Convs, OnnxAxisOrder AxisOrder)
+/// <param name="InputGrid">The first conv's <c>input_spatial_shape</c> in (z, y, x), or null when the graph does not say.</param>
+public sealed record ImportedOnnx(string Source, IReadOnlyList<ImportedConv> Convs, OnnxAxisOrder AxisOrder, KernelGen.KernelMaps.Triple? InputGrid = null)
 {
     /// <summary>Whether the graph carries PTQ attributes (NVIDIA's <c>*.PTQ.onnx</c>): every conv has a precision.</summary>
     public bool Quantized => Convs.All(c => c.Precision is not null);

@@ -134,7 +134,7 @@ public static class OnnxImport
         {
             throw new InvalidDataException($"'{source}': description node {last}'s output is never complete (its residual Add or Relu is missing)");
         }
-        return new ImportedOnnx(source, nodes.Select(n => matched[n.Name]).ToList(), axes);
+        return new ImportedOnnx(source, nodes.Select(n => matched[n.Name]).ToList(), axes, OnnxSparseConv.Read(convNodes[0], axes).InputSpatialShape);
     }
 
     /// <summary>Where a tensor came from: the description node, and which of its steps it has been through.</summary>

@@ -34,6 +34,26 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
         ? new CpuKernelMapBuilder() : new IlgpuKernelMapBuilder(accelerator));
 
     /// <summary>
+    /// Where <see cref="Voxelize"/> voxelizes: on a GPU the device voxelizer (<see cref="DeviceVoxelizer"/>, the same
+    /// voxels exactly), so a frame starts where its convs run; null on the CPU accelerator, where the host voxelizer is
+    /// the faster one.
+    /// </summary>
+    public Points.DeviceVoxelizer? DeviceVoxelizer => _deviceVoxelizer.Value;
+
+    private readonly Lazy<Points.DeviceVoxelizer?> _deviceVoxelizer = new(() => accelerator.AcceleratorType == AcceleratorType.CPU
+        ? null : new Points.DeviceVoxelizer(accelerator));
+
+    /// <summary>
+    /// <paramref name="network"/>'s voxels of <paramref name="cloud"/> (<see cref="ValidatedNetwork.Voxelize(Points.PointCloud, Points.VoxelConfig?)"/>) made by
+    /// this runner's voxelizer: on the device on a GPU, on the host on the CPU accelerator.
+    /// </summary>
+    public SparseTensor Voxelize(ValidatedNetwork network, Points.PointCloud cloud, Points.VoxelConfig? config = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        return DeviceVoxelizer is { } device ? network.Voxelize(cloud, config, device.Voxelize) : network.Voxelize(cloud, config);
+    }
+
+    /// <summary>
     /// Plans <paramref name="network"/> on <paramref name="voxels"/> (the voxelizer's output: x, y, z, intensity, time),
     /// selecting the network's input features.
     /// </summary>

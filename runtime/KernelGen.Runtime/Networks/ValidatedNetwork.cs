@@ -16,11 +16,14 @@ public sealed record ValidatedNetwork(SparseNetwork Network, IReadOnlyList<Layer
     /// scaled to the description's range first. A scan with no point in the voxel range is an error: there is nothing to
     /// run, and a cosine of 1 or an infinite SQNR measured over zero sites would be a lie.
     /// </summary>
-    public SparseTensor Voxelize(PointCloud cloud, VoxelConfig? config = null)
+    public SparseTensor Voxelize(PointCloud cloud, VoxelConfig? config = null) => Voxelize(cloud, config, Voxelizer.Voxelize);
+
+    /// <summary>The same with another voxelizer (the device one: <see cref="NetworkRunner.Voxelize"/>).</summary>
+    internal SparseTensor Voxelize(PointCloud cloud, VoxelConfig? config, Func<PointCloud, VoxelConfig, VoxelizationResult> voxelizer)
     {
         ArgumentNullException.ThrowIfNull(cloud);
         var voxelConfig = config ?? Voxels;
-        var voxels = Voxelizer.Voxelize(cloud.ScaledTo(Network.Input.IntensityMax), voxelConfig).Tensor;
+        var voxels = voxelizer(cloud.ScaledTo(Network.Input.IntensityMax), voxelConfig).Tensor;
         return voxels.Count > 0 ? voxels
             : throw new ArgumentException($"{cloud.Source}: no point of the scan lies in the {voxelConfig.Name} voxel range ({cloud.Count} points read)");
     }
