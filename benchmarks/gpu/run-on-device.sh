@@ -3,7 +3,8 @@
 #   1. the PTX tests, which write every test layer's PTX; ptxas (sm_90) on each, and the tensor-core kernels' SASS:
 #      IMMA/HMMA present, the CPU emulation's SHFL gone;
 #   2. kernelgen run on CUDA: tune and run the CenterPoint backbone on the shared KITTI frame in fp32, fp16 and
-#      W8A8 + SmoothQuant (per-layer kernels and times);
+#      W8A8 + SmoothQuant (per-layer kernels and times), 10 warm frames each for the per-frame split from the raw scan
+#      (voxelize on the device, kernel maps, network: medians);
 #   3. the PyTorch peer (gather-GEMM-scatter) on the same GPU in fp16 and fp32 (PEER_DTYPES overrides);
 #   4. benchmarks/gpu/summarize.py: summary.md and summary.json (per-layer table, totals, tuner choices and speed-ups);
 #   5. the CUDA test cases (every generated kernel family, tensor cores included, and the networks on the GPU, against
@@ -46,7 +47,7 @@ echo "ptxas: $(grep -c $'\tok\t' "$work/ptxas.tsv") ok, $(grep -c FAILED "$work/
 
 for quant in fp32 fp16 w8a8-smooth; do
   step "run-$quant" 60 .gpu/app/kernelgen run --model centerpoint --input .gpu/data/frame.bin.gz --quant "$quant" \
-    --accelerator cuda --json "$work/run-$quant.json"
+    --accelerator cuda --frames 10 --json "$work/run-$quant.json"
 done
 for dtype in ${PEER_DTYPES:-fp16 fp32}; do
   step "peer-$dtype" 45 python3 .gpu/data/torch_sparse_backbone.py .gpu/data/frame.bin.gz --device cuda --dtype "$dtype" --reps 20 \

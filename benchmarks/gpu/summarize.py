@@ -67,6 +67,12 @@ if nodes:
         print(f"| {node['node']} | " + " | ".join(cells) + " |")
     print("| **network** | " + " | ".join(f" | **{r['networkMs']:.2f}**" if r else " | —" for r in runs.values()) + " |")
     print()
+    # The frame from the raw scan: voxelize (on the device), kernel maps, network — medians of the warm frames.
+    print("| per frame (median of warm frames) | " + " | ".join(runs) + " |\n|---|" + "---:|" * len(runs))
+    for phase, key in (("voxelize", "voxelizeMs"), ("kernel maps", "mapsMs"), ("network", "networkMs"), ("**frame**", "frameMs")):
+        print(f"| {phase} | " + " | ".join(f"{r[key]:.2f}" if r and key in r else "—" for r in runs.values()) + " |")
+    summary["frames"] = {q: {k: r.get(k) for k in ("voxelizeMs", "mapsMs", "networkMs", "frameMs")} for q, r in runs.items() if r}
+    print()
     peer16 = peers.get("fp16")
     for q, r in runs.items():
         if r and peer16:
