@@ -87,9 +87,10 @@ public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder
 
             SiteChecks.EnsureRulebookFits(outputCount, k);
             var outIn = new int[(long)outputCount * k];
+            MemoryBuffer1D<int, Stride1D.Dense>? outInBuffer = null;
             if (outputCount > 0)
             {
-                using var outInBuffer = _accelerator.Allocate1D<int>(outIn.LongLength);
+                outInBuffer = _accelerator.Allocate1D<int>(outIn.LongLength);
                 var anchor = geometry.Kind == ConvKind.SubManifold ? Triple.All(1) : geometry.Stride;
                 var gatherRange = Range(outIn.Length);
                 _gather(stream, gatherRange.Width, (outputCoordinates ?? coordinates).View, displacements.View, input.SpatialShape, anchor, k,
@@ -100,7 +101,14 @@ public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder
                 ? input.Coordinates
                 : outputCount == 0 ? [] : outputCoordinates!.GetAsArray1D(stream);
             stream.Synchronize();
-            return new KernelMap(geometry, input.SpatialShape, outputShape, input.BatchSize, input.Count, outputSites, outIn, KernelMapMethod.DeviceHashTable, lookups: null);
+            var map = new KernelMap(geometry, input.SpatialShape, outputShape, input.BatchSize, input.Count, outputSites, outIn, KernelMapMethod.DeviceHashTable, lookups: null);
+            if (outInBuffer is not null)
+            {
+                // The rulebook stays on the device for the network's first run on this map (no second upload); a map
+                // that never runs there leaves it to ILGPU's finalizer.
+                map.AttachDeviceOutIn(outInBuffer);
+            }
+            return map;
         }
         finally
         {

@@ -70,6 +70,30 @@ public sealed class KernelMap
     /// </summary>
     public void EnsureOutputFits(int channels) => SiteChecks.EnsureFeaturesFit(OutputCount, channels);
 
+    // The rulebook as the device builder left it in the accelerator's memory, until a device-resident run takes it.
+    private ILGPU.Runtime.MemoryBuffer1D<int, ILGPU.Stride1D.Dense>? _deviceOutIn;
+
+    /// <summary>
+    /// Keeps the device copy of <see cref="OutIn"/> that a device builder made (<see cref="IlgpuKernelMapBuilder"/>), so the
+    /// first device-resident run on this map uses it where it is instead of uploading the host copy again.
+    /// </summary>
+    internal void AttachDeviceOutIn(ILGPU.Runtime.MemoryBuffer1D<int, ILGPU.Stride1D.Dense> buffer) => _deviceOutIn = buffer;
+
+    /// <summary>
+    /// The device copy of <see cref="OutIn"/> on <paramref name="accelerator"/>, handed over once: the caller owns it
+    /// (and disposes it) from then on; later runs upload the host copy. Null when there is none on that accelerator.
+    /// </summary>
+    internal ILGPU.Runtime.MemoryBuffer1D<int, ILGPU.Stride1D.Dense>? TakeDeviceOutIn(ILGPU.Runtime.Accelerator accelerator)
+    {
+        var buffer = Interlocked.Exchange(ref _deviceOutIn, null);
+        if (buffer is not null && buffer.Accelerator != accelerator)
+        {
+            Interlocked.CompareExchange(ref _deviceOutIn, buffer, null); // another accelerator's: leave it for that one
+            return null;
+        }
+        return buffer;
+    }
+
     /// <summary>Number of (output, offset) pairs with an input: the work of the implicit GEMM in rows.</summary>
     public long PairCount => _pairCount ??= CountPairs(OutIn);
 

@@ -145,6 +145,9 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
             ? _prepared.GetValue(conv, w => new LayerWeights(w))
             : throw new ArgumentException($"node {node.Node.Name}: no weights")).ToList();
 
+    /// <summary>Rulebooks the device-resident runs uploaded from the host (a map the device builder made needs none on its first run).</summary>
+    internal int RulebookUploads => _resident.RulebookUploads;
+
     /// <summary>Device buffers the device-resident runs keep for later frames (activations, fp32 and int8, and rulebooks).</summary>
     public int DeviceBuffersAllocated => _resident.BuffersAllocated;
 

@@ -238,6 +238,31 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
     }
 
     [Fact]
+    public void Maps_built_on_the_device_run_there_without_a_second_upload()
+    {
+        // A map the device builder made keeps its rulebook on the device; the first device-resident run uses it there
+        // (and frees it after), later runs upload the host copy — the same outputs every time.
+        var network = BuiltInModels.Load("centerpoint");
+        using var runner = new NetworkRunner(fixture.Session.Accelerator);
+        var voxels = new RandomSparse(7).Tensor(new SpatialShape(41, 24, 24), 5, density: 0.01);
+        var weights = NetworkWeights.Synthetic(network);
+        var plan = runner.Plan(network, voxels, new KernelMapCache(new IlgpuKernelMapBuilder(fixture.Session.Accelerator)));
+        var kernels = plan.Nodes.Select(n => n.Layer.KernelsFor(new KernelNeeds(Precision.F32, Residual: n.Node.Residual is not null))
+            .First(k => k.Shape == KernelShape.BarrierFree)).ToList();
+        var maps = plan.Nodes.Select(n => n.Map).Distinct().ToList();
+        int empty = maps.Count(m => m.OutputCount == 0);
+        Assert.True(maps.Count - empty >= 5, "the plan should have several non-empty maps");
+
+        var first = runner.Run(plan, weights, kernels, PrecisionPlan.F32, deviceResident: true);
+        Assert.Equal(empty, runner.RulebookUploads);
+        var second = runner.Run(plan, weights, kernels, PrecisionPlan.F32, deviceResident: true);
+        Assert.Equal(empty + maps.Count, runner.RulebookUploads);
+        var host = runner.Run(plan, weights, kernels, PrecisionPlan.F32, deviceResident: false);
+        Assert.Equal(host.Output.Features, first.Output.Features);
+        Assert.Equal(host.Output.Features, second.Output.Features);
+    }
+
+    [Fact]
     public void Device_resident_runs_chain_int8_between_int8_nodes_with_the_unchained_results()
     {
         // Static scales: on the device too, a chained node writes int8 in its reader's domain (a quarter of the bytes

@@ -11,8 +11,8 @@ namespace KernelGen.Networks;
 
 /// <summary>
 /// Runs a network with every activation in the accelerator's memory from node to node (<see cref="IConvKernel.Launch"/>):
-/// only the input, the kernel maps and the output cross to and from the host, and dynamic W8A8 scales come from
-/// per-channel maxima reduced on the device. Activation and rulebook buffers come from pools, so frames after the first
+/// only the input, the kernel maps and the output cross to and from the host — and no map a device builder made, whose
+/// rulebook is used where it was built — and dynamic W8A8 scales come from per-channel maxima reduced on the device. Activation and rulebook buffers come from pools, so frames after the first
 /// reuse them.
 /// </summary>
 internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposable
@@ -24,6 +24,9 @@ internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposa
     /// <summary>Buffers kept for later frames (activations, fp32 and int8, and rulebooks).</summary>
     public int BuffersAllocated => _activations.Allocated + _int8Activations.Allocated + _rulebooks.Allocated;
 
+    /// <summary>Rulebooks uploaded from the host so far: maps a device builder made are used where they are, once.</summary>
+    public int RulebookUploads { get; private set; }
+
     /// <summary>Of those, the int8 activation buffers: the outputs of nodes chained in int8 on the device.</summary>
     public int Int8BuffersAllocated => _int8Activations.Allocated;
 
@@ -34,6 +37,8 @@ internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposa
         var lastUse = plan.Network.Network.LastReaders();
         // The rulebooks travel once per kernel map (nodes sharing an indice key share the map).
         var outIns = new Dictionary<KernelMap, MemoryBuffer1D<int, Stride1D.Dense>>(ReferenceEqualityComparer.Instance);
+        // Rulebooks a device builder left on the device: taken from their maps, disposed after the run.
+        var owned = new List<MemoryBuffer1D<int, Stride1D.Dense>>();
         var inputBuffer = _activations.Rent(plan.Input.Features.Length);
         inputBuffer.View.SubView(0, plan.Input.Features.Length).CopyFromCPU(stream, plan.Input.Features);
         var live = new Dictionary<string, MemoryBuffer1D<float, Stride1D.Dense>>(StringComparer.Ordinal) { [SparseNetwork.InputName] = inputBuffer };
@@ -71,8 +76,16 @@ internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposa
                 ArrayView<float>? readerMultipliers = reader?.OnDevice(accelerator).ActivationMultipliers;
                 if (!outIns.TryGetValue(map, out var outIn))
                 {
-                    outIn = outIns[map] = _rulebooks.Rent(map.OutIn.Length);
-                    outIn.View.SubView(0, map.OutIn.Length).CopyFromCPU(stream, map.OutIn);
+                    if (map.TakeDeviceOutIn(accelerator) is { } onDevice)
+                    {
+                        owned.Add(outIn = outIns[map] = onDevice);
+                    }
+                    else
+                    {
+                        outIn = outIns[map] = _rulebooks.Rent(map.OutIn.Length);
+                        outIn.View.SubView(0, map.OutIn.Length).CopyFromCPU(stream, map.OutIn);
+                        RulebookUploads++;
+                    }
                 }
                 int elements = map.OutputCount * layer.OutChannels;
                 var outputView = Math.Max(1, elements);
@@ -145,7 +158,14 @@ internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposa
             }
             foreach (var buffer in outIns.Values)
             {
-                _rulebooks.Return(buffer);
+                if (owned.Contains(buffer))
+                {
+                    buffer.Dispose();
+                }
+                else
+                {
+                    _rulebooks.Return(buffer);
+                }
             }
         }
         return new NetworkRun(last ?? plan.Input, runs, kept);
