@@ -41,16 +41,10 @@ public sealed class DeviceVoxelizer
     /// <summary>Voxelizes scans as batch items 0, 1, … — the voxels <see cref="Voxelizer.Voxelize(IReadOnlyList{PointCloud}, VoxelConfig)"/> gives.</summary>
     public VoxelizationResult Voxelize(IReadOnlyList<PointCloud> clouds, VoxelConfig config)
     {
-        ArgumentNullException.ThrowIfNull(clouds);
-        ArgumentNullException.ThrowIfNull(config);
-        if (clouds.Count == 0)
-        {
-            throw new ArgumentException("need at least one point cloud", nameof(clouds));
-        }
+        long total = Voxelizer.PointsOf(clouds, config);
         var shape = config.SpatialShape;
-        long total = clouds.Sum(c => (long)c.Count);
         // The sort key is voxel key × points + point: unique, and in point order within a voxel.
-        if (total > int.MaxValue || (Int128)clouds.Count * shape.CellCount * Math.Max(1, total) >= long.MaxValue)
+        if ((Int128)clouds.Count * shape.CellCount * Math.Max(1, total) >= long.MaxValue)
         {
             throw new ArgumentException($"{total} points on {clouds.Count} × {shape.CellCount} cells: too many to number on the device; use Voxelizer");
         }

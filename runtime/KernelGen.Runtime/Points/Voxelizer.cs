@@ -25,18 +25,8 @@ public static class Voxelizer
     /// <summary>Voxelizes scans as batch items 0, 1, ….</summary>
     public static VoxelizationResult Voxelize(IReadOnlyList<PointCloud> clouds, VoxelConfig config)
     {
-        ArgumentNullException.ThrowIfNull(clouds);
-        ArgumentNullException.ThrowIfNull(config);
-        if (clouds.Count == 0)
-        {
-            throw new ArgumentException("need at least one point cloud", nameof(clouds));
-        }
+        long total = PointsOf(clouds, config);
         var shape = config.SpatialShape;
-        long total = clouds.Sum(c => (long)c.Count);
-        if (total > int.MaxValue)
-        {
-            throw new ArgumentException($"{total} points in one voxelization; at most {int.MaxValue}");
-        }
         // 1. Each point's voxel key (points outside the range dropped), the point numbered across the clouds.
         using var keyScratch = KernelMaps.ScratchArray<long>.Rent((int)total);
         using var pointScratch = KernelMaps.ScratchArray<int>.Rent((int)total);
@@ -68,6 +58,22 @@ public static class Voxelizer
         MeansOf(clouds, firstPoint, keys, points, kept, shape, coordinates, features);
         var tensor = new SparseTensor(features, coordinates, Channels, shape, clouds.Count);
         return new VoxelizationResult(tensor, kept, total - kept);
+    }
+
+    /// <summary>
+    /// The points of <paramref name="clouds"/> in all, after the checks every voxelizer makes: at least one cloud, a
+    /// config, at most int.MaxValue points (points are numbered in int32).
+    /// </summary>
+    internal static long PointsOf(IReadOnlyList<PointCloud> clouds, VoxelConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(clouds);
+        ArgumentNullException.ThrowIfNull(config);
+        if (clouds.Count == 0)
+        {
+            throw new ArgumentException("need at least one point cloud", nameof(clouds));
+        }
+        long total = clouds.Sum(c => (long)c.Count);
+        return total <= int.MaxValue ? total : throw new ArgumentException($"{total} points in one voxelization; at most {int.MaxValue}");
     }
 
     /// <summary>Appends the keys of <paramref name="cloud"/>'s points in range at <paramref name="kept"/>; returns the new count.</summary>
