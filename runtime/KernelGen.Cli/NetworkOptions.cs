@@ -43,7 +43,7 @@ internal sealed class NetworkOptions
     public static Option<string?> NewLayers() => new("--layers") { Description = "assembly with the description's annotated layer classes (a user's model)" };
 
     /// <summary><c>--weights</c>: a safetensors checkpoint (default: synthetic weights).</summary>
-    public static Option<string?> NewWeights() => new("--weights") { Description = "safetensors checkpoint with the description's tensor names (default: synthetic weights)" };
+    public static Option<string?> NewWeights() => new("--weights") { Description = "safetensors checkpoint with the description's tensor names, or NVIDIA's sparse-conv ONNX export (.onnx) (default: synthetic weights)" };
 
     /// <summary><c>--accelerator</c>.</summary>
     public static Option<string> NewAccelerator() => new("--accelerator") { Description = "auto, cpu or cuda (default auto)", DefaultValueFactory = _ => "auto" };

@@ -33,7 +33,7 @@ internal static class MainJobApp
         var targetSqnr = new Option<double?>("--target-sqnr") { Description = "BEV SQNR to fp32 in dB the precision policy keeps on the worst calibration scan" };
         var config = new Option<string>("--config") { Description = "voxel config: nusc or kitti (default nusc)", DefaultValueFactory = _ => "nusc" };
         var accelerator = new Option<string>("--accelerator") { Description = "auto, cpu or cuda (default auto)", DefaultValueFactory = _ => "auto" };
-        var weights = new Option<string?>("--weights") { Description = "CenterPoint checkpoint as safetensors (state-dict names, spconv layout); default: synthetic weights" };
+        var weights = new Option<string?>("--weights") { Description = "CenterPoint checkpoint as safetensors (state-dict names, spconv layout) or NVIDIA's centerpoint.scn.onnx; default: synthetic weights" };
         var synthetic = new Option<string>("--synthetic") { Description = "without --weights: synthetic weights whose BatchNorm statistics are 'calibrated' (measured on the shipped capture, as a trained model's) or 'random' (the old ones, for comparison)", DefaultValueFactory = _ => "calibrated" };
         var ptq = new Option<string>("--ptq") { Description = "calibration beyond SmoothQuant: none, or a comma-separated list of bias (bias correction), clip (clipping searched on the network output), gptq (Hessian-aware rounding), seq (each layer decided on the int8 network's own input)", DefaultValueFactory = _ => "bias" };
         var ablation = new Option<bool>("--ablation") { Description = "also decide with symmetric int8 activations everywhere (s8, the format before u8) and report s8 → u8 → + recipe side by side, with each calibration's time" };

@@ -55,6 +55,29 @@ public sealed class OnnxImportTests : IDisposable
     }
 
     [Fact]
+    public void An_onnx_model_is_taken_wherever_weights_are_and_gives_the_imported_checkpoints_weights()
+    {
+        var network = Tiny();
+        string onnx = Path.Combine(Fixtures, "tiny.scn.onnx"), checkpoint = Path.Combine(_folder, "tiny.safetensors");
+        OnnxImport.Read(onnx, network).WriteCheckpoint(network, checkpoint);
+        using var context = Context.Create(b => b.CPU());
+        using var accelerator = context.CreateCPUAccelerator(0);
+        using var runner = new NetworkRunner(accelerator);
+        var (direct, text) = ModelWeights.Load(network, onnx, SyntheticStatistics.Calibrated, runner);
+        var viaCheckpoint = ModelWeights.Load(network, checkpoint, SyntheticStatistics.Calibrated, runner).Weights;
+        Assert.Equal("ONNX model tiny.scn.onnx", text);
+        Assert.All(network.Network.Nodes, n =>
+        {
+            Assert.Equal(viaCheckpoint[n.Name].Data, direct[n.Name].Data);
+            Assert.Equal(viaCheckpoint[n.Name].Bias, direct[n.Name].Bias);
+        });
+        // The same weights hash: a profile made with one fits the other.
+        Assert.Equal(ProfileHashes.Weights(network, viaCheckpoint), ProfileHashes.Weights(network, direct));
+        var run = CliRunner.Run("run", "--model", Path.Combine(Fixtures, "tiny-centerpoint.json"), "--weights", onnx, "--accelerator", "cpu", "--cache", Path.Combine(_folder, "cache.json"));
+        Assert.True(run.ExitCode == 0, run.Error);
+    }
+
+    [Fact]
     public void A_ptq_model_gives_nvidias_int8_decisions_as_a_profile_that_runs()
     {
         var network = Tiny();
