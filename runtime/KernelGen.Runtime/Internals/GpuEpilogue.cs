@@ -27,6 +27,18 @@ public struct GpuEpilogue
     /// <summary>Residual [M, Cout].</summary>
     public ArrayView<float> Residual;
 
+    /// <summary>1: the residual is <see cref="ResidualHalf"/> (fp16 bits) instead of <see cref="Residual"/>.</summary>
+    public int HalfResidual;
+
+    /// <summary>fp16 residual [M, Cout] as half bits.</summary>
+    public ArrayView<ushort> ResidualHalf;
+
+    /// <summary>1: write <see cref="OutputHalf"/> (fp16 bits, rounded to nearest even) instead of <see cref="Output"/>.</summary>
+    public int WriteHalf;
+
+    /// <summary>fp16 output [M, Cout] as half bits, the next fp16 layer's input.</summary>
+    public ArrayView<ushort> OutputHalf;
+
     /// <summary>1: write <see cref="OutputInt8"/> requantized with <see cref="OutputMultipliers"/>; 0: write <see cref="Output"/>.</summary>
     public int WriteInt8;
 
@@ -55,8 +67,12 @@ public struct GpuEpilogue
             Rows = call.Map.OutputCount,
             DequantizeScales = dequantizeScales,
             Bias = bias,
-            HasResidual = call.Residual is null ? 0 : 1,
+            HasResidual = call.Residual is null && call.ResidualHalf is null ? 0 : 1,
             Residual = call.Residual ?? floats,
+            HalfResidual = call.ResidualHalf is null ? 0 : 1,
+            ResidualHalf = call.ResidualHalf ?? Accelerators.DeviceScratch.Halves(accelerator),
+            WriteHalf = call.OutputHalf is null ? 0 : 1,
+            OutputHalf = call.OutputHalf ?? Accelerators.DeviceScratch.Halves(accelerator),
             WriteInt8 = call.OutputInt8 is null ? 0 : 1,
             Output = call.Output ?? floats,
             OutputInt8 = call.OutputInt8 ?? Accelerators.DeviceScratch.Bytes(accelerator),

@@ -13,4 +13,7 @@ public struct TileLaunch
 
     /// <summary>W8A8, 1: the input is int8 from the previous layer's int8 epilogue, read as it is (no quantize prologue).</summary>
     public int Int8Input;
+
+    /// <summary>F16, 1: the input is fp16 from the previous layer's fp16 epilogue, read as half pairs (no rounding prologue).</summary>
+    public int HalfInput;
 }

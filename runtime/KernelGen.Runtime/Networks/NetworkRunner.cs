@@ -148,6 +148,9 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
     /// <summary>Rulebooks the device-resident runs uploaded from the host (a map the device builder made needs none on its first run).</summary>
     internal int RulebookUploads => _resident.RulebookUploads;
 
+    /// <summary>Node outputs the device-resident runs wrote as fp16 tensors (between fp16 nodes).</summary>
+    internal int HalfOutputs => _resident.HalfOutputs;
+
     /// <summary>Device buffers the device-resident runs keep for later frames (activations, fp32 and int8, and rulebooks).</summary>
     public int DeviceBuffersAllocated => _resident.BuffersAllocated;
 

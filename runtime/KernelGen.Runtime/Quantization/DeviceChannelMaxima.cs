@@ -16,11 +16,45 @@ internal sealed class DeviceChannelMaxima
     private static readonly ConditionalWeakTable<Accelerator, DeviceChannelMaxima> ByAccelerator = new();
     private readonly Accelerator _accelerator;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, int, int> _kernel;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<ushort>, ArrayView<int>, int, int> _halfKernel;
 
     private DeviceChannelMaxima(Accelerator accelerator)
     {
         _accelerator = accelerator;
         _kernel = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, int, int>(Kernel);
+        _halfKernel = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<ushort>, ArrayView<int>, int, int>(HalfKernel);
+    }
+
+    /// <summary>
+    /// max |x| of each channel of fp16 <paramref name="halves"/> (IEEE half bits: an overflowed value reads as ∞, a NaN
+    /// as NaN); waits for the stream.
+    /// </summary>
+    public float[] Compute(AcceleratorStream stream, ArrayView<ushort> halves, int channels)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
+        using var maxima = _accelerator.Allocate1D<int>(channels);
+        maxima.MemSetToZero(stream);
+        int elements = checked((int)halves.Length);
+        int width = GridStride.Width(_accelerator, elements);
+        if (elements > 0)
+        {
+            _halfKernel(stream, width, halves, maxima.View, elements, width);
+        }
+        var bits = new int[channels];
+        maxima.View.CopyToCPU(stream, bits);
+        stream.Synchronize();
+        return bits.Select(b => __Internals.TensorCore.HalfToFloat(b)).ToArray();
+    }
+
+    private static void HalfKernel(Index1D thread, ArrayView<ushort> halves, ArrayView<int> maxima, int elements, int width)
+    {
+        int channels = (int)maxima.Length;
+        for (int i = thread; i < elements; i += width)
+        {
+            // Without the sign bit, half bit patterns order like the magnitudes (∞ above every finite, NaN above ∞).
+            Atomic.Max(ref maxima[i % channels], halves[i] & 0x7FFF);
+        }
     }
 
     /// <summary>The reducer for <paramref name="accelerator"/> (its kernel compiled once).</summary>

@@ -8,37 +8,46 @@ namespace KernelGen.Variants;
 
 /// <summary>
 /// A generated fp16 tensor-core variant (ILGPU): activations are rounded to fp16 as they are gathered, two channels to a
-/// word, weights are pre-rounded and packed the same way (<see cref="Kernels.F16LayerWeights"/>), warps multiply on
-/// tensor cores with fp32 accumulation (<c>mma.sync.aligned.m16n8k16</c>), then the shared fp32 epilogue.
+/// word — or, on device-resident fp16 tensors, read as the half pairs the previous fp16 layer wrote — weights are
+/// pre-rounded and packed the same way (<see cref="Kernels.F16LayerWeights"/>), warps multiply on tensor cores with fp32
+/// accumulation (<c>mma.sync.aligned.m16n8k16</c>), then the shared epilogue (fp32 out, or fp16 out for an fp16 reader).
 /// </summary>
 public sealed class F16Variant : KernelVariant
 {
-    private readonly Action<ArrayView<float>, ArrayView<int>, ArrayView<int>, GpuEpilogue, TileLaunch> _kernel;
+    private readonly Action<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>, GpuEpilogue, TileLaunch> _kernel;
 
     /// <summary>A tensor-core variant around an explicitly grouped kernel.</summary>
     public F16Variant(
         string name, TileShape tile, int outChannels, int groupSize, int sharedMemoryBytes,
-        Action<ArrayView<float>, ArrayView<int>, ArrayView<int>, GpuEpilogue, TileLaunch> kernel)
+        Action<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>, GpuEpilogue, TileLaunch> kernel)
         : base(name, tile, Precision.F16, KernelShape.TensorCore, outChannels, groupSize, sharedMemoryBytes, 1, 1) => _kernel = kernel;
 
     /// <inheritdoc />
     public override System.Reflection.MethodInfo KernelMethod => _kernel.Method;
 
     /// <inheritdoc />
-    /// <remarks>The fp32 epilogue with a residual; int8 in and out belong to W8A8.</remarks>
+    /// <remarks>
+    /// The epilogue with a residual; int8 in and out belong to W8A8. fp16 tensors in and out where both channel counts
+    /// are even: a row of half pairs is then exactly the kernel's operand words.
+    /// </remarks>
     protected override KernelCapabilities Declare(LayerDescriptor layer) =>
-        new(KernelDevice.AnyAccelerator, Precision.F16, layer.Activation, SmoothQuant: false, Residual: true, Int8Input: false, Int8Output: false);
+        new(KernelDevice.AnyAccelerator, Precision.F16, layer.Activation, SmoothQuant: false, Residual: true, Int8Input: false, Int8Output: false,
+            HalfTensors: layer.InChannels % 2 == 0 && layer.OutChannels % 2 == 0);
 
     /// <inheritdoc />
     protected override void LaunchValidated(AcceleratorStream stream, DeviceConvCall call)
     {
         var weights = call.Weights.OnDevice(stream.Accelerator);
-        Launch(stream, call.Input!.Value, call.OutIn, weights.HalfPacked,
-            GpuEpilogue.Of(stream.Accelerator, call, Accelerators.DeviceScratch.Floats(stream.Accelerator), weights.Bias), call.Map.OutputCount);
+        var accelerator = stream.Accelerator;
+        Launch(stream, call.Input ?? DeviceScratch.Floats(accelerator), call.InputHalf?.Cast<int>(), call.OutIn, weights.HalfPacked,
+            GpuEpilogue.Of(accelerator, call, DeviceScratch.Floats(accelerator), weights.Bias), call.Map.OutputCount);
     }
 
-    /// <summary>Launches on device-resident buffers (no copies, no synchronisation).</summary>
-    public void Launch(AcceleratorStream stream, ArrayView<float> features, ArrayView<int> outIn, ArrayView<int> packedWeights, GpuEpilogue epilogue, int rows)
+    /// <summary>
+    /// Launches on device-resident buffers (no copies, no synchronisation): fp32 <paramref name="features"/>, or fp16
+    /// ones as half pairs (<paramref name="halfPairs"/>, [N, Cin / 2] words) when given.
+    /// </summary>
+    public void Launch(AcceleratorStream stream, ArrayView<float> features, ArrayView<int>? halfPairs, ArrayView<int> outIn, ArrayView<int> packedWeights, GpuEpilogue epilogue, int rows)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (rows == 0)
@@ -47,6 +56,7 @@ public sealed class F16Variant : KernelVariant
         }
         epilogue.Rows = rows;
         var kernel = Loaded(stream.Accelerator, a => a.LoadKernel(_kernel));
-        kernel(stream, GroupedConfig(rows), features, outIn, packedWeights, epilogue, new TileLaunch { Rows = rows });
+        kernel(stream, GroupedConfig(rows), features, halfPairs ?? DeviceScratch.Words(stream.Accelerator), outIn, packedWeights, epilogue,
+            new TileLaunch { Rows = rows, HalfInput = halfPairs is null ? 0 : 1 });
     }
 }

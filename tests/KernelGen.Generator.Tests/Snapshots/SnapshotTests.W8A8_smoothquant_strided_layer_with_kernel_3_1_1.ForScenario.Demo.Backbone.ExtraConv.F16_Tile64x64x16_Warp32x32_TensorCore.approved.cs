@@ -7,11 +7,11 @@ internal partial class ExtraConv
     /// <summary>
     /// F16_Tile64x64x16_Warp32x32_TensorCore: 4 warps per 64 × 64 output tile, each a 32 × 32 warp tile of 16 × 8
     /// fp16 mma tiles (m16n8k16, fp32 sums). Step by step over the flat reduction (kernel offset, word of
-    /// two fp16 input channels), the group gathers the next step's input rows through the kernel map (rounding them to fp16) and weight words into one shared buffer while the warps multiply the
+    /// two fp16 input channels), the group gathers the next step's input rows through the kernel map (rounding them to fp16, or reading fp16 pairs from the previous layer) and weight words into one shared buffer while the warps multiply the
     /// step in the other: one barrier per step. Steps whose kernel offsets none of the tile's rows has a neighbour at are skipped.
     /// </summary>
     private static void F16_Tile64x64x16_Warp32x32_TensorCore(
-        global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<int> outIn, global::ILGPU.ArrayView<int> weights,
+        global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<int> featuresHalf, global::ILGPU.ArrayView<int> outIn, global::ILGPU.ArrayView<int> weights,
         global::KernelGen.__Internals.GpuEpilogue epilogue, global::KernelGen.__Internals.TileLaunch launch)
     {
         const int BlockM = 64, BlockN = 64, WarpM = 32, WarpN = 32, WarpsN = 2, Threads = 128;
@@ -83,10 +83,18 @@ internal partial class ExtraConv
                 int source2 = rowBase + r2 < launch.Rows && flat2 < ReductionWords ? outIn[(rowBase + r2) * KernelVolume + k2] : -1;
                 int word3 = thread % StepWords, r3 = thread / StepWords + 48, flat3 = first + word3, k3 = flat3 / WordsPerOffset;
                 int source3 = rowBase + r3 < launch.Rows && flat3 < ReductionWords ? outIn[(rowBase + r3) * KernelVolume + k3] : -1;
-                inputTile[inputOffset + r0 * RowStride + word0] = source0 < 0 ? 0 : LoadHalfPair(features, source0, flat0 - k0 * WordsPerOffset);
-                inputTile[inputOffset + r1 * RowStride + word1] = source1 < 0 ? 0 : LoadHalfPair(features, source1, flat1 - k1 * WordsPerOffset);
-                inputTile[inputOffset + r2 * RowStride + word2] = source2 < 0 ? 0 : LoadHalfPair(features, source2, flat2 - k2 * WordsPerOffset);
-                inputTile[inputOffset + r3 * RowStride + word3] = source3 < 0 ? 0 : LoadHalfPair(features, source3, flat3 - k3 * WordsPerOffset);
+                inputTile[inputOffset + r0 * RowStride + word0] = source0 < 0 ? 0
+                    : launch.HalfInput != 0 ? featuresHalf[source0 * InChannelPairs + flat0 - k0 * WordsPerOffset]
+                    : LoadHalfPair(features, source0, flat0 - k0 * WordsPerOffset);
+                inputTile[inputOffset + r1 * RowStride + word1] = source1 < 0 ? 0
+                    : launch.HalfInput != 0 ? featuresHalf[source1 * InChannelPairs + flat1 - k1 * WordsPerOffset]
+                    : LoadHalfPair(features, source1, flat1 - k1 * WordsPerOffset);
+                inputTile[inputOffset + r2 * RowStride + word2] = source2 < 0 ? 0
+                    : launch.HalfInput != 0 ? featuresHalf[source2 * InChannelPairs + flat2 - k2 * WordsPerOffset]
+                    : LoadHalfPair(features, source2, flat2 - k2 * WordsPerOffset);
+                inputTile[inputOffset + r3 * RowStride + word3] = source3 < 0 ? 0
+                    : launch.HalfInput != 0 ? featuresHalf[source3 * InChannelPairs + flat3 - k3 * WordsPerOffset]
+                    : LoadHalfPair(features, source3, flat3 - k3 * WordsPerOffset);
                 // Consecutive threads read consecutive output channels of one weight word row (coalesced). A step that
                 // spans several offsets may hold absent ones: their weights are not read (their inputs are zeros).
                 for (int e = thread; e < BlockN * StepWords; e += Threads)

@@ -83,12 +83,16 @@ internal partial class ExtraConv
         value += p.Bias[n];
         if (p.HasResidual != 0)
         {
-            value += p.Residual[row * OutChannels + n];
+            value += p.HalfResidual != 0 ? global::KernelGen.__Internals.TensorCore.HalfToFloat(p.ResidualHalf[row * OutChannels + n]) : p.Residual[row * OutChannels + n];
         }
         value = value > 0f ? value : 0f;
         if (p.WriteInt8 != 0)
         {
             p.OutputInt8[row * OutChannels + n] = (sbyte)global::KernelGen.__Internals.Int8Math.Quantize(value * p.OutputMultipliers[n], p.OutputLow, p.OutputHigh);
+        }
+        else if (p.WriteHalf != 0)
+        {
+            p.OutputHalf[row * OutChannels + n] = (ushort)global::KernelGen.__Internals.TensorCore.HalfBits(value);
         }
         else
         {

@@ -48,7 +48,16 @@ public sealed class CudaNetworkTests(CudaAcceleratorFixture fixture) : IDisposab
             foreach (var node in plan.Nodes)
             {
                 string name = node.Node.Name;
-                Assert.True(host.Outputs[name].Features.AsSpan().SequenceEqual(resident.Outputs[name].Features), $"{model} {precision} {name}: device-resident and host-array runs differ");
+                if (precision == PrecisionPlan.F16)
+                {
+                    // Device-resident fp16 nodes pass fp16 tensors to fp16 readers (rounded once more than the host-array run's fp32 ones).
+                    var drift = ErrorMetrics.Compare(resident.Outputs[name].Features, host.Outputs[name].Features.Select(v => (double)v).ToArray());
+                    Assert.True(drift.Cosine >= 0.9999, $"{model} {name}: fp16 tensors between fp16 nodes drift to cosine {drift.Cosine} from the fp32 tensors");
+                }
+                else
+                {
+                    Assert.True(host.Outputs[name].Features.AsSpan().SequenceEqual(resident.Outputs[name].Features), $"{model} {precision} {name}: device-resident and host-array runs differ");
+                }
                 if (precision == PrecisionPlan.F32)
                 {
                     var error = OutputComparison.Of(resident.Outputs[name].Features, reference.Outputs[name].Features.Select(v => (double)v).ToArray());

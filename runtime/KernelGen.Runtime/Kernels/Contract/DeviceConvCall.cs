@@ -7,7 +7,7 @@ namespace KernelGen.Kernels;
 /// The tensors of one layer run in an accelerator's memory, for <see cref="IConvKernel.Launch"/>: what
 /// <see cref="ConvCall"/> holds on the host, as views, so a network's activations stay on the device from node to node.
 /// The weights stay a <see cref="LayerWeights"/>: it uploads them once per accelerator (<see cref="LayerWeights.OnDevice"/>).
-/// Exactly one input and one output are set.
+/// Exactly one input and one output are set (fp32, fp16 or int8).
 /// </summary>
 public sealed class DeviceConvCall
 {
@@ -26,11 +26,23 @@ public sealed class DeviceConvCall
     /// <summary>8-bit input [N, Cin] in this layer's quantized domain, coded as its quantization's format, or null.</summary>
     public ArrayView<sbyte>? InputInt8 { get; init; }
 
+    /// <summary>
+    /// fp16 input [N, Cin] as IEEE half bits (the previous fp16 layer's <see cref="OutputHalf"/>), or null; only kernels
+    /// that declare <see cref="KernelCapabilities.HalfTensors"/> take it.
+    /// </summary>
+    public ArrayView<ushort>? InputHalf { get; init; }
+
     /// <summary>Residual [M, Cout] added before the activation, or null.</summary>
     public ArrayView<float>? Residual { get; init; }
 
+    /// <summary>fp16 residual [M, Cout] as half bits, or null (kernels with <see cref="KernelCapabilities.HalfTensors"/>).</summary>
+    public ArrayView<ushort>? ResidualHalf { get; init; }
+
     /// <summary>fp32 output [M, Cout], or null when <see cref="OutputInt8"/> is set.</summary>
     public ArrayView<float>? Output { get; init; }
+
+    /// <summary>fp16 output [M, Cout] as half bits (rounded to nearest even), or null (kernels with <see cref="KernelCapabilities.HalfTensors"/>).</summary>
+    public ArrayView<ushort>? OutputHalf { get; init; }
 
     /// <summary>8-bit output [M, Cout] coded as <see cref="OutputFormat"/>, or null.</summary>
     public ArrayView<sbyte>? OutputInt8 { get; init; }
@@ -42,15 +54,20 @@ public sealed class DeviceConvCall
     public ArrayView<float>? OutputMultipliers { get; init; }
 
     /// <summary>What the call needs of a kernel at <paramref name="precision"/>.</summary>
-    public KernelNeeds Needs(Precision precision) => new(precision, Residual is not null, InputInt8 is not null, OutputInt8 is not null);
+    public KernelNeeds Needs(Precision precision) => new(precision, Residual is not null || ResidualHalf is not null, InputInt8 is not null, OutputInt8 is not null,
+        HalfTensors: InputHalf is not null || OutputHalf is not null || ResidualHalf is not null);
 
     /// <summary>The same checks as <see cref="ConvCall.Validate"/>, on the views' lengths, and the rulebook's length.</summary>
     public void Validate(ConvGeometry layerGeometry, string kernelName)
     {
         ArgumentNullException.ThrowIfNull(Map);
         ArgumentNullException.ThrowIfNull(Weights);
-        ConvCallShape.Check(kernelName, layerGeometry, Map, Weights, Input?.Length, InputInt8?.Length, Output?.Length,
-            OutputInt8?.Length, Residual?.Length, OutputMultipliers?.Length, deviceViews: true);
+        if ((Input is not null && InputHalf is not null) || (Output is not null && OutputHalf is not null) || (Residual is not null && ResidualHalf is not null))
+        {
+            throw new ArgumentException($"{kernelName}: give an input, an output and a residual in one format each (fp32 or fp16), not both");
+        }
+        ConvCallShape.Check(kernelName, layerGeometry, Map, Weights, Input?.Length ?? InputHalf?.Length, InputInt8?.Length, Output?.Length ?? OutputHalf?.Length,
+            OutputInt8?.Length, Residual?.Length ?? ResidualHalf?.Length, OutputMultipliers?.Length, deviceViews: true);
         long entries = (long)Map.OutputCount * Map.KernelVolume;
         if (OutIn.Length != entries && !(entries == 0 && OutIn.Length == 1))
         {

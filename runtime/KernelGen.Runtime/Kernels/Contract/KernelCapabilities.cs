@@ -29,9 +29,13 @@ public enum KernelDevice
 /// that array (the CPU W8A8 kernels do, for tests and exact-integer checks). A call that gives it to a kernel that does
 /// not is refused rather than left unwritten.
 /// </param>
+/// <param name="HalfTensors">
+/// F16 on a device: whether it reads its input (and residual) as fp16 tensors and writes an fp16 output when a
+/// <see cref="DeviceConvCall"/> gives them — half the bytes gathered between fp16 layers. Others refuse such calls.
+/// </param>
 public sealed record KernelCapabilities(
     KernelDevice Device, Precision Precision, Activation Activation, bool SmoothQuant, bool Residual, bool Int8Input, bool Int8Output,
-    CpuInstructionSet? InstructionSet = null, bool Accumulators = false)
+    CpuInstructionSet? InstructionSet = null, bool Accumulators = false, bool HalfTensors = false)
 {
     /// <summary>Whether the kernel can serve <paramref name="needs"/>, and which declared feature is missing.</summary>
     public bool Covers(KernelNeeds needs, out string? missing)
@@ -42,6 +46,7 @@ public sealed record KernelCapabilities(
             : needs.Int8Input && !Int8Input ? "int8 input"
             : needs.Int8Output && !Int8Output ? "int8 output with per-channel requantization"
             : needs.Accumulators && !Accumulators ? "the int32 sums before the epilogue (ConvCall.Accumulators)"
+            : needs.HalfTensors && !HalfTensors ? "fp16 tensors in and out (DeviceConvCall.InputHalf, OutputHalf, ResidualHalf)"
             : null;
         return missing is null;
     }
@@ -70,6 +75,10 @@ public sealed record KernelCapabilities(
         {
             parts.Add("int32 sums");
         }
+        if (HalfTensors)
+        {
+            parts.Add("fp16 tensors");
+        }
         return string.Join(", ", parts);
     }
 }
@@ -80,7 +89,8 @@ public sealed record KernelCapabilities(
 /// <param name="Int8Input">The input arrives as int8 from the previous layer.</param>
 /// <param name="Int8Output">The output leaves as int8 for the next layer.</param>
 /// <param name="Accumulators">The caller asks for the int32 sums before the epilogue.</param>
-public sealed record KernelNeeds(Precision Precision, bool Residual = false, bool Int8Input = false, bool Int8Output = false, bool Accumulators = false)
+/// <param name="HalfTensors">The call's input, residual or output is an fp16 tensor on the device.</param>
+public sealed record KernelNeeds(Precision Precision, bool Residual = false, bool Int8Input = false, bool Int8Output = false, bool Accumulators = false, bool HalfTensors = false)
 {
     /// <summary>What <paramref name="call"/> needs at <paramref name="precision"/>.</summary>
     public static KernelNeeds Of(Precision precision, ConvCall call)
@@ -90,5 +100,5 @@ public sealed record KernelNeeds(Precision Precision, bool Residual = false, boo
     }
 
     /// <summary>Short text for keys and messages, e.g. <c>W8A8+residual+int8in</c>.</summary>
-    public string Text => Precision + (Residual ? "+residual" : "") + (Int8Input ? "+int8in" : "") + (Int8Output ? "+int8out" : "") + (Accumulators ? "+sums" : "");
+    public string Text => Precision + (Residual ? "+residual" : "") + (Int8Input ? "+int8in" : "") + (Int8Output ? "+int8out" : "") + (Accumulators ? "+sums" : "") + (HalfTensors ? "+half" : "");
 }

@@ -20,9 +20,13 @@ internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposa
     private readonly DeviceBufferPool<float> _activations = new(accelerator);
     private readonly DeviceBufferPool<int> _rulebooks = new(accelerator);
     private readonly DeviceBufferPool<sbyte> _int8Activations = new(accelerator);
+    private readonly DeviceBufferPool<ushort> _halfActivations = new(accelerator);
 
     /// <summary>Buffers kept for later frames (activations, fp32 and int8, and rulebooks).</summary>
-    public int BuffersAllocated => _activations.Allocated + _int8Activations.Allocated + _rulebooks.Allocated;
+    public int BuffersAllocated => _activations.Allocated + _int8Activations.Allocated + _halfActivations.Allocated + _rulebooks.Allocated;
+
+    /// <summary>Node outputs written as fp16 tensors so far (for fp16 readers: half the gathered bytes).</summary>
+    public int HalfOutputs { get; private set; }
 
     /// <summary>Rulebooks uploaded from the host so far: maps a device builder made are used where they are, once.</summary>
     public int RulebookUploads { get; private set; }
@@ -43,6 +47,8 @@ internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposa
         inputBuffer.View.SubView(0, plan.Input.Features.Length).CopyFromCPU(stream, plan.Input.Features);
         var live = new Dictionary<string, MemoryBuffer1D<float, Stride1D.Dense>>(StringComparer.Ordinal) { [SparseNetwork.InputName] = inputBuffer };
         var liveInt8 = new Dictionary<string, MemoryBuffer1D<sbyte, Stride1D.Dense>>(StringComparer.Ordinal);
+        var liveHalf = new Dictionary<string, MemoryBuffer1D<ushort, Stride1D.Dense>>(StringComparer.Ordinal);
+        var halfOutput = nodes.HalfOutputs();
         var kept = new Dictionary<string, SparseTensor>(StringComparer.Ordinal);
         var runs = new List<NodeRun>();
         SparseTensor? last = null;
@@ -54,17 +60,21 @@ internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposa
                 var kernel = nodes.Kernels[i];
                 var needs = nodes.Needs[i];
                 long inputElements = Math.Max(1, (long)map.InputCount * layer.InChannels);
-                ArrayView<float>? input = needs.Int8Input ? null : live[node.From].View.SubView(0, inputElements);
+                ArrayView<ushort>? inputHalf = liveHalf.TryGetValue(node.From, out var halves) ? halves.View.SubView(0, inputElements) : null;
+                ArrayView<float>? input = needs.Int8Input || inputHalf is not null ? null : live[node.From].View.SubView(0, inputElements);
                 ArrayView<sbyte>? inputInt8 = needs.Int8Input ? liveInt8[node.From].View.SubView(0, inputElements) : null;
                 // Dynamic scales from this input's per-channel maxima, reduced on the device: Cin floats come back.
                 var weights = nodes.WeightsOf(i, () => map.InputCount == 0
                     ? new float[layer.InChannels]
                     : DeviceChannelMaxima.For(accelerator).Compute(stream, input!.Value, layer.InChannels));
                 weights.OnDevice(accelerator); // uploaded outside the node's time, as the host path quantizes outside it
-                if (needs.Precision == Precision.F16 && input is { } halfInput && map.InputCount > 0)
+                if (needs.Precision == Precision.F16 && (input is not null || inputHalf is not null) && map.InputCount > 0)
                 {
-                    // fp16 operands: an input past fp16's range would enter the kernel as ∞ (ConvKernelGuard checks host arrays).
-                    var maxima = DeviceChannelMaxima.For(accelerator).Compute(stream, halfInput, layer.InChannels);
+                    // fp16 operands: an input past fp16's range would enter the kernel as ∞ (ConvKernelGuard checks host
+                    // arrays); an fp16 tensor holds one where the previous fp16 layer's output overflowed.
+                    var maxima = inputHalf is { } halfTensor
+                        ? DeviceChannelMaxima.For(accelerator).Compute(stream, halfTensor, layer.InChannels)
+                        : DeviceChannelMaxima.For(accelerator).Compute(stream, input!.Value, layer.InChannels);
                     int channel = Array.FindIndex(maxima, m => !(m <= Fp16Range.Max));
                     if (channel >= 0)
                     {
@@ -91,7 +101,15 @@ internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposa
                 var outputView = Math.Max(1, elements);
                 ArrayView<float>? output = null;
                 ArrayView<sbyte>? outputInt8 = null;
-                if (needs.Int8Output)
+                ArrayView<ushort>? outputHalf = null;
+                if (halfOutput[i])
+                {
+                    var buffer = _halfActivations.Rent(elements);
+                    liveHalf[node.Name] = buffer;
+                    outputHalf = buffer.View.SubView(0, outputView);
+                    HalfOutputs++;
+                }
+                else if (needs.Int8Output)
                 {
                     var buffer = _int8Activations.Rent(elements);
                     liveInt8[node.Name] = buffer;
@@ -112,19 +130,34 @@ internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposa
                     Weights = weights,
                     Input = input,
                     InputInt8 = inputInt8,
+                    InputHalf = inputHalf,
                     Output = output,
                     OutputInt8 = outputInt8,
+                    OutputHalf = outputHalf,
                     OutputMultipliers = readerMultipliers,
                     OutputFormat = reader?.Int8!.Format ?? default,
-                    Residual = node.Residual is { } residual ? live[residual].View.SubView(0, outputView) : null,
+                    Residual = node.Residual is { } residual && live.TryGetValue(residual, out var residualFloats) ? residualFloats.View.SubView(0, outputView) : null,
+                    ResidualHalf = node.Residual is { } halfResidual && liveHalf.TryGetValue(halfResidual, out var residualHalves) ? residualHalves.View.SubView(0, outputView) : null,
                 });
                 stream.Synchronize();
                 runs.Add(new NodeRun(node.Name, kernel.Name, needs.Precision, Stopwatch.GetElapsedTime(start).TotalMilliseconds));
                 bool isLast = i == plan.Nodes.Count - 1;
-                if (output is { } written && (keepOutputs || isLast))
+                if ((output is not null || outputHalf is not null) && (keepOutputs || isLast))
                 {
                     var features = new float[elements];
-                    written.SubView(0, elements).CopyToCPU(stream, features);
+                    if (output is { } written)
+                    {
+                        written.SubView(0, elements).CopyToCPU(stream, features);
+                    }
+                    else
+                    {
+                        var bits = new ushort[elements];
+                        outputHalf!.Value.SubView(0, elements).CopyToCPU(stream, bits);
+                        for (int e = 0; e < elements; e++)
+                        {
+                            features[e] = __Internals.TensorCore.HalfToFloat(bits[e]);
+                        }
+                    }
                     stream.Synchronize();
                     last = new SparseTensor(features, map.OutputCoordinates, layer.OutChannels, map.OutputShape, map.BatchSize);
                     if (keepOutputs)
@@ -132,7 +165,7 @@ internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposa
                         kept[node.Name] = last;
                     }
                 }
-                foreach (var name in live.Keys.Concat(liveInt8.Keys).Where(n => n != node.Name && lastUse.GetValueOrDefault(n, -1) <= i).ToList())
+                foreach (var name in live.Keys.Concat(liveInt8.Keys).Concat(liveHalf.Keys).Where(n => n != node.Name && lastUse.GetValueOrDefault(n, -1) <= i).ToList())
                 {
                     if (live.Remove(name, out var floats))
                     {
@@ -141,6 +174,10 @@ internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposa
                     if (liveInt8.Remove(name, out var bytes))
                     {
                         _int8Activations.Return(bytes);
+                    }
+                    if (liveHalf.Remove(name, out var halfBuffer))
+                    {
+                        _halfActivations.Return(halfBuffer);
                     }
                 }
             }
@@ -155,6 +192,10 @@ internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposa
             foreach (var buffer in liveInt8.Values)
             {
                 _int8Activations.Return(buffer);
+            }
+            foreach (var buffer in liveHalf.Values)
+            {
+                _halfActivations.Return(buffer);
             }
             foreach (var buffer in outIns.Values)
             {
@@ -175,6 +216,7 @@ internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposa
     {
         _activations.Dispose();
         _int8Activations.Dispose();
+        _halfActivations.Dispose();
         _rulebooks.Dispose();
     }
 }

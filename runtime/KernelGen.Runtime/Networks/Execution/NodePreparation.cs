@@ -39,6 +39,25 @@ internal sealed class NodePreparation
 
     public NetworkPlan Plan { get; }
 
+    /// <summary>
+    /// Per node, whether it writes its output as an fp16 tensor on the device: it runs fp16 on a kernel that takes fp16
+    /// tensors, so does every node that reads its output (as input or residual), and it is not the network's output.
+    /// Between such nodes half the bytes are gathered; the values are the ones the fp16 kernels round their operands to
+    /// anyway (the output, a residual included, is rounded once more).
+    /// </summary>
+    public IReadOnlyList<bool> HalfOutputs()
+    {
+        var half = new bool[Plan.Nodes.Count];
+        bool HalfKernel(int i) => Needs[i].Precision == Precision.F16 && !Needs[i].Int8Input && !Needs[i].Int8Output && Kernels[i].Capabilities.HalfTensors;
+        for (int i = 0; i < Plan.Nodes.Count - 1; i++)
+        {
+            string name = Plan.Nodes[i].Node.Name;
+            var readers = Enumerable.Range(0, Plan.Nodes.Count).Where(r => Plan.Nodes[r].Node.From == name || Plan.Nodes[r].Node.Residual == name).ToList();
+            half[i] = HalfKernel(i) && readers.Count > 0 && readers.All(HalfKernel);
+        }
+        return half;
+    }
+
     public IReadOnlyList<IConvKernel> Kernels { get; }
 
     /// <summary>Per node, what it needs of its kernel in this run.</summary>
