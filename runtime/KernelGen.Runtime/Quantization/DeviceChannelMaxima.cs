@@ -29,23 +29,9 @@ internal sealed class DeviceChannelMaxima
     /// max |x| of each channel of fp16 <paramref name="halves"/> (IEEE half bits: an overflowed value reads as ∞, a NaN
     /// as NaN); waits for the stream.
     /// </summary>
-    public float[] Compute(AcceleratorStream stream, ArrayView<ushort> halves, int channels)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
-        using var maxima = _accelerator.Allocate1D<int>(channels);
-        maxima.MemSetToZero(stream);
-        int elements = checked((int)halves.Length);
-        int width = GridStride.Width(_accelerator, elements);
-        if (elements > 0)
-        {
-            _halfKernel(stream, width, halves, maxima.View, elements, width);
-        }
-        var bits = new int[channels];
-        maxima.View.CopyToCPU(stream, bits);
-        stream.Synchronize();
-        return bits.Select(b => __Internals.TensorCore.HalfToFloat(b)).ToArray();
-    }
+    public float[] Compute(AcceleratorStream stream, ArrayView<ushort> halves, int channels) =>
+        Reduce(stream, halves.Length, channels, (width, maxima, elements) => _halfKernel(stream, width, halves, maxima, elements, width))
+            .Select(b => __Internals.TensorCore.HalfToFloat(b)).ToArray();
 
     private static void HalfKernel(Index1D thread, ArrayView<ushort> halves, ArrayView<int> maxima, int elements, int width)
     {
@@ -62,22 +48,29 @@ internal sealed class DeviceChannelMaxima
         ByAccelerator.GetValue(accelerator ?? throw new ArgumentNullException(nameof(accelerator)), a => new DeviceChannelMaxima(a));
 
     /// <summary>max |x| of each of <paramref name="channels"/> channels of <paramref name="features"/>; waits for the stream.</summary>
-    public float[] Compute(AcceleratorStream stream, ArrayView<float> features, int channels)
+    public float[] Compute(AcceleratorStream stream, ArrayView<float> features, int channels) =>
+        Reduce(stream, features.Length, channels, (width, maxima, elements) => _kernel(stream, width, features, maxima, elements, width))
+            .Select(BitConverter.Int32BitsToSingle).ToArray();
+
+    /// <summary>
+    /// The per-channel maxima of a view of <paramref name="length"/> elements as the bits <paramref name="launch"/>'s
+    /// kernel reduced them to (grid width, maxima, elements); waits for the stream.
+    /// </summary>
+    private int[] Reduce(AcceleratorStream stream, long length, int channels, Action<int, ArrayView<int>, int> launch)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
         using var maxima = _accelerator.Allocate1D<int>(channels);
         maxima.MemSetToZero(stream);
-        int elements = checked((int)features.Length);
-        int width = GridStride.Width(_accelerator, elements);
+        int elements = checked((int)length);
         if (elements > 0)
         {
-            _kernel(stream, width, features, maxima.View, elements, width);
+            launch(GridStride.Width(_accelerator, elements), maxima.View, elements);
         }
         var bits = new int[channels];
         maxima.View.CopyToCPU(stream, bits);
         stream.Synchronize();
-        return bits.Select(BitConverter.Int32BitsToSingle).ToArray();
+        return bits;
     }
 
     private static void Kernel(Index1D thread, ArrayView<float> features, ArrayView<int> maxima, int elements, int width)
