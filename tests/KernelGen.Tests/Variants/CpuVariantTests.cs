@@ -159,8 +159,10 @@ public sealed class CpuVariantTests(CpuAcceleratorFixture fixture)
         foreach (var (x, format) in layer.HasW8A8 ? [(input, ActivationFormat.S8), (nonNegative, ActivationFormat.U8)] : Array.Empty<(SparseTensor, ActivationFormat)>())
         {
             string where = $"{layer.Name} {format} activations (seed {random.Seed})";
-            float scale = x.Features.Max(Math.Abs) / ActivationFormats.Of(format).Max * 0.8f;
             float[]? smoothing = layer.SmoothQuant ? Enumerable.Range(0, layer.InChannels).Select(_ => (float)Math.Exp(random.Random.NextDouble() * 3 - 1.5)).ToArray() : null;
+            // The scale of the smoothed input (x_j / s_j, what is quantized): its largest values clip, whatever the factors.
+            float scale = Enumerable.Range(0, x.Features.Length).Max(i => Math.Abs(x.Features[i]) / (smoothing?[i % layer.InChannels] ?? 1f))
+                / ActivationFormats.Of(format).Max * 0.8f;
             var quantized = f32.Quantized(new LayerQuantization(scale, smoothing, Format: format));
             var reference = Int8Reference.Conv(x, map, weights, scale, smoothing, relu: false, format: format);
             Assert.True(format == ActivationFormat.S8 || reference.Codes.Any(q => q > 127), $"{where}: no u8 code above 127 was exercised");
