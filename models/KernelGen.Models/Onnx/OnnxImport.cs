@@ -63,6 +63,8 @@ public static class OnnxImport
         var state = new Dictionary<string, Produced>(StringComparer.Ordinal) { [graphInputs[0].Name] = new(SparseNetwork.InputName, Stage.Done) };
         var matched = new Dictionary<string, ImportedConv>(StringComparer.Ordinal);
         var nodes = network.Network.Nodes;
+        var indexOf = nodes.Select((n, i) => (n.Name, i)).ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
+        KernelGen.KernelMaps.Triple? inputGrid = null;
         foreach (var node in graph.Node)
         {
             string name = string.IsNullOrEmpty(node.Name) ? $"(unnamed {node.OpType})" : node.Name;
@@ -75,6 +77,10 @@ public static class OnnxImport
                 case OnnxSparseConv.OpType:
                 {
                     var conv = OnnxSparseConv.Read(node, axes);
+                    if (matched.Count == 0)
+                    {
+                        inputGrid = conv.InputSpatialShape; // the export's grid, as the first conv reads it
+                    }
                     var from = Consumed(state, conv.Input, name, source);
                     if (from.Stage != Stage.Done)
                     {
@@ -107,8 +113,7 @@ public static class OnnxImport
                     {
                         throw new InvalidDataException($"ONNX node {name} adds {Describe(a)} and {Describe(b)}; the description adds a residual only as a node's conv output + the node it names as residual");
                     }
-                    int index = nodes.ToList().FindIndex(n => n.Name == target.Name);
-                    state[node.Output[0]] = new Produced(target.Name, network.Layers[index].Activation == Activation.Relu ? Stage.BeforeRelu : Stage.Done);
+                    state[node.Output[0]] = new Produced(target.Name, network.Layers[indexOf[target.Name]].Activation == Activation.Relu ? Stage.BeforeRelu : Stage.Done);
                     break;
                 }
                 case "Relu":
@@ -134,7 +139,7 @@ public static class OnnxImport
         {
             throw new InvalidDataException($"'{source}': description node {last}'s output is never complete (its residual Add or Relu is missing)");
         }
-        return new ImportedOnnx(source, nodes.Select(n => matched[n.Name]).ToList(), axes, OnnxSparseConv.Read(convNodes[0], axes).InputSpatialShape);
+        return new ImportedOnnx(source, nodes.Select(n => matched[n.Name]).ToList(), axes, inputGrid);
     }
 
     /// <summary>Where a tensor came from: the description node, and which of its steps it has been through.</summary>

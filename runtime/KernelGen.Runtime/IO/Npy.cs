@@ -137,10 +137,19 @@ public static partial class Npy
     {
         var array = Read(path);
         EnsureRank(array, rank, what, path);
+        return (Int32Values(array, what, path), array.Shape);
+    }
+
+    /// <summary>
+    /// <paramref name="array"/>'s int32 values, or its int64 ones narrowed where every value fits; any other dtype, or a
+    /// value beyond int32, is an error naming <paramref name="what"/>, <paramref name="path"/> and the element.
+    /// </summary>
+    internal static int[] Int32Values(NpyArray array, string what, string path)
+    {
         switch (array.Type)
         {
             case NpyType.Int32:
-                return ((int[])array.Data, array.Shape);
+                return (int[])array.Data;
             case NpyType.Int64:
                 var wide = (long[])array.Data;
                 var narrow = new int[wide.Length];
@@ -152,7 +161,7 @@ public static partial class Npy
                     }
                     narrow[i] = (int)wide[i];
                 }
-                return (narrow, array.Shape);
+                return narrow;
             default:
                 throw new InvalidDataException($"{what} '{path}' has dtype {Descr(array.Type)}; int32 ('<i4') or int64 is required");
         }

@@ -1,7 +1,5 @@
 using KernelGen;
 using ILGPU;
-using ILGPU.Algorithms;
-using ILGPU.Algorithms.RadixSortOperations;
 using ILGPU.Runtime;
 using KernelGen.Kernels;
 using KernelGen.Tensors;
@@ -23,7 +21,7 @@ public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder
     private readonly Action<AcceleratorStream, Index1D, ArrayView<int>, ArrayView<int>, SpatialShape, Triple, int, ArrayView<long>, ArrayView<long>, ArrayView<int>, GridStrideRange> _emitOutputSites;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<long>, SpatialShape, ArrayView<int>, GridStrideRange> _decodeSites;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<int>, ArrayView<int>, SpatialShape, Triple, int, ArrayView<long>, ArrayView<int>, ArrayView<int>, GridStrideRange> _gather;
-    private readonly RadixSort<long, Stride1D.Dense> _sortKeys;
+    private readonly DeviceKeySort _sortKeys;
 
     /// <summary>Loads the map kernels once for <paramref name="accelerator"/>.</summary>
     public IlgpuKernelMapBuilder(Accelerator accelerator)
@@ -33,7 +31,7 @@ public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder
         _emitOutputSites = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<int>, ArrayView<int>, SpatialShape, Triple, int, ArrayView<long>, ArrayView<long>, ArrayView<int>, GridStrideRange>(EmitOutputSitesKernel);
         _decodeSites = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<long>, SpatialShape, ArrayView<int>, GridStrideRange>(DecodeSitesKernel);
         _gather = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<int>, ArrayView<int>, SpatialShape, Triple, int, ArrayView<long>, ArrayView<int>, ArrayView<int>, GridStrideRange>(GatherKernel);
-        _sortKeys = accelerator.CreateRadixSort<long, Stride1D.Dense, AscendingInt64>();
+        _sortKeys = new DeviceKeySort(accelerator);
     }
 
     /// <inheritdoc />
@@ -143,20 +141,7 @@ public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder
         if (outputCount > 0)
         {
             var keys = uniqueKeys.View.SubView(0, outputCount);
-            if (_accelerator.AcceleratorType == AcceleratorType.CPU)
-            {
-                // ILGPU's radix sort synchronises its groups with barriers, which the CPU accelerator runs on OS threads
-                // (4.9 s for 56k keys with 256-thread groups); its "device" memory is host memory, so sort there.
-                var host = keys.GetAsArray1D(stream);
-                Array.Sort(host);
-                keys.CopyFromCPU(stream, host);
-            }
-            else
-            {
-                var tempSize = _accelerator.ComputeRadixSortTempStorageSize<long, AscendingInt64>(outputCount);
-                using var temp = _accelerator.Allocate1D<int>(tempSize);
-                _sortKeys(stream, keys, temp.View);
-            }
+            _sortKeys.Sort(stream, keys);
             var decodeRange = Range(outputCount);
             _decodeSites(stream, decodeRange.Width, keys, outputShape, sites.View, decodeRange);
         }

@@ -1,6 +1,4 @@
 using ILGPU;
-using ILGPU.Algorithms;
-using ILGPU.Algorithms.RadixSortOperations;
 using ILGPU.Runtime;
 using KernelGen.Kernels;
 using KernelGen.Tensors;
@@ -23,7 +21,7 @@ public sealed class DeviceVoxelizer
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, VoxelGrid, long, ArrayView<long>, ArrayView<int>, GridStrideRange> _keys;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<long>, long, ArrayView<long>, ArrayView<int>, GridStrideRange> _starts;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<long>, ArrayView<long>, int, ArrayView<float>, ArrayView<float>, long, SpatialShape, ArrayView<int>, ArrayView<float>, GridStrideRange> _means;
-    private readonly RadixSort<long, Stride1D.Dense> _sort;
+    private readonly KernelMaps.DeviceKeySort _sort;
 
     /// <summary>Loads the voxelization kernels once for <paramref name="accelerator"/>.</summary>
     public DeviceVoxelizer(Accelerator accelerator)
@@ -32,7 +30,7 @@ public sealed class DeviceVoxelizer
         _keys = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, VoxelGrid, long, ArrayView<long>, ArrayView<int>, GridStrideRange>(KeysKernel);
         _starts = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<long>, long, ArrayView<long>, ArrayView<int>, GridStrideRange>(StartsKernel);
         _means = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<long>, ArrayView<long>, int, ArrayView<float>, ArrayView<float>, long, SpatialShape, ArrayView<int>, ArrayView<float>, GridStrideRange>(MeansKernel);
-        _sort = accelerator.CreateRadixSort<long, Stride1D.Dense, AscendingInt64>();
+        _sort = new KernelMaps.DeviceKeySort(accelerator);
     }
 
     /// <summary>Voxelizes one scan as batch item 0.</summary>
@@ -81,7 +79,7 @@ public sealed class DeviceVoxelizer
             throw new InvalidDataException($"the device found a non-finite value at point {counted[1]} that the host did not");
         }
         int kept = counted[0];
-        Sort(keys, count, stream);
+        _sort.Sort(stream, keys.View);
         if (kept == 0)
         {
             return new VoxelizationResult(SparseTensor.Empty(Voxelizer.Channels, shape, clouds.Count), 0, total);
@@ -93,7 +91,7 @@ public sealed class DeviceVoxelizer
         var keptRange = Range(kept);
         _starts(stream, keptRange.Width, keys.View, total, runStarts.View, counters.View, keptRange);
         int voxels = counters.GetAsArray1D(stream)[0];
-        Sort(runStarts, voxels, stream);
+        _sort.Sort(stream, runStarts.View.SubView(0, voxels));
 
         using var coordinates = _accelerator.Allocate1D<int>(voxels * 4L);
         using var features = _accelerator.Allocate1D<float>((long)voxels * Voxelizer.Channels);
@@ -105,24 +103,6 @@ public sealed class DeviceVoxelizer
         features.View.CopyToCPU(stream, hostFeatures);
         stream.Synchronize();
         return new VoxelizationResult(new SparseTensor(hostFeatures, hostCoordinates, Voxelizer.Channels, shape, clouds.Count), kept, total - kept);
-    }
-
-    /// <summary>Sorts the first <paramref name="length"/> values ascending.</summary>
-    private void Sort(MemoryBuffer1D<long, Stride1D.Dense> values, int length, AcceleratorStream stream)
-    {
-        var view = values.View.SubView(0, length);
-        if (_accelerator.AcceleratorType == AcceleratorType.CPU)
-        {
-            // ILGPU's radix sort synchronises its groups with barriers, which the CPU accelerator runs on OS threads;
-            // its "device" memory is host memory, so sort there (the values are unique: any sort gives one order).
-            var host = view.GetAsArray1D(stream);
-            Array.Sort(host);
-            view.CopyFromCPU(stream, host);
-            return;
-        }
-        var tempSize = _accelerator.ComputeRadixSortTempStorageSize<long, AscendingInt64>(length);
-        using var temp = _accelerator.Allocate1D<int>(tempSize);
-        _sort(stream, view, temp.View);
     }
 
     private GridStrideRange Range(long elements) => new(checked((int)elements), GridStride.Width(_accelerator, elements));

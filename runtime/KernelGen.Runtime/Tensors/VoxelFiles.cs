@@ -31,12 +31,7 @@ public static class VoxelFiles
         {
             throw new InvalidDataException($"features '{featuresPath}' have {features.Shape[0]} rows but coordinates '{coordinatesPath}' have {coordinates.Shape[0]}");
         }
-        var sites = coordinates.Type switch
-        {
-            NpyType.Int32 => (int[])coordinates.Data,
-            NpyType.Int64 => Narrow((long[])coordinates.Data, coordinatesPath),
-            _ => throw new InvalidDataException($"coordinates '{coordinatesPath}' are {coordinates.Type}; int32 or int64 is required"),
-        };
+        var sites = Npy.Int32Values(coordinates, "coordinates", coordinatesPath);
         var values = features.Type switch
         {
             NpyType.Float32 => (float[])features.Data,
@@ -78,16 +73,5 @@ public static class VoxelFiles
         return path.EndsWith(".tensor", StringComparison.OrdinalIgnoreCase) ? NvidiaTensorFile.Read(path)
             : path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) ? Npy.Read(path)
             : throw new InvalidDataException($"{what} '{path}': give a .npy or a libspconv .tensor file");
-    }
-
-    private static int[] Narrow(long[] wide, string path)
-    {
-        var narrow = new int[wide.Length];
-        for (int i = 0; i < wide.Length; i++)
-        {
-            narrow[i] = wide[i] is >= int.MinValue and <= int.MaxValue ? (int)wide[i]
-                : throw new InvalidDataException($"coordinates '{path}': value {wide[i]} at row {i / 4} does not fit in int32");
-        }
-        return narrow;
     }
 }

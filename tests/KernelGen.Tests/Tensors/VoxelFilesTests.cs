@@ -76,11 +76,11 @@ public sealed class VoxelFilesTests : IDisposable
         { "coords3", "have shape (3, 3); [N, 4] as (batch, z, y, x) is required" },
         { "rows", "have 2 rows but coordinates" },
         { "f64", "are Float64; float32 or float16 is required" },
-        { "float-coords", "are Float32; int32 or int64 is required" },
+        { "float-coords", "has dtype <f4; int32 ('<i4') or int64 is required" },
         { "outside", "row 1: coordinate (z=4, y=5, x=9) is outside the spatial shape (8, 8, 8)" },
         { "duplicate", "duplicate" },
         { "nan", "not finite" },
-        { "wide", "value 4294967296 at row 0 does not fit in int32" },
+        { "wide", "value 4294967296 at flat index 0 does not fit in int32" },
         { "magic", "is not a libspconv tensor file (no 0x33ff1101 magic)" },
         { "short", "shape (3, 2) needs 12 data bytes but the file has 4" },
     };
