@@ -57,7 +57,7 @@ public sealed partial class ConvKernelGenerator
 
         var conv = ReadConv(context.Attributes[0], name, location, diagnostics);
         var quant = ReadQuant(symbol, name, location, diagnostics);
-        var variants = ReadVariants(symbol, conv, quant, name, location, diagnostics);
+        var variants = ReadVariants(symbol, conv, quant, name, location, diagnostics, out var pipelines);
         cancellationToken.ThrowIfCancellationRequested();
 
         if (diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error) || conv is null || quant is null)
@@ -78,7 +78,7 @@ public sealed partial class ConvKernelGenerator
             quant,
             new EquatableArray<VariantModel>(variants),
             new EquatableArray<CpuVariantModel>(CpuVariants(conv, quant, variants)),
-            new EquatableArray<TensorCoreVariantModel>(TensorCoreVariants(conv, quant, variants)));
+            new EquatableArray<TensorCoreVariantModel>(TensorCoreVariants(conv, quant, variants, pipelines)));
         return new ParseResult(model, new EquatableArray<DiagnosticInfo>(diagnostics));
     }
 
@@ -232,10 +232,17 @@ public sealed partial class ConvKernelGenerator
     private static ITypeSymbol? PropertyType(AttributeData attribute, string property) =>
         attribute.AttributeClass?.GetMembers(property).OfType<IPropertySymbol>().FirstOrDefault()?.Type;
 
+    /// <summary>
+    /// The CUDA-core variants of the [Tile] attributes, one per distinct (BlockM, BlockN, BlockK), and the tiles' cp.async
+    /// pipelines (<paramref name="pipelines"/>: BlockM, BlockN, stages) for <see cref="TensorCoreVariants"/>.
+    /// </summary>
     private static List<VariantModel> ReadVariants(
-        INamedTypeSymbol symbol, ConvModel? conv, QuantModel? quant, string name, Location location, List<DiagnosticInfo> diagnostics)
+        INamedTypeSymbol symbol, ConvModel? conv, QuantModel? quant, string name, Location location, List<DiagnosticInfo> diagnostics,
+        out List<(int M, int N, int Stages)> pipelines)
     {
         var tiles = new List<(int M, int N, int K)>();
+        var declared = new List<(int M, int N, int K, int Stages)>();
+        pipelines = [];
         var attributes = symbol.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == TileAttribute).ToList();
         if (attributes.Count == 0)
         {
@@ -267,13 +274,45 @@ public sealed partial class ConvKernelGenerator
             {
                 continue;
             }
+            int stages = args.TryGetValue("AsyncStages", out var s) && s.Value is int st ? st : 0;
+            if (stages != 0 && stages is < 2 or > 4)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AsyncStagesOutOfRange, tileLocation, name, values[0], values[1], values[2], stages));
+                continue;
+            }
             var tile = (values[0], values[1], values[2]);
-            if (tiles.Contains(tile))
+            // The same tile may be listed again with another pipeline depth: its CUDA-core kernels are generated once.
+            if (declared.Contains((values[0], values[1], values[2], stages)))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateTile, tileLocation, name, tile.Item1, tile.Item2, tile.Item3));
                 continue;
             }
-            tiles.Add(tile);
+            declared.Add((values[0], values[1], values[2], stages));
+            if (!tiles.Contains(tile))
+            {
+                tiles.Add(tile);
+            }
+            if (stages == 0)
+            {
+                continue;
+            }
+            string? missing = values[1] < 8 ? "tensor-core kernels need BlockN ≥ 8"
+                : quant is not null && !quant.Precisions.Any(f => f.TensorCoreVariant is not null) ? "the layer quantizes to neither W8A8 nor F16"
+                : null;
+            int pipelineBytes = stages * (values[0] + values[1]) * TensorCoreVariantModel.RowStride * 4 + 4 * (conv?.KernelVolume ?? 0);
+            if (missing is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AsyncStagesUnused, tileLocation, name, values[0], values[1], values[2], stages, missing));
+            }
+            else if (pipelineBytes > SharedMemoryLimit)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SharedMemoryTooLarge, tileLocation, name, values[0], values[1], values[2],
+                    $"{stages}-stage cp.async tensor-core", pipelineBytes));
+            }
+            else if (!pipelines.Contains((values[0], values[1], stages)))
+            {
+                pipelines.Add((values[0], values[1], stages));
+            }
         }
         if (conv is null || quant is null)
         {
@@ -358,9 +397,11 @@ public sealed partial class ConvKernelGenerator
     /// <summary>
     /// Tensor-core variants, one per distinct (BlockM, BlockN) of the tiles with BlockN ≥ 8 and per precision of the
     /// kernel table with tensor-core kernels (W8A8, fp16): up to 4 warps, warp tiles at most 32 channels wide, at most 64
-    /// accumulators per thread. The K step is the instruction's (the tile's BlockK is the CUDA-core kernels').
+    /// accumulators per thread; and for each of the tile's <paramref name="pipelines"/> the same kernel gathering through
+    /// that many cp.async stages. The K step is the instruction's (the tile's BlockK is the CUDA-core kernels').
     /// </summary>
-    private static List<TensorCoreVariantModel> TensorCoreVariants(ConvModel conv, QuantModel quant, List<VariantModel> gpuVariants)
+    private static List<TensorCoreVariantModel> TensorCoreVariants(
+        ConvModel conv, QuantModel quant, List<VariantModel> gpuVariants, List<(int M, int N, int Stages)> pipelines)
     {
         var variants = new List<TensorCoreVariantModel>();
         var tiles = gpuVariants.Select(v => (v.BlockM, v.BlockN)).Distinct().Where(t => t.BlockN >= 8).ToList();
@@ -376,10 +417,15 @@ public sealed partial class ConvKernelGenerator
                 }
                 int k = family.TensorCoreK;
                 bool smooth = family.FusesSmoothQuant && quant.SmoothQuant;
-                string name = $"{family.Precision}_Tile{m}x{n}x{k}_Warp{warpM}x{warpN}{(smooth ? "_Smooth" : "")}_TensorCore";
-                // Two stages of the input and weight tiles, and the tile's offset flags (shared/tile_offsets).
-                int shared = 2 * (m + n) * TensorCoreVariantModel.RowStride * 4 + 4 * conv.KernelVolume;
-                variants.Add(new TensorCoreVariantModel(name, family, smooth, m, n, k, warpM, warpN, warpsM, warpsN, shared));
+                foreach (int stages in new[] { 0 }.Concat(pipelines.Where(p => p.M == m && p.N == n).Select(p => p.Stages).OrderBy(x => x)))
+                {
+                    string name = $"{family.Precision}_Tile{m}x{n}x{k}_Warp{warpM}x{warpN}{(smooth ? "_Smooth" : "")}{(stages > 0 ? $"_Async{stages}" : "")}_TensorCore";
+                    // The stages of the input and weight tiles (two static ones, or the pipeline's in dynamic shared
+                    // memory), and the tile's offset flags (shared/tile_offsets).
+                    int staged = (stages > 0 ? stages : 2) * (m + n) * TensorCoreVariantModel.RowStride * 4;
+                    variants.Add(new TensorCoreVariantModel(name, family, smooth, m, n, k, warpM, warpN, warpsM, warpsN,
+                        staged + 4 * conv.KernelVolume, stages, conv.InChannels % 4 == 0));
+                }
             }
         }
         return variants;

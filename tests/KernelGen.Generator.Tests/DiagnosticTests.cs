@@ -52,6 +52,16 @@ public sealed class DiagnosticTests
           "'L' has no [Tile] attribute; generating the default tile BlockM = 64, BlockN = 32, BlockK = 16" },
         { Layer("[SparseConv3d(InChannels = 8, OutChannels = 8)] [Tile(BlockM = 256, BlockN = 256, BlockK = 4)]"), "KGEN0018",
           "[Tile(BlockM = 256, BlockN = 256, BlockK = 4)] on 'L': each of the 16 × 16 threads would hold a 16 × 16 register tile, over the limit of 64 accumulators" },
+        { Layer("[SparseConv3d(InChannels = 8, OutChannels = 8)] [Tile(BlockM = 128, BlockN = 128, BlockK = 8, AsyncStages = 4)] [Quantize(Precision.F16)]"), "KGEN0011",
+          "[Tile(BlockM = 128, BlockN = 128, BlockK = 8)] on 'L': the 4-stage cp.async tensor-core kernel needs 49260 bytes of shared memory per group" },
+        { Layer("[SparseConv3d(InChannels = 8, OutChannels = 8)] [Tile(BlockM = 32, BlockN = 16, BlockK = 16, AsyncStages = 3)] [Tile(BlockM = 32, BlockN = 16, BlockK = 16, AsyncStages = 3)] [Quantize(Precision.F16)]"), "KGEN0012",
+          "[Tile(BlockM = 32, BlockN = 16, BlockK = 16)] on 'L' appears more than once" },
+        { Layer("[SparseConv3d(InChannels = 8, OutChannels = 8)] [Tile(BlockM = 32, BlockN = 16, BlockK = 16, AsyncStages = 1)] [Quantize(Precision.F16)]"), "KGEN0021",
+          "[Tile(BlockM = 32, BlockN = 16, BlockK = 16)] on 'L': AsyncStages = 1 is not supported; use 2, 3 or 4 shared stages, or 0 for no pipelined kernels" },
+        { Layer("[SparseConv3d(InChannels = 8, OutChannels = 8)] [Tile(BlockM = 32, BlockN = 16, BlockK = 16, AsyncStages = 3)]"), "KGEN0022",
+          "[Tile(BlockM = 32, BlockN = 16, BlockK = 16, AsyncStages = 3)] on 'L': the cp.async pipeline belongs to tensor-core kernels, and this tile has none (the layer quantizes to neither W8A8 nor F16)" },
+        { Layer("[SparseConv3d(InChannels = 8, OutChannels = 8)] [Tile(BlockM = 32, BlockN = 4, BlockK = 16, AsyncStages = 2)] [Quantize(Precision.F16)]"), "KGEN0022",
+          "(tensor-core kernels need BlockN ≥ 8)" },
         { Layer($"[SparseConv3d(InChannels = 8, OutChannels = 8, Kind = (ConvKind)7)] {Tile}"), "KGEN0019",
           "'L': Kind = 7 is not a defined value; use one of ConvKind.SubManifold, ConvKind.Sparse, ConvKind.Inverse" },
         { Layer($"[SparseConv3d(InChannels = 8, OutChannels = 8)] {Tile} [Quantize(Precision.F16, (Precision)9)]"), "KGEN0019",
@@ -66,7 +76,7 @@ public sealed class DiagnosticTests
         var diagnostic = Assert.Single(result.Diagnostics, d => d.Id == id);
         Assert.Contains(message, diagnostic.GetMessage());
         Assert.NotEqual(Location.None, diagnostic.Location);
-        Assert.Equal(id is "KGEN0013" or "KGEN0017" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal(id is "KGEN0013" or "KGEN0017" or "KGEN0022" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, diagnostic.Severity);
         if (diagnostic.Severity == DiagnosticSeverity.Error && id is not ("KGEN0011" or "KGEN0018"))
         {
             Assert.Empty(result.GeneratedSources); // an invalid layer generates nothing rather than broken code
@@ -79,6 +89,19 @@ public sealed class DiagnosticTests
         var (result, output) = GeneratorHarness.Run(Layer($"[SparseConv3d(InChannels = 5, OutChannels = 8)] {Tile} [Quantize(Precision.W8A8, AcceptChannelPadding = true)]"));
         Assert.Empty(GeneratorHarness.AllDiagnostics(result, output));
         Assert.Contains(result.GeneratedSources, s => s.HintName.Contains("CpuW8A8_", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_tile_listed_again_with_async_stages_adds_pipelined_tensor_core_kernels_only()
+    {
+        var (result, output) = GeneratorHarness.Run(Layer(
+            $"[SparseConv3d(InChannels = 8, OutChannels = 8)] {Tile} [Tile(BlockM = 32, BlockN = 16, BlockK = 16, AsyncStages = 2)] " +
+            "[Tile(BlockM = 32, BlockN = 16, BlockK = 16, AsyncStages = 4)] [Quantize(Precision.F16)]"));
+        Assert.Empty(GeneratorHarness.AllDiagnostics(result, output));
+        Assert.Equal(
+            ["Demo.L.F16_Tile32x16x16_Warp16x16_Async2_TensorCore.g.cs", "Demo.L.F16_Tile32x16x16_Warp16x16_Async4_TensorCore.g.cs",
+             "Demo.L.F16_Tile32x16x16_Warp16x16_TensorCore.g.cs", "Demo.L.F32_Tile32x16x16.g.cs"],
+            result.GeneratedSources.Select(s => s.HintName).Where(h => h.Contains("Tile32x16x16", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -92,6 +92,14 @@ internal static class DiagnosticDescriptors
         "KernelGen generator failed",
         "KernelGen could not generate '{0}': {1}. This is a bug in KernelGen; please report it with the layer's attributes");
 
+    public static readonly DiagnosticDescriptor AsyncStagesOutOfRange = Error("KGEN0021",
+        "Unsupported cp.async pipeline depth",
+        "[Tile(BlockM = {1}, BlockN = {2}, BlockK = {3})] on '{0}': AsyncStages = {4} is not supported; use 2, 3 or 4 shared stages, or 0 for no pipelined kernels");
+
+    public static readonly DiagnosticDescriptor AsyncStagesUnused = Warning("KGEN0022",
+        "AsyncStages without tensor-core kernels",
+        "[Tile(BlockM = {1}, BlockN = {2}, BlockK = {3}, AsyncStages = {4})] on '{0}': the cp.async pipeline belongs to tensor-core kernels, and this tile has none ({5}); no pipelined kernel is generated");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = typeof(DiagnosticDescriptors)
         .GetFields()
         .Where(f => f.FieldType == typeof(DiagnosticDescriptor))

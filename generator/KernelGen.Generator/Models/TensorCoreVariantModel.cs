@@ -19,7 +19,9 @@ namespace KernelGen.Generator.Models;
 /// <param name="WarpN">Output channels per warp tile (a multiple of 8).</param>
 /// <param name="WarpsM">Warps down the group tile.</param>
 /// <param name="WarpsN">Warps across the group tile.</param>
-/// <param name="SharedMemoryBytes">Two stages of the input and weight tiles.</param>
+/// <param name="SharedMemoryBytes">The stages of the input and weight tiles and the offset flags.</param>
+/// <param name="AsyncStages">0: gathered through registers into two static shared stages; 2 to 4: a cp.async pipeline of that many stages in dynamic shared memory.</param>
+/// <param name="ByteRowsAreWords">Int8 input rows (Cin bytes) are whole words (Cin a multiple of 4), so int8 input words can be copied as they are.</param>
 internal sealed record TensorCoreVariantModel(
     string Name,
     PrecisionFamily Precision,
@@ -31,7 +33,9 @@ internal sealed record TensorCoreVariantModel(
     int WarpN,
     int WarpsM,
     int WarpsN,
-    int SharedMemoryBytes)
+    int SharedMemoryBytes,
+    int AsyncStages,
+    bool ByteRowsAreWords)
 {
     /// <summary>32-bit words of the reduction per step (one mma's K): A and B fragments hold words t and 4 + t.</summary>
     public const int StepWords = 8;
@@ -50,6 +54,15 @@ internal sealed record TensorCoreVariantModel(
 
     /// <summary>The constructor's SmoothQuant argument (empty for a precision without a smoothing prologue).</summary>
     public string SmoothArgument => Precision.FusesSmoothQuant ? $" smoothQuant: {(SmoothQuant ? "true" : "false")}," : "";
+
+    /// <summary>Whether the kernel gathers through a cp.async pipeline.</summary>
+    public bool Pipelined => AsyncStages > 0;
+
+    /// <summary>A pipelined kernel's stages in dynamic shared memory, bytes (the runtime requests them at launch).</summary>
+    public int DynamicSharedMemoryBytes => Pipelined ? AsyncStages * (BlockM + BlockN) * RowStride * 4 : 0;
+
+    /// <summary>Committed groups a pipelined kernel lets stay in flight when it waits for a step: stages − 2.</summary>
+    public int PendingGroups => AsyncStages - 2;
 
     /// <summary>Threads per group.</summary>
     public int GroupSize => 32 * WarpsM * WarpsN;

@@ -16,4 +16,13 @@ public sealed class TileAttribute : Attribute
 
     /// <summary>Input channels per reduction step (4 to 64).</summary>
     public int BlockK { get; set; } = 16;
+
+    /// <summary>
+    /// 2, 3 or 4: the tile's tensor-core kernels (W8A8, fp16) also come as a <c>cp.async</c> pipeline of this many shared
+    /// stages — while the warps multiply one reduction step, the next stages' input and weight words are copied
+    /// asynchronously, as spconv 2 and CUTLASS's multistage kernels do — beside the kernels that gather through
+    /// registers; the tuner times both. Needs compute capability 8.0 (on ILGPU's CPU accelerator a plain copy stands in).
+    /// Default 0: no pipelined kernels.
+    /// </summary>
+    public int AsyncStages { get; set; }
 }

@@ -16,4 +16,13 @@ public struct TileLaunch
 
     /// <summary>F16, 1: the input is fp16 from the previous layer's fp16 epilogue, read as half pairs (no rounding prologue).</summary>
     public int HalfInput;
+
+    /// <summary>
+    /// Pipelined tensor-core kernels: the device address of the input tensor read as it is (the int8 codes, or the fp16
+    /// pairs), for <see cref="AsyncCopy"/>; 0 when the input is fp32 (gathered through registers, which round or quantize it).
+    /// </summary>
+    public long InputAddress;
+
+    /// <summary>Pipelined tensor-core kernels: the device address of the packed weight words, for <see cref="AsyncCopy"/>.</summary>
+    public long WeightAddress;
 }

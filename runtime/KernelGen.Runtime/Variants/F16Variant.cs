@@ -16,11 +16,11 @@ public sealed class F16Variant : KernelVariant
 {
     private readonly Action<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>, GpuEpilogue, TileLaunch> _kernel;
 
-    /// <summary>A tensor-core variant around an explicitly grouped kernel.</summary>
+    /// <summary>A tensor-core variant around an explicitly grouped kernel; with a <paramref name="pipeline"/>, one that gathers through <c>cp.async</c> stages.</summary>
     public F16Variant(
         string name, TileShape tile, int outChannels, int groupSize, int sharedMemoryBytes,
-        Action<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>, GpuEpilogue, TileLaunch> kernel)
-        : base(name, tile, Precision.F16, KernelShape.TensorCore, outChannels, groupSize, sharedMemoryBytes, 1, 1) => _kernel = kernel;
+        Action<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>, GpuEpilogue, TileLaunch> kernel, AsyncPipeline? pipeline = null)
+        : base(name, tile, Precision.F16, KernelShape.TensorCore, outChannels, groupSize, sharedMemoryBytes, 1, 1, pipeline) => _kernel = kernel;
 
     /// <inheritdoc />
     public override System.Reflection.MethodInfo KernelMethod => _kernel.Method;
@@ -57,6 +57,6 @@ public sealed class F16Variant : KernelVariant
         epilogue.Rows = rows;
         var kernel = Loaded(stream.Accelerator, a => a.LoadKernel(_kernel));
         kernel(stream, GroupedConfig(rows), features, halfPairs ?? DeviceScratch.Words(stream.Accelerator), outIn, packedWeights, epilogue,
-            new TileLaunch { Rows = rows, HalfInput = halfPairs is null ? 0 : 1 });
+            WithAddresses<int>(new TileLaunch { Rows = rows, HalfInput = halfPairs is null ? 0 : 1 }, halfPairs, packedWeights));
     }
 }

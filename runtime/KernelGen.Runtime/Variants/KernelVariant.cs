@@ -4,6 +4,7 @@ using ILGPU.Runtime;
 using KernelGen.KernelMaps;
 using KernelGen.Kernels;
 using KernelGen.Tensors;
+using KernelGen.__Internals;
 
 namespace KernelGen.Variants;
 
@@ -22,7 +23,7 @@ public abstract class KernelVariant : IConvKernel
     /// <summary>Describes a variant (called by generated code).</summary>
     protected KernelVariant(
         string name, TileShape tile, Precision precision, KernelShape shape, int outChannels,
-        int groupSize, int sharedMemoryBytes, int rowsPerThread, int channelsPerThread)
+        int groupSize, int sharedMemoryBytes, int rowsPerThread, int channelsPerThread, AsyncPipeline? pipeline = null)
     {
         Name = name;
         Tile = tile;
@@ -33,6 +34,7 @@ public abstract class KernelVariant : IConvKernel
         SharedMemoryBytes = sharedMemoryBytes;
         RowsPerThread = rowsPerThread;
         ChannelsPerThread = channelsPerThread;
+        Pipeline = pipeline;
     }
 
     /// <summary>Name with the shape visible, e.g. <c>W8A8_Tile128x64x32_Smooth_GpuStyle</c>.</summary>
@@ -53,8 +55,14 @@ public abstract class KernelVariant : IConvKernel
     /// <summary>Threads per group (GPU-style).</summary>
     public int GroupSize { get; }
 
-    /// <summary>Static shared memory per group, bytes (0 for barrier-free).</summary>
+    /// <summary>Shared memory per group, bytes: static, plus a pipelined kernel's dynamic stages (0 for barrier-free).</summary>
     public int SharedMemoryBytes { get; }
+
+    /// <summary>
+    /// A tensor-core kernel that gathers through a <c>cp.async</c> pipeline: its stages and their dynamic shared memory
+    /// (<see cref="TileAttribute.AsyncStages"/>); null for a kernel that gathers through registers.
+    /// </summary>
+    public AsyncPipeline? Pipeline { get; }
 
     /// <summary>Output rows per thread's register tile.</summary>
     public int RowsPerThread { get; }
@@ -179,7 +187,24 @@ public abstract class KernelVariant : IConvKernel
     /// <summary>The launch configuration of a GPU-style variant for <paramref name="rows"/> output rows.</summary>
     protected KernelConfig GroupedConfig(int rows) => new(
         new Index2D((rows + Tile.BlockM - 1) / Tile.BlockM, (OutChannels + Tile.BlockN - 1) / Tile.BlockN),
-        new Index2D(GroupSize, 1));
+        new Index2D(GroupSize, 1),
+        Pipeline is { } pipeline ? SharedMemoryConfig.RequestDynamic<int>(pipeline.DynamicSharedMemoryBytes / 4) : default);
+
+    /// <summary>
+    /// The launch scalars of a pipelined kernel: the device addresses of its raw input (null: the input is fp32, gathered
+    /// through registers) and of its packed weights, which <c>cp.async</c> reads (<see cref="AsyncCopy"/>).
+    /// </summary>
+    protected TileLaunch WithAddresses<TInput>(TileLaunch launch, ArrayView<TInput>? rawInput, ArrayView<int> weights)
+        where TInput : unmanaged
+    {
+        if (Pipeline is null)
+        {
+            return launch;
+        }
+        launch.InputAddress = rawInput is { } input ? input.LoadEffectiveAddressAsPtr().ToInt64() : 0;
+        launch.WeightAddress = weights.LoadEffectiveAddressAsPtr().ToInt64();
+        return launch;
+    }
 
     /// <summary>Threads for a barrier-free launch over <paramref name="rows"/> output rows.</summary>
     protected int BarrierFreeWidth(Accelerator accelerator, int rows) => GridStride.Width(

@@ -24,13 +24,14 @@ public sealed class W8A8Variant : KernelVariant
     /// <summary>
     /// A GPU-style variant around an explicitly grouped kernel, or, with <paramref name="shape"/>
     /// <see cref="KernelShape.TensorCore"/>, a tensor-core one (the same arguments: int8 words in, the shared epilogue).
-    /// <paramref name="kernel"/> is the kernel's s8 instantiation; the other formats' come from its generic definition.
+    /// <paramref name="kernel"/> is the kernel's s8 instantiation; the other formats' come from its generic definition. A
+    /// tensor-core kernel with a <paramref name="pipeline"/> gathers through <c>cp.async</c> stages.
     /// </summary>
     public W8A8Variant(
         string name, TileShape tile, int outChannels, bool smoothQuant, int groupSize, int sharedMemoryBytes,
         Action<ArrayView<float>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, GpuEpilogue, TileLaunch> kernel,
-        KernelShape shape = KernelShape.GpuStyle)
-        : base(name, tile, Precision.W8A8, shape, outChannels, groupSize, sharedMemoryBytes, 1, 1)
+        KernelShape shape = KernelShape.GpuStyle, AsyncPipeline? pipeline = null)
+        : base(name, tile, Precision.W8A8, shape, outChannels, groupSize, sharedMemoryBytes, 1, 1, pipeline)
     {
         SmoothQuant = smoothQuant;
         _grouped = kernel;
@@ -95,7 +96,7 @@ public sealed class W8A8Variant : KernelVariant
         }
         var accelerator = stream.Accelerator;
         epilogue.Rows = rows;
-        var launch = new TileLaunch { Rows = rows, Int8Input = int8Input ? 1 : 0 };
+        var launch = WithAddresses<sbyte>(new TileLaunch { Rows = rows, Int8Input = int8Input ? 1 : 0 }, int8Input ? featuresInt8 : null, packedWeights);
         var method = KernelMethodFor(format);
         if (_grouped is not null)
         {

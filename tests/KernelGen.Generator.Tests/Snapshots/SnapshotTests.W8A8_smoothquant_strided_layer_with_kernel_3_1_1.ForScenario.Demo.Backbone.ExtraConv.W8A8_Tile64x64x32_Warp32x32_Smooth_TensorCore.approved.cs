@@ -8,8 +8,9 @@ internal partial class ExtraConv
     /// W8A8_Tile64x64x32_Warp32x32_Smooth_TensorCore: 4 warps per 64 × 64 output tile, each a 32 × 32 warp tile of 16 × 8
     /// int8 mma tiles (m16n8k32, int32 sums). Step by step over the flat reduction (kernel offset, word of
     /// four int8 input channels), the group gathers the next step's input rows through the kernel map (smoothing and quantizing
-    /// them, or reading int8 from the previous layer) and weight words into one shared buffer while the warps multiply the
-    /// step in the other: one barrier per step. Steps whose kernel offsets none of the tile's rows has a neighbour at are skipped.
+    /// them, or reading int8 from the previous layer) and weight words into shared memory
+    /// through registers, into one of two buffers while the warps multiply the step in the other: one barrier per step.
+    /// Steps whose kernel offsets none of the tile's rows has a neighbour at are skipped.
     /// </summary>
     private static void W8A8_Tile64x64x32_Warp32x32_Smooth_TensorCore<TCode>(
         global::ILGPU.ArrayView<float> features, global::ILGPU.ArrayView<sbyte> featuresInt8, global::ILGPU.ArrayView<int> outIn,
@@ -137,20 +138,20 @@ internal partial class ExtraConv
             {
                 break; // this iteration multiplied the last loaded step
             }
-        for (load++; load < Steps; load++)
-        {
-            int firstOffset = load * StepWords / WordsPerOffset;
-            int lastOffset = (global::System.Math.Min(load * StepWords + StepWords, ReductionWords) - 1) / WordsPerOffset;
-            int present = 0;
-            for (int offset = firstOffset; offset <= lastOffset; offset++)
+            for (load++; load < Steps; load++)
             {
-                present |= offsetPresent[offset];
+                int firstOffset = load * StepWords / WordsPerOffset;
+                int lastOffset = (global::System.Math.Min(load * StepWords + StepWords, ReductionWords) - 1) / WordsPerOffset;
+                int present = 0;
+                for (int offset = firstOffset; offset <= lastOffset; offset++)
+                {
+                    present |= offsetPresent[offset];
+                }
+                if (present != 0)
+                {
+                    break;
+                }
             }
-            if (present != 0)
-            {
-                break;
-            }
-        }
         }
 
         // Lane (g, t) holds rows g and g + 8, channels 2t and 2t + 1 of each 16 × 8 tile.

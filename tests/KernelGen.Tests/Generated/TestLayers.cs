@@ -5,18 +5,25 @@ namespace KernelGen.Tests.Generated;
 // Layers whose generated kernels the behaviour tests run. Shapes are chosen to hit the tails: channel counts that are
 // not multiples of 4 or of the tile, Cout not a multiple of the register tile, rows not a multiple of BlockM.
 
-/// <summary>SubM 3×3×3, Cin 7 (W8A8 pads to 8), Cout 10; tiles with every tail; fp32, W8A8 + SmoothQuant and fp16.</summary>
+/// <summary>
+/// SubM 3×3×3, Cin 7 (W8A8 pads to 8), Cout 10; tiles with every tail; fp32, W8A8 + SmoothQuant and fp16; a 2-stage
+/// cp.async pipeline whose int8 rows are not whole words (inputs through registers, weights copied).
+/// </summary>
 [SparseConv3d(InChannels = 7, OutChannels = 10, Kernel = 3, Padding = 1, Bias = true, Activation = Activation.Relu)]
 [Tile(BlockM = 16, BlockN = 4, BlockK = 4)]
 [Tile(BlockM = 32, BlockN = 16, BlockK = 8)]
+[Tile(BlockM = 32, BlockN = 16, BlockK = 8, AsyncStages = 2)]
 [Quantize(Precision.W8A8, Precision.F16, SmoothQuant = true, AcceptChannelPadding = true)] // the padding is what this layer tests
 public partial class SubmOddChannels
 {
 }
 
-/// <summary>Strided 3×3×3 s2 p1, Cin 12, Cout 20, no bias, no activation; fp32, naive W8A8 and fp16.</summary>
+/// <summary>
+/// Strided 3×3×3 s2 p1, Cin 12, Cout 20, no bias, no activation; fp32, naive W8A8 and fp16; tensor-core kernels also as
+/// a 3-stage cp.async pipeline (int8 rows of whole words: int8 and fp16 inputs copied as they are).
+/// </summary>
 [SparseConv3d(InChannels = 12, OutChannels = 20, Kind = ConvKind.Sparse, Kernel = 3, Stride = 2, Padding = 1)]
-[Tile(BlockM = 32, BlockN = 16, BlockK = 8)]
+[Tile(BlockM = 32, BlockN = 16, BlockK = 8, AsyncStages = 3)]
 [Quantize(Precision.W8A8, Precision.F16)]
 public partial class DownConv
 {

@@ -215,11 +215,16 @@ public abstract class GeneratedVariantTests
         Assert.Equal(
             ["F32_Tile16x4x4_GpuStyle", "F32_Tile16x4x4_BarrierFree", "F32_Tile32x16x8_GpuStyle", "F32_Tile32x16x8_BarrierFree",
              "W8A8_Tile16x4x4_Smooth_GpuStyle", "W8A8_Tile16x4x4_Smooth_BarrierFree", "W8A8_Tile32x16x8_Smooth_GpuStyle", "W8A8_Tile32x16x8_Smooth_BarrierFree",
-             "W8A8_Tile32x16x32_Warp16x16_Smooth_TensorCore", "F16_Tile32x16x16_Warp16x16_TensorCore"],
+             "W8A8_Tile32x16x32_Warp16x16_Smooth_TensorCore", "W8A8_Tile32x16x32_Warp16x16_Smooth_Async2_TensorCore",
+             "F16_Tile32x16x16_Warp16x16_TensorCore", "F16_Tile32x16x16_Warp16x16_Async2_TensorCore"],
             SubmOddChannels.Layer.Variants.Where(v => v.Shape != KernelShape.CpuSimd).Select(v => v.Name));
-        // BlockN 4 is narrower than an mma tile: no tensor-core variant for it; 32 × 16 gets two warps of 16 × 16.
+        // BlockN 4 is narrower than an mma tile: no tensor-core variant for it; 32 × 16 gets two warps of 16 × 16, and
+        // the tile listed again with AsyncStages = 2 adds the pipelined kernels (its CUDA-core kernels are not repeated).
         var tensorCore = SubmOddChannels.Layer.Variants.First(v => v.Name == "F16_Tile32x16x16_Warp16x16_TensorCore");
-        Assert.Equal((KernelShape.TensorCore, 64, 2 * (32 + 16) * 12 * 4 + 4 * 27), (tensorCore.Shape, tensorCore.GroupSize, tensorCore.SharedMemoryBytes));
+        Assert.Equal((KernelShape.TensorCore, 64, 2 * (32 + 16) * 12 * 4 + 4 * 27, null), (tensorCore.Shape, tensorCore.GroupSize, tensorCore.SharedMemoryBytes, tensorCore.Pipeline));
+        var pipelined = DownConv.Layer.Variants.First(v => v.Name == "F16_Tile32x16x16_Warp16x16_Async3_TensorCore");
+        Assert.Equal((KernelShape.TensorCore, 3 * (32 + 16) * 12 * 4 + 4 * 27, new AsyncPipeline(3, 3 * (32 + 16) * 12 * 4)),
+            (pipelined.Shape, pipelined.SharedMemoryBytes, pipelined.Pipeline));
         Assert.Equal([Precision.F32, Precision.W8A8, Precision.F16], SubmOddChannels.Layer.Precisions);
         Assert.Equal([Precision.F32, Precision.F16], DownPadding011.Layer.Precisions);
         Assert.Equal(

@@ -14,7 +14,8 @@ namespace KernelGen.Tests.Variants;
 /// <summary>
 /// The CUDA path without a GPU: ILGPU's PTX backend compiles every generated kernel for sm_80 (PTX ISA 8.0, which the H100's driver JIT-compiles), and the PTX holds
 /// the instructions the kernels were written for — each W8A8 kernel once per activation format: <c>dp4a.s32.s32</c> and
-/// <c>mma … .s8.s8</c> for s8 codes, <c>dp4a.u32.s32</c> and <c>mma … .u8.s8</c> for u8.
+/// <c>mma … .s8.s8</c> for s8 codes, <c>dp4a.u32.s32</c> and <c>mma … .u8.s8</c> for u8 — and the pipelined tensor-core
+/// kernels their <c>cp.async</c> copies, commits and waits.
 /// </summary>
 public sealed class PtxCompilationTests : IDisposable
 {
@@ -76,6 +77,7 @@ public sealed class PtxCompilationTests : IDisposable
             {
                 Assert.Contains("cvt.rn.f16x2.f32", ptx); // two gathered fp32 features to one fp16 operand word
             }
+            AssertGatherPipeline(variant, ptx);
         }
         else if (variant.Shape == KernelShape.GpuStyle)
         {
@@ -100,6 +102,29 @@ public sealed class PtxCompilationTests : IDisposable
             Assert.Matches(@"(mul|fma)(\.rn)?\.f32", ptx);
             Assert.DoesNotContain("dp4a", ptx);
         }
+    }
+
+    /// <summary>
+    /// A pipelined kernel copies with <c>cp.async</c> into its dynamic shared memory — the weights always, and the input
+    /// words of every gather slot when the layer's int8 rows are whole words or the input is fp16 pairs — commits a group
+    /// per step and waits for all but stages − 2; a kernel without a pipeline has none of it.
+    /// </summary>
+    private static void AssertGatherPipeline(KernelVariant variant, string ptx)
+    {
+        var copies = System.Text.RegularExpressions.Regex.Matches(ptx, @"cp\.async\.ca\.shared\.global \[%kg_shared\], \[%kg_global\], 4, %r\d+;").Count;
+        if (variant.Pipeline is not { } pipeline)
+        {
+            Assert.DoesNotContain("cp.async", ptx);
+            return;
+        }
+        bool rawInput = variant.Precision == Precision.F16 || variant.Layer.InChannels % 4 == 0;
+        int gatherSlots = variant.Tile.BlockM * 8 / variant.GroupSize;
+        Assert.Equal(1 + (rawInput ? gatherSlots : 0), copies);
+        Assert.Contains("mov.u64 %kg_shared, __dyn_shared_alloca;", ptx);
+        Assert.Contains(".extern .shared .align 4 .b8 __dyn_shared_alloca[];", ptx);
+        Assert.Contains("cp.async.commit_group;", ptx);
+        Assert.Contains($"cp.async.wait_group {pipeline.Stages - 2};", ptx);
+        Assert.DoesNotMatch(@"cp\.async\.wait_group (?!" + (pipeline.Stages - 2) + ";)", ptx);
     }
 
     [Fact]
