@@ -26,9 +26,6 @@ namespace KernelGen.__Internals;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class AsyncCopy
 {
-    /// <summary>Whether copies are asynchronous (CUDA); elsewhere <see cref="Word"/> has finished when it returns.</summary>
-    public static bool InHardware => CudaAsm.IsSupported;
-
     /// <summary>
     /// Starts copying the word at device address <paramref name="address"/> of the tensor <paramref name="source"/>
     /// (whose first element is at <paramref name="sourceAddress"/>) into word <paramref name="sharedWord"/> of the

@@ -194,7 +194,7 @@ public abstract class KernelVariant : IConvKernel
     /// The launch scalars of a pipelined kernel: the device addresses of its raw input (null: the input is fp32, gathered
     /// through registers) and of its packed weights, which <c>cp.async</c> reads (<see cref="AsyncCopy"/>).
     /// </summary>
-    protected TileLaunch WithAddresses<TInput>(TileLaunch launch, ArrayView<TInput>? rawInput, ArrayView<int> weights)
+    private protected TileLaunch WithAddresses<TInput>(TileLaunch launch, ArrayView<TInput>? rawInput, ArrayView<int> weights)
         where TInput : unmanaged
     {
         if (Pipeline is null)
