@@ -20,7 +20,7 @@ public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder
     private readonly Action<AcceleratorStream, Index1D, ArrayView<int>, SpatialShape, int, ArrayView<long>, ArrayView<int>, ArrayView<int>, GridStrideRange> _insertSites;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<int>, ArrayView<int>, SpatialShape, Triple, int, ArrayView<long>, ArrayView<long>, ArrayView<int>, GridStrideRange> _emitOutputSites;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<long>, SpatialShape, ArrayView<int>, GridStrideRange> _decodeSites;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<int>, ArrayView<int>, SpatialShape, Triple, int, ArrayView<long>, ArrayView<int>, ArrayView<int>, GridStrideRange> _gather;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<int>, ArrayView<int>, SpatialShape, Triple, int, ArrayView<long>, ArrayView<int>, ArrayView<int>, ArrayView<long>, GridStrideRange> _gather;
     private readonly DeviceKeySort _sortKeys;
 
     /// <summary>Loads the map kernels once for <paramref name="accelerator"/>.</summary>
@@ -30,7 +30,7 @@ public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder
         _insertSites = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<int>, SpatialShape, int, ArrayView<long>, ArrayView<int>, ArrayView<int>, GridStrideRange>(InsertSitesKernel);
         _emitOutputSites = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<int>, ArrayView<int>, SpatialShape, Triple, int, ArrayView<long>, ArrayView<long>, ArrayView<int>, GridStrideRange>(EmitOutputSitesKernel);
         _decodeSites = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<long>, SpatialShape, ArrayView<int>, GridStrideRange>(DecodeSitesKernel);
-        _gather = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<int>, ArrayView<int>, SpatialShape, Triple, int, ArrayView<long>, ArrayView<int>, ArrayView<int>, GridStrideRange>(GatherKernel);
+        _gather = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<int>, ArrayView<int>, SpatialShape, Triple, int, ArrayView<long>, ArrayView<int>, ArrayView<int>, ArrayView<long>, GridStrideRange>(GatherKernel);
         _sortKeys = new DeviceKeySort(accelerator);
     }
 
@@ -84,29 +84,32 @@ public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder
             }
 
             SiteChecks.EnsureRulebookFits(outputCount, k);
-            var outIn = new int[(long)outputCount * k];
-            MemoryBuffer1D<int, Stride1D.Dense>? outInBuffer = null;
-            if (outputCount > 0)
-            {
-                outInBuffer = _accelerator.Allocate1D<int>(outIn.LongLength);
-                var anchor = geometry.Kind == ConvKind.SubManifold ? Triple.All(1) : geometry.Stride;
-                var gatherRange = Range(outIn.Length);
-                _gather(stream, gatherRange.Width, (outputCoordinates ?? coordinates).View, displacements.View, input.SpatialShape, anchor, k,
-                    inputKeys.View, inputRows.View, outInBuffer.View, gatherRange);
-                outInBuffer.CopyToCPU(stream, outIn);
-            }
             int[] outputSites = geometry.Kind == ConvKind.SubManifold
                 ? input.Coordinates
                 : outputCount == 0 ? [] : outputCoordinates!.GetAsArray1D(stream);
-            stream.Synchronize();
-            var map = new KernelMap(geometry, input.SpatialShape, outputShape, input.BatchSize, input.Count, outputSites, outIn, KernelMapMethod.DeviceHashTable, lookups: null);
-            if (outInBuffer is not null)
+            if (outputCount == 0)
             {
-                // The rulebook stays on the device for the network's first run on this map (no second upload); a map
-                // that never runs there leaves it to ILGPU's finalizer.
-                map.AttachDeviceOutIn(outInBuffer);
+                return new KernelMap(geometry, input.SpatialShape, outputShape, input.BatchSize, input.Count, outputSites, [], KernelMapMethod.DeviceHashTable, lookups: null);
             }
-            return map;
+            // The rulebook stays on the device, owned by the map: a device-resident run reads it there, and the host copy
+            // is downloaded only if a caller asks for KernelMap.OutIn. Only the pair count comes back now.
+            var outIn = _accelerator.Allocate1D<int>((long)outputCount * k);
+            try
+            {
+                using var pairs = _accelerator.Allocate1D<long>(1);
+                pairs.MemSetToZero(stream);
+                var anchor = geometry.Kind == ConvKind.SubManifold ? Triple.All(1) : geometry.Stride;
+                var gatherRange = Range(outIn.Length);
+                _gather(stream, gatherRange.Width, (outputCoordinates ?? coordinates).View, displacements.View, input.SpatialShape, anchor, k,
+                    inputKeys.View, inputRows.View, outIn.View, pairs.View, gatherRange);
+                long pairCount = pairs.GetAsArray1D(stream)[0];
+                return new KernelMap(geometry, input.SpatialShape, outputShape, input.BatchSize, input.Count, outputSites, outIn, pairCount, KernelMapMethod.DeviceHashTable);
+            }
+            catch
+            {
+                outIn.Dispose();
+                throw;
+            }
         }
         finally
         {
@@ -276,11 +279,19 @@ public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder
 
     private static void GatherKernel(
         Index1D thread, ArrayView<int> outputCoordinates, ArrayView<int> displacements, SpatialShape inputShape, Triple anchorStride,
-        int kernelVolume, ArrayView<long> keys, ArrayView<int> rows, ArrayView<int> outIn, GridStrideRange range)
+        int kernelVolume, ArrayView<long> keys, ArrayView<int> rows, ArrayView<int> outIn, ArrayView<long> pairs, GridStrideRange range)
     {
+        // Each thread counts its pairs and adds them once (KernelMap.PairCount without downloading the rulebook).
+        long found = 0;
         for (int index = thread; index < range.Elements; index += range.Width)
         {
-            outIn[index] = FindNeighbour(index, outputCoordinates, displacements, inputShape, anchorStride, kernelVolume, keys, rows);
+            int neighbour = FindNeighbour(index, outputCoordinates, displacements, inputShape, anchorStride, kernelVolume, keys, rows);
+            outIn[index] = neighbour;
+            found += neighbour >= 0 ? 1 : 0;
+        }
+        if (found > 0)
+        {
+            Atomic.Add(ref pairs[0], found);
         }
     }
 

@@ -16,6 +16,25 @@ public sealed class KernelMap
     internal KernelMap(
         ConvGeometry geometry, SpatialShape inputShape, SpatialShape outputShape, int batchSize,
         int inputCount, int[] outputCoordinates, int[] outIn, KernelMapMethod method, long? lookups)
+        : this(geometry, inputShape, outputShape, batchSize, inputCount, outputCoordinates, method, lookups) => _outIn = outIn;
+
+    /// <summary>
+    /// A map whose rulebook a device builder left in the accelerator's memory (<paramref name="deviceOutIn"/>, [M, K],
+    /// owned by the map from now on): device-resident runs read it there, and <see cref="OutIn"/> downloads it only when
+    /// a caller asks for the host copy. <paramref name="pairCount"/> was counted on the device.
+    /// </summary>
+    internal KernelMap(
+        ConvGeometry geometry, SpatialShape inputShape, SpatialShape outputShape, int batchSize, int inputCount,
+        int[] outputCoordinates, ILGPU.Runtime.MemoryBuffer1D<int, ILGPU.Stride1D.Dense> deviceOutIn, long pairCount, KernelMapMethod method)
+        : this(geometry, inputShape, outputShape, batchSize, inputCount, outputCoordinates, method, lookups: null)
+    {
+        _device = new DeviceRulebook(deviceOutIn);
+        _pairCount = pairCount;
+    }
+
+    private KernelMap(
+        ConvGeometry geometry, SpatialShape inputShape, SpatialShape outputShape, int batchSize,
+        int inputCount, int[] outputCoordinates, KernelMapMethod method, long? lookups)
     {
         Method = method;
         Lookups = lookups;
@@ -25,7 +44,6 @@ public sealed class KernelMap
         BatchSize = batchSize;
         InputCount = inputCount;
         OutputCoordinates = outputCoordinates;
-        OutIn = outIn;
     }
 
     /// <summary>How the builder found the map.</summary>
@@ -61,8 +79,32 @@ public sealed class KernelMap
     /// <summary>int32 [M, 4] (batch, z, y, x) of the output sites.</summary>
     public int[] OutputCoordinates { get; }
 
-    /// <summary>int32 [M, K]: input row per (output row, offset), -1 when absent.</summary>
-    public int[] OutIn { get; }
+    /// <summary>
+    /// int32 [M, K]: input row per (output row, offset), -1 when absent. A map built on an accelerator keeps its rulebook
+    /// there and copies it to the host on the first call (a device-resident network run never needs it here).
+    /// </summary>
+    public int[] OutIn
+    {
+        get
+        {
+            if (Volatile.Read(ref _outIn) is { } outIn)
+            {
+                return outIn;
+            }
+            lock (_device!)
+            {
+                return _outIn ??= _device.Download();
+            }
+        }
+    }
+
+    private int[]? _outIn;
+
+    // The rulebook as the device builder left it in the accelerator's memory; null for a map built on the host.
+    private readonly DeviceRulebook? _device;
+
+    /// <summary>Whether the host copy of <see cref="OutIn"/> exists (always for host-built maps; for device-built ones once asked for).</summary>
+    internal bool HasHostRulebook => Volatile.Read(ref _outIn) is not null;
 
     /// <summary>
     /// Checks that this map's output features with <paramref name="channels"/> channels fit one array (an
@@ -70,28 +112,33 @@ public sealed class KernelMap
     /// </summary>
     public void EnsureOutputFits(int channels) => SiteChecks.EnsureFeaturesFit(OutputCount, channels);
 
-    // The rulebook as the device builder left it in the accelerator's memory, until a device-resident run takes it.
-    private ILGPU.Runtime.MemoryBuffer1D<int, ILGPU.Stride1D.Dense>? _deviceOutIn;
+    /// <summary>
+    /// The rulebook in <paramref name="accelerator"/>'s memory where a device builder made it there (the map keeps it for
+    /// every run; [M, K] entries), or null: the caller uploads <see cref="OutIn"/>.
+    /// </summary>
+    internal ILGPU.ArrayView<int>? DeviceOutIn(ILGPU.Runtime.Accelerator accelerator) =>
+        _device is { } device && device.Buffer.Accelerator == accelerator ? device.Buffer.View : null;
 
     /// <summary>
-    /// Keeps the device copy of <see cref="OutIn"/> that a device builder made (<see cref="IlgpuKernelMapBuilder"/>), so the
-    /// first device-resident run on this map uses it where it is instead of uploading the host copy again.
+    /// A device-built rulebook: the map owns the buffer. It tells the garbage collector how much device memory it holds, so
+    /// that maps dropped frame after frame are collected — and their buffers freed by ILGPU — before the device fills up.
     /// </summary>
-    internal void AttachDeviceOutIn(ILGPU.Runtime.MemoryBuffer1D<int, ILGPU.Stride1D.Dense> buffer) => _deviceOutIn = buffer;
-
-    /// <summary>
-    /// The device copy of <see cref="OutIn"/> on <paramref name="accelerator"/>, handed over once: the caller owns it
-    /// (and disposes it) from then on; later runs upload the host copy. Null when there is none on that accelerator.
-    /// </summary>
-    internal ILGPU.Runtime.MemoryBuffer1D<int, ILGPU.Stride1D.Dense>? TakeDeviceOutIn(ILGPU.Runtime.Accelerator accelerator)
+    private sealed class DeviceRulebook
     {
-        var buffer = Interlocked.Exchange(ref _deviceOutIn, null);
-        if (buffer is not null && buffer.Accelerator != accelerator)
+        private readonly long _bytes;
+
+        public DeviceRulebook(ILGPU.Runtime.MemoryBuffer1D<int, ILGPU.Stride1D.Dense> buffer)
         {
-            Interlocked.CompareExchange(ref _deviceOutIn, buffer, null); // another accelerator's: leave it for that one
-            return null;
+            Buffer = buffer;
+            _bytes = Math.Max(1, buffer.LengthInBytes);
+            GC.AddMemoryPressure(_bytes);
         }
-        return buffer;
+
+        public ILGPU.Runtime.MemoryBuffer1D<int, ILGPU.Stride1D.Dense> Buffer { get; }
+
+        public int[] Download() => ILGPU.Runtime.ArrayViewExtensions.GetAsArray1D(Buffer);
+
+        ~DeviceRulebook() => GC.RemoveMemoryPressure(_bytes);
     }
 
     /// <summary>Number of (output, offset) pairs with an input: the work of the implicit GEMM in rows.</summary>

@@ -238,10 +238,11 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
     }
 
     [Fact]
-    public void Maps_built_on_the_device_run_there_without_a_second_upload()
+    public void Maps_built_on_the_device_run_there_and_come_to_the_host_only_when_asked()
     {
-        // A map the device builder made keeps its rulebook on the device; the first device-resident run uses it there
-        // (and frees it after), later runs upload the host copy — the same outputs every time.
+        // A map the device builder made keeps its rulebook on the device: every device-resident run reads it there, none
+        // uploads it, and its host copy is downloaded only when a caller asks (here the host run) — the same outputs and
+        // the same rulebooks as the host builder's.
         var network = BuiltInModels.Load("centerpoint");
         using var runner = new NetworkRunner(fixture.Session.Accelerator);
         var voxels = new RandomSparse(7).Tensor(new SpatialShape(41, 24, 24), 5, density: 0.01);
@@ -256,8 +257,13 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
         var first = runner.Run(plan, weights, kernels, PrecisionPlan.F32, deviceResident: true);
         Assert.Equal(empty, runner.RulebookUploads);
         var second = runner.Run(plan, weights, kernels, PrecisionPlan.F32, deviceResident: true);
-        Assert.Equal(empty + maps.Count, runner.RulebookUploads);
+        Assert.Equal(2 * empty, runner.RulebookUploads);
+        Assert.All(maps.Where(m => m.OutputCount > 0), m => Assert.False(m.HasHostRulebook));
+        var hostPlan = runner.Plan(network, voxels, new KernelMapCache(new CpuKernelMapBuilder()));
+        Assert.Equal(hostPlan.Nodes.Select(n => n.Map.PairCount), plan.Nodes.Select(n => n.Map.PairCount)); // counted on the device
         var host = runner.Run(plan, weights, kernels, PrecisionPlan.F32, deviceResident: false);
+        Assert.All(maps, m => Assert.True(m.HasHostRulebook));
+        Assert.Equal(hostPlan.Nodes.Select(n => n.Map.OutIn), plan.Nodes.Select(n => n.Map.OutIn));
         Assert.Equal(host.Output.Features, first.Output.Features);
         Assert.Equal(host.Output.Features, second.Output.Features);
     }

@@ -11,8 +11,8 @@ namespace KernelGen.Networks;
 
 /// <summary>
 /// Runs a network with every activation in the accelerator's memory from node to node (<see cref="IConvKernel.Launch"/>):
-/// only the input, the kernel maps and the output cross to and from the host — and no map a device builder made, whose
-/// rulebook is used where it was built — and dynamic W8A8 scales come from per-channel maxima reduced on the device. Activation and rulebook buffers come from pools, so frames after the first
+/// only the input, the kernel maps and the output cross to and from the host — and no rulebook a device builder made,
+/// which its map keeps where it was built — and dynamic W8A8 scales come from per-channel maxima reduced on the device. Activation and rulebook buffers come from pools, so frames after the first
 /// reuse them.
 /// </summary>
 internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposable
@@ -28,7 +28,7 @@ internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposa
     /// <summary>Node outputs written as fp16 tensors so far (for fp16 readers: half the gathered bytes).</summary>
     public int HalfOutputs { get; private set; }
 
-    /// <summary>Rulebooks uploaded from the host so far: maps a device builder made are used where they are, once.</summary>
+    /// <summary>Rulebooks uploaded from the host so far: the rulebooks of maps a device builder made are read where they are, every run.</summary>
     public int RulebookUploads { get; private set; }
 
     /// <summary>Of those, the int8 activation buffers: the outputs of nodes chained in int8 on the device.</summary>
@@ -39,10 +39,10 @@ internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposa
         var plan = nodes.Plan;
         var stream = accelerator.DefaultStream;
         var lastUse = plan.Network.Network.LastReaders();
-        // The rulebooks travel once per kernel map (nodes sharing an indice key share the map).
-        var outIns = new Dictionary<KernelMap, MemoryBuffer1D<int, Stride1D.Dense>>(ReferenceEqualityComparer.Instance);
-        // Rulebooks a device builder left on the device: taken from their maps, disposed after the run.
-        var owned = new List<MemoryBuffer1D<int, Stride1D.Dense>>();
+        // The rulebooks travel once per kernel map (nodes sharing an indice key share the map); a map the device builder
+        // made has its rulebook here already (it keeps it: read, never uploaded, never returned to the pool).
+        var outIns = new Dictionary<KernelMap, ArrayView<int>>(ReferenceEqualityComparer.Instance);
+        var uploaded = new List<MemoryBuffer1D<int, Stride1D.Dense>>();
         var inputBuffer = _activations.Rent(plan.Input.Features.Length);
         inputBuffer.View.SubView(0, plan.Input.Features.Length).CopyFromCPU(stream, plan.Input.Features);
         var live = new Dictionary<string, MemoryBuffer1D<float, Stride1D.Dense>>(StringComparer.Ordinal) { [SparseNetwork.InputName] = inputBuffer };
@@ -86,14 +86,16 @@ internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposa
                 ArrayView<float>? readerMultipliers = reader?.OnDevice(accelerator).ActivationMultipliers;
                 if (!outIns.TryGetValue(map, out var outIn))
                 {
-                    if (map.TakeDeviceOutIn(accelerator) is { } onDevice)
+                    if (map.DeviceOutIn(accelerator) is { } onDevice)
                     {
-                        owned.Add(outIn = outIns[map] = onDevice);
+                        outIn = outIns[map] = onDevice;
                     }
                     else
                     {
-                        outIn = outIns[map] = _rulebooks.Rent(map.OutIn.Length);
-                        outIn.View.SubView(0, map.OutIn.Length).CopyFromCPU(stream, map.OutIn);
+                        var buffer = _rulebooks.Rent(map.OutIn.Length);
+                        uploaded.Add(buffer);
+                        outIn = outIns[map] = buffer.View;
+                        outIn.SubView(0, map.OutIn.Length).CopyFromCPU(stream, map.OutIn);
                         RulebookUploads++;
                     }
                 }
@@ -126,7 +128,7 @@ internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposa
                 kernel.Launch(stream, new DeviceConvCall
                 {
                     Map = map,
-                    OutIn = outIn.View.SubView(0, Math.Max(1, (long)map.OutputCount * map.KernelVolume)),
+                    OutIn = outIn.SubView(0, Math.Max(1, (long)map.OutputCount * map.KernelVolume)),
                     Weights = weights,
                     Input = input,
                     InputInt8 = inputInt8,
@@ -197,16 +199,9 @@ internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposa
             {
                 _halfActivations.Return(buffer);
             }
-            foreach (var buffer in outIns.Values)
+            foreach (var buffer in uploaded)
             {
-                if (owned.Contains(buffer))
-                {
-                    buffer.Dispose();
-                }
-                else
-                {
-                    _rulebooks.Return(buffer);
-                }
+                _rulebooks.Return(buffer);
             }
         }
         return new NetworkRun(last ?? plan.Input, runs, kept);
