@@ -10,9 +10,11 @@ namespace KernelGen.KernelMaps;
 /// Builds kernel maps on an ILGPU accelerator with a device hash table (open addressing, linear probing,
 /// compare-and-swap inserts): input sites are inserted, regular convs insert their candidate output sites into a
 /// second table to make them unique and radix-sort them, and every (output, offset) neighbour is probed in parallel.
-/// The result equals <see cref="CpuKernelMapBuilder"/>'s exactly.
+/// The result equals <see cref="CpuKernelMapBuilder"/>'s exactly. Within one plan (<see cref="KernelMapCache"/>) a set
+/// of sites is uploaded and hashed once for all the maps on it, and a strided map's output sites stay on the device for
+/// the maps built on them; the rulebook stays on the device with its map.
 /// </summary>
-public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder
+public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder, IScratchKernelMapBuilder
 {
     private const long EmptyKey = -1;
 
@@ -34,8 +36,23 @@ public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder
         _sortKeys = new DeviceKeySort(accelerator);
     }
 
+    /// <summary>Site sets uploaded so far (a plan uploads its input's sites; strided maps' outputs are on the device already).</summary>
+    internal int SiteUploads { get; private set; }
+
+    /// <summary>Site sets hashed so far (once per set of sites a plan builds maps on).</summary>
+    internal int SiteHashes { get; private set; }
+
     /// <inheritdoc />
     public KernelMap Build(SparseTensor input, ConvGeometry geometry)
+    {
+        using var scratch = new MapBuildScratch();
+        return Build(input, geometry, scratch);
+    }
+
+    /// <inheritdoc />
+    KernelMap IScratchKernelMapBuilder.Build(SparseTensor input, ConvGeometry geometry, MapBuildScratch scratch) => Build(input, geometry, scratch);
+
+    private KernelMap Build(SparseTensor input, ConvGeometry geometry, MapBuildScratch scratch)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(geometry);
@@ -52,41 +69,32 @@ public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder
         }
 
         var stream = _accelerator.DefaultStream;
-        using var coordinates = _accelerator.Allocate1D(input.Coordinates);
-        using var displacements = _accelerator.Allocate1D(geometry.OffsetDisplacements());
-        int inputMask = TableMask(input.Count);
-        using var inputKeys = _accelerator.Allocate1D<long>(inputMask + 1L);
-        using var inputRows = _accelerator.Allocate1D<int>(inputMask + 1L);
-        // errors[0]: first row outside batch or shape; errors[1]: a row whose site is already in the table.
-        using var errors = _accelerator.Allocate1D(new[] { int.MaxValue, int.MaxValue });
-        FillEmpty(inputKeys, stream);
-        var insertRange = Range(input.Count);
-        _insertSites(stream, insertRange.Width, coordinates.View, input.SpatialShape, input.BatchSize, inputKeys.View, inputRows.View, errors.View, insertRange);
-        var errorRows = errors.GetAsArray1D(stream);
-        if (errorRows[0] != int.MaxValue || errorRows[1] != int.MaxValue)
+        var sites = scratch.Find<DeviceSites>(input);
+        if (sites is null)
         {
-            // The device only flags that something is wrong; the host names the first bad row exactly as the CPU builder does.
-            input.Validate();
-            throw new InvalidDataException("the device hash table rejected the input sites but no bad row was found on the host");
+            SiteUploads++;
+            sites = new DeviceSites(_accelerator.Allocate1D(input.Coordinates));
+            scratch.Keep(input.Coordinates, input.SpatialShape, input.BatchSize, sites);
         }
+        HashSites(input, sites);
+        using var displacements = _accelerator.Allocate1D(geometry.OffsetDisplacements());
 
-        MemoryBuffer1D<int, Stride1D.Dense>? outputCoordinates = null;
+        int outputCount;
+        DeviceSites? outputSitesOnDevice = null;
+        if (geometry.Kind == ConvKind.SubManifold)
+        {
+            outputCount = input.Count;
+        }
+        else
+        {
+            outputSitesOnDevice = new DeviceSites(EnumerateOutputSites(input, geometry, outputShape, sites.Coordinates, displacements, out outputCount));
+        }
         try
         {
-            int outputCount;
-            if (geometry.Kind == ConvKind.SubManifold)
-            {
-                outputCount = input.Count;
-            }
-            else
-            {
-                outputCoordinates = EnumerateOutputSites(input, geometry, outputShape, coordinates, displacements, out outputCount);
-            }
-
             SiteChecks.EnsureRulebookFits(outputCount, k);
             int[] outputSites = geometry.Kind == ConvKind.SubManifold
                 ? input.Coordinates
-                : outputCount == 0 ? [] : outputCoordinates!.GetAsArray1D(stream);
+                : outputCount == 0 ? [] : outputSitesOnDevice!.Coordinates.GetAsArray1D(stream);
             if (outputCount == 0)
             {
                 return new KernelMap(geometry, input.SpatialShape, outputShape, input.BatchSize, input.Count, outputSites, [], KernelMapMethod.DeviceHashTable, lookups: null);
@@ -100,9 +108,15 @@ public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder
                 pairs.MemSetToZero(stream);
                 var anchor = geometry.Kind == ConvKind.SubManifold ? Triple.All(1) : geometry.Stride;
                 var gatherRange = Range(outIn.Length);
-                _gather(stream, gatherRange.Width, (outputCoordinates ?? coordinates).View, displacements.View, input.SpatialShape, anchor, k,
-                    inputKeys.View, inputRows.View, outIn.View, pairs.View, gatherRange);
+                _gather(stream, gatherRange.Width, (outputSitesOnDevice ?? sites).Coordinates.View, displacements.View, input.SpatialShape, anchor, k,
+                    sites.Keys!.View, sites.Rows!.View, outIn.View, pairs.View, gatherRange);
                 long pairCount = pairs.GetAsArray1D(stream)[0];
+                if (outputSitesOnDevice is not null)
+                {
+                    // The next maps of this plan are built on these sites: they are on the device already.
+                    scratch.Keep(outputSites, outputShape, input.BatchSize, outputSitesOnDevice);
+                    outputSitesOnDevice = null;
+                }
                 return new KernelMap(geometry, input.SpatialShape, outputShape, input.BatchSize, input.Count, outputSites, outIn, pairCount, KernelMapMethod.DeviceHashTable);
             }
             catch
@@ -113,7 +127,57 @@ public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder
         }
         finally
         {
-            outputCoordinates?.Dispose();
+            outputSitesOnDevice?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Hashes <paramref name="input"/>'s sites (already on the device in <paramref name="sites"/>) into a table of site key →
+    /// row, once per set of sites: every later map on them probes the same table.
+    /// </summary>
+    private void HashSites(SparseTensor input, DeviceSites sites)
+    {
+        if (sites.Keys is not null)
+        {
+            return;
+        }
+        SiteHashes++;
+        var stream = _accelerator.DefaultStream;
+        int mask = TableMask(input.Count);
+        var keys = _accelerator.Allocate1D<long>(mask + 1L);
+        var rows = _accelerator.Allocate1D<int>(mask + 1L);
+        // errors[0]: first row outside batch or shape; errors[1]: a row whose site is already in the table.
+        using var errors = _accelerator.Allocate1D(new[] { int.MaxValue, int.MaxValue });
+        FillEmpty(keys, stream);
+        var insertRange = Range(input.Count);
+        _insertSites(stream, insertRange.Width, sites.Coordinates.View, input.SpatialShape, input.BatchSize, keys.View, rows.View, errors.View, insertRange);
+        var errorRows = errors.GetAsArray1D(stream);
+        if (errorRows[0] != int.MaxValue || errorRows[1] != int.MaxValue)
+        {
+            keys.Dispose();
+            rows.Dispose();
+            // The device only flags that something is wrong; the host names the first bad row exactly as the CPU builder does.
+            input.Validate();
+            throw new InvalidDataException("the device hash table rejected the input sites but no bad row was found on the host");
+        }
+        sites.Keys = keys;
+        sites.Rows = rows;
+    }
+
+    /// <summary>A set of sites on the device: its coordinates [N, 4] and, once hashed, its table of site key → row.</summary>
+    private sealed class DeviceSites(MemoryBuffer1D<int, Stride1D.Dense> coordinates) : IDisposable
+    {
+        public MemoryBuffer1D<int, Stride1D.Dense> Coordinates { get; } = coordinates;
+
+        public MemoryBuffer1D<long, Stride1D.Dense>? Keys { get; set; }
+
+        public MemoryBuffer1D<int, Stride1D.Dense>? Rows { get; set; }
+
+        public void Dispose()
+        {
+            Coordinates.Dispose();
+            Keys?.Dispose();
+            Rows?.Dispose();
         }
     }
 

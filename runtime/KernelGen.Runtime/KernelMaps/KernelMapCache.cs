@@ -53,7 +53,9 @@ public sealed class KernelMapCache
             return entry.Map;
         }
         var watch = BuildWatch.Start();
-        var map = _builder.Build(input, geometry);
+        var map = _builder is IScratchKernelMapBuilder reusing
+            ? reusing.Build(input, geometry, _scratch ??= new MapBuildScratch())
+            : _builder.Build(input, geometry);
         _built.Add(watch.Stop(key, map));
         _entries.Add(key, new Entry(map, input.Coordinates));
         Builds++;
@@ -80,9 +82,23 @@ public sealed class KernelMapCache
         return inverse;
     }
 
+    // What the builder keeps between the maps built on one set of sites (the device builder: uploaded, hashed sites).
+    private MapBuildScratch? _scratch;
+
+    /// <summary>
+    /// Frees what the builder kept between this cache's builds (the planner calls it once every map of a plan is built);
+    /// later builds start afresh. The maps themselves stay.
+    /// </summary>
+    internal void ReleaseBuildScratch()
+    {
+        _scratch?.Dispose();
+        _scratch = null;
+    }
+
     /// <summary>Drops every map (for example when a new frame arrives).</summary>
     public void Clear()
     {
+        ReleaseBuildScratch();
         _entries.Clear();
         _inverses.Clear();
         _built.Clear();

@@ -229,12 +229,19 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
         Assert.IsType<CpuKernelMapBuilder>(runner.MapBuilder);
         var voxels = new RandomSparse(5).Tensor(new SpatialShape(41, 24, 24), 5, density: 0.01);
         var host = runner.Plan(network, voxels);
-        var device = runner.Plan(network, voxels, new KernelMapCache(new IlgpuKernelMapBuilder(fixture.Session.Accelerator)));
+        var builder = new IlgpuKernelMapBuilder(fixture.Session.Accelerator);
+        var device = runner.Plan(network, voxels, new KernelMapCache(builder));
         foreach (var (a, b) in host.Nodes.Zip(device.Nodes))
         {
             Assert.Equal(a.Map.OutIn, b.Map.OutIn);
             Assert.Equal(a.Map.OutputCoordinates, b.Map.OutputCoordinates);
         }
+        // Within the plan the voxels' sites are the only ones uploaded (strided maps leave theirs on the device), and every
+        // set of sites maps are built on is hashed once, however many maps read it.
+        var siteSets = device.Nodes.Where(n => n.Layer.Geometry.Kind != ConvKind.Inverse && n.InputSites.Count > 0)
+            .Select(n => n.InputSites.Coordinates).Distinct(ReferenceEqualityComparer.Instance).Count();
+        Assert.Equal((1, siteSets), (builder.SiteUploads, builder.SiteHashes));
+        Assert.True(siteSets < device.Nodes.Select(n => n.Map).Distinct().Count(), "CenterPoint has SubM and strided maps on the same sites");
     }
 
     [Fact]
