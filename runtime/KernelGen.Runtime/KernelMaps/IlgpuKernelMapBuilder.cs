@@ -36,6 +36,9 @@ public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder, IScratchKernelMap
         _sortKeys = new DeviceKeySort(accelerator);
     }
 
+    /// <summary>The accelerator the maps are built on.</summary>
+    internal Accelerator Accelerator => _accelerator;
+
     /// <summary>Site sets uploaded so far (a plan uploads its input's sites; strided maps' outputs are on the device already).</summary>
     internal int SiteUploads { get; private set; }
 
@@ -164,8 +167,23 @@ public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder, IScratchKernelMap
         sites.Rows = rows;
     }
 
+    /// <summary>
+    /// Tells this plan's builds that <paramref name="sites"/>' coordinates are on the device already
+    /// (<paramref name="coordinates"/>, [N, 4], owned by the caller: e.g. the device voxelizer's), so they are not uploaded.
+    /// </summary>
+    internal void KnowSites(MapBuildScratch scratch, SparseTensor sites, MemoryBuffer1D<int, Stride1D.Dense> coordinates)
+    {
+        ArgumentNullException.ThrowIfNull(scratch);
+        ArgumentNullException.ThrowIfNull(sites);
+        if (coordinates.Accelerator != _accelerator || coordinates.Length != sites.Coordinates.Length)
+        {
+            throw new ArgumentException("the device coordinates must be on this builder's accelerator and hold the sites' [N, 4] coordinates");
+        }
+        scratch.Keep(sites.Coordinates, sites.SpatialShape, sites.BatchSize, new DeviceSites(coordinates, ownsCoordinates: false));
+    }
+
     /// <summary>A set of sites on the device: its coordinates [N, 4] and, once hashed, its table of site key → row.</summary>
-    private sealed class DeviceSites(MemoryBuffer1D<int, Stride1D.Dense> coordinates) : IDisposable
+    private sealed class DeviceSites(MemoryBuffer1D<int, Stride1D.Dense> coordinates, bool ownsCoordinates = true) : IDisposable
     {
         public MemoryBuffer1D<int, Stride1D.Dense> Coordinates { get; } = coordinates;
 
@@ -175,7 +193,10 @@ public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder, IScratchKernelMap
 
         public void Dispose()
         {
-            Coordinates.Dispose();
+            if (ownsCoordinates)
+            {
+                Coordinates.Dispose();
+            }
             Keys?.Dispose();
             Rows?.Dispose();
         }

@@ -86,6 +86,19 @@ public sealed class KernelMapCache
     private MapBuildScratch? _scratch;
 
     /// <summary>
+    /// Tells the builder, when it is a device builder on the same accelerator, that <paramref name="sites"/>' coordinates
+    /// are on the device already (<paramref name="coordinates"/>, owned by the caller), for the builds until
+    /// <see cref="ReleaseBuildScratch"/>. Other builders ignore it.
+    /// </summary>
+    internal void KnowSites(SparseTensor sites, ILGPU.Runtime.MemoryBuffer1D<int, ILGPU.Stride1D.Dense> coordinates)
+    {
+        if (_builder is IlgpuKernelMapBuilder device && device.Accelerator == coordinates.Accelerator)
+        {
+            device.KnowSites(_scratch ??= new MapBuildScratch(), sites, coordinates);
+        }
+    }
+
+    /// <summary>
     /// Frees what the builder kept between this cache's builds (the planner calls it once every map of a plan is built);
     /// later builds start afresh. The maps themselves stay.
     /// </summary>

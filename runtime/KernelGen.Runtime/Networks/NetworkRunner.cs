@@ -14,14 +14,38 @@ namespace KernelGen.Networks;
 /// <see cref="NodePreparation"/>. A run keeps only the outputs a later node still reads (a residual source), so memory
 /// stays at a few layers' activations; <c>keepOutputs</c> keeps them all for reports.
 /// </summary>
-public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
+public sealed class NetworkRunner : IDisposable
 {
-    private readonly DeviceResidentExecutor _resident = new(accelerator);
+    private readonly DeviceResidentExecutor _resident;
     // Each ConvWeights is packed for the kernels once, not once per frame.
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<ConvWeights, LayerWeights> _prepared = new();
+    private readonly Lazy<IKernelMapBuilder> _mapBuilder;
+    private readonly Lazy<Points.DeviceVoxelizer?> _deviceVoxelizer;
+
+    // The last frame's voxels as the device voxelizer left them: its plan's maps and its run's input start from them.
+    private Points.DeviceVoxels? _frame;
+
+    /// <summary>A runner on <paramref name="accelerator"/>.</summary>
+    public NetworkRunner(Accelerator accelerator)
+        : this(accelerator, deviceFrame: false)
+    {
+    }
+
+    /// <summary>
+    /// A runner; <paramref name="deviceFrame"/> voxelizes and builds maps on the device even on ILGPU's CPU accelerator
+    /// (tests of the GPU's frame path; on a GPU the runner always does).
+    /// </summary>
+    internal NetworkRunner(Accelerator accelerator, bool deviceFrame)
+    {
+        Accelerator = accelerator ?? throw new ArgumentNullException(nameof(accelerator));
+        _resident = new DeviceResidentExecutor(accelerator);
+        bool onDevice = deviceFrame || accelerator.AcceleratorType != AcceleratorType.CPU;
+        _mapBuilder = new(() => onDevice ? new IlgpuKernelMapBuilder(accelerator) : new CpuKernelMapBuilder());
+        _deviceVoxelizer = new(() => onDevice ? new Points.DeviceVoxelizer(accelerator) : null);
+    }
 
     /// <summary>The accelerator the ILGPU kernels run on (the CPU accelerator runs host SIMD kernels too).</summary>
-    public Accelerator Accelerator { get; } = accelerator ?? throw new ArgumentNullException(nameof(accelerator));
+    public Accelerator Accelerator { get; }
 
     /// <summary>
     /// Where <see cref="Plan"/> builds kernel maps unless given a cache: on a GPU its hash-table builder
@@ -30,9 +54,6 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
     /// </summary>
     public IKernelMapBuilder MapBuilder => _mapBuilder.Value;
 
-    private readonly Lazy<IKernelMapBuilder> _mapBuilder = new(() => accelerator.AcceleratorType == AcceleratorType.CPU
-        ? new CpuKernelMapBuilder() : new IlgpuKernelMapBuilder(accelerator));
-
     /// <summary>
     /// Where <see cref="Voxelize"/> voxelizes: on a GPU the device voxelizer (<see cref="DeviceVoxelizer"/>, the same
     /// voxels exactly), so a frame starts where its convs run; null on the CPU accelerator, where the host voxelizer is
@@ -40,17 +61,37 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
     /// </summary>
     public Points.DeviceVoxelizer? DeviceVoxelizer => _deviceVoxelizer.Value;
 
-    private readonly Lazy<Points.DeviceVoxelizer?> _deviceVoxelizer = new(() => accelerator.AcceleratorType == AcceleratorType.CPU
-        ? null : new Points.DeviceVoxelizer(accelerator));
-
     /// <summary>
     /// <paramref name="network"/>'s voxels of <paramref name="cloud"/> (<see cref="ValidatedNetwork.Voxelize(Points.PointCloud, Points.VoxelConfig?)"/>) made by
     /// this runner's voxelizer: on the device on a GPU, on the host on the CPU accelerator.
     /// </summary>
+    /// <remarks>
+    /// On the device the voxels also stay where they were made, until the next frame's: <see cref="Plan"/> on these voxels
+    /// builds the first maps from their coordinates there, and a device-resident <see cref="Run"/> of that plan takes
+    /// its input features there (when the network reads the voxelizer's channels as they are), so a frame's voxels are
+    /// not uploaded again. The returned tensor is the host copy; like every tensor handed to the runner, it is not
+    /// changed afterwards.
+    /// </remarks>
     public SparseTensor Voxelize(ValidatedNetwork network, Points.PointCloud cloud, Points.VoxelConfig? config = null)
     {
         ArgumentNullException.ThrowIfNull(network);
-        return DeviceVoxelizer is { } device ? network.Voxelize(cloud, config, device.Voxelize) : network.Voxelize(cloud, config);
+        if (DeviceVoxelizer is not { } device)
+        {
+            return network.Voxelize(cloud, config);
+        }
+        Points.DeviceVoxels? kept = null;
+        try
+        {
+            var voxels = network.Voxelize(cloud, config, (scan, voxelConfig) => device.Voxelize([scan], voxelConfig, out kept));
+            (_frame, var previous) = (kept, _frame);
+            previous?.Dispose();
+            kept = null;
+            return voxels;
+        }
+        finally
+        {
+            kept?.Dispose(); // the voxelizer's buffers when the scan had no voxel in range
+        }
     }
 
     /// <summary>
@@ -61,7 +102,12 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(voxels);
-        return NetworkPlanner.Plan(network, voxels, maps ?? new KernelMapCache(MapBuilder));
+        maps ??= new KernelMapCache(MapBuilder);
+        if (_frame is { } frame && frame.HoldsSitesOf(voxels) && !frame.Coordinates.IsDisposed)
+        {
+            maps.KnowSites(voxels, frame.Coordinates); // this frame's voxels are on the device: their maps start there
+        }
+        return NetworkPlanner.Plan(network, voxels, maps);
     }
 
     /// <summary>
@@ -134,8 +180,10 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
             throw new ArgumentException($"node {host.First.Node.Name}: kernel {host.Second.Name} runs on the host, so the activations cannot stay on the device");
         }
         var nodes = new NodePreparation(plan, Bind(plan, weights), kernels, precision, keepOutputs);
+        // The device voxelizer's features of this frame, when they are the network's input as they are.
+        var deviceInput = _frame is { } frame && frame.HoldsFeatures(plan.Input.Features) ? frame.Features.View : (ILGPU.ArrayView<float>?)null;
         return deviceResident ?? (allOnAccelerator && Accelerator.AcceleratorType != AcceleratorType.CPU)
-            ? _resident.Run(nodes, keepOutputs)
+            ? _resident.Run(nodes, keepOutputs, deviceInput)
             : HostExecutor.Run(Accelerator, nodes, keepOutputs);
     }
 
@@ -157,6 +205,14 @@ public sealed class NetworkRunner(Accelerator accelerator) : IDisposable
     /// <summary>Of those, the int8 activation buffers: the outputs of nodes chained in int8 on the device.</summary>
     public int DeviceInt8BuffersAllocated => _resident.Int8BuffersAllocated;
 
+    /// <summary>Input features the device-resident runs uploaded from the host (none for a frame the device voxelizer made, when the network reads its channels as they are).</summary>
+    internal int InputUploads => _resident.InputUploads;
+
     /// <summary>Frees the device buffers kept for later frames.</summary>
-    public void Dispose() => _resident.Dispose();
+    public void Dispose()
+    {
+        _resident.Dispose();
+        _frame?.Dispose();
+        _frame = null;
+    }
 }

@@ -39,6 +39,18 @@ public sealed class DeviceVoxelizer
     /// <summary>Voxelizes scans as batch items 0, 1, … — the voxels <see cref="Voxelizer.Voxelize(IReadOnlyList{PointCloud}, VoxelConfig)"/> gives.</summary>
     public VoxelizationResult Voxelize(IReadOnlyList<PointCloud> clouds, VoxelConfig config)
     {
+        var result = Voxelize(clouds, config, out var onDevice);
+        onDevice?.Dispose();
+        return result;
+    }
+
+    /// <summary>
+    /// The same, also keeping the voxels on the device (<paramref name="onDevice"/>, owned by the caller; null when there
+    /// are none): the frame's kernel maps and network input start from them there (<see cref="Networks.NetworkRunner"/>).
+    /// </summary>
+    internal VoxelizationResult Voxelize(IReadOnlyList<PointCloud> clouds, VoxelConfig config, out DeviceVoxels? onDevice)
+    {
+        onDevice = null;
         long total = Voxelizer.PointsOf(clouds, config);
         var shape = config.SpatialShape;
         // The sort key is voxel key × points + point: unique, and in point order within a voxel.
@@ -93,16 +105,27 @@ public sealed class DeviceVoxelizer
         int voxels = counters.GetAsArray1D(stream)[0];
         _sort.Sort(stream, runStarts.View.SubView(0, voxels));
 
-        using var coordinates = _accelerator.Allocate1D<int>(voxels * 4L);
-        using var features = _accelerator.Allocate1D<float>((long)voxels * Voxelizer.Channels);
-        var voxelRange = Range(voxels);
-        _means(stream, voxelRange.Width, keys.View, runStarts.View, kept, points.View, lags.View, total, shape, coordinates.View, features.View, voxelRange);
-        var hostCoordinates = FrameArray.Uninitialized<int>(voxels * 4);
-        var hostFeatures = FrameArray.Uninitialized<float>(voxels * Voxelizer.Channels);
-        coordinates.View.CopyToCPU(stream, hostCoordinates);
-        features.View.CopyToCPU(stream, hostFeatures);
-        stream.Synchronize();
-        return new VoxelizationResult(new SparseTensor(hostFeatures, hostCoordinates, Voxelizer.Channels, shape, clouds.Count), kept, total - kept);
+        var coordinates = _accelerator.Allocate1D<int>(voxels * 4L);
+        var features = _accelerator.Allocate1D<float>((long)voxels * Voxelizer.Channels);
+        try
+        {
+            var voxelRange = Range(voxels);
+            _means(stream, voxelRange.Width, keys.View, runStarts.View, kept, points.View, lags.View, total, shape, coordinates.View, features.View, voxelRange);
+            var hostCoordinates = FrameArray.Uninitialized<int>(voxels * 4);
+            var hostFeatures = FrameArray.Uninitialized<float>(voxels * Voxelizer.Channels);
+            coordinates.View.CopyToCPU(stream, hostCoordinates);
+            features.View.CopyToCPU(stream, hostFeatures);
+            stream.Synchronize();
+            var tensor = new SparseTensor(hostFeatures, hostCoordinates, Voxelizer.Channels, shape, clouds.Count);
+            onDevice = new DeviceVoxels(tensor, coordinates, features);
+            return new VoxelizationResult(tensor, kept, total - kept);
+        }
+        catch
+        {
+            coordinates.Dispose();
+            features.Dispose();
+            throw;
+        }
     }
 
     private GridStrideRange Range(long elements) => new(checked((int)elements), GridStride.Width(_accelerator, elements));

@@ -245,6 +245,51 @@ public sealed class NetworkTests(CpuAcceleratorFixture fixture) : IDisposable
     }
 
     [Fact]
+    public void A_frame_voxelized_on_the_device_starts_its_maps_and_its_input_there()
+    {
+        // The GPU's frame path on the CPU accelerator: the device voxelizer's voxels stay on the device for the frame, so
+        // the plan's maps start from their coordinates there (no site upload: strided maps' outputs stay there too) and
+        // the device-resident run copies its input features there (no upload) — the host path's output exactly.
+        var network = BuiltInModels.Load("centerpoint");
+        var weights = NetworkWeights.Synthetic(network);
+        var random = new Random(3607);
+        var xyzi = new float[600 * 4];
+        for (int p = 0; p < 600; p++)
+        {
+            xyzi[p * 4] = (float)(random.NextDouble() * 6 + 2);
+            xyzi[p * 4 + 1] = (float)(random.NextDouble() * 6 - 3);
+            xyzi[p * 4 + 2] = (float)(random.NextDouble() * 2 - 1);
+            xyzi[p * 4 + 3] = (float)random.NextDouble();
+        }
+        var cloud = new PointCloud(xyzi, "patch", timeLag: new float[600]);
+        using var device = new NetworkRunner(fixture.Session.Accelerator, deviceFrame: true);
+        using var host = new NetworkRunner(fixture.Session.Accelerator);
+        Assert.NotNull(device.DeviceVoxelizer);
+        var builder = Assert.IsType<IlgpuKernelMapBuilder>(device.MapBuilder);
+
+        var voxels = device.Voxelize(network, cloud);
+        var plan = device.Plan(network, voxels);
+        var kernels = plan.Nodes.Select(n => n.Layer.KernelsFor(new KernelNeeds(Precision.F32, Residual: n.Node.Residual is not null))
+            .First(k => k.Shape == KernelShape.BarrierFree)).ToList();
+        var run = device.Run(plan, weights, kernels, PrecisionPlan.F32, deviceResident: true);
+        Assert.Equal((0, 0, 0), (builder.SiteUploads, device.InputUploads, device.RulebookUploads - plan.Nodes.Select(n => n.Map).Distinct().Count(m => m.OutputCount == 0)));
+        Assert.True(builder.SiteHashes >= 4, $"{builder.SiteHashes} site sets hashed");
+
+        var hostVoxels = host.Voxelize(network, cloud);
+        Assert.Equal(hostVoxels.Features, voxels.Features);
+        var hostPlan = host.Plan(network, hostVoxels);
+        var expected = host.Run(plan: hostPlan, weights, kernels, PrecisionPlan.F32, deviceResident: false);
+        Assert.Equal(expected.Output.Coordinates, run.Output.Coordinates);
+        Assert.Equal(expected.Output.Features, run.Output.Features);
+
+        // Another tensor than the frame's voxels (the same values in new arrays) is uploaded as before.
+        var copy = new SparseTensor((float[])voxels.Features.Clone(), (int[])voxels.Coordinates.Clone(), voxels.Channels, voxels.SpatialShape, voxels.BatchSize);
+        var again = device.Run(device.Plan(network, copy), weights, kernels, PrecisionPlan.F32, deviceResident: true);
+        Assert.Equal((1, 1), (builder.SiteUploads, device.InputUploads));
+        Assert.Equal(expected.Output.Features, again.Output.Features);
+    }
+
+    [Fact]
     public void Maps_built_on_the_device_run_there_and_come_to_the_host_only_when_asked()
     {
         // A map the device builder made keeps its rulebook on the device: every device-resident run reads it there, none

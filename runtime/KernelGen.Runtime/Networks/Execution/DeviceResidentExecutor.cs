@@ -34,7 +34,14 @@ internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposa
     /// <summary>Of those, the int8 activation buffers: the outputs of nodes chained in int8 on the device.</summary>
     public int Int8BuffersAllocated => _int8Activations.Allocated;
 
-    public NetworkRun Run(NodePreparation nodes, bool keepOutputs)
+    /// <summary>Network inputs uploaded from the host so far (a frame's device voxels are copied on the device instead).</summary>
+    public int InputUploads { get; private set; }
+
+    /// <summary>
+    /// Runs the prepared nodes; <paramref name="deviceInput"/>, when given, is the plan's input features already on this
+    /// accelerator (the device voxelizer's), copied on the device instead of uploaded.
+    /// </summary>
+    public NetworkRun Run(NodePreparation nodes, bool keepOutputs, ArrayView<float>? deviceInput = null)
     {
         var plan = nodes.Plan;
         var stream = accelerator.DefaultStream;
@@ -44,7 +51,15 @@ internal sealed class DeviceResidentExecutor(Accelerator accelerator) : IDisposa
         var outIns = new Dictionary<KernelMap, ArrayView<int>>(ReferenceEqualityComparer.Instance);
         var uploaded = new List<MemoryBuffer1D<int, Stride1D.Dense>>();
         var inputBuffer = _activations.Rent(plan.Input.Features.Length);
-        inputBuffer.View.SubView(0, plan.Input.Features.Length).CopyFromCPU(stream, plan.Input.Features);
+        if (deviceInput is { } voxelFeatures && voxelFeatures.Length == plan.Input.Features.Length)
+        {
+            inputBuffer.View.SubView(0, voxelFeatures.Length).CopyFrom(stream, voxelFeatures);
+        }
+        else
+        {
+            inputBuffer.View.SubView(0, plan.Input.Features.Length).CopyFromCPU(stream, plan.Input.Features);
+            InputUploads++;
+        }
         var live = new Dictionary<string, MemoryBuffer1D<float, Stride1D.Dense>>(StringComparer.Ordinal) { [SparseNetwork.InputName] = inputBuffer };
         var liveInt8 = new Dictionary<string, MemoryBuffer1D<sbyte, Stride1D.Dense>>(StringComparer.Ordinal);
         var liveHalf = new Dictionary<string, MemoryBuffer1D<ushort, Stride1D.Dense>>(StringComparer.Ordinal);
