@@ -58,6 +58,9 @@ public static class AsyncCopy
         }
     }
 
+    // One wait per pipeline depth: wait_group takes its count as an immediate, and CudaAsm needs the instruction as a
+    // constant string.
+
     /// <summary>Waits until at most 0 of this thread's committed groups are in flight (<c>cp.async.wait_group 0</c>): a 2-stage pipeline.</summary>
     public static void WaitPending0()
     {

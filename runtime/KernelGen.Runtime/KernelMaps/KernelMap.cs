@@ -9,7 +9,9 @@ namespace KernelGen.KernelMaps;
 /// </summary>
 /// <remarks>
 /// Output rows are in a deterministic order: the input order for submanifold convs, sorted by
-/// (batch, z, y, x) for regular sparse convs, and the forward conv's input order for inverse convs.
+/// (batch, z, y, x) for regular sparse convs, and the forward conv's input order for inverse convs. A map built on an
+/// accelerator (<see cref="IlgpuKernelMapBuilder"/>) keeps its rulebook there for the device-resident runs and copies it
+/// to the host on the first read of <see cref="OutIn"/>.
 /// </remarks>
 public sealed class KernelMap
 {
