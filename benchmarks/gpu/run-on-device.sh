@@ -6,7 +6,8 @@
 #      W8A8 + SmoothQuant (per-layer kernels and times), 10 warm frames each for the per-frame split from the raw scan
 #      (voxelize on the device, kernel maps, network: medians);
 #   3. the PyTorch peer (gather-GEMM-scatter) on the same GPU in fp16 and fp32 (PEER_DTYPES overrides);
-#   4. benchmarks/gpu/summarize.py: summary.md and summary.json (per-layer table, totals, tuner choices and speed-ups);
+#   4. benchmarks/gpu/summarize.py: summary.md and summary.json (per-layer table, totals, tuner choices and speed-ups,
+#      register-staged against cp.async tensor-core kernels);
 #   5. the CUDA test cases (every generated kernel family, tensor cores included, and the networks on the GPU, against
 #      the references), then the summary again with their result.
 # OUTDIR gets summary.md, summary.json, tuning.json and logs.tgz (every log, JSON and PTX report).

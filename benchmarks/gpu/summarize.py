@@ -2,7 +2,8 @@
 """Summarizes one benchmarks/gpu/run-on-device.sh run (a folder of logs and JSON) as markdown on stdout and
 summary.json in that folder: the card, the test and ptxas results, the CenterPoint backbone per layer in fp32, fp16 and
 W8A8 + SmoothQuant against the PyTorch peer, and the tuner's choice per layer with its speed-up over the best CUDA-core
-kernel (GPU-style, barrier-free or generic) it was timed against."""
+kernel (GPU-style, barrier-free or generic) it was timed against, and the best register-staged tensor-core kernel
+against the best cp.async pipeline (with any pipelined candidate that failed to run)."""
 import json, os, re, sys
 
 work, tuning_path = sys.argv[1], sys.argv[2]
@@ -90,17 +91,29 @@ for key, entry in tuning.items():
     parts = key.split("|")
     timed = {t["Name"]: t["MedianMs"] for t in entry["Trials"] if t.get("Outcome") == "Timed" and t.get("MedianMs")}
     cuda_core = {n: ms for n, ms in timed.items() if not n.endswith("TensorCore")}
+    # Tensor-core kernels gathering through registers against the cp.async pipelines ([Tile(AsyncStages = …)]).
+    staged = [ms for n, ms in timed.items() if n.endswith("TensorCore") and "_Async" not in n]
+    pipelined = [ms for n, ms in timed.items() if n.endswith("TensorCore") and "_Async" in n]
+    failed = [f"{t['Name']}: {t.get('Reason') or t.get('Outcome')}" for t in entry["Trials"]
+              if "_Async" in t["Name"] and t.get("Outcome") not in ("Timed", "Dropped")]
     winner = entry["Winner"]
     best_core = min(cuda_core.items(), key=lambda kv: kv[1]) if cuda_core else None
     rows.append({"layer": " ".join(parts[3:6]), "needs": parts[-2], "winner": winner, "winner_ms": timed.get(winner),
-                 "best_cuda_core": best_core[0] if best_core else None, "best_cuda_core_ms": best_core[1] if best_core else None})
+                 "best_cuda_core": best_core[0] if best_core else None, "best_cuda_core_ms": best_core[1] if best_core else None,
+                 "best_register_staged_ms": min(staged) if staged else None, "best_cp_async_ms": min(pipelined) if pipelined else None,
+                 "cp_async_failures": failed})
 summary["tuner"] = rows
 if rows:
     print("\n## Tuner choices on this GPU (sampled rows; speed-up = best CUDA-core candidate ÷ winner)\n")
-    print("| layer | needs | winner | ms | best CUDA-core | ms | speed-up |\n|---|---|---|---:|---|---:|---:|")
+    print("| layer | needs | winner | ms | best CUDA-core | ms | speed-up | tensor core: registers ms | cp.async ms |\n"
+          "|---|---|---|---:|---|---:|---:|---:|---:|")
     for r in rows:
         speedup = f"{r['best_cuda_core_ms'] / r['winner_ms']:.1f}×" if r["winner_ms"] and r["best_cuda_core_ms"] else "—"
-        print(f"| {r['layer']} | {r['needs']} | {r['winner']} | {r['winner_ms']} | {r['best_cuda_core']} | {r['best_cuda_core_ms']} | {speedup} |")
+        print(f"| {r['layer']} | {r['needs']} | {r['winner']} | {r['winner_ms']} | {r['best_cuda_core']} | {r['best_cuda_core_ms']} | {speedup} "
+              f"| {r['best_register_staged_ms'] or '—'} | {r['best_cp_async_ms'] or '—'} |")
+    failures = [f for r in rows for f in r["cp_async_failures"]]
+    if failures:
+        print(f"\ncp.async candidates that did not run ({len(failures)}):\n" + "\n".join(f"- {f}" for f in sorted(set(failures))))
 
 with open(os.path.join(work, "summary.json"), "w") as f:
     json.dump(summary, f, indent=1)
