@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs on the lent GPU machine, from the repository root, after benchmarks/gpu/prepare.sh here:
 #   1. the PTX tests, which write every test layer's PTX; ptxas (sm_90) on each, and the tensor-core kernels' SASS:
-#      IMMA/HMMA present, the CPU emulation's SHFL gone;
+#      IMMA/HMMA present, the CPU emulation's SHFL gone, LDGSTS (cp.async) in the pipelined ones;
 #   2. kernelgen run on CUDA: tune and run the CenterPoint backbone on the shared KITTI frame in fp32, fp16 and
 #      W8A8 + SmoothQuant (per-layer kernels and times), 10 warm frames each for the per-frame split from the raw scan
 #      (voxelize on the device, kernel maps, network: medians);
@@ -33,7 +33,7 @@ step() { # name timeout command...
 step ptx-tests 40 .gpu/app/KernelGen.Tests -method "*Every_generated_kernel_compiles_to_ptx*" -noLogo -noColor
 
 # ptxas accepts every kernel; the tensor-core kernels' machine code uses the tensor-core instructions.
-printf 'kernel\tptxas\tregisters\tstack_bytes\tspill_bytes\tIMMA\tHMMA\tSHFL\n' > "$work/ptxas.tsv"
+printf 'kernel\tptxas\tregisters\tstack_bytes\tspill_bytes\tIMMA\tHMMA\tSHFL\tLDGSTS\n' > "$work/ptxas.tsv"
 for ptx in "$work"/ptx/*.ptx; do
   name=$(basename "$ptx" .ptx)
   if ptxas -arch=sm_90 -v -o "$work/k.cubin" "$ptx" > "$work/ptxas-one.log" 2>&1; then status=ok; else status=FAILED; cat "$work/ptxas-one.log" >> "$work/ptxas-errors.log"; fi
@@ -41,8 +41,8 @@ for ptx in "$work"/ptx/*.ptx; do
   stack=$(grep -oE '[0-9]+ bytes stack frame' "$work/ptxas-one.log" | grep -oE '^[0-9]+' | head -1)
   spill=$(grep -oE '[0-9]+ bytes spill stores' "$work/ptxas-one.log" | grep -oE '^[0-9]+' | head -1)
   sass=$(cuobjdump -sass "$work/k.cubin" 2>/dev/null)
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$status" "${regs:-?}" "${stack:-?}" "${spill:-?}" \
-    "$(grep -c 'IMMA' <<< "$sass")" "$(grep -c 'HMMA' <<< "$sass")" "$(grep -c 'SHFL' <<< "$sass")" >> "$work/ptxas.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$status" "${regs:-?}" "${stack:-?}" "${spill:-?}" \
+    "$(grep -c 'IMMA' <<< "$sass")" "$(grep -c 'HMMA' <<< "$sass")" "$(grep -c 'SHFL' <<< "$sass")" "$(grep -c 'LDGSTS' <<< "$sass")" >> "$work/ptxas.tsv"
 done
 echo "ptxas: $(grep -c $'\tok\t' "$work/ptxas.tsv") ok, $(grep -c FAILED "$work/ptxas.tsv") failed"
 

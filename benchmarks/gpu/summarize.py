@@ -50,9 +50,10 @@ ok = sum(1 for p in ptxas if p[1] == "ok")
 print(f"\nptxas -arch=sm_90: {ok} of {len(ptxas)} kernels accepted.")
 tensor = [p for p in ptxas if "TensorCore" in p[0]]
 if tensor:
-    print("\n| tensor-core kernel (test layers) | registers | stack B | spill B | IMMA | HMMA | SHFL |\n|---|---:|---:|---:|---:|---:|---:|")
+    print("\n| tensor-core kernel (test layers) | registers | stack B | spill B | IMMA | HMMA | SHFL | LDGSTS (cp.async) |\n"
+          "|---|---:|---:|---:|---:|---:|---:|---:|")
     for p in tensor:
-        print(f"| {p[0].split('.')[-1]} ({p[0].split('.')[-2]}) | {p[2]} | {p[3]} | {p[4]} | {p[5]} | {p[6]} | {p[7]} |")
+        print(f"| {p[0].split('.')[-1]} ({p[0].split('.')[-2]}) | {p[2]} | {p[3]} | {p[4]} | {p[5]} | {p[6]} | {p[7]} | {p[8] if len(p) > 8 else '?'} |")
 
 # The backbone, per layer.
 nodes = next((r["nodes"] for r in runs.values() if r), [])
