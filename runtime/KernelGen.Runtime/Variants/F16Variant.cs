@@ -56,7 +56,7 @@ public sealed class F16Variant : KernelVariant
         }
         epilogue.Rows = rows;
         var kernel = Loaded(stream.Accelerator, a => a.LoadKernel(_kernel));
-        kernel(stream, GroupedConfig(rows), features, halfPairs ?? DeviceScratch.Words(stream.Accelerator), outIn, packedWeights, epilogue,
+        kernel(stream, GroupedConfig(stream.Accelerator, rows), features, halfPairs ?? DeviceScratch.Words(stream.Accelerator), outIn, packedWeights, epilogue,
             WithAddresses<int>(new TileLaunch { Rows = rows, HalfInput = halfPairs is null ? 0 : 1 }, halfPairs, packedWeights));
     }
 }

@@ -53,7 +53,7 @@ public sealed class F32Variant : KernelVariant
         if (_grouped is not null)
         {
             var kernel = Loaded(accelerator, a => a.LoadKernel(_grouped));
-            kernel(stream, GroupedConfig(rows), features, outIn, packedWeights, epilogue, new TileLaunch { Rows = rows });
+            kernel(stream, GroupedConfig(stream.Accelerator, rows), features, outIn, packedWeights, epilogue, new TileLaunch { Rows = rows });
         }
         else
         {

@@ -185,10 +185,17 @@ public abstract class KernelVariant : IConvKernel
     public override string ToString() => Name;
 
     /// <summary>The launch configuration of a GPU-style variant for <paramref name="rows"/> output rows.</summary>
-    protected KernelConfig GroupedConfig(int rows) => new(
+    /// <remarks>
+    /// A pipelined kernel's stages are dynamic shared memory; on an accelerator without <c>cp.async</c> (ILGPU's CPU
+    /// accelerator) each thread also gets the log of the copies its emulation holds until they land.
+    /// </remarks>
+    protected KernelConfig GroupedConfig(Accelerator accelerator, int rows) => new(
         new Index2D((rows + Tile.BlockM - 1) / Tile.BlockM, (OutChannels + Tile.BlockN - 1) / Tile.BlockN),
         new Index2D(GroupSize, 1),
-        Pipeline is { } pipeline ? SharedMemoryConfig.RequestDynamic<int>(pipeline.DynamicSharedMemoryBytes / 4) : default);
+        Pipeline is { } pipeline
+            ? SharedMemoryConfig.RequestDynamic<int>(pipeline.DynamicSharedMemoryBytes / 4
+                + (accelerator.AcceleratorType == AcceleratorType.Cuda ? 0 : GroupSize * AsyncCopy.EmulationLogWordsPerThread))
+            : default);
 
     /// <summary>
     /// The launch scalars of a pipelined kernel: the device addresses of its raw input (null: the input is fp32, gathered

@@ -101,7 +101,7 @@ public sealed class W8A8Variant : KernelVariant
         if (_grouped is not null)
         {
             var kernel = Loaded(accelerator, (int)format, a => a.LoadKernel(method.CreateDelegate<Action<ArrayView<float>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<float>, GpuEpilogue, TileLaunch>>()));
-            kernel(stream, GroupedConfig(rows), features, featuresInt8, outIn, packedWeights, activationMultipliers, epilogue, launch);
+            kernel(stream, GroupedConfig(accelerator, rows), features, featuresInt8, outIn, packedWeights, activationMultipliers, epilogue, launch);
         }
         else
         {

@@ -56,6 +56,7 @@ public partial class SubmPipelined
         // Input words cp.async can copy as they are: the previous layer's fp16 pairs;
         // fp32 inputs are rounded on the way, so they are gathered through registers.
         int load = -1, issued = 0;
+        global::KernelGen.__Internals.AsyncCopy.Start(staged);
         for (load++; load < Steps; load++)
         {
             int firstOffset = load * StepWords / WordsPerOffset;
@@ -74,7 +75,7 @@ public partial class SubmPipelined
         {
             if (i >= 0)
             {
-                global::KernelGen.__Internals.AsyncCopy.WaitPending1();
+                global::KernelGen.__Internals.AsyncCopy.WaitPending1(staged);
                 global::ILGPU.Group.Barrier();
             }
             if (load < Steps)
@@ -139,7 +140,7 @@ public partial class SubmPipelined
                     }
                 }
             }
-            global::KernelGen.__Internals.AsyncCopy.Commit();
+            global::KernelGen.__Internals.AsyncCopy.Commit(staged);
             if (i >= 0)
             {
                 int inputOffset = i % Stages * InputStage, weightOffset = Stages * InputStage + i % Stages * WeightStage;

@@ -59,6 +59,7 @@ public partial class SubmPipelined
         // Input words cp.async can copy as they are: the previous layer's int8 codes (rows of whole words);
         // fp32 inputs are quantized on the way, so they are gathered through registers.
         int load = -1, issued = 0;
+        global::KernelGen.__Internals.AsyncCopy.Start(staged);
         for (load++; load < Steps; load++)
         {
             int firstOffset = load * StepWords / WordsPerOffset;
@@ -77,7 +78,7 @@ public partial class SubmPipelined
         {
             if (i >= 0)
             {
-                global::KernelGen.__Internals.AsyncCopy.WaitPending1();
+                global::KernelGen.__Internals.AsyncCopy.WaitPending1(staged);
                 global::ILGPU.Group.Barrier();
             }
             if (load < Steps)
@@ -142,7 +143,7 @@ public partial class SubmPipelined
                     }
                 }
             }
-            global::KernelGen.__Internals.AsyncCopy.Commit();
+            global::KernelGen.__Internals.AsyncCopy.Commit(staged);
             if (i >= 0)
             {
                 int inputOffset = i % Stages * InputStage, weightOffset = Stages * InputStage + i % Stages * WeightStage;
