@@ -299,7 +299,7 @@ public sealed partial class ConvKernelGenerator
             string? missing = values[1] < 8 ? "tensor-core kernels need BlockN ≥ 8"
                 : quant is not null && !quant.Precisions.Any(f => f.TensorCoreVariant is not null) ? "the layer quantizes to neither W8A8 nor F16"
                 : null;
-            int pipelineBytes = stages * (values[0] + values[1]) * TensorCoreVariantModel.RowStride * 4 + 4 * (conv?.KernelVolume ?? 0);
+            int pipelineBytes = TensorCoreVariantModel.StageBytes(stages, values[0], values[1]) + 4 * (conv?.KernelVolume ?? 0);
             if (missing is not null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AsyncStagesUnused, tileLocation, name, values[0], values[1], values[2], stages, missing));
@@ -422,7 +422,7 @@ public sealed partial class ConvKernelGenerator
                     string name = $"{family.Precision}_Tile{m}x{n}x{k}_Warp{warpM}x{warpN}{(smooth ? "_Smooth" : "")}{(stages > 0 ? $"_Async{stages}" : "")}_TensorCore";
                     // The stages of the input and weight tiles (two static ones, or the pipeline's in dynamic shared
                     // memory), and the tile's offset flags (shared/tile_offsets).
-                    int staged = (stages > 0 ? stages : 2) * (m + n) * TensorCoreVariantModel.RowStride * 4;
+                    int staged = TensorCoreVariantModel.StageBytes(stages > 0 ? stages : 2, m, n);
                     variants.Add(new TensorCoreVariantModel(name, family, smooth, m, n, k, warpM, warpN, warpsM, warpsN,
                         staged + 4 * conv.KernelVolume, stages, conv.InChannels % 4 == 0));
                 }

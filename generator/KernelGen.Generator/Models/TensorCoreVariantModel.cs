@@ -59,7 +59,10 @@ internal sealed record TensorCoreVariantModel(
     public bool Pipelined => AsyncStages > 0;
 
     /// <summary>A pipelined kernel's stages in dynamic shared memory, bytes (the runtime requests them at launch).</summary>
-    public int DynamicSharedMemoryBytes => Pipelined ? AsyncStages * (BlockM + BlockN) * RowStride * 4 : 0;
+    public int DynamicSharedMemoryBytes => Pipelined ? StageBytes(AsyncStages, BlockM, BlockN) : 0;
+
+    /// <summary>Bytes of <paramref name="stages"/> shared stages of a BlockM × BlockN tile's input and weight words.</summary>
+    public static int StageBytes(int stages, int blockM, int blockN) => stages * (blockM + blockN) * RowStride * 4;
 
     /// <summary>Committed groups a pipelined kernel lets stay in flight when it waits for a step: stages − 2.</summary>
     public int PendingGroups => AsyncStages - 2;

@@ -75,7 +75,8 @@ public static class AsyncCopy
         int entries = staged[log + 1];
         if (entries == EmulationLogEntries)
         {
-            // A full log (more in flight than any generated kernel issues): the oldest lands now.
+            // A full log (more copies in flight than it holds): the oldest group lands early, which keeps the results
+            // right and only stops checking that group's wait.
             Land(staged, log, staged[log + 2 + 2]);
             entries = staged[log + 1];
         }

@@ -36,9 +36,6 @@ public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder, IScratchKernelMap
         _sortKeys = new DeviceKeySort(accelerator);
     }
 
-    /// <summary>The accelerator the maps are built on.</summary>
-    internal Accelerator Accelerator => _accelerator;
-
     /// <summary>Site sets uploaded so far (a plan uploads its input's sites; strided maps' outputs are on the device already).</summary>
     internal int SiteUploads { get; private set; }
 
@@ -167,17 +164,19 @@ public sealed class IlgpuKernelMapBuilder : IKernelMapBuilder, IScratchKernelMap
         sites.Rows = rows;
     }
 
-    /// <summary>
-    /// Tells this plan's builds that <paramref name="sites"/>' coordinates are on the device already
-    /// (<paramref name="coordinates"/>, [N, 4], owned by the caller: e.g. the device voxelizer's), so they are not uploaded.
-    /// </summary>
-    internal void KnowSites(MapBuildScratch scratch, SparseTensor sites, MemoryBuffer1D<int, Stride1D.Dense> coordinates)
+    /// <inheritdoc />
+    void IScratchKernelMapBuilder.KnowSites(MapBuildScratch scratch, SparseTensor sites, MemoryBuffer1D<int, Stride1D.Dense> coordinates)
     {
         ArgumentNullException.ThrowIfNull(scratch);
         ArgumentNullException.ThrowIfNull(sites);
-        if (coordinates.Accelerator != _accelerator || coordinates.Length != sites.Coordinates.Length)
+        ArgumentNullException.ThrowIfNull(coordinates);
+        if (coordinates.Accelerator != _accelerator)
         {
-            throw new ArgumentException("the device coordinates must be on this builder's accelerator and hold the sites' [N, 4] coordinates");
+            return; // another accelerator's: this builder uploads the host copy
+        }
+        if (coordinates.Length != sites.Coordinates.Length)
+        {
+            throw new ArgumentException($"the device coordinates hold {coordinates.Length} values for {sites.Count} sites' [N, 4] coordinates");
         }
         scratch.Keep(sites.Coordinates, sites.SpatialShape, sites.BatchSize, new DeviceSites(coordinates, ownsCoordinates: false));
     }

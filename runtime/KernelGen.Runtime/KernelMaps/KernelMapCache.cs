@@ -86,15 +86,15 @@ public sealed class KernelMapCache
     private MapBuildScratch? _scratch;
 
     /// <summary>
-    /// Tells the builder, when it is a device builder on the same accelerator, that <paramref name="sites"/>' coordinates
-    /// are on the device already (<paramref name="coordinates"/>, owned by the caller), for the builds until
-    /// <see cref="ReleaseBuildScratch"/>. Other builders ignore it.
+    /// Tells a builder that keeps site state (<see cref="IScratchKernelMapBuilder"/>) that <paramref name="sites"/>'
+    /// coordinates are on the device already (<paramref name="coordinates"/>, owned by the caller), for the builds until
+    /// <see cref="ReleaseBuildScratch"/>. Other builders read the host copy anyway.
     /// </summary>
     internal void KnowSites(SparseTensor sites, ILGPU.Runtime.MemoryBuffer1D<int, ILGPU.Stride1D.Dense> coordinates)
     {
-        if (_builder is IlgpuKernelMapBuilder device && device.Accelerator == coordinates.Accelerator)
+        if (_builder is IScratchKernelMapBuilder reusing)
         {
-            device.KnowSites(_scratch ??= new MapBuildScratch(), sites, coordinates);
+            reusing.KnowSites(_scratch ??= new MapBuildScratch(), sites, coordinates);
         }
     }
 

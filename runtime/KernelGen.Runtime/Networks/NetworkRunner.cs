@@ -103,7 +103,8 @@ public sealed class NetworkRunner : IDisposable
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(voxels);
         maps ??= new KernelMapCache(MapBuilder);
-        if (_frame is { } frame && frame.HoldsSitesOf(voxels) && !frame.Coordinates.IsDisposed)
+        // _frame is the newest frame's, disposed only when replaced: an older frame's voxels are uploaded as before.
+        if (_frame is { } frame && frame.HoldsSitesOf(voxels))
         {
             maps.KnowSites(voxels, frame.Coordinates); // this frame's voxels are on the device: their maps start there
         }

@@ -23,8 +23,8 @@ internal sealed class DeviceVoxels(SparseTensor host, MemoryBuffer1D<int, Stride
     public bool HoldsSitesOf(SparseTensor tensor) =>
         ReferenceEquals(tensor.Coordinates, Host.Coordinates) && tensor.SpatialShape == Host.SpatialShape && tensor.BatchSize == Host.BatchSize;
 
-    /// <summary>Whether <paramref name="features"/> is the voxelizer's feature array these are the device copy of (and they are still there).</summary>
-    public bool HoldsFeatures(float[] features) => ReferenceEquals(features, Host.Features) && !Features.IsDisposed;
+    /// <summary>Whether <paramref name="features"/> is the voxelizer's feature array these are the device copy of.</summary>
+    public bool HoldsFeatures(float[] features) => ReferenceEquals(features, Host.Features);
 
     public void Dispose()
     {
